@@ -1,0 +1,60 @@
+# SpendScore: `make run` starts the whole stack locally, `make test` checks everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON_PREFERENCE := only-system
+PYTHON ?= python3
+# uv from PATH, else a private copy installed from PyPI into .tools/ by `make uv`.
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+RUN := $(UV) run --frozen
+PACKAGES := services/common/src services/auth/src services/customers/src services/inference/src ui/src testkit scripts
+
+.PHONY: help uv sync run train test lint typecheck pytest browser bench load up down clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+uv: ## Install uv from PyPI into .tools/ when it is not on PATH
+	@command -v $(UV) >/dev/null 2>&1 || { \
+		echo "uv not found: installing it into .tools/ from PyPI"; \
+		$(PYTHON) -m venv .tools && .tools/bin/pip install --quiet uv; }
+
+sync: uv ## Install the locked dependencies of every package into .venv/
+	$(UV) sync --frozen --all-packages
+
+run: sync ## Start database, auth, customers, inference and the UI; Ctrl-C stops them all
+	$(RUN) python scripts/local_stack.py
+
+train: sync ## Train the model and write its card (docs/model-card.md)
+	$(RUN) python -m inference_service.training
+
+lint: sync
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: sync
+	$(RUN) mypy $(PACKAGES)
+
+browser: ## Make sure Debian's Chromium is there for the browser test
+	@bash scripts/ensure_chromium.sh
+
+pytest: sync browser
+	$(RUN) pytest
+
+test: lint typecheck pytest ## Lint, type-check and run the whole test suite
+
+bench: sync ## Run every benchmark and write docs/benchmarks.md
+	$(RUN) python -m benchmarks
+
+load: sync ## 50 simulated store owners for 60 s against a local stack (loopback only)
+	$(RUN) python -m loadtest
+
+up: ## docker compose up (needs .env, see README)
+	docker compose up --build -d
+
+down:
+	docker compose down
+
+clean: ## Remove caches (keeps .data/)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache

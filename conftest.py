@@ -1,0 +1,3 @@
+"""Fixtures shared by every test suite in the repository (see testkit/)."""
+
+pytest_plugins = ["testkit.fixtures"]

@@ -1,0 +1,1 @@
+"""SpendScore auth service: users, roles, 2-hour JWTs and the JWKS that verifies them."""

@@ -1,0 +1,1 @@
+"""What every SpendScore service shares: settings base, JSON logs with request ids, health, tokens."""

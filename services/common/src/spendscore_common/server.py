@@ -1,0 +1,68 @@
+"""Starting a service process: check the configuration, then run uvicorn; one clear line on failure."""
+
+import errno
+import socket
+import sys
+from collections.abc import Callable
+
+import uvicorn
+from pydantic import ValidationError
+
+from spendscore_common.logging import configure_logging
+from spendscore_common.settings import ServiceSettings
+
+
+class StartupError(Exception):
+    """A configuration problem that stops the service; its message is shown as is."""
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise StartupError(f"port {port} on {host} is already in use") from exc
+            raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error["loc"]).upper()
+        parts.append(f"{location}: {error['msg']}" if location else error["msg"])
+    return "invalid configuration: " + "; ".join(parts)
+
+
+def run_service(
+    name: str,
+    load_settings: Callable[[], ServiceSettings],
+    app_factory: str,
+    port_of: Callable[[ServiceSettings], int],
+    preflight: Callable[[ServiceSettings], None] | None = None,
+) -> None:
+    """Load settings, run ``preflight`` checks, then serve ``app_factory`` (a "module:function").
+
+    Any ValidationError or StartupError ends the process with exit code 2 and one line on stderr.
+    """
+    try:
+        settings = load_settings()
+        configure_logging(name, settings.log_level)
+        ensure_port_free(settings.host, port_of(settings))
+        if preflight is not None:
+            preflight(settings)
+    except ValidationError as exc:
+        sys.exit(f"{name}: {describe_settings_error(exc)}")
+    except StartupError as exc:
+        sys.exit(f"{name}: {exc}")
+    uvicorn.run(
+        app_factory,
+        factory=True,
+        host=settings.host,
+        port=port_of(settings),
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )

@@ -1,0 +1,141 @@
+"""Bearer-token verification against the auth service's published keys (JWKS), with no I/O per request."""
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+
+logger = logging.getLogger(__name__)
+
+# Only asymmetric algorithms: a token's header can never pick HMAC or "none".
+ALLOWED_ALGORITHMS = frozenset({"EdDSA", "RS256"})
+REQUIRED_CLAIMS = ("sub", "roles", "iat", "exp", "iss", "aud", "jti")
+
+
+class InvalidTokenError(Exception):
+    """The token cannot be trusted; the message says why (safe to show to the caller)."""
+
+
+class KeysUnavailableError(Exception):
+    """The signing keys could not be fetched from the auth service."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a verified token speaks for."""
+
+    user_id: str
+    email: str | None
+    name: str | None
+    roles: frozenset[str]
+    token_id: str
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+class JwksKeyStore:
+    """Caches the auth service's public keys by ``kid``.
+
+    Keys are fetched lazily and again when a token names an unknown ``kid`` (key rotation), at most
+    once per ``min_refresh_seconds`` so that forged ``kid`` values cannot hammer the auth service.
+    """
+
+    def __init__(self, jwks_url: str, http_client: httpx.AsyncClient, min_refresh_seconds: float = 10.0):
+        self.jwks_url = jwks_url
+        self._http = http_client
+        self._min_refresh_seconds = min_refresh_seconds
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._last_fetch = float("-inf")
+        self._lock = asyncio.Lock()
+
+    @property
+    def has_keys(self) -> bool:
+        return bool(self._keys)
+
+    def set_keys(self, jwks: dict[str, Any]) -> None:
+        """Replace the cached keys with those of a JWKS document (unusable keys are skipped)."""
+        keys: dict[str, jwt.PyJWK] = {}
+        for jwk in jwks.get("keys", []):
+            kid, alg = jwk.get("kid"), jwk.get("alg")
+            if not kid or alg not in ALLOWED_ALGORITHMS:
+                continue
+            try:
+                keys[kid] = jwt.PyJWK(jwk, algorithm=alg)
+            except jwt.PyJWTError:
+                logger.warning("skipping unusable key in JWKS", extra={"kid": kid})
+        self._keys = keys
+
+    async def refresh(self, force: bool = False) -> None:
+        """Fetch the JWKS unless it was fetched very recently; raises KeysUnavailableError."""
+        async with self._lock:
+            if not force and time.monotonic() - self._last_fetch < self._min_refresh_seconds:
+                return
+            self._last_fetch = time.monotonic()
+            try:
+                response = await self._http.get(self.jwks_url)
+                response.raise_for_status()
+                self.set_keys(response.json())
+            except (httpx.HTTPError, ValueError) as exc:
+                raise KeysUnavailableError(f"cannot fetch signing keys from {self.jwks_url}: {exc}") from exc
+
+    async def get_key(self, kid: str) -> jwt.PyJWK | None:
+        key = self._keys.get(kid)
+        if key is None:
+            await self.refresh()
+            key = self._keys.get(kid)
+        return key
+
+
+class TokenVerifier:
+    """Checks signature, algorithm, issuer, audience, expiry and required claims of a JWT."""
+
+    def __init__(self, key_store: JwksKeyStore, *, issuer: str, audience: str, leeway_seconds: int = 30):
+        self.key_store = key_store
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway_seconds = leeway_seconds
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidTokenError("malformed token") from exc
+        alg, kid = header.get("alg"), header.get("kid")
+        if alg not in ALLOWED_ALGORITHMS:
+            raise InvalidTokenError("token algorithm not accepted")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidTokenError("token has no key id")
+        key = await self.key_store.get_key(kid)
+        if key is None:
+            raise InvalidTokenError("token signed with an unknown key")
+        if key.algorithm_name != alg:
+            raise InvalidTokenError("token algorithm does not match its key")
+        try:
+            claims = jwt.decode(
+                token,
+                key=key.key,
+                algorithms=[alg],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway_seconds,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidTokenError("token expired") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidTokenError(f"invalid token: {exc}") from exc
+        roles = claims["roles"]
+        if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+            raise InvalidTokenError("invalid token: roles must be a list of strings")
+        return Principal(
+            user_id=str(claims["sub"]),
+            email=claims.get("email"),
+            name=claims.get("name"),
+            roles=frozenset(roles),
+            token_id=str(claims["jti"]),
+        )

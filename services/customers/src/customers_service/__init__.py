@@ -1,0 +1,1 @@
+"""SpendScore customers service: store owners' customers, their prediction history, dashboard and CSV."""

@@ -1,0 +1,1 @@
+"""SpendScore inference service: the spending-score model, trained reproducibly, served statelessly."""

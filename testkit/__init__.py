@@ -1,0 +1,1 @@
+"""Test support shared by every test suite: a real PostgreSQL, free ports, real service processes."""

@@ -1,0 +1,33 @@
+"""Session fixtures every suite can ask for: ``test_postgres``, ``model_path``, ``stack``."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from testkit.postgres import TestPostgres
+from testkit.processes import run_module
+from testkit.stack import LocalStack
+
+
+@pytest.fixture(scope="session")
+def test_postgres() -> Iterator[TestPostgres]:
+    postgres = TestPostgres()
+    yield postgres
+    postgres.close()
+
+
+@pytest.fixture(scope="session")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model artifact trained once per session by the real training code."""
+    path = tmp_path_factory.mktemp("model") / "spendscore-model.joblib"
+    run_module(["-m", "inference_service.training", "--output", str(path), "--no-card"], {})
+    return path
+
+
+@pytest.fixture(scope="session")
+def stack(test_postgres: TestPostgres, model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """The real services as processes; a test starts what it needs with ``stack.start(name)``."""
+    local_stack = LocalStack(test_postgres, tmp_path_factory.mktemp("stack"), model_path)
+    yield local_stack
+    local_stack.close()

@@ -1,0 +1,1 @@
+"""SpendScore web UI (Streamlit)."""
