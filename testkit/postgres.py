@@ -42,7 +42,9 @@ class TestPostgres:
     def create_database(self, label: str) -> str:
         """Create an empty database and return its URL (``postgresql://...``)."""
         name = f"{self._prefix}_{label}"
-        asyncio.run(self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
+        asyncio.run(
+            self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+        )
         self._created.append(name)
         return with_database(self.server_url, name)
 
@@ -67,7 +69,9 @@ class TestPostgres:
         if self._created:
             try:
                 asyncio.run(
-                    self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self._created))
+                    self._execute(
+                        *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self._created)
+                    )
                 )
             except (OSError, asyncpg.PostgresError):
                 pass

@@ -86,5 +86,7 @@ def run_module(args: list[str], env: dict[str, str], timeout: float = 300.0) -> 
         timeout=timeout,
     )
     if completed.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
+        raise RuntimeError(
+            f"{' '.join(args)} failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}"
+        )
     return completed.stdout

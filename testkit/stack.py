@@ -63,7 +63,9 @@ class LocalStack:
         """Start one service (again, after a stop) and wait until it is ready."""
         process = self.processes.get(name)
         if process is None:
-            process = ServiceProcess(name, ["-m", f"{name}_service"], self.env(), self.ports[name], self.workdir)
+            process = ServiceProcess(
+                name, ["-m", f"{name}_service"], self.env(), self.ports[name], self.workdir
+            )
             self.processes[name] = process
         if not process.running:
             process.start(ready_path="/readyz" if name != "customers" else "/healthz")
@@ -93,7 +95,9 @@ class LocalStack:
     def admin_token(self) -> str:
         return self.login(self.admin_email, self.admin_password)
 
-    def create_user(self, *, roles: tuple[str, ...] = ("user",), password: str = "owner-password-1") -> "Account":
+    def create_user(
+        self, *, roles: tuple[str, ...] = ("user",), password: str = "owner-password-1"
+    ) -> "Account":
         """A new account made through the admin API, logged in: a real token from the real auth service."""
         email = f"owner-{uuid.uuid4().hex[:10]}@spendscore.test"
         response = httpx.post(
@@ -102,7 +106,9 @@ class LocalStack:
             headers={"Authorization": f"Bearer {self.admin_token()}"},
         )
         response.raise_for_status()
-        return Account(id=response.json()["id"], email=email, password=password, token=self.login(email, password))
+        return Account(
+            id=response.json()["id"], email=email, password=password, token=self.login(email, password)
+        )
 
 
 class Account:

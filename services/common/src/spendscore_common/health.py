@@ -45,8 +45,12 @@ def health_router() -> APIRouter:
         ready = all(ok for check, ok in zip(checks, results, strict=True) if check.required)
         body = {
             "status": "ready" if ready else "unavailable",
-            "checks": {check.name: "ok" if ok else "unavailable" for check, ok in zip(checks, results, strict=True)},
+            "checks": {
+                check.name: "ok" if ok else "unavailable" for check, ok in zip(checks, results, strict=True)
+            },
         }
-        return JSONResponse(body, status_code=200 if ready else 503, headers={} if ready else {"Retry-After": "5"})
+        return JSONResponse(
+            body, status_code=200 if ready else 503, headers={} if ready else {"Retry-After": "5"}
+        )
 
     return router
