@@ -50,7 +50,7 @@ class JwksKeyStore:
         self._http = http_client
         self._min_refresh_seconds = min_refresh_seconds
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._last_fetch = float("-inf")
+        self._next_fetch_allowed = float("-inf")
         self._lock = asyncio.Lock()
 
     @property
@@ -73,20 +73,31 @@ class JwksKeyStore:
     async def refresh(self, force: bool = False) -> None:
         """Fetch the JWKS unless it was fetched very recently; raises KeysUnavailableError."""
         async with self._lock:
-            if not force and time.monotonic() - self._last_fetch < self._min_refresh_seconds:
+            if not force and time.monotonic() < self._next_fetch_allowed:
                 return
-            self._last_fetch = time.monotonic()
             try:
                 response = await self._http.get(self.jwks_url)
                 response.raise_for_status()
                 self.set_keys(response.json())
             except (httpx.HTTPError, ValueError) as exc:
+                # Retry soon after a failure (auth may be starting), rarely after a success.
+                self._next_fetch_allowed = time.monotonic() + 1.0
                 raise KeysUnavailableError(f"cannot fetch signing keys from {self.jwks_url}: {exc}") from exc
+            self._next_fetch_allowed = time.monotonic() + self._min_refresh_seconds
 
     async def get_key(self, kid: str) -> jwt.PyJWK | None:
+        """The key for ``kid``, refetching the JWKS for an unknown one.
+
+        Raises KeysUnavailableError only when no key at all is known (auth never reached);
+        with keys cached, an unknown ``kid`` that cannot be refetched is simply unknown.
+        """
         key = self._keys.get(kid)
         if key is None:
-            await self.refresh()
+            try:
+                await self.refresh()
+            except KeysUnavailableError:
+                if not self._keys:
+                    raise
             key = self._keys.get(kid)
         return key
 

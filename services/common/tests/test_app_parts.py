@@ -1,0 +1,58 @@
+"""Request ids, generic 500s, health and metrics, and the settings guard."""
+
+import socket
+
+import pytest
+from pydantic import ValidationError
+
+from spendscore_common.server import StartupError, ensure_port_free
+from spendscore_common.settings import ServiceSettings
+
+
+async def test_request_id_is_generated_and_returned(client):
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert len(response.headers["x-request-id"]) == 32
+
+
+async def test_callers_request_id_is_kept(client):
+    response = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+
+
+async def test_crash_is_a_generic_500_without_exception_text(client, caplog):
+    response = await client.get("/boom", headers={"X-Request-ID": "crash-1"})
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error"}
+    assert "secret" not in response.text
+    assert response.headers["x-request-id"] == "crash-1"
+    assert any(record.exc_info for record in caplog.records)
+
+
+async def test_readyz_without_checks_is_ready_and_metrics_are_exposed(client):
+    assert (await client.get("/readyz")).json()["status"] == "ready"
+    await client.get("/healthz")
+    metrics = await client.get("/metrics")
+    assert metrics.status_code == 200
+    assert "http_request" in metrics.text
+
+
+def test_production_refuses_wildcard_cors(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("CORS_ORIGINS", "*")
+    with pytest.raises(ValidationError, match="CORS_ORIGINS"):
+        ServiceSettings()
+
+
+def test_cors_origins_accept_a_comma_separated_list(monkeypatch):
+    monkeypatch.setenv("CORS_ORIGINS", "http://a.example, http://b.example")
+    assert ServiceSettings().cors_origins == ["http://a.example", "http://b.example"]
+
+
+def test_port_in_use_is_a_clear_startup_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(StartupError, match=f"port {port} on 127.0.0.1 is already in use"):
+            ensure_port_free("127.0.0.1", port)
