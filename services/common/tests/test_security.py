@@ -1,70 +1,17 @@
 """The bearer-token dependency: what it lets through and how it refuses."""
 
-import base64
-import hashlib
-import hmac
-import json
 import time
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 
-from auth_service.tokens import SigningKey, TokenIssuer
+from auth_service.tokens import SigningKey
 from spendscore_common.tokens import JwksKeyStore
-from testkit.tokens import TEST_AUDIENCE, TEST_ISSUER
+from testkit.forged_tokens import claims_with, forged_tokens, sign
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def claims_with(**overrides):
-    now = int(time.time())
-    claims = {"sub": "user-1", "roles": ["user"], "iat": now, "exp": now + 600}
-    claims |= {"iss": TEST_ISSUER, "aud": TEST_AUDIENCE, "jti": "j1"}
-    claims.update(overrides)
-    return {name: value for name, value in claims.items() if value is not None}
-
-
-def sign(key: SigningKey, claims, kid: str | None = None) -> str:
-    return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": kid or key.kid})
-
-
-def hs256(claims, secret: bytes, kid: str) -> str:
-    """An HMAC token keyed with the public key: the classic algorithm-confusion forgery."""
-
-    def b64(raw: bytes) -> str:
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-    header = {"alg": "HS256", "typ": "JWT", "kid": kid}
-    signing_input = b64(json.dumps(header).encode()) + "." + b64(json.dumps(claims).encode())
-    return signing_input + "." + b64(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())
-
-
-def bad_tokens(issuer: TokenIssuer) -> dict[str, str]:
-    key, kid, now = issuer.signing_key, issuer.signing_key.kid, int(time.time())
-    public_pem = key.private_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    other_key = SigningKey.generate()
-    return {
-        "alg none": jwt.encode(claims_with(), key=None, algorithm="none", headers={"kid": kid}),
-        "HS256 signed with the public key": hs256(claims_with(), public_pem, kid),
-        "another key claiming our kid": sign(other_key, claims_with(), kid=kid),
-        "unknown kid": sign(other_key, claims_with()),
-        "expired": sign(key, claims_with(iat=now - 8000, exp=now - 600)),
-        "not yet valid": sign(key, claims_with(nbf=now + 600)),
-        "wrong issuer": sign(key, claims_with(iss="someone-else")),
-        "wrong audience": sign(key, claims_with(aud="another-product")),
-        "no subject": sign(key, claims_with(sub=None)),
-        "no roles": sign(key, claims_with(roles=None)),
-        "no expiry": sign(key, claims_with(exp=None)),
-        "no token id": sign(key, claims_with(jti=None)),
-        "roles not a list": sign(key, claims_with(roles="admin")),
-        "garbage": "not.a.token",
-    }
 
 
 async def test_valid_token_gives_the_principal(client, token_issuer):
@@ -87,7 +34,7 @@ async def test_missing_or_malformed_header_is_401_with_challenge(client, headers
 
 
 async def test_every_kind_of_bad_token_is_401(client, token_issuer):
-    for case, token in bad_tokens(token_issuer).items():
+    for case, token in forged_tokens(token_issuer.signing_key).items():
         response = await client.get("/me", headers=bearer(token))
         assert response.status_code == 401, case
         assert response.headers["www-authenticate"] == "Bearer", case
@@ -120,3 +67,12 @@ async def test_before_any_key_is_fetched_tokens_get_503_not_500(client_before_au
     response = await client_before_auth_is_up.get("/me", headers=bearer(token))
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
+
+
+async def test_a_kid_deleted_then_recreated_with_another_key_refuses_old_tokens(
+    client, key_store, token_issuer
+):
+    old_token = token_issuer.issue(subject="u", roles=["user"])
+    replacement = SigningKey.generate().public_jwk | {"kid": token_issuer.signing_key.kid}
+    key_store.set_keys({"keys": [replacement]})
+    assert (await client.get("/me", headers=bearer(old_token))).status_code == 401
