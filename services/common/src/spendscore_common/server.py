@@ -44,7 +44,7 @@ def run_service(
 ) -> None:
     """Load settings, run ``preflight`` checks, then serve ``app_factory`` (a "module:function").
 
-    Any ValidationError or StartupError ends the process with exit code 2 and one line on stderr.
+    Any ValidationError or StartupError ends the process with exit code 1 and one line on stderr.
     """
     try:
         settings = load_settings()

@@ -1,0 +1,70 @@
+"""The auth service's settings, read once from the environment (prefix ``AUTH_`` for its own fields)."""
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from spendscore_common.settings import ServiceSettings
+
+
+class AuthSettings(ServiceSettings):
+    """Everything the auth service reads from the environment; built once and passed to ``create_app``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AUTH_", extra="ignore", case_sensitive=False, populate_by_name=True
+    )
+
+    port: int = Field(8001, ge=1, le=65535)
+    # Explicit aliases on required or unprefixed fields, so that an error names the real variable.
+    database_url: str = Field(validation_alias=AliasChoices("AUTH_DATABASE_URL", "database_url"))
+    database_pool_size: int = Field(10, ge=1)
+    data_dir: Path = Field(Path(".data"), validation_alias=AliasChoices("DATA_DIR", "data_dir"))
+
+    private_key: SecretStr | None = Field(None, description="Ed25519 private key, PEM (PKCS#8) text")
+    private_key_file: Path | None = None
+    retired_public_keys_file: Path | None = Field(
+        None, description="JWKS json of public keys still trusted after a rotation"
+    )
+
+    bcrypt_rounds: int = Field(12, ge=4, le=31)
+
+    login_max_failures_per_email: int = Field(5, ge=1)
+    login_max_failures_per_address: int = Field(50, ge=1)
+    login_throttle_window_seconds: int = Field(900, ge=1)
+
+    deletion_poll_seconds: float = Field(5.0, gt=0)
+    deletion_retry_base_seconds: float = Field(2.0, gt=0)
+    deletion_retry_max_seconds: float = Field(300.0, gt=0)
+
+    bootstrap_admin_email: str | None = Field(
+        None, validation_alias=AliasChoices("BOOTSTRAP_ADMIN_EMAIL", "bootstrap_admin_email")
+    )
+    bootstrap_admin_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("BOOTSTRAP_ADMIN_PASSWORD", "bootstrap_admin_password")
+    )
+    bootstrap_admin_name: str = Field(
+        "Administrator", validation_alias=AliasChoices("BOOTSTRAP_ADMIN_NAME", "bootstrap_admin_name")
+    )
+    customers_url: str = Field(
+        "http://127.0.0.1:8002", validation_alias=AliasChoices("CUSTOMERS_URL", "customers_url")
+    )
+
+    @property
+    def has_configured_key(self) -> bool:
+        return self.private_key is not None or self.private_key_file is not None
+
+    @property
+    def generated_key_path(self) -> Path:
+        """Where development and test keep the key they generate on first start."""
+        return self.data_dir / "auth" / "jwt-signing-key.pem"
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if not self.has_configured_key:
+            problems.append("AUTH_PRIVATE_KEY or AUTH_PRIVATE_KEY_FILE must be set (no generated keys)")
+        if self.bootstrap_admin_email and not self.bootstrap_admin_password:
+            problems.append("BOOTSTRAP_ADMIN_PASSWORD must be set when BOOTSTRAP_ADMIN_EMAIL is")
+        if self.bcrypt_rounds < 10:
+            problems.append("AUTH_BCRYPT_ROUNDS must be at least 10")
+        return problems

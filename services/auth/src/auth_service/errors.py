@@ -1,0 +1,79 @@
+"""Domain errors of the auth service and the one place where they become HTTP responses."""
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+
+class AuthServiceError(Exception):
+    """Base of the errors the code raises; each subclass knows its status and safe message."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    detail = "Bad request"
+
+    def __init__(self, detail: str | None = None):
+        super().__init__(detail or self.detail)
+        if detail is not None:
+            self.detail = detail
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}
+
+
+class NotFoundError(AuthServiceError):
+    status_code = status.HTTP_404_NOT_FOUND
+    detail = "User not found"
+
+
+class EmailAlreadyUsedError(AuthServiceError):
+    status_code = status.HTTP_409_CONFLICT
+    detail = "A user with this email already exists"
+
+
+class LastAdminError(AuthServiceError):
+    status_code = status.HTTP_409_CONFLICT
+    detail = "This is the last active admin: make another user an active admin first"
+
+
+class InvalidCredentialsError(AuthServiceError):
+    """The same answer for an unknown email, a wrong password and a deactivated account."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    detail = "Incorrect email or password"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class AccountUnavailableError(InvalidCredentialsError):
+    """A valid token whose account has since been deleted or deactivated."""
+
+    detail = "This account no longer exists or is deactivated"
+
+
+class WrongCurrentPasswordError(AuthServiceError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    detail = "The current password is incorrect"
+
+
+class TooManyAttemptsError(AuthServiceError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    detail = "Too many failed login attempts; try again later"
+
+    def __init__(self, retry_after_seconds: int):
+        super().__init__()
+        self.retry_after_seconds = retry_after_seconds
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
+
+async def _handle(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AuthServiceError)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AuthServiceError, _handle)

@@ -1,0 +1,115 @@
+"""The auth service's FastAPI app: ``create_app(settings)`` and the lifespan that owns its resources."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from auth_service import accounts
+from auth_service.config import AuthSettings
+from auth_service.customers_client import CustomersClient
+from auth_service.db import create_engine, database_is_reachable, make_session_factory
+from auth_service.errors import install_error_handlers
+from auth_service.keys import load_retired_public_jwks, load_signing_key
+from auth_service.login_throttle import ThrottlePolicy
+from auth_service.owner_deletions import OwnerDeletionWorker
+from auth_service.passwords import PasswordHasher
+from auth_service.routes import admin, jwks, login, users
+from auth_service.schemas import normalise_email
+from auth_service.tokens import TokenIssuer, local_token_verifier
+from spendscore_common.app import install_common_parts
+from spendscore_common.health import ReadinessCheck
+from spendscore_common.http_client import make_http_client
+
+logger = logging.getLogger(__name__)
+
+
+async def ensure_bootstrap_admin(
+    settings: AuthSettings, session_factory: async_sessionmaker[AsyncSession], hasher: PasswordHasher
+) -> None:
+    """Create the BOOTSTRAP_ADMIN_* account when it does not exist; an existing one is left as it is."""
+    if not settings.bootstrap_admin_email or settings.bootstrap_admin_password is None:
+        return
+    async with session_factory() as db_session:
+        outcome = await accounts.ensure_admin(
+            db_session=db_session,
+            hasher=hasher,
+            email=normalise_email(settings.bootstrap_admin_email),
+            password=settings.bootstrap_admin_password.get_secret_value(),
+            name=settings.bootstrap_admin_name,
+            reset_existing=False,
+        )
+    if outcome.created:
+        logger.info("bootstrap admin created", extra={"user_id": str(outcome.user.id)})
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: AuthSettings = app.state.settings
+    issuer = TokenIssuer(
+        load_signing_key(settings),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        retired_public_jwks=load_retired_public_jwks(settings),
+    )
+    engine = create_engine(settings)
+    session_factory = make_session_factory(engine)
+    http_client = make_http_client(timeout_seconds=5.0)
+    # The dummy hash costs one full bcrypt round: made in a thread, off the event loop.
+    hasher = await asyncio.to_thread(PasswordHasher, settings.bcrypt_rounds)
+    customers = CustomersClient(http_client, base_url=settings.customers_url, issuer=issuer)
+    worker = OwnerDeletionWorker(
+        session_factory,
+        customers,
+        poll_seconds=settings.deletion_poll_seconds,
+        retry_base_seconds=settings.deletion_retry_base_seconds,
+        retry_max_seconds=settings.deletion_retry_max_seconds,
+    )
+    app.state.session_factory = session_factory
+    app.state.token_issuer = issuer
+    app.state.token_verifier = local_token_verifier(issuer, http_client)
+    app.state.password_hasher = hasher
+    app.state.throttle_policy = ThrottlePolicy(
+        max_failures_per_email=settings.login_max_failures_per_email,
+        max_failures_per_address=settings.login_max_failures_per_address,
+        window=timedelta(seconds=settings.login_throttle_window_seconds),
+    )
+    app.state.deletion_worker = worker
+
+    async def keys_loaded() -> bool:
+        return bool(issuer.jwks()["keys"])
+
+    app.state.readiness_checks = [
+        ReadinessCheck("database", lambda: database_is_reachable(engine)),
+        ReadinessCheck("signing_keys", keys_loaded),
+    ]
+    try:
+        await ensure_bootstrap_admin(settings, session_factory, hasher)
+        worker.start()
+        yield
+    finally:
+        await worker.stop()
+        await http_client.aclose()
+        await engine.dispose()
+
+
+def create_app(settings: AuthSettings | None = None) -> FastAPI:
+    """The auth app; ``settings`` None reads them from the environment."""
+    settings = settings if settings is not None else AuthSettings()
+    app = FastAPI(
+        title="SpendScore auth",
+        summary="Users, roles and the 2-hour tokens every SpendScore service accepts.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_common_parts(app, settings)
+    install_error_handlers(app)
+    for router in (login.router, jwks.router, users.router, admin.router):
+        app.include_router(router)
+    return app

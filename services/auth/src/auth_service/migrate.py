@@ -1,0 +1,42 @@
+"""Bring the auth database to the latest schema: ``python -m auth_service.migrate`` (alembic upgrade head)."""
+
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from pydantic import ValidationError
+
+from auth_service.config import AuthSettings
+from spendscore_common.server import describe_settings_error
+
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(ALEMBIC_INI))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
+def main() -> None:
+    try:
+        settings = AuthSettings()
+    except ValidationError as exc:
+        sys.exit(f"auth migrate: {describe_settings_error(exc)}")
+    try:
+        upgrade(settings.database_url)
+    except (OSError, ConnectionError) as exc:
+        sys.exit(f"auth migrate: cannot reach the database: {exc}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Database tables of the auth service (API shapes live in schemas.py)."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, MetaData, String
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Field, SQLModel
+
+# Set before any table is declared, so that every constraint and index gets a predictable name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _timestamp(*, nullable: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class User(SQLModel, table=True):
+    """A store owner or an admin. ``email`` is stored lower-cased, so uniqueness ignores case."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(sa_column=Column(String(320), nullable=False, unique=True))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    password_hash: str = Field(sa_column=Column(String(100), nullable=False))
+    roles: list[str] = Field(
+        default_factory=lambda: ["user"], sa_column=Column(ARRAY(String(20)), nullable=False)
+    )
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    last_login_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins counted per key (``email:...`` or ``address:...``) in a fixed window.
+
+    Kept in PostgreSQL rather than process memory so that the limit holds across replicas.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: str = Field(sa_column=Column(String(400), primary_key=True))
+    failures: int = Field(default=0)
+    window_started_at: datetime = Field(sa_column=_timestamp())
+
+
+class PendingOwnerDeletion(SQLModel, table=True):
+    """Outbox: a deleted user whose customers the customers service has not yet confirmed deleting."""
+
+    __tablename__ = "pending_owner_deletions"
+    __table_args__ = (Index("ix_pending_owner_deletions_next_attempt_at", "next_attempt_at"),)
+
+    owner_id: uuid.UUID = Field(primary_key=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    last_error: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))

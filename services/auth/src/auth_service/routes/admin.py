@@ -1,0 +1,58 @@
+"""Admins manage every account: create, list and search, read, edit (roles, activation), delete."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from auth_service import accounts, user_repository
+from auth_service.deps import CurrentAdmin, DeletionWorkerDep, HasherDep, SessionDep, UserById
+from auth_service.models import User
+from auth_service.schemas import UserCreate, UserPublic, UsersPage, UserUpdate
+
+router = APIRouter(prefix="/admin/users", tags=["admin"])
+
+
+@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED, summary="Create a user")
+async def create_user(
+    request: UserCreate, _admin: CurrentAdmin, db_session: SessionDep, hasher: HasherDep
+) -> User:
+    return await accounts.create_user(db_session=db_session, hasher=hasher, request=request)
+
+
+@router.get("", response_model=UsersPage, status_code=status.HTTP_200_OK, summary="List and search users")
+async def list_users(
+    _admin: CurrentAdmin,
+    db_session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    q: Annotated[str | None, Query(max_length=320, description="Part of an email or a name")] = None,
+) -> UsersPage:
+    users, total = await user_repository.get_all(db_session=db_session, limit=limit, offset=offset, query=q)
+    return UsersPage(items=[UserPublic.model_validate(user) for user in users], total=total)
+
+
+@router.get("/{user_id}", response_model=UserPublic, status_code=status.HTTP_200_OK, summary="Read a user")
+async def read_user(user: UserById) -> User:
+    return user
+
+
+@router.patch(
+    "/{user_id}",
+    response_model=UserPublic,
+    status_code=status.HTTP_200_OK,
+    summary="Edit a user: name, email, roles (promote/demote), is_active",
+)
+async def update_user(changes: UserUpdate, user: UserById, db_session: SessionDep) -> User:
+    return await accounts.update_user(db_session=db_session, user=user, changes=changes)
+
+
+@router.delete(
+    "/{user_id}",
+    response_model=None,
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a user and all their customers",
+)
+async def delete_user(user: UserById, db_session: SessionDep, worker: DeletionWorkerDep) -> Response:
+    await accounts.delete_user(db_session=db_session, user=user)
+    worker.wake()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,53 @@
+"""A user's own account: read, edit, change password, delete."""
+
+from fastapi import APIRouter, Response, status
+
+from auth_service import accounts
+from auth_service.deps import CurrentUser, DeletionWorkerDep, HasherDep, SessionDep
+from auth_service.models import User
+from auth_service.schemas import PasswordChange, ProfileUpdate, UserPublic
+
+router = APIRouter(prefix="/users/me", tags=["my account"])
+
+
+@router.get("", response_model=UserPublic, status_code=status.HTTP_200_OK, summary="My profile")
+async def read_me(user: CurrentUser) -> User:
+    return user
+
+
+@router.patch(
+    "", response_model=UserPublic, status_code=status.HTTP_200_OK, summary="Change my name or email"
+)
+async def update_me(changes: ProfileUpdate, user: CurrentUser, db_session: SessionDep) -> User:
+    return await accounts.update_user(db_session=db_session, user=user, changes=changes)
+
+
+@router.put(
+    "/password",
+    response_model=None,
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change my password (needs the current one)",
+)
+async def change_my_password(
+    change: PasswordChange, user: CurrentUser, db_session: SessionDep, hasher: HasherDep
+) -> Response:
+    await accounts.change_password(
+        db_session=db_session,
+        hasher=hasher,
+        user=user,
+        current_password=change.current_password,
+        new_password=change.new_password,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "",
+    response_model=None,
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete my account and all my customers",
+)
+async def delete_me(user: CurrentUser, db_session: SessionDep, worker: DeletionWorkerDep) -> Response:
+    await accounts.delete_user(db_session=db_session, user=user)
+    worker.wake()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
