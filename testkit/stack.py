@@ -39,6 +39,11 @@ class LocalStack:
             "INFERENCE_URL": self.urls["inference"],
             "INFERENCE_MODEL_PATH": str(self.model_path),
             "AUTH_BCRYPT_ROUNDS": "4",
+            # Short throttling window so tests can see it release; every test client shares one address.
+            "AUTH_LOGIN_THROTTLE_WINDOW_SECONDS": "3",
+            "AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
+            "AUTH_DELETION_RETRY_BASE_SECONDS": "0.5",
+            "AUTH_DELETION_RETRY_MAX_SECONDS": "2",
             "BOOTSTRAP_ADMIN_EMAIL": self.admin_email,
             "BOOTSTRAP_ADMIN_PASSWORD": self.admin_password,
         }
@@ -85,6 +90,10 @@ class LocalStack:
             process.stop()
 
     # --- accounts -----------------------------------------------------------------------------
+
+    def signing_key_pem(self) -> bytes:
+        """The private key the running auth service generated (tests forge tokens with it)."""
+        return (self.workdir / "data" / "auth" / "jwt-signing-key.pem").read_bytes()
 
     def login(self, email: str, password: str) -> str:
         response = httpx.post(self.urls["auth"] + "/auth/login", json={"email": email, "password": password})

@@ -1,0 +1,183 @@
+"""Security probes against the running services: forged tokens, tenants, roles, leaks, injection."""
+
+import time
+import uuid
+
+import httpx
+import pytest
+
+from auth_service.tokens import SigningKey
+from testkit.forged_tokens import forged_tokens
+
+SERVICES = ("auth", "customers", "inference")
+INJECTIONS = ["'; DROP TABLE customers; --", '" OR 1=1 --', "Robert'); DELETE FROM users;--", "%' OR '%'='"]
+LEAK_MARKERS = ("$2b$", "PRIVATE KEY", "Traceback", "password_hash")
+
+
+@pytest.fixture(scope="module")
+def seen_bodies():
+    """Every response body the probes receive; checked for leaks at the end of the module."""
+    return []
+
+
+@pytest.fixture
+def probe(seen_bodies):
+    def remember(response: httpx.Response) -> None:
+        response.read()
+        seen_bodies.append((str(response.request.url), response.text))
+
+    with httpx.Client(timeout=10, event_hooks={"response": [remember]}) as client:
+        yield client
+
+
+def protected_operations(openapi: dict) -> list[tuple[str, str]]:
+    """(method, path with ids filled in) of every operation that declares a security requirement."""
+    operations = []
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            if operation.get("security"):
+                filled = path
+                for parameter in operation.get("parameters", []):
+                    if parameter["in"] == "path":
+                        filled = filled.replace("{" + parameter["name"] + "}", str(uuid.uuid4()))
+                operations.append((method.upper(), filled))
+    return operations
+
+
+@pytest.fixture(scope="module")
+def operations(running_stack):
+    found = {}
+    for service in SERVICES:
+        openapi = httpx.get(running_stack.urls[service] + "/openapi.json").json()
+        found[service] = protected_operations(openapi)
+    return found
+
+
+def test_every_service_declares_its_protected_operations(operations):
+    assert len(operations["auth"]) >= 9
+    assert len(operations["customers"]) >= 10
+    assert len(operations["inference"]) == 3
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_protected_endpoint_refuses_every_forged_token(running_stack, operations, probe, service):
+    key = SigningKey.from_pem(running_stack.signing_key_pem())
+    attempts = {
+        "no token": {},
+        "malformed header": {"Authorization": "Token abc"},
+        "empty bearer": {"Authorization": "Bearer "},
+        **{name: {"Authorization": f"Bearer {token}"} for name, token in forged_tokens(key).items()},
+    }
+    for method, path in operations[service]:
+        for attack, headers in attempts.items():
+            response = probe.request(method, running_stack.urls[service] + path, headers=headers, json={})
+            assert response.status_code == 401, (
+                f"{service} {method} {path} with {attack}: {response.status_code}"
+            )
+            assert response.headers.get("www-authenticate") == "Bearer", f"{method} {path} with {attack}"
+
+
+def test_a_genuine_token_from_auth_is_accepted_by_customers_and_inference(running_stack, owner, probe):
+    assert probe.get(running_stack.urls["customers"] + "/customers", headers=owner.headers).status_code == 200
+    predicted = probe.post(
+        running_stack.urls["inference"] + "/model/predict",
+        json={"gender": "f", "age": 40, "annual_income": 70},
+        headers=owner.headers,
+    )
+    assert predicted.status_code == 200
+
+
+def test_non_admin_gets_403_on_every_admin_endpoint(running_stack, operations, owner, probe):
+    admin_operations = [("auth", m, p) for m, p in operations["auth"] if p.startswith("/admin")]
+    admin_operations += [("customers", m, p) for m, p in operations["customers"] if p.startswith("/owners")]
+    assert len(admin_operations) >= 6
+    for service, method, path in admin_operations:
+        response = probe.request(method, running_stack.urls[service] + path, headers=owner.headers, json={})
+        assert response.status_code == 403, f"{service} {method} {path}: {response.status_code}"
+
+
+def test_another_owners_customer_is_404_everywhere_and_unchanged(running_stack, probe):
+    customers = running_stack.urls["customers"]
+    alice, mallory = running_stack.create_user(), running_stack.create_user()
+    created = probe.post(
+        customers + "/customers",
+        json={"name": "Alice's customer", "gender": "female", "age": 33, "annual_income": 55},
+        headers=alice.headers,
+    ).json()
+    target = f"{customers}/customers/{created['id']}"
+    before = probe.get(target, headers=alice.headers).json()
+    history_before = probe.get(target + "/predictions", headers=alice.headers).json()
+
+    attempts = [
+        ("GET", target, None),
+        ("PATCH", target, {"age": 99, "name": "stolen"}),
+        ("DELETE", target, None),
+        ("GET", target + "/predictions", None),
+        ("POST", target + "/predictions", None),
+    ]
+    for method, url, body in attempts:
+        response = probe.request(method, url, headers=mallory.headers, json=body)
+        assert response.status_code == 404, f"{method} {url}: {response.status_code}"
+    mallory_list = probe.get(customers + "/customers", params={"q": "Alice"}, headers=mallory.headers).json()
+    assert mallory_list["total"] == 0
+    assert "Alice's customer" not in probe.get(customers + "/customers/export", headers=mallory.headers).text
+    assert probe.get(customers + "/dashboard", headers=mallory.headers).json()["total_customers"] == 0
+
+    assert probe.get(target, headers=alice.headers).json() == before
+    assert probe.get(target + "/predictions", headers=alice.headers).json() == history_before
+
+
+def test_login_throttling_kicks_in_and_releases(running_stack, probe):
+    account = running_stack.create_user()
+    login = running_stack.urls["auth"] + "/auth/login"
+    statuses = [
+        probe.post(login, json={"email": account.email, "password": "wrong-password"}).status_code
+        for _ in range(6)
+    ]
+    assert statuses[:5] == [401] * 5
+    assert statuses[5] == 429
+    throttled = probe.post(login, json={"email": account.email, "password": account.password})
+    assert throttled.status_code == 429
+    retry_after = int(throttled.headers["retry-after"])
+    assert 1 <= retry_after <= 3
+    time.sleep(retry_after + 0.5)
+    assert probe.post(login, json={"email": account.email, "password": account.password}).status_code == 200
+
+
+def test_injection_strings_are_plain_data(running_stack, owner, probe):
+    customers = running_stack.urls["customers"]
+    admin = {"Authorization": f"Bearer {running_stack.admin_token()}"}
+    for text in INJECTIONS:
+        created = probe.post(
+            customers + "/customers",
+            json={"name": text, "gender": "male", "age": 30, "annual_income": 50},
+            headers=owner.headers,
+        )
+        assert created.status_code == 201
+        assert (
+            probe.get(f"{customers}/customers/{created.json()['id']}", headers=owner.headers).json()["name"]
+            == text
+        )
+        found = probe.get(customers + "/customers", params={"q": text}, headers=owner.headers)
+        assert found.status_code == 200
+        assert [item["name"] for item in found.json()["items"]] == [text]
+        for parameter in ("sort", "gender", "band"):
+            assert (
+                probe.get(
+                    customers + "/customers", params={parameter: text}, headers=owner.headers
+                ).status_code
+                == 422
+            )
+        users = probe.get(running_stack.urls["auth"] + "/admin/users", params={"q": text}, headers=admin)
+        assert users.status_code == 200
+        login = probe.post(running_stack.urls["auth"] + "/auth/login", json={"email": text, "password": text})
+        assert login.status_code in (401, 422)
+    assert probe.get(customers + "/customers", headers=owner.headers).json()["total"] >= len(INJECTIONS)
+
+
+def test_no_response_leaks_a_hash_a_key_or_a_traceback(seen_bodies):
+    """Runs last in this module: looks through every body the probes above received."""
+    assert seen_bodies
+    for url, body in seen_bodies:
+        for marker in LEAK_MARKERS:
+            assert marker not in body, f"{url} leaked {marker!r}"
