@@ -1,0 +1,1 @@
+"""The original way of serving, for comparison: a pandas DataFrame and sklearn predict per request."""

@@ -1,0 +1,74 @@
+"""The inference service's FastAPI app: model and key cache made once in the lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from inference_service import __doc__ as service_description
+from inference_service.body_limit import BodySizeLimitMiddleware
+from inference_service.config import InferenceSettings
+from inference_service.model_store import load_model
+from inference_service.predictor import SpendingScorePredictor
+from inference_service.routes import model as model_routes
+from inference_service.routes import predict as predict_routes
+from inference_service.schemas import MAX_BATCH_ITEMS
+from spendscore_common.app import install_common_parts
+from spendscore_common.health import ReadinessCheck
+from spendscore_common.http_client import make_http_client
+from spendscore_common.tokens import JwksKeyStore, TokenVerifier
+
+
+async def _too_many_items_or_invalid(_: Request, exc: Exception) -> Response:
+    """422 as FastAPI words it, except a batch over the item limit, which is 413."""
+    assert isinstance(exc, RequestValidationError)
+    if any(
+        error.get("type") == "too_long" and tuple(error.get("loc", ())) == ("body", "items")
+        for error in exc.errors()
+    ):
+        return JSONResponse(
+            {"detail": f"a batch holds at most {MAX_BATCH_ITEMS} items"},
+            status_code=status.HTTP_413_CONTENT_TOO_LARGE,
+        )
+    # Each error names the field (loc) and why (msg); the offending input is not echoed back,
+    # since NaN or Infinity would make the answer itself invalid JSON.
+    errors = [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+    return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def create_app(settings: InferenceSettings | None = None) -> FastAPI:
+    settings = settings or InferenceSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A missing or broken artifact stops start-up here (the entry point checks it first).
+        app.state.model = load_model(settings.model_path)
+        app.state.predictor = SpendingScorePredictor(app.state.model)
+        async with make_http_client() as http_client:
+            # Keys are fetched on the first token, not now: the service starts while auth is down.
+            key_store = JwksKeyStore(settings.auth_jwks_url, http_client)
+            app.state.token_verifier = TokenVerifier(
+                key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+            )
+            yield
+
+    async def model_loaded() -> bool:
+        return getattr(app.state, "predictor", None) is not None
+
+    app = FastAPI(
+        title="SpendScore inference",
+        description=service_description or "",
+        version="0.1.0",
+        lifespan=lifespan,
+        swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": False},
+    )
+    app.state.settings = settings
+    app.state.readiness_checks = [ReadinessCheck("model", model_loaded)]
+    app.include_router(predict_routes.router)
+    app.include_router(model_routes.router)
+    app.add_exception_handler(RequestValidationError, _too_many_items_or_invalid)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_common_parts(app, settings)
+    return app

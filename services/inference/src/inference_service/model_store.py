@@ -1,0 +1,54 @@
+"""Loading the trained artifact once per process and checking that it is one we can serve."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from inference_service.fast_model import FastModel
+
+SUPPORTED_FORMAT = 1
+
+
+class ModelLoadError(Exception):
+    """The artifact is missing or unusable; the message says which and where."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    metadata: dict[str, Any]
+    fast_model: FastModel
+    estimator: Any  # the scikit-learn original, kept for checks; never used per request
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata["version"])
+
+    def card(self) -> dict[str, Any]:
+        """The public model card (GET /model)."""
+        meta = self.metadata
+        return {
+            "name": meta["name"],
+            "version": meta["version"],
+            "created_at": meta["created_at"],
+            "features": [feature["name"] for feature in meta["features"]],
+            "training_ranges": meta["training_ranges"],
+            "metrics": {"cv": meta["metrics"]["cv"]},
+            "interval": {"level": meta["interval"]["level"], "cv_coverage": meta["interval"]["cv_coverage"]},
+            "baseline": meta["baseline"],
+        }
+
+
+def load_model(path: Path) -> LoadedModel:
+    if not path.is_file():
+        raise ModelLoadError(
+            f"no model artifact at {path}: run `make train` (python -m inference_service.training)"
+        )
+    try:
+        artifact = joblib.load(path)
+    except Exception as exc:  # unpickling can fail in many ways; all mean "retrain"
+        raise ModelLoadError(f"cannot read the model artifact {path}: {exc}") from exc
+    if not isinstance(artifact, dict) or artifact.get("format") != SUPPORTED_FORMAT:
+        raise ModelLoadError(f"{path} is not a model artifact of format {SUPPORTED_FORMAT}: retrain it")
+    return LoadedModel(artifact["metadata"], artifact["fast_model"], artifact["estimator"])
