@@ -1,0 +1,40 @@
+"""Alembic environment for the customers database: async (asyncpg), URL from the caller or the settings."""
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
+
+from customers_service import models  # noqa: F401  (registers the tables on the metadata)
+from customers_service.config import CustomersSettings
+
+target_metadata = SQLModel.metadata
+
+
+def _database_url() -> str:
+    url = context.config.attributes.get("sqlalchemy_url")
+    if url:
+        return str(url)
+    return CustomersSettings().sqlalchemy_url  # type: ignore[call-arg]
+
+
+def _run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_online() -> None:
+    engine = create_async_engine(_database_url())
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run)
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; run python -m customers_service.migrate")
+asyncio.run(_run_online())

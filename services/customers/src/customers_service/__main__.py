@@ -1,0 +1,48 @@
+"""``python -m customers_service``: check the database, then serve."""
+
+import asyncio
+
+import asyncpg
+
+from customers_service.config import CustomersSettings
+from spendscore_common.server import StartupError, run_service
+from spendscore_common.settings import ServiceSettings
+
+
+def _port_of(settings: ServiceSettings) -> int:
+    assert isinstance(settings, CustomersSettings)
+    return settings.port
+
+
+async def _check_database(database_url: str) -> None:
+    try:
+        connection = await asyncpg.connect(
+            database_url.replace("postgresql+asyncpg://", "postgresql://"), timeout=5
+        )
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        raise StartupError(f"cannot reach the database in CUSTOMERS_DATABASE_URL: {exc}") from exc
+    try:
+        migrated = await connection.fetchval("SELECT to_regclass('public.customer') IS NOT NULL")
+    finally:
+        await connection.close()
+    if not migrated:
+        raise StartupError("the customers database has no tables: run `python -m customers_service.migrate`")
+
+
+def _preflight(settings: ServiceSettings) -> None:
+    assert isinstance(settings, CustomersSettings)
+    asyncio.run(_check_database(settings.database_url))
+
+
+def main() -> None:
+    run_service(
+        "customers",
+        lambda: CustomersSettings(),  # read from the environment
+        "customers_service.main:create_app",
+        _port_of,
+        _preflight,
+    )
+
+
+if __name__ == "__main__":
+    main()

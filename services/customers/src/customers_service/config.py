@@ -1,0 +1,58 @@
+"""The customers service's settings, read once from the environment."""
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+from spendscore_common.settings import ServiceSettings
+
+
+def asyncpg_url(database_url: str) -> str:
+    """``postgresql://...`` (as configured) to the SQLAlchemy asyncpg form."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if database_url.startswith(prefix):
+            return "postgresql+asyncpg://" + database_url[len(prefix) :]
+    raise ValueError("must be a postgresql:// URL")
+
+
+class CustomersSettings(ServiceSettings):
+    """Read from the environment; tests and tools may also pass fields by name."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, populate_by_name=True)
+
+    port: int = Field(8002, validation_alias=AliasChoices("CUSTOMERS_PORT"), ge=1, le=65535)
+    database_url: str = Field(
+        validation_alias=AliasChoices("CUSTOMERS_DATABASE_URL"),
+        description="postgresql://user:pass@host:port/db or postgresql://user:@/db?host=/socket/dir",
+    )
+    database_pool_size: int = Field(10, validation_alias=AliasChoices("CUSTOMERS_DATABASE_POOL_SIZE"), ge=1)
+    inference_url: str = Field("http://127.0.0.1:8003", validation_alias=AliasChoices("INFERENCE_URL"))
+    auth_jwks_url: str = Field(
+        "http://127.0.0.1:8001/.well-known/jwks.json", validation_alias=AliasChoices("AUTH_JWKS_URL")
+    )
+    inference_timeout_seconds: float = Field(
+        2.0, validation_alias=AliasChoices("CUSTOMERS_INFERENCE_TIMEOUT_SECONDS"), gt=0
+    )
+    inference_batch_timeout_seconds: float = Field(
+        15.0, validation_alias=AliasChoices("CUSTOMERS_INFERENCE_BATCH_TIMEOUT_SECONDS"), gt=0
+    )
+    inference_retries: int = Field(2, validation_alias=AliasChoices("CUSTOMERS_INFERENCE_RETRIES"), ge=0)
+    inference_retry_backoff_seconds: float = Field(
+        0.1, validation_alias=AliasChoices("CUSTOMERS_INFERENCE_RETRY_BACKOFF_SECONDS"), ge=0
+    )
+    pending_retry_interval_seconds: float = Field(
+        5.0, validation_alias=AliasChoices("CUSTOMERS_PENDING_RETRY_INTERVAL_SECONDS"), gt=0
+    )
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return asyncpg_url(self.database_url)
+
+    @property
+    def token_url(self) -> str:
+        return self.auth_public_url.rstrip("/") + "/auth/token"
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if "@" not in self.database_url or ":@" in self.database_url:
+            problems.append("CUSTOMERS_DATABASE_URL must name a user with a password")
+        return problems

@@ -1,0 +1,376 @@
+"""SQL about customers; every function is filtered by the owner and returns rows, never HTTP errors."""
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Integer, Select, case, delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from customers_service.inference_client import ModelInput, ModelOutput
+from customers_service.models import PREDICTION_DONE, PREDICTION_PENDING, Customer, Prediction
+from customers_service.schemas import CustomerCreate
+
+AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
+    ("0-17", 0, 17),
+    ("18-24", 18, 24),
+    ("25-34", 25, 34),
+    ("35-44", 35, 44),
+    ("45-54", 45, 54),
+    ("55-64", 55, 64),
+    ("65+", 65, 120),
+)
+HISTOGRAM_BUCKETS = 10
+
+_SORT_COLUMNS: dict[str, Any] = {
+    "name": col(Customer.name),
+    "created_at": col(Customer.created_at),
+    "spending_score": col(Customer.latest_spending_score),
+    "age": col(Customer.age),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerWithLatest:
+    customer: Customer
+    latest: Prediction | None
+
+
+def _latest_joined() -> Select[tuple[Customer, Prediction]]:
+    return select(Customer, Prediction).outerjoin(
+        Prediction, col(Prediction.id) == col(Customer.latest_prediction_id)
+    )
+
+
+async def get(
+    *, session: AsyncSession, owner_id: uuid.UUID, customer_id: uuid.UUID
+) -> CustomerWithLatest | None:
+    row = (
+        await session.execute(
+            _latest_joined().where(col(Customer.owner_id) == owner_id, col(Customer.id) == customer_id)
+        )
+    ).first()
+    return None if row is None else CustomerWithLatest(row[0], row[1])
+
+
+def _name_matches(q: str) -> ColumnElement[bool]:
+    """Every word of ``q`` is the start of a word of the name (full-text index, no extension needed)."""
+    words = re.findall(r"\w+", q.lower())
+    if not words:
+        return col(Customer.name).icontains(q.strip(), autoescape=True)
+    query = " & ".join(f"'{word}':*" for word in words)
+    return text(
+        "to_tsvector('simple'::regconfig, customer.name) @@ to_tsquery('simple'::regconfig, :q)"
+    ).bindparams(q=query)  # type: ignore[return-value]
+
+
+async def list_page(
+    *,
+    session: AsyncSession,
+    owner_id: uuid.UUID,
+    limit: int,
+    offset: int,
+    sort: str,
+    q: str | None = None,
+    gender: str | None = None,
+    band: str | None = None,
+) -> tuple[list[CustomerWithLatest], int]:
+    conditions: list[ColumnElement[bool]] = [col(Customer.owner_id) == owner_id]
+    if q is not None and q.strip():
+        conditions.append(_name_matches(q))
+    if gender is not None:
+        conditions.append(col(Customer.gender) == gender)
+    if band is not None:
+        conditions.append(col(Customer.latest_band) == band)
+    descending = sort.startswith("-")
+    sort_column = _SORT_COLUMNS[sort.lstrip("-")]
+    order = (sort_column.desc(), col(Customer.id).desc()) if descending else (sort_column, col(Customer.id))
+    # The page first, then the latest predictions of those rows only: joining before OFFSET would
+    # look up the prediction of every skipped row too.
+    customers = list(
+        await session.scalars(
+            select(Customer).where(*conditions).order_by(*order).limit(limit).offset(offset)
+        )
+    )
+    latest_ids = [customer.latest_prediction_id for customer in customers if customer.latest_prediction_id]
+    latest: dict[uuid.UUID, Prediction] = {}
+    if latest_ids:
+        predictions = await session.scalars(select(Prediction).where(col(Prediction.id).in_(latest_ids)))
+        latest = {prediction.id: prediction for prediction in predictions}
+    total = (
+        await session.execute(select(func.count()).select_from(Customer).where(*conditions))
+    ).scalar_one()
+    page = [
+        CustomerWithLatest(
+            customer, latest.get(customer.latest_prediction_id) if customer.latest_prediction_id else None
+        )
+        for customer in customers
+    ]
+    return page, int(total)
+
+
+def new_prediction(
+    *,
+    owner_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    model_input: ModelInput,
+    outcome: ModelOutput | None,
+    now: datetime,
+) -> Prediction:
+    """A prediction row: done with the model's answer, or pending (scores null) when there is none."""
+    prediction = Prediction(
+        id=uuid.uuid4(),
+        owner_id=owner_id,
+        customer_id=customer_id,
+        status=PREDICTION_PENDING,
+        gender=model_input.gender,
+        age=model_input.age,
+        annual_income=model_input.annual_income,
+        created_at=now,
+    )
+    if outcome is not None:
+        prediction.status = PREDICTION_DONE
+        prediction.spending_score = outcome.spending_score
+        prediction.band = outcome.band
+        prediction.interval_low = outcome.interval_low
+        prediction.interval_high = outcome.interval_high
+        prediction.model_version = outcome.model_version
+        prediction.completed_at = now
+    return prediction
+
+
+async def create(
+    *, session: AsyncSession, owner_id: uuid.UUID, values: CustomerCreate, outcome: ModelOutput | None
+) -> CustomerWithLatest:
+    """Insert the customer and its first prediction (done or pending) in one transaction."""
+    now = datetime.now(UTC)
+    customer = Customer(
+        id=uuid.uuid4(), owner_id=owner_id, created_at=now, updated_at=now, **values.model_dump()
+    )
+    prediction = new_prediction(
+        owner_id=owner_id,
+        customer_id=customer.id,
+        model_input=model_input_of(customer),
+        outcome=outcome,
+        now=now,
+    )
+    customer.latest_prediction_id = prediction.id
+    customer.latest_spending_score = prediction.spending_score
+    customer.latest_band = prediction.band
+    session.add(customer)
+    await session.flush()
+    session.add(prediction)
+    await session.commit()
+    return CustomerWithLatest(customer, prediction)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def model_input_of(customer: Customer) -> ModelInput:
+    return ModelInput(gender=customer.gender, age=customer.age, annual_income=customer.annual_income)
+
+
+async def update(
+    *, session: AsyncSession, customer: Customer, changes: dict[str, Any], prediction: Prediction | None
+) -> None:
+    """Apply ``changes``; when ``prediction`` is given it is appended and becomes the latest."""
+    now = datetime.now(UTC)
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    customer.updated_at = now
+    session.add(customer)
+    if prediction is not None:
+        session.add(prediction)
+        customer.latest_prediction_id = prediction.id
+        customer.latest_spending_score = prediction.spending_score
+        customer.latest_band = prediction.band
+    await session.commit()
+
+
+async def delete_one(*, session: AsyncSession, owner_id: uuid.UUID, customer_id: uuid.UUID) -> bool:
+    result = await session.execute(
+        delete(Customer).where(col(Customer.owner_id) == owner_id, col(Customer.id) == customer_id)
+    )
+    await session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_all_of_owner(*, session: AsyncSession, owner_id: uuid.UUID) -> int:
+    """Everything the owner had: predictions go with their customers (ON DELETE CASCADE)."""
+    await session.execute(delete(Prediction).where(col(Prediction.owner_id) == owner_id))
+    result = await session.execute(delete(Customer).where(col(Customer.owner_id) == owner_id))
+    await session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+_CUSTOMER_COPY_COLUMNS = (
+    "id",
+    "owner_id",
+    "name",
+    "gender",
+    "age",
+    "annual_income",
+    "created_at",
+    "updated_at",
+    "latest_prediction_id",
+    "latest_spending_score",
+    "latest_band",
+)
+_PREDICTION_COPY_COLUMNS = (
+    "id",
+    "owner_id",
+    "customer_id",
+    "status",
+    "spending_score",
+    "band",
+    "interval_low",
+    "interval_high",
+    "model_version",
+    "gender",
+    "age",
+    "annual_income",
+    "created_at",
+    "completed_at",
+)
+
+
+async def bulk_create(
+    *,
+    session: AsyncSession,
+    owner_id: uuid.UUID,
+    rows: Sequence[CustomerCreate],
+    outcomes: Sequence[ModelOutput] | None,
+) -> int:
+    """Insert many customers with their first prediction through COPY, in the session's transaction.
+
+    ``outcomes`` is None when inference was unavailable: every prediction is then pending.
+    """
+    now = datetime.now(UTC)
+    customer_records = []
+    prediction_records = []
+    for index, values in enumerate(rows):
+        customer_id, prediction_id = uuid.uuid4(), uuid.uuid4()
+        outcome = outcomes[index] if outcomes is not None else None
+        score, band = (outcome.spending_score, outcome.band) if outcome else (None, None)
+        customer_records.append(
+            (
+                customer_id,
+                owner_id,
+                values.name,
+                values.gender,
+                values.age,
+                values.annual_income,
+                now,
+                now,
+                prediction_id,
+                score,
+                band,
+            )
+        )
+        prediction_records.append(
+            (
+                prediction_id,
+                owner_id,
+                customer_id,
+                PREDICTION_DONE if outcome else PREDICTION_PENDING,
+                score,
+                band,
+                outcome.interval_low if outcome else None,
+                outcome.interval_high if outcome else None,
+                outcome.model_version if outcome else None,
+                values.gender,
+                values.age,
+                values.annual_income,
+                now,
+                now if outcome else None,
+            )
+        )
+    connection = await session.connection()
+    raw_connection = await connection.get_raw_connection()
+    driver = raw_connection.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table("customer", records=customer_records, columns=_CUSTOMER_COPY_COLUMNS)
+    await driver.copy_records_to_table(
+        "prediction", records=prediction_records, columns=_PREDICTION_COPY_COLUMNS
+    )
+    await session.commit()
+    return len(customer_records)
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardGroup:
+    gender: str
+    band: str | None
+    bucket: int | None
+    age_group: int
+    count: int
+    scored: int
+    score_sum: float
+
+
+async def dashboard_groups(*, session: AsyncSession, owner_id: uuid.UUID) -> list[DashboardGroup]:
+    """One GROUP BY over the owner's customers; at most a few hundred groups come back."""
+    score = col(Customer.latest_spending_score)
+    # Not LEAST(..., 9): PostgreSQL's LEAST ignores NULL, which would put pending rows in a bucket.
+    bucket = func.floor(score / 10).cast(Integer)
+    age_group = case(
+        *((col(Customer.age) <= high, index) for index, (_, _, high) in enumerate(AGE_GROUPS)),
+        else_=len(AGE_GROUPS) - 1,
+    )
+    statement = (
+        select(
+            col(Customer.gender),
+            col(Customer.latest_band),
+            bucket,
+            age_group,
+            func.count(),
+            func.count(score),
+            func.coalesce(func.sum(score), 0.0),
+        )
+        .where(col(Customer.owner_id) == owner_id)
+        .group_by(col(Customer.gender), col(Customer.latest_band), bucket, age_group)
+    )
+    rows = (await session.execute(statement)).all()
+    return [
+        DashboardGroup(
+            gender=row[0],
+            band=row[1],
+            bucket=None if row[2] is None else min(int(row[2]), HISTOGRAM_BUCKETS - 1),
+            age_group=int(row[3]),
+            count=int(row[4]),
+            scored=int(row[5]),
+            score_sum=float(row[6]),
+        )
+        for row in rows
+    ]
+
+
+async def stream_for_export(
+    *, session: AsyncSession, owner_id: uuid.UUID, chunk_size: int = 2000
+) -> AsyncIterator[Sequence[Any]]:
+    """The owner's customers with their latest score and band, oldest first, read chunk by chunk."""
+    statement = (
+        select(
+            col(Customer.id),
+            col(Customer.name),
+            col(Customer.gender),
+            col(Customer.age),
+            col(Customer.annual_income),
+            col(Customer.latest_spending_score),
+            col(Customer.latest_band),
+            col(Customer.created_at),
+        )
+        .where(col(Customer.owner_id) == owner_id)
+        .order_by(col(Customer.created_at), col(Customer.id))
+        .execution_options(yield_per=chunk_size)
+    )
+    result = await session.stream(statement)
+    async for partition in result.partitions(chunk_size):
+        yield partition

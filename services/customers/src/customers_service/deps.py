@@ -1,0 +1,63 @@
+"""Request dependencies: the owner behind the token, and the owner's customer named in the path."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from customers_service import customer_repository
+from customers_service.customer_repository import CustomerWithLatest
+from customers_service.db import SessionDep
+from customers_service.errors import CustomerNotFound, NotAnOwner
+from customers_service.inference_client import InferenceClient
+from customers_service.pending_predictions import OwnerTokens, PendingPredictionCompleter
+from spendscore_common.security import CurrentPrincipal
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """The store owner making the request, and their token (forwarded to inference)."""
+
+    id: uuid.UUID
+    token: str
+
+
+async def current_owner(request: Request, principal: CurrentPrincipal) -> Owner:
+    try:
+        owner_id = uuid.UUID(principal.user_id)
+    except ValueError as exc:
+        raise NotAnOwner from exc
+    # The principal exists, so the header held a verified bearer token.
+    token = request.headers["authorization"].split(" ", 1)[1].strip()
+    tokens: OwnerTokens = request.app.state.owner_tokens
+    if tokens.remember(owner_id, token):
+        completer: PendingPredictionCompleter = request.app.state.completer
+        completer.nudge()
+    return Owner(id=owner_id, token=token)
+
+
+OwnerDep = Annotated[Owner, Depends(current_owner)]
+
+
+def inference_client(request: Request) -> InferenceClient:
+    client: InferenceClient = request.app.state.inference
+    return client
+
+
+InferenceDep = Annotated[InferenceClient, Depends(inference_client)]
+
+
+async def valid_customer(
+    customer_id: Annotated[uuid.UUID, Path(description="The customer's id")],
+    owner: OwnerDep,
+    session: SessionDep,
+) -> CustomerWithLatest:
+    """The owner's customer, or 404 (another owner's customer is not found either)."""
+    found = await customer_repository.get(session=session, owner_id=owner.id, customer_id=customer_id)
+    if found is None:
+        raise CustomerNotFound
+    return found
+
+
+ValidCustomer = Annotated[CustomerWithLatest, Depends(valid_customer)]

@@ -1,0 +1,58 @@
+"""Domain errors and the one place where they become HTTP responses."""
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+from customers_service.inference_client import InferenceRejected, InferenceUnavailable
+from customers_service.schemas import ImportProblem
+
+INFERENCE_RETRY_AFTER_SECONDS = 5
+
+
+class CustomerNotFound(Exception):
+    """No such customer for this owner (another owner's customer is not found either)."""
+
+
+class NotAnOwner(Exception):
+    """The token's subject is not a user id (e.g. a service token), so it owns no customers."""
+
+
+class ImportRejected(Exception):
+    """The CSV import was refused; nothing was stored."""
+
+    def __init__(self, problems: list[ImportProblem]):
+        super().__init__(f"{len(problems)} problem(s) in the file")
+        self.problems = problems
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CustomerNotFound)
+    async def _not_found(_: Request, __: CustomerNotFound) -> JSONResponse:
+        return JSONResponse({"detail": "Customer not found"}, status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(NotAnOwner)
+    async def _not_an_owner(_: Request, __: NotAnOwner) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "This token does not belong to a store owner"}, status_code=status.HTTP_403_FORBIDDEN
+        )
+
+    @app.exception_handler(ImportRejected)
+    async def _import_rejected(_: Request, exc: ImportRejected) -> JSONResponse:
+        return JSONResponse(
+            {"detail": [problem.model_dump() for problem in exc.problems]},
+            status_code=422,
+        )
+
+    @app.exception_handler(InferenceUnavailable)
+    async def _inference_unavailable(_: Request, __: InferenceUnavailable) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "The prediction service is unavailable; try again shortly"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(INFERENCE_RETRY_AFTER_SECONDS)},
+        )
+
+    @app.exception_handler(InferenceRejected)
+    async def _inference_rejected(_: Request, __: InferenceRejected) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "The prediction service refused the request"}, status_code=status.HTTP_502_BAD_GATEWAY
+        )

@@ -1,0 +1,151 @@
+"""Calls to the inference service: one pooled client, a timeout, retries with backoff."""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from spendscore_common.http_client import make_http_client
+
+logger = logging.getLogger(__name__)
+
+
+class InferenceUnavailable(Exception):
+    """Inference did not answer usefully (down, timing out, 5xx) even after retries."""
+
+
+class InferenceRejected(Exception):
+    """Inference refused the call (4xx: e.g. the forwarded token expired); retrying will not help."""
+
+    def __init__(self, status_code: int, detail: object):
+        super().__init__(f"inference answered {status_code}: {detail}")
+        self.status_code = status_code
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInput:
+    gender: str
+    age: int
+    annual_income: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"gender": self.gender, "age": self.age, "annual_income": self.annual_income}
+
+
+@dataclass(frozen=True, slots=True)
+class ModelOutput:
+    spending_score: float
+    band: str
+    interval_low: float
+    interval_high: float
+    model_version: str
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> "ModelOutput":
+        return cls(
+            spending_score=float(body["spending_score"]),
+            band=str(body["band"]),
+            interval_low=float(body["interval"]["low"]),
+            interval_high=float(body["interval"]["high"]),
+            model_version=str(body["model_version"]),
+        )
+
+
+_RETRYABLE_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.PoolTimeout)
+
+
+class InferenceClient:
+    """``predict`` and ``predict_batch`` with the caller's bearer token forwarded."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout_seconds: float = 2.0,
+        batch_timeout_seconds: float = 15.0,
+        retries: int = 2,
+        backoff_seconds: float = 0.1,
+        http_client: httpx.AsyncClient | None = None,
+    ):
+        self._http = http_client or make_http_client(
+            base_url=base_url, timeout_seconds=timeout_seconds, connect_retries=0
+        )
+        self._batch_timeout = httpx.Timeout(batch_timeout_seconds)
+        self._retries = retries
+        self._backoff_seconds = backoff_seconds
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def predict(self, model_input: ModelInput, *, token: str) -> ModelOutput:
+        body = await self._post("/model/predict", model_input.as_json(), token=token)
+        return ModelOutput.from_json(body)
+
+    async def predict_or_none(self, model_input: ModelInput, *, token: str) -> ModelOutput | None:
+        """The prediction, or None when inference cannot give one now (the caller stores it pending)."""
+        try:
+            return await self.predict(model_input, token=token)
+        except (InferenceUnavailable, InferenceRejected) as exc:
+            logger.warning("prediction left pending", extra={"reason": str(exc)})
+            return None
+
+    async def predict_batch(self, model_inputs: list[ModelInput], *, token: str) -> list[ModelOutput]:
+        if not model_inputs:
+            return []
+        body = await self._post(
+            "/model/predict/batch",
+            {"items": [model_input.as_json() for model_input in model_inputs]},
+            token=token,
+            timeout=self._batch_timeout,
+        )
+        predictions = body["predictions"]
+        if len(predictions) != len(model_inputs):
+            raise InferenceUnavailable("inference answered a batch of the wrong size")
+        return [ModelOutput.from_json(prediction) for prediction in predictions]
+
+    async def is_reachable(self) -> bool:
+        response = await self._http.get("/healthz")
+        return response.status_code == 200
+
+    async def _post(
+        self, path: str, payload: dict[str, Any], *, token: str, timeout: httpx.Timeout | None = None
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"}
+        last_problem = "no attempt"
+        for attempt in range(self._retries + 1):
+            if attempt:
+                await asyncio.sleep(self._backoff_seconds * 2 ** (attempt - 1))
+            try:
+                if timeout is None:
+                    response = await self._http.post(path, json=payload, headers=headers)
+                else:
+                    response = await self._http.post(path, json=payload, headers=headers, timeout=timeout)
+            except _RETRYABLE_ERRORS as exc:
+                last_problem = f"{type(exc).__name__}"
+                continue
+            except httpx.TimeoutException as exc:
+                # A read timeout is not retried: the caller has already waited the whole timeout.
+                raise InferenceUnavailable(f"inference timed out ({type(exc).__name__})") from exc
+            except httpx.HTTPError as exc:
+                raise InferenceUnavailable(f"inference call failed ({type(exc).__name__})") from exc
+            if response.status_code >= 500:
+                last_problem = f"status {response.status_code}"
+                continue
+            if response.status_code >= 400:
+                raise InferenceRejected(response.status_code, _detail_of(response))
+            try:
+                body: dict[str, Any] = response.json()
+            except ValueError as exc:
+                raise InferenceUnavailable("inference answered something that is not JSON") from exc
+            return body
+        logger.warning("inference unavailable", extra={"path": path, "problem": last_problem})
+        raise InferenceUnavailable(f"inference unavailable ({last_problem})")
+
+
+def _detail_of(response: httpx.Response) -> object:
+    try:
+        return response.json().get("detail")
+    except (ValueError, AttributeError):
+        return response.text[:200]

@@ -1,0 +1,93 @@
+"""The customers service's FastAPI app: its lifespan owns the pool, the HTTP clients and the completer."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import Depends, FastAPI
+
+from customers_service.config import CustomersSettings
+from customers_service.db import database_is_reachable, make_engine, make_sessionmaker
+from customers_service.errors import install_error_handlers
+from customers_service.inference_client import InferenceClient
+from customers_service.pending_predictions import OwnerTokens, PendingPredictionCompleter
+from customers_service.routes import customers, dashboard, owners, predictions, transfer
+from spendscore_common.app import install_common_parts
+from spendscore_common.health import ReadinessCheck
+from spendscore_common.http_client import make_http_client
+from spendscore_common.security import oauth2_scheme
+from spendscore_common.tokens import JwksKeyStore, KeysUnavailableError, TokenVerifier
+
+logger = logging.getLogger(__name__)
+
+
+async def _prefetch_keys(key_store: JwksKeyStore) -> None:
+    """Fetch the signing keys early, without holding up start-up (auth may not be up yet)."""
+    try:
+        await key_store.refresh(force=True)
+    except KeysUnavailableError:
+        logger.warning("auth keys not available yet; tokens are verified once they can be fetched")
+
+
+def create_app(settings: CustomersSettings | None = None) -> FastAPI:
+    settings = settings or CustomersSettings()  # read from the environment
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        sessionmaker = make_sessionmaker(engine)
+        jwks_http = make_http_client(timeout_seconds=2.0)
+        key_store = JwksKeyStore(settings.auth_jwks_url, jwks_http)
+        inference = InferenceClient(
+            settings.inference_url,
+            timeout_seconds=settings.inference_timeout_seconds,
+            batch_timeout_seconds=settings.inference_batch_timeout_seconds,
+            retries=settings.inference_retries,
+            backoff_seconds=settings.inference_retry_backoff_seconds,
+        )
+        tokens = OwnerTokens()
+        completer = PendingPredictionCompleter(
+            sessionmaker=sessionmaker,
+            inference=inference,
+            tokens=tokens,
+            interval_seconds=settings.pending_retry_interval_seconds,
+        )
+        app.state.sessionmaker = sessionmaker
+        app.state.token_verifier = TokenVerifier(
+            key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        )
+        app.state.inference = inference
+        app.state.owner_tokens = tokens
+        app.state.completer = completer
+        app.state.readiness_checks = [
+            ReadinessCheck("database", lambda: database_is_reachable(engine)),
+            ReadinessCheck("inference", inference.is_reachable, required=False),
+        ]
+        background = [
+            asyncio.create_task(_prefetch_keys(key_store), name="jwks-prefetch"),
+            asyncio.create_task(completer.run_forever(), name="pending-prediction-completer"),
+        ]
+        try:
+            yield
+        finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await inference.aclose()
+            await jwks_http.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="SpendScore customers",
+        version="1.0.0",
+        description="Store owners' customers, their spending-score predictions and history, dashboard, CSV.",
+        lifespan=lifespan,
+    )
+    install_common_parts(app, settings)
+    install_error_handlers(app)
+    # Declared only for /docs: the Authorize button logs in against the auth service.
+    docs_login = [Depends(oauth2_scheme(settings.token_url))]
+    for router in (transfer.router, customers.router, predictions.router, dashboard.router, owners.router):
+        app.include_router(router, dependencies=docs_login)
+    return app

@@ -1,0 +1,109 @@
+"""The customer and prediction tables (API shapes live in schemas.py)."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Uuid,
+    func,
+    text,
+)
+from sqlmodel import Field, SQLModel
+
+# Set before any table so that every constraint and index gets a predictable name in migrations.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+PREDICTION_DONE = "done"
+PREDICTION_PENDING = "pending"
+
+
+def _timestamp() -> Column[datetime]:
+    return Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+class Customer(SQLModel, table=True):
+    """A store owner's customer.
+
+    ``latest_prediction_id`` points at the newest prediction; its score and band are copied into
+    ``latest_spending_score`` / ``latest_band`` so that sorting, filtering and the dashboard work on
+    this table alone (indexed), without a join over the whole history.
+    """
+
+    __tablename__ = "customer"
+    __table_args__ = (
+        Index("ix_customer_owner_created", "owner_id", "created_at", "id"),
+        Index("ix_customer_owner_name", "owner_id", "name", "id"),
+        Index("ix_customer_owner_age", "owner_id", "age", "id"),
+        Index("ix_customer_owner_score", "owner_id", "latest_spending_score", "id"),
+        Index(
+            "ix_customer_name_words",
+            text("to_tsvector('simple'::regconfig, name)"),
+            postgresql_using="gin",
+        ),
+        CheckConstraint("gender IN ('male', 'female')", name="gender"),
+        CheckConstraint("age BETWEEN 0 AND 120", name="age"),
+        CheckConstraint("annual_income >= 0", name="annual_income"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    gender: str = Field(sa_column=Column(String(6), nullable=False))
+    age: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    annual_income: float = Field(sa_column=Column(Float, nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    updated_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    # No foreign key: the pointer and the prediction's customer_id would reference each other.
+    latest_prediction_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
+    latest_spending_score: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    latest_band: str | None = Field(default=None, sa_column=Column(String(6), nullable=True))
+
+
+class Prediction(SQLModel, table=True):
+    """One prediction of a customer's history, with the inputs it was computed from."""
+
+    __tablename__ = "prediction"
+    __table_args__ = (
+        Index("ix_prediction_customer_created", "customer_id", "created_at"),
+        Index("ix_prediction_owner", "owner_id"),
+        Index(
+            "ix_prediction_pending",
+            "owner_id",
+            "created_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        CheckConstraint("status IN ('done', 'pending')", name="status"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
+    customer_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False)
+    )
+    status: str = Field(sa_column=Column(String(7), nullable=False))
+    spending_score: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    band: str | None = Field(default=None, sa_column=Column(String(6), nullable=True))
+    interval_low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    interval_high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    model_version: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    gender: str = Field(sa_column=Column(String(6), nullable=False))
+    age: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    annual_income: float = Field(sa_column=Column(Float, nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    completed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )

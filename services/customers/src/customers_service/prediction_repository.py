@@ -1,0 +1,97 @@
+"""SQL about predictions: a customer's history, appending one, and completing pending ones."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import bindparam, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from customers_service.inference_client import ModelOutput
+from customers_service.models import PREDICTION_DONE, PREDICTION_PENDING, Customer, Prediction
+
+
+async def history(*, session: AsyncSession, owner_id: uuid.UUID, customer_id: uuid.UUID) -> list[Prediction]:
+    """The customer's predictions, oldest first."""
+    rows = await session.scalars(
+        select(Prediction)
+        .where(col(Prediction.owner_id) == owner_id, col(Prediction.customer_id) == customer_id)
+        .order_by(col(Prediction.created_at), col(Prediction.id))
+    )
+    return list(rows)
+
+
+async def append(*, session: AsyncSession, customer: Customer, prediction: Prediction) -> None:
+    """Store a prediction and make it the customer's latest."""
+    session.add(prediction)
+    customer.latest_prediction_id = prediction.id
+    customer.latest_spending_score = prediction.spending_score
+    customer.latest_band = prediction.band
+    session.add(customer)
+    await session.commit()
+
+
+async def owners_with_pending(*, session: AsyncSession) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(col(Prediction.owner_id)).where(col(Prediction.status) == PREDICTION_PENDING).distinct()
+    )
+    return list(rows)
+
+
+async def pending_of_owner(*, session: AsyncSession, owner_id: uuid.UUID, limit: int) -> list[Prediction]:
+    """The owner's oldest pending predictions (the partial index makes this cheap)."""
+    rows = await session.scalars(
+        select(Prediction)
+        .where(col(Prediction.owner_id) == owner_id, col(Prediction.status) == PREDICTION_PENDING)
+        .order_by(col(Prediction.created_at))
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def complete(
+    *, session: AsyncSession, owner_id: uuid.UUID, completions: Sequence[tuple[uuid.UUID, ModelOutput]]
+) -> None:
+    """Fill in pending predictions; a customer whose latest prediction it is gets its score and band.
+
+    Only rows still pending are touched, so two workers completing the same row do no harm.
+    """
+    if not completions:
+        return
+    now = datetime.now(UTC)
+    table = Prediction.__table__
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("prediction_id"), table.c.status == PREDICTION_PENDING)
+        .values(
+            status=PREDICTION_DONE,
+            spending_score=bindparam("score"),
+            band=bindparam("result_band"),
+            interval_low=bindparam("low"),
+            interval_high=bindparam("high"),
+            model_version=bindparam("version"),
+            completed_at=now,
+        ),
+        [
+            {
+                "prediction_id": prediction_id,
+                "score": outcome.spending_score,
+                "result_band": outcome.band,
+                "low": outcome.interval_low,
+                "high": outcome.interval_high,
+                "version": outcome.model_version,
+            }
+            for prediction_id, outcome in completions
+        ],
+    )
+    await session.execute(
+        text(
+            "UPDATE customer SET latest_spending_score = prediction.spending_score, "
+            "latest_band = prediction.band "
+            "FROM prediction WHERE customer.latest_prediction_id = prediction.id "
+            "AND prediction.id = ANY(:ids) AND customer.owner_id = :owner_id"
+        ),
+        {"ids": [prediction_id for prediction_id, _ in completions], "owner_id": owner_id},
+    )
+    await session.commit()

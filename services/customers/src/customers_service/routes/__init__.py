@@ -1,0 +1,1 @@
+"""HTTP routes of the customers service, one module per resource."""

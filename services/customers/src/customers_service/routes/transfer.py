@@ -1,0 +1,98 @@
+"""CSV import (all or nothing, scored by one batch call) and streamed CSV export."""
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from customers_service import customer_repository
+from customers_service.csv_import import MAX_BYTES, parse_customers_csv
+from customers_service.db import SessionDep
+from customers_service.deps import InferenceDep, OwnerDep
+from customers_service.errors import ImportRejected
+from customers_service.inference_client import (
+    InferenceRejected,
+    InferenceUnavailable,
+    ModelInput,
+    ModelOutput,
+)
+from customers_service.schemas import ImportProblem, ImportResult
+
+router = APIRouter(prefix="/customers", tags=["import and export"])
+EXPORT_COLUMNS = ("id", "name", "gender", "age", "annual_income", "spending_score", "band", "created_at")
+
+
+@router.post(
+    "/import",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ImportResult,
+    responses={422: {"description": "Nothing imported: every bad row with its line, field and reason"}},
+)
+async def import_customers(
+    file: UploadFile, owner: OwnerDep, session: SessionDep, inference: InferenceDep
+) -> ImportResult:
+    """CSV with a ``name,gender,age,annual_income`` header and up to 10,000 rows; all rows or none."""
+    raw = await file.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise ImportRejected([ImportProblem(line=None, field="file", reason="the file is larger than 5 MB")])
+    customers = await run_in_threadpool(parse_customers_csv, raw)
+    outcomes: list[ModelOutput] | None
+    try:
+        outcomes = await inference.predict_batch(
+            [ModelInput(row.gender, row.age, row.annual_income) for row in customers], token=owner.token
+        )
+    except (InferenceUnavailable, InferenceRejected):
+        outcomes = None
+    imported = await customer_repository.bulk_create(
+        session=session, owner_id=owner.id, rows=customers, outcomes=outcomes
+    )
+    return ImportResult(imported=imported, pending_predictions=0 if outcomes is not None else imported)
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV of the owner's customers"}},
+)
+async def export_customers(request: Request, owner: OwnerDep) -> StreamingResponse:
+    """Every customer with the score and band of its latest prediction, streamed as CSV."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return StreamingResponse(
+        _csv_lines(sessionmaker, owner.id),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="customers.csv"'},
+    )
+
+
+async def _csv_lines(
+    sessionmaker: async_sessionmaker[AsyncSession], owner_id: uuid.UUID
+) -> AsyncIterator[str]:
+    # Its own session: the response is streamed after the request's dependencies have closed theirs.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    async with sessionmaker() as session:
+        async for chunk in customer_repository.stream_for_export(session=session, owner_id=owner_id):
+            writer.writerows(
+                (
+                    row[0],
+                    row[1],
+                    row[2],
+                    row[3],
+                    row[4],
+                    "" if row[5] is None else row[5],
+                    row[6] or "",
+                    row[7].isoformat(),
+                )
+                for row in chunk
+            )
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()

@@ -1,0 +1,225 @@
+"""API shapes: what the customers endpoints accept and return (tables live in models.py)."""
+
+import math
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from customers_service.models import Customer as CustomerRow
+from customers_service.models import Prediction as PredictionRow
+
+GENDER_VOCABULARY = {
+    "male": "male",
+    "homem": "male",
+    "masculino": "male",
+    "m": "male",
+    "female": "female",
+    "mulher": "female",
+    "feminino": "female",
+    "f": "female",
+}
+MAX_INCOME = 100_000
+MAX_NAME_LENGTH = 200
+SORT_KEYS = ("name", "-name", "created_at", "-created_at", "spending_score", "-spending_score", "age", "-age")
+
+
+def canonical_gender(value: object) -> str:
+    """``male`` or ``female`` from any word of the accepted vocabulary (case and spaces ignored)."""
+    if isinstance(value, str):
+        canonical = GENDER_VOCABULARY.get(value.strip().lower())
+        if canonical is not None:
+            return canonical
+    raise ValueError(f"unknown gender; use one of: {', '.join(GENDER_VOCABULARY)}")
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+Gender = Annotated[Literal["male", "female"], BeforeValidator(canonical_gender)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)]
+Age = Annotated[int, Field(ge=0, le=120)]
+AnnualIncome = Annotated[
+    float, Field(ge=0, le=MAX_INCOME, description="k$ per year"), AfterValidator(_finite)
+]
+Band = Literal["low", "medium", "high"]
+SortKey = Literal[
+    "name", "-name", "created_at", "-created_at", "spending_score", "-spending_score", "age", "-age"
+]
+
+
+class CustomerCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    gender: Gender
+    age: Age
+    annual_income: AnnualIncome
+
+
+class CustomerUpdate(BaseModel):
+    """Every field optional; a field that is sent must be valid (null is not a value)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    gender: Gender | None = None
+    age: Age | None = None
+    annual_income: AnnualIncome | None = None
+
+    @field_validator("name", "gender", "age", "annual_income", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be left out but not set to null")
+        return value
+
+
+class Interval(BaseModel):
+    low: float
+    high: float
+
+
+class LatestPrediction(BaseModel):
+    status: Literal["done", "pending"]
+    spending_score: float | None
+    band: Band | None
+    interval: Interval | None
+    model_version: str | None
+    created_at: datetime
+
+
+class PredictionRead(LatestPrediction):
+    """One entry of a customer's history, with the inputs it was computed from."""
+
+    id: uuid.UUID
+    gender: Literal["male", "female"]
+    age: int
+    annual_income: float
+    completed_at: datetime | None
+
+
+class CustomerRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    gender: Literal["male", "female"]
+    age: int
+    annual_income: float
+    created_at: datetime
+    updated_at: datetime
+    latest_prediction: LatestPrediction | None
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerRead]
+    total: int
+
+
+class GenderCounts(BaseModel):
+    male: int
+    female: int
+
+
+class BandCounts(BaseModel):
+    low: int
+    medium: int
+    high: int
+
+
+class HistogramBucket(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: int = Field(alias="from")
+    to: int
+    count: int
+
+
+class AgeGroup(BaseModel):
+    group: str
+    count: int
+    average_score: float | None
+
+
+class Dashboard(BaseModel):
+    total_customers: int
+    by_gender: GenderCounts
+    by_band: BandCounts
+    pending_predictions: int = Field(description="Customers whose latest prediction is still pending")
+    average_score: float | None
+    score_histogram: list[HistogramBucket]
+    by_age_group: list[AgeGroup]
+
+
+class ImportResult(BaseModel):
+    imported: int
+    pending_predictions: int
+
+
+class ImportProblem(BaseModel):
+    """Why a CSV import was refused: the line (1 = header; None for the whole file), field and reason."""
+
+    line: int | None
+    field: str
+    reason: str
+
+
+def latest_prediction_of(prediction: PredictionRow | None) -> LatestPrediction | None:
+    if prediction is None or prediction.created_at is None:
+        return None
+    return LatestPrediction(
+        status=prediction.status,
+        spending_score=prediction.spending_score,
+        band=prediction.band,
+        interval=_interval_of(prediction),
+        model_version=prediction.model_version,
+        created_at=prediction.created_at,
+    )
+
+
+def prediction_read_of(prediction: PredictionRow) -> PredictionRead:
+    assert prediction.created_at is not None
+    return PredictionRead(
+        id=prediction.id,
+        status=prediction.status,
+        spending_score=prediction.spending_score,
+        band=prediction.band,
+        interval=_interval_of(prediction),
+        model_version=prediction.model_version,
+        created_at=prediction.created_at,
+        completed_at=prediction.completed_at,
+        gender=prediction.gender,
+        age=prediction.age,
+        annual_income=prediction.annual_income,
+    )
+
+
+def customer_read_of(customer: CustomerRow, latest: PredictionRow | None) -> CustomerRead:
+    assert customer.created_at is not None and customer.updated_at is not None
+    return CustomerRead(
+        id=customer.id,
+        name=customer.name,
+        gender=customer.gender,
+        age=customer.age,
+        annual_income=customer.annual_income,
+        created_at=customer.created_at,
+        updated_at=customer.updated_at,
+        latest_prediction=latest_prediction_of(latest),
+    )
+
+
+def _interval_of(prediction: PredictionRow) -> Interval | None:
+    if prediction.interval_low is None or prediction.interval_high is None:
+        return None
+    return Interval(low=prediction.interval_low, high=prediction.interval_high)

@@ -1,0 +1,132 @@
+"""Inference answering 500 or timing out (fakes stand in for a broken inference service)."""
+
+import asyncio
+import contextlib
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI, Response
+
+from customers_service.inference_client import (
+    InferenceClient,
+    InferenceRejected,
+    InferenceUnavailable,
+    ModelInput,
+)
+from testkit.processes import free_port
+
+PREDICTION = {"spending_score": 42.0, "band": "medium", "interval": {"low": 30.0, "high": 54.0},
+              "model_version": "fake", "warnings": []}  # fmt: skip
+ANA = ModelInput("female", 30, 40.0)
+
+
+def _client(handler, retries=2):
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="http://inference")
+    return InferenceClient("http://inference", retries=retries, backoff_seconds=0.001, http_client=http)
+
+
+async def test_5xx_is_retried_then_succeeds():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(503) if len(calls) < 3 else httpx.Response(200, json=PREDICTION)
+
+    result = await _client(handler).predict(ANA, token="t0k3n")
+
+    assert result.spending_score == 42.0
+    assert len(calls) == 3
+    assert calls[0].headers["authorization"] == "Bearer t0k3n"
+
+
+async def test_connection_errors_are_retried_then_give_up():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(InferenceUnavailable):
+        await _client(handler, retries=3).predict(ANA, token="t")
+    assert len(calls) == 4
+
+
+async def test_4xx_is_not_retried():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(401, json={"detail": "token expired"})
+
+    with pytest.raises(InferenceRejected):
+        await _client(handler).predict(ANA, token="t")
+    assert len(calls) == 1
+
+
+async def test_a_batch_of_the_wrong_size_is_refused():
+    def handler(request):
+        return httpx.Response(200, json={"predictions": [PREDICTION]})
+
+    with pytest.raises(InferenceUnavailable):
+        await _client(handler).predict_batch([ANA, ANA], token="t")
+
+
+@contextlib.asynccontextmanager
+async def broken_inference(behaviour: str):
+    """A stand-in inference service on a free port that answers 500 or never answers in time."""
+    app = FastAPI()
+
+    @app.post("/model/predict")
+    @app.post("/model/predict/batch")
+    async def predict() -> Response:
+        if behaviour == "slow":
+            await asyncio.sleep(30)
+        return Response(status_code=500)
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        server.force_exit = True
+        await task
+
+
+@pytest.mark.parametrize("behaviour", ["500", "slow"])
+async def test_writes_succeed_pending_and_predict_again_is_503(
+    settings_for, api_with, token_issuer, owner, behaviour
+):
+    async with broken_inference(behaviour) as url:
+        settings = settings_for(inference_url=url, inference_timeout_seconds=0.3)
+        async with api_with(settings, token_issuer) as api:
+            started = asyncio.get_running_loop().time()
+            created = await api.create_customer(owner)
+            assert asyncio.get_running_loop().time() - started < 2.0
+            assert created["latest_prediction"]["status"] == "pending"
+
+            updated = await api.client.patch(
+                f"/customers/{created['id']}", json={"age": 50}, headers=owner.headers
+            )
+            assert updated.status_code == 200
+            assert updated.json()["age"] == 50
+            assert updated.json()["latest_prediction"]["status"] == "pending"
+
+            again = await api.client.post(f"/customers/{created['id']}/predictions", headers=owner.headers)
+            assert again.status_code == 503
+            assert int(again.headers["retry-after"]) > 0
+            assert again.json() == {"detail": "The prediction service is unavailable; try again shortly"}
+
+            imported = await api.client.post(
+                "/customers/import",
+                files={"file": ("c.csv", b"name,gender,age,annual_income\nAna,f,30,40\n", "text/csv")},
+                headers=owner.headers,
+            )
+            assert imported.status_code == 201
+            assert imported.json() == {"imported": 1, "pending_predictions": 1}
+            history = await api.client.get(f"/customers/{created['id']}/predictions", headers=owner.headers)
+            assert [entry["status"] for entry in history.json()] == ["pending", "pending"]

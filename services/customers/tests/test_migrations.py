@@ -1,0 +1,46 @@
+"""The migration is reversible and matches the tables declared in models.py."""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import asyncpg
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
+
+from customers_service import models  # noqa: F401
+from customers_service.config import asyncpg_url
+from customers_service.migrate import downgrade_base, upgrade_head
+
+
+async def _tables(url):
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        return {row["tablename"] for row in rows}
+    finally:
+        await connection.close()
+
+
+async def _differences(url):
+    engine = create_async_engine(asyncpg_url(url))
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), SQLModel.metadata)
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrade_downgrade_upgrade_and_no_drift(test_postgres):
+    url = await asyncio.to_thread(test_postgres.create_database, "customers_migrations")
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(upgrade_head, url).result()
+        assert {"customer", "prediction", "alembic_version"} <= await _tables(url)
+        pool.submit(downgrade_base, url).result()
+        assert await _tables(url) == {"alembic_version"}
+        pool.submit(upgrade_head, url).result()
+
+    assert await _differences(url) == []
