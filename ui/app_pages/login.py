@@ -1,0 +1,33 @@
+"""Sign in: email and password against the auth service."""
+
+import streamlit as st
+
+from spendscore_ui import session
+from spendscore_ui.api_client import ApiError
+
+if session.is_signed_in():
+    st.switch_page(session.PAGE_FILES[session.pop_next_page() or "customers"])
+
+reasons = {"expired": session.EXPIRED_MESSAGE}
+flash = session.pop_flash() or reasons.get(st.query_params.get("reason", ""))
+
+st.title("SpendScore")
+st.caption("Customer spending scores for store owners.")
+if flash:
+    st.info(flash, icon=":material/info:")
+
+with st.form("login"):
+    email = st.text_input("Email", autocomplete="email")
+    password = st.text_input("Password", type="password", autocomplete="current-password")
+    submitted = st.form_submit_button("Sign in", type="primary")
+
+if submitted:
+    if not email.strip() or not password:
+        st.error("Enter your email and password.")
+    else:
+        try:
+            session.sign_in(email, password)
+        except ApiError as error:
+            session.show_error(error)
+        else:
+            st.rerun()  # the router now registers the signed-in pages; this page then moves on

@@ -1,0 +1,346 @@
+"""The one way the UI talks to the services: httpx calls with the bearer token and a request id.
+
+Errors come back as exceptions that carry a readable message (and, for a 422, which field is wrong),
+never the service's raw body or a traceback. The pooled httpx client is shared by every session and
+holds no credentials: the token is added per request from the caller's session.
+"""
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from spendscore_ui.config import ServiceName, UISettings
+
+logger = logging.getLogger(__name__)
+
+JsonObject = dict[str, Any]
+
+_SERVICE_LABELS: dict[str, str] = {
+    "auth": "The sign-in service",
+    "customers": "The customers service",
+    "inference": "The prediction service",
+}
+
+
+_FIELD_LABELS = {
+    "name": "Name",
+    "gender": "Gender",
+    "age": "Age",
+    "annual_income": "Annual income (k$)",
+    "email": "Email",
+    "password": "Password",
+    "current_password": "Current password",
+    "new_password": "New password",
+    "roles": "Roles",
+    "file": "CSV file",
+    "sort": "Sort",
+    "limit": "Page size",
+}
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with the input: which field (and CSV row, for an import) and why."""
+
+    message: str
+    field: str | None = None
+    row: int | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.field:
+            where.append(_FIELD_LABELS.get(self.field, self.field))
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+@dataclass
+class ApiError(Exception):
+    """A service answered with an error; ``message`` is fit to show to the user."""
+
+    status_code: int
+    message: str
+    problems: list[FieldProblem] = field(default_factory=list)
+    request_id: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+    def field_message(self, name: str) -> str | None:
+        """The problem reported for one input field, to show next to that field."""
+        for problem in self.problems:
+            if problem.field == name:
+                return problem.message
+        return None
+
+
+class SessionExpired(ApiError):
+    """401: the token is missing, expired or no longer valid."""
+
+
+class ServiceUnavailable(ApiError):
+    """The service could not be reached or answered 502/503/504."""
+
+
+def _field_name(location: object) -> tuple[str | None, int | None]:
+    """``["body", "items", 3, "age"]`` -> ("age", 3); the first segment names where it came from."""
+    if not isinstance(location, list | tuple):
+        return (str(location) if location is not None else None), None
+    parts = [part for part in location if part not in ("body", "query", "path", "header", "items")]
+    row = next((part for part in parts if isinstance(part, int)), None)
+    names = [str(part) for part in parts if not isinstance(part, int)]
+    return (".".join(names) or None), row
+
+
+def _problem_from_item(item: object) -> FieldProblem:
+    if not isinstance(item, dict):
+        return FieldProblem(message=str(item))
+    field_name, row = _field_name(item.get("loc"))
+    field_name = item.get("field") or item.get("column") or field_name
+    row_value = item.get("row", item.get("line", item.get("index", row)))
+    message = item.get("msg") or item.get("message") or item.get("error") or item.get("reason")
+    if message is None and isinstance(item.get("errors"), list):
+        message = "; ".join(str(_problem_from_item(inner)) for inner in item["errors"])
+    return FieldProblem(
+        message=str(message or "is not valid"),
+        field=str(field_name) if field_name else None,
+        row=row_value if isinstance(row_value, int) else None,
+    )
+
+
+def describe_error(response: httpx.Response) -> tuple[str, list[FieldProblem]]:
+    """A readable sentence and the per-field problems from a FastAPI-style ``{"detail": ...}`` body."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    problems: list[FieldProblem] = []
+    message: str | None = None
+    if isinstance(detail, str):
+        message = detail
+    elif isinstance(detail, list):
+        problems = [_problem_from_item(item) for item in detail]
+    elif isinstance(detail, dict):
+        message = detail.get("message") or detail.get("msg")
+        for key in ("errors", "rows", "problems", "items"):
+            if isinstance(detail.get(key), list):
+                problems = [_problem_from_item(item) for item in detail[key]]
+                break
+    if message is None:
+        if problems:
+            message = "Please correct: " + "; ".join(str(problem) for problem in problems[:5])
+            if len(problems) > 5:
+                message += f" (and {len(problems) - 5} more)"
+        else:
+            message = {
+                400: "The request was not accepted.",
+                403: "You do not have permission to do that.",
+                404: "Not found: it may have been deleted.",
+                409: "That conflicts with existing data.",
+                413: "That is too large to send.",
+                422: "Some of the input is not valid.",
+                429: "Too many attempts.",
+            }.get(response.status_code, f"The service answered with an error ({response.status_code}).")
+    if response.status_code == 429 and response.headers.get("Retry-After"):
+        message = f"{message.rstrip('.')}. Please try again in {response.headers['Retry-After']} seconds."
+    return message, problems
+
+
+def _detail_text(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    return detail if isinstance(detail, str) and detail else None
+
+
+class _SharedHttp:
+    """One pooled httpx.Client per process, created on first use; no auth headers are stored on it."""
+
+    _client: httpx.Client | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls, timeout: float) -> httpx.Client:
+        with cls._lock:
+            if cls._client is None:
+                cls._client = httpx.Client(timeout=timeout, follow_redirects=False)
+            return cls._client
+
+
+class ApiClient:
+    """The services' HTTP APIs as methods; ``token`` is the signed-in user's bearer token (or None)."""
+
+    def __init__(self, settings: UISettings, token: str | None = None) -> None:
+        self._settings = settings
+        self._token = token
+
+    def _request(
+        self,
+        service: ServiceName,
+        method: str,
+        path: str,
+        *,
+        json: object = None,
+        params: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> httpx.Response:
+        request_id = uuid.uuid4().hex
+        headers = {"X-Request-ID": request_id, "Accept": "application/json"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        url = self._settings.base_url(service) + path
+        clean_params = {key: value for key, value in (params or {}).items() if value not in (None, "")}
+        label = _SERVICE_LABELS[service]
+        try:
+            response = _SharedHttp.get(self._settings.request_timeout_seconds).request(
+                method, url, json=json, params=clean_params, files=files, headers=headers
+            )
+        except httpx.TimeoutException as error:
+            logger.warning("%s %s timed out (request %s)", method, path, request_id)
+            raise ServiceUnavailable(
+                0, f"{label} did not answer in time. Please try again.", request_id=request_id
+            ) from error
+        except httpx.HTTPError as error:
+            logger.warning("%s %s failed: %s (request %s)", method, path, type(error).__name__, request_id)
+            raise ServiceUnavailable(
+                0, f"{label} is not reachable right now. Please try again shortly.", request_id=request_id
+            ) from error
+        if response.status_code < 400:
+            return response
+        logger.info("%s %s answered %s (request %s)", method, path, response.status_code, request_id)
+        if response.status_code == 401:
+            raise SessionExpired(401, "Your session expired, please sign in again.", request_id=request_id)
+        if response.status_code in (502, 503, 504):
+            retry = response.headers.get("Retry-After")
+            hint = f"Please try again in {retry} seconds." if retry else "Please try again shortly."
+            # The service's own words when it has them (e.g. customers saying inference is down).
+            detail = _detail_text(response)
+            message = f"{detail.rstrip('.')}." if detail else f"{label} is unavailable right now. {hint}"
+            raise ServiceUnavailable(response.status_code, message, request_id=request_id)
+        if response.status_code >= 500:
+            raise ApiError(
+                response.status_code,
+                f"{label} had an unexpected problem (reference {request_id}).",
+                request_id=request_id,
+            )
+        message, problems = describe_error(response)
+        raise ApiError(response.status_code, message, problems, request_id=request_id)
+
+    def _json(self, service: ServiceName, method: str, path: str, **kwargs: Any) -> Any:
+        return self._request(service, method, path, **kwargs).json()
+
+    # --- auth -----------------------------------------------------------------------------------
+
+    def login(self, email: str, password: str) -> str:
+        """The access token for these credentials (raises ApiError with a readable message)."""
+        try:
+            body = self._json("auth", "POST", "/auth/login", json={"email": email, "password": password})
+        except SessionExpired as error:
+            raise ApiError(401, "Wrong email or password.", request_id=error.request_id) from error
+        token: str = body["access_token"]
+        return token
+
+    def me(self) -> JsonObject:
+        result: JsonObject = self._json("auth", "GET", "/users/me")
+        return result
+
+    def change_password(self, current_password: str, new_password: str) -> None:
+        self._request(
+            "auth",
+            "PUT",
+            "/users/me/password",
+            json={"current_password": current_password, "new_password": new_password},
+        )
+
+    def delete_me(self) -> None:
+        self._request("auth", "DELETE", "/users/me")
+
+    def list_users(self, *, q: str | None = None, limit: int = 50, offset: int = 0) -> JsonObject:
+        result: JsonObject = self._json(
+            "auth", "GET", "/admin/users", params={"q": q, "limit": limit, "offset": offset}
+        )
+        return result
+
+    def create_user(self, *, email: str, name: str, password: str, roles: list[str]) -> JsonObject:
+        result: JsonObject = self._json(
+            "auth",
+            "POST",
+            "/admin/users",
+            json={"email": email, "name": name, "password": password, "roles": roles},
+        )
+        return result
+
+    def update_user(self, user_id: str, changes: JsonObject) -> JsonObject:
+        result: JsonObject = self._json("auth", "PATCH", f"/admin/users/{user_id}", json=changes)
+        return result
+
+    def delete_user(self, user_id: str) -> None:
+        self._request("auth", "DELETE", f"/admin/users/{user_id}")
+
+    # --- customers ------------------------------------------------------------------------------
+
+    def list_customers(
+        self,
+        *,
+        limit: int = 25,
+        offset: int = 0,
+        q: str | None = None,
+        gender: str | None = None,
+        band: str | None = None,
+        sort: str | None = None,
+    ) -> JsonObject:
+        params = {"limit": limit, "offset": offset, "q": q, "gender": gender, "band": band, "sort": sort}
+        result: JsonObject = self._json("customers", "GET", "/customers", params=params)
+        return result
+
+    def create_customer(self, *, name: str, gender: str, age: int, annual_income: float) -> JsonObject:
+        payload = {"name": name, "gender": gender, "age": age, "annual_income": annual_income}
+        result: JsonObject = self._json("customers", "POST", "/customers", json=payload)
+        return result
+
+    def get_customer(self, customer_id: str) -> JsonObject:
+        result: JsonObject = self._json("customers", "GET", f"/customers/{customer_id}")
+        return result
+
+    def update_customer(self, customer_id: str, changes: JsonObject) -> JsonObject:
+        result: JsonObject = self._json("customers", "PATCH", f"/customers/{customer_id}", json=changes)
+        return result
+
+    def delete_customer(self, customer_id: str) -> None:
+        self._request("customers", "DELETE", f"/customers/{customer_id}")
+
+    def prediction_history(self, customer_id: str) -> list[JsonObject]:
+        body = self._json("customers", "GET", f"/customers/{customer_id}/predictions")
+        items: list[JsonObject] = body["items"] if isinstance(body, dict) else body
+        return items
+
+    def predict_again(self, customer_id: str) -> JsonObject:
+        result: JsonObject = self._json("customers", "POST", f"/customers/{customer_id}/predictions")
+        return result
+
+    def dashboard(self) -> JsonObject:
+        result: JsonObject = self._json("customers", "GET", "/dashboard")
+        return result
+
+    def import_customers(self, filename: str, content: bytes) -> JsonObject:
+        result: JsonObject = self._json(
+            "customers", "POST", "/customers/import", files={"file": (filename, content, "text/csv")}
+        )
+        return result
+
+    def export_customers(self) -> bytes:
+        return self._request("customers", "GET", "/customers/export").content
+
+    # --- inference ------------------------------------------------------------------------------
+
+    def model_card(self) -> JsonObject:
+        result: JsonObject = self._json("inference", "GET", "/model")
+        return result

@@ -1,0 +1,51 @@
+"""The UI's settings, read once from the environment (service URLs, cookie secret)."""
+
+import secrets
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Used when UI_COOKIE_SECRET is unset outside production: sessions then survive a browser refresh
+# but not a restart of the UI process (and not a second replica).
+_PROCESS_COOKIE_SECRET = secrets.token_urlsafe(32)
+
+
+class UISettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    app_env: Literal["development", "test", "production"] = Field(
+        "development", validation_alias=AliasChoices("APP_ENV")
+    )
+    auth_url: str = Field("http://127.0.0.1:8001", validation_alias=AliasChoices("AUTH_URL"))
+    customers_url: str = Field("http://127.0.0.1:8002", validation_alias=AliasChoices("CUSTOMERS_URL"))
+    inference_url: str = Field("http://127.0.0.1:8003", validation_alias=AliasChoices("INFERENCE_URL"))
+    cookie_secret: SecretStr = Field(
+        SecretStr(_PROCESS_COOKIE_SECRET), validation_alias=AliasChoices("UI_COOKIE_SECRET")
+    )
+    request_timeout_seconds: float = Field(10.0, validation_alias=AliasChoices("UI_REQUEST_TIMEOUT"))
+
+    @model_validator(mode="after")
+    def _refuse_dev_defaults_in_production(self) -> "UISettings":
+        if self.app_env == "production":
+            secret = self.cookie_secret.get_secret_value()
+            if secret == _PROCESS_COOKIE_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "refusing to start with APP_ENV=production: UI_COOKIE_SECRET must be set "
+                    "(at least 32 characters, the same on every UI replica)"
+                )
+        return self
+
+    def base_url(self, service: "ServiceName") -> str:
+        urls = {"auth": self.auth_url, "customers": self.customers_url, "inference": self.inference_url}
+        return urls[service].rstrip("/")
+
+
+ServiceName = Literal["auth", "customers", "inference"]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> UISettings:
+    """The process's settings, built once (the launcher and every script run share them)."""
+    return UISettings()

@@ -1,0 +1,19 @@
+"""Entry point (`streamlit run ui/streamlit_app.py`): the router script plus the session-cookie routes.
+
+`streamlit run` sees the `st.App` below and serves it with uvicorn: Streamlit's own routes, and the two
+server routes that set and clear the HttpOnly session cookie (see spendscore_ui.session_cookie).
+"""
+
+import streamlit as st
+from pydantic import ValidationError
+
+from spendscore_ui.config import get_settings
+from spendscore_ui.session_cookie import session_routes
+
+try:
+    get_settings()
+except ValidationError as error:  # one clear line instead of a traceback (e.g. production without a secret)
+    message = error.errors()[0]["msg"].removeprefix("Value error, ")
+    raise SystemExit(f"spendscore-ui: bad configuration: {message}") from None
+
+app = st.App("router.py", routes=session_routes())
