@@ -23,6 +23,7 @@ from auth_service.routes import admin, jwks, login, users
 from auth_service.schemas import normalise_email
 from auth_service.tokens import TokenIssuer, local_token_verifier
 from spendscore_common.app import install_common_parts
+from spendscore_common.database import answer_503_when_database_is_down
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
 
@@ -110,6 +111,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     app.state.settings = settings
     install_common_parts(app, settings)
     install_error_handlers(app)
+    answer_503_when_database_is_down(app)
     for router in (login.router, jwks.router, users.router, admin.router):
         app.include_router(router)
     return app

@@ -14,6 +14,7 @@ from customers_service.inference_client import InferenceClient
 from customers_service.pending_predictions import OwnerTokens, PendingPredictionCompleter
 from customers_service.routes import customers, dashboard, owners, predictions, transfer
 from spendscore_common.app import install_common_parts
+from spendscore_common.database import answer_503_when_database_is_down
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
 from spendscore_common.security import oauth2_scheme
@@ -86,6 +87,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
     )
     install_common_parts(app, settings)
     install_error_handlers(app)
+    answer_503_when_database_is_down(app)
     # Declared only for /docs: the Authorize button logs in against the auth service.
     docs_login = [Depends(oauth2_scheme(settings.token_url))]
     for router in (transfer.router, customers.router, predictions.router, dashboard.router, owners.router):
