@@ -3,7 +3,6 @@
 Each function returns a dict of medians and prints nothing; ``run_all()`` gathers them.
 """
 
-import asyncio
 import http.server
 import json
 import os
@@ -28,20 +27,15 @@ from inference_service.training import save_artifact, train
 from testkit.processes import REPO_ROOT, free_port
 from testkit.tokens import make_test_issuer
 
-HTTP_REQUESTS = 2000
-HTTP_CONCURRENCY = 16
-REPEATS = 3
+HTTP_REQUESTS = 3000
+HTTP_CONNECTIONS = 16
+REPEATS = 5
+PREDICT_BODY = {"gender": "Female", "age": 31, "annual_income": 70}
 
 
-def _artifact(directory: Path) -> Path:
-    path = directory / "spendscore-model.joblib"
-    if not path.exists():
-        save_artifact(train(), path)
-    return path
-
-
-def in_process(model_path: Path, rounds: int = 5000) -> dict[str, float]:
-    """Single-row p50 (µs) through the predictor, and a 10,000-row batch (ms): model time and full answer."""
+def in_process(model_path: Path, estimator: Any, rounds: int = 5000) -> dict[str, float]:
+    """Single-row p50 (µs) through the predictor, and a 10,000-row batch (ms): model time and full answer;
+    and scikit-learn's own single-row predict (``estimator``, what the serving model was converted from)."""
     model = load_model(model_path)
     predictor = SpendingScorePredictor(model)
     row = np.array([[0.0, 31.0, 70.0]])
@@ -65,7 +59,7 @@ def in_process(model_path: Path, rounds: int = 5000) -> dict[str, float]:
     sklearn_timings = []
     for _ in range(300):
         started = time.perf_counter()
-        model.estimator.predict(row)
+        estimator.predict(row)
         sklearn_timings.append(time.perf_counter() - started)
     return {
         "single_row_p50_us": round(statistics.median(timings) * 1e6, 1),
@@ -125,25 +119,21 @@ def _process(args: list[str], env: dict[str, str], port: int) -> Iterator[subpro
         process.wait(15)
 
 
-async def _hammer(url: str, headers: dict[str, str]) -> float:
-    """Requests/second for HTTP_REQUESTS POSTs from HTTP_CONCURRENCY concurrent senders."""
-    body = {"gender": "Female", "age": 31, "annual_income": 70}
-    async with httpx.AsyncClient(
-        headers=headers, limits=httpx.Limits(max_connections=HTTP_CONCURRENCY)
-    ) as client:
-        for _ in range(50):  # warm-up
-            (await client.post(url, json=body)).raise_for_status()
-        remaining = HTTP_REQUESTS
+def _load(url: str, headers: list[str]) -> float:
+    """Requests/second of HTTP_REQUESTS POSTs over HTTP_CONNECTIONS keep-alive connections.
 
-        async def sender() -> None:
-            nonlocal remaining
-            while remaining > 0:
-                remaining -= 1
-                (await client.post(url, json=body)).raise_for_status()
-
-        started = time.perf_counter()
-        await asyncio.gather(*(sender() for _ in range(HTTP_CONCURRENCY)))
-        return HTTP_REQUESTS / (time.perf_counter() - started)
+    The client is ``benchmarks.http_load`` in its own process (raw sockets, request bytes made once),
+    so that its cost is small and does not share the server's interpreter. Every answer must be 200.
+    """
+    command = [sys.executable, "-m", "benchmarks.http_load", url, "--body", json.dumps(PREDICT_BODY)]
+    command += ["--requests", str(HTTP_REQUESTS), "--connections", str(HTTP_CONNECTIONS)]
+    for header in headers:
+        command += ["--header", header]
+    finished = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    result = json.loads(finished.stdout)
+    if result["statuses"] != {"200": HTTP_REQUESTS}:
+        raise RuntimeError(f"{url} answered {result['statuses']}, not {HTTP_REQUESTS} x 200")
+    return float(result["requests_per_second"])
 
 
 def _rss_mb(pid: int) -> float:
@@ -153,14 +143,25 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def http_throughput(model_path: Path, workdir: Path) -> dict[str, float]:
-    """Our service vs the naive one, same client, one uvicorn process each; plus our service's RSS."""
+def _spread(values: list[float]) -> dict[str, float]:
+    return {
+        "median": round(statistics.median(values), 1),
+        "min": round(min(values), 1),
+        "max": round(max(values), 1),
+    }
+
+
+def http_throughput(model_path: Path, workdir: Path) -> dict[str, Any]:
+    """Our service vs the naive one: one uvicorn process each, both up at once, measured in turns
+    (the order swapped every round) with the same client; then our service's resident memory."""
     issuer = make_test_issuer()
     naive_model = workdir / "naive-baseline.joblib"
     from benchmarks.naive_inference.train import train_baseline
 
     train_baseline(str(naive_model), str(DATA_PATH))
     ours_port, naive_port = free_port(), free_port()
+    naive_args = ["-m", "uvicorn", "benchmarks.naive_inference.app:app", "--port", str(naive_port)]
+    naive_args += ["--log-level", "warning", "--no-access-log"]
     with _jwks_server(issuer.jwks()) as jwks_url:
         ours_env = {
             "APP_ENV": "test",
@@ -171,36 +172,42 @@ def http_throughput(model_path: Path, workdir: Path) -> dict[str, float]:
             "JWT_ISSUER": issuer.issuer,
             "JWT_AUDIENCE": issuer.audience,
         }
-        headers = {"Authorization": f"Bearer {issuer.issue(subject='bench', roles=['user'])}"}
-        with _process(["-m", "inference_service"], ours_env, ours_port) as ours:
-            ours_rps = [
-                asyncio.run(_hammer(f"http://127.0.0.1:{ours_port}/model/predict", headers))
-                for _ in range(REPEATS)
-            ]
+        token = issuer.issue(subject="bench", roles=["user"])
+        ours_url = f"http://127.0.0.1:{ours_port}/model/predict"
+        naive_url = f"http://127.0.0.1:{naive_port}/predict"
+        with (
+            _process(["-m", "inference_service"], ours_env, ours_port) as ours,
+            _process(naive_args, {"NAIVE_MODEL_PATH": str(naive_model)}, naive_port),
+        ):
+            ours_rps, naive_rps = [], []
+            for round_number in range(REPEATS):
+                turns = [(ours_rps, ours_url, [f"Authorization: Bearer {token}"]), (naive_rps, naive_url, [])]
+                for results, url, headers in turns if round_number % 2 == 0 else reversed(turns):
+                    results.append(_load(url, headers))
             rss = _rss_mb(ours.pid)
-    naive_args = [
-        "-m",
-        "uvicorn",
-        "benchmarks.naive_inference.app:app",
-        "--port",
-        str(naive_port),
-        "--log-level",
-        "warning",
-    ]
-    with _process(naive_args, {"NAIVE_MODEL_PATH": str(naive_model)}, naive_port):
-        naive_rps = [
-            asyncio.run(_hammer(f"http://127.0.0.1:{naive_port}/predict", {})) for _ in range(REPEATS)
-        ]
+    ratios = [ours / naive for ours, naive in zip(ours_rps, naive_rps, strict=True)]
     return {
-        "service_requests_per_second": round(statistics.median(ours_rps), 1),
-        "naive_requests_per_second": round(statistics.median(naive_rps), 1),
-        "speedup": round(statistics.median(ours_rps) / statistics.median(naive_rps), 2),
-        "service_rss_mb": round(rss, 1),
+        "requests_per_run": HTTP_REQUESTS,
+        "connections": HTTP_CONNECTIONS,
+        "runs": REPEATS,
+        "service_requests_per_second": _spread(ours_rps),
+        "naive_requests_per_second": _spread(naive_rps),
+        "speedup": {key: round(value, 2) for key, value in _spread(ratios).items()},
+        "service_rss_mb_after": {"requests": (REPEATS * HTTP_REQUESTS), "rss_mb": round(rss, 1)},
     }
 
 
 def run_all() -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="spendscore-bench-") as directory:
         workdir = Path(directory)
-        model_path = _artifact(workdir)
-        return {"in_process": in_process(model_path), "http": http_throughput(model_path, workdir)}
+        model_path = workdir / "spendscore-model.joblib"
+        trained = train()
+        save_artifact(trained.artifact, model_path)
+        return {
+            "in_process": in_process(model_path, trained.estimator),
+            "http": http_throughput(model_path, workdir),
+        }
+
+
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(run_all(), indent=2) + "\n")

@@ -65,7 +65,7 @@ def test_every_protected_endpoint_refuses_every_forged_token(running_stack, oper
     attempts = {
         "no token": {},
         "malformed header": {"Authorization": "Token abc"},
-        "empty bearer": {"Authorization": "Bearer "},
+        "bearer without a token": {"Authorization": "Bearer"},
         **{name: {"Authorization": f"Bearer {token}"} for name, token in forged_tokens(key).items()},
     }
     for method, path in operations[service]:
@@ -160,7 +160,7 @@ def test_injection_strings_are_plain_data(running_stack, owner, probe):
         )
         found = probe.get(customers + "/customers", params={"q": text}, headers=owner.headers)
         assert found.status_code == 200
-        assert [item["name"] for item in found.json()["items"]] == [text]
+        assert text in [item["name"] for item in found.json()["items"]]  # word search: may find others too
         for parameter in ("sort", "gender", "band"):
             assert (
                 probe.get(

@@ -1,13 +1,16 @@
 """The bearer-token dependency: what it lets through and how it refuses."""
 
+import asyncio
 import time
 
 import httpx
+import jwt
 import pytest
 
 from auth_service.tokens import SigningKey
-from spendscore_common.tokens import JwksKeyStore
+from spendscore_common.tokens import InvalidTokenError, JwksKeyStore, TokenVerifier
 from testkit.forged_tokens import claims_with, forged_tokens, sign
+from testkit.tokens import TEST_AUDIENCE, TEST_ISSUER
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -76,3 +79,28 @@ async def test_a_kid_deleted_then_recreated_with_another_key_refuses_old_tokens(
     replacement = SigningKey.generate().public_jwk | {"kid": token_issuer.signing_key.kid}
     key_store.set_keys({"keys": [replacement]})
     assert (await client.get("/me", headers=bearer(old_token))).status_code == 401
+
+
+async def test_a_remembered_token_is_refused_once_expired(key_store, token_issuer):
+    verifier = TokenVerifier(key_store, issuer=TEST_ISSUER, audience=TEST_AUDIENCE, leeway_seconds=0)
+    token = sign(token_issuer.signing_key, claims_with(exp=int(time.time()) + 2))
+    assert (await verifier.verify(token)).user_id == "user-1"
+    assert (await verifier.verify(token)).user_id == "user-1"  # from the cache
+    await asyncio.sleep(
+        max(0.0, jwt.decode(token, options={"verify_signature": False})["exp"] - time.time()) + 0.1
+    )
+    with pytest.raises(InvalidTokenError, match="expired"):
+        await verifier.verify(token)
+
+
+async def test_the_token_cache_is_bounded_and_keeps_refusing_bad_tokens(key_store, token_issuer):
+    verifier = TokenVerifier(key_store, issuer=TEST_ISSUER, audience=TEST_AUDIENCE, cache_size=3)
+    tokens = [token_issuer.issue(subject=f"user-{number}", roles=["user"]) for number in range(5)]
+    for token in tokens + tokens:
+        assert (await verifier.verify(token)).user_id.startswith("user-")
+    assert len(verifier._verified) == 3
+    for case, token in forged_tokens(token_issuer.signing_key).items():
+        for _ in range(2):
+            with pytest.raises(InvalidTokenError):
+                await verifier.verify(token)
+        assert token not in verifier._verified, case

@@ -51,7 +51,7 @@ def test_bands(score: float, band: str) -> None:
 def test_scores_and_intervals_are_clipped(
     loaded_model: LoadedModel, intercept: float, expected: float
 ) -> None:
-    extreme = LoadedModel(loaded_model.metadata, LinearFastModel(np.zeros(3), intercept), None)
+    extreme = LoadedModel(loaded_model.metadata, LinearFastModel(np.zeros(3), intercept))
     predictor = SpendingScorePredictor(extreme)
     for rows in (1, 3):  # the one-row path and the batch path
         for answer in predictor.predict(np.tile([1.0, 30.0, 60.0], (rows, 1))):

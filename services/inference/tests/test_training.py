@@ -1,14 +1,27 @@
 """Training: the baseline as the original, the selection bar, determinism, the fast model's exactness."""
 
+import subprocess
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from inference_service.dataset import load_training_data
-from inference_service.fast_model import AverageFastModel, convert
+from inference_service.fast_model import AverageFastModel, from_spec
 from inference_service.model_card import render_model_card
+from inference_service.model_conversion import convert, neighbours_pipeline
 from inference_service.model_store import LoadedModel, load_model
-from inference_service.training import MIN_SELECTED_CV_R2, baseline_holdout, save_artifact, train
+from inference_service.training import (
+    MIN_SELECTED_CV_R2,
+    TrainingResult,
+    baseline_holdout,
+    check_fast_model,
+    exactness_probe,
+    save_artifact,
+    train,
+)
 
 
 def probe_inputs(rows: int = 3000) -> np.ndarray:
@@ -27,26 +40,66 @@ def test_baseline_is_the_original_model_and_selected_model_beats_it(loaded_model
     assert metadata["data"]["sha256"] == load_training_data().sha256
 
 
-def test_training_twice_gives_the_same_predictions(loaded_model: LoadedModel, tmp_path: Path) -> None:
-    # The session's model was trained by the CLI in another process; train again here.
+@pytest.fixture(scope="module")
+def retrained() -> TrainingResult:
+    """A second training run, in this process: the session's model was trained by the CLI."""
+    return train()
+
+
+def test_training_twice_gives_the_same_predictions(
+    loaded_model: LoadedModel, retrained: TrainingResult, tmp_path: Path
+) -> None:
     artifact_path = tmp_path / "again.joblib"
-    save_artifact(train(), artifact_path)
+    save_artifact(retrained.artifact, artifact_path)
     again = load_model(artifact_path)
-    inputs = probe_inputs()
+    inputs = exactness_probe(load_training_data())
     assert np.array_equal(again.fast_model.predict(inputs), loaded_model.fast_model.predict(inputs))
-    assert np.array_equal(again.estimator.predict(inputs), loaded_model.estimator.predict(inputs))
     assert again.version == loaded_model.version
 
 
-def test_fast_model_equals_scikit_learn(loaded_model: LoadedModel) -> None:
-    inputs = np.vstack([probe_inputs(), load_training_data().features])
-    expected = loaded_model.estimator.predict(inputs)
-    assert np.max(np.abs(loaded_model.fast_model.predict(inputs) - expected)) <= 1e-9
-    if isinstance(loaded_model.fast_model, AverageFastModel):  # and each part on its own
-        for fast_part, part in zip(
-            loaded_model.fast_model.parts, loaded_model.estimator.estimators_, strict=True
-        ):
+def test_serving_model_equals_scikit_learn(retrained: TrainingResult) -> None:
+    serving = from_spec(retrained.artifact["serving_model"])
+    inputs = np.vstack([probe_inputs(), exactness_probe(load_training_data())])
+    expected = retrained.estimator.predict(inputs)
+    assert np.max(np.abs(serving.predict(inputs) - expected)) <= 1e-9
+    if isinstance(serving, AverageFastModel):  # and each part on its own
+        for fast_part, part in zip(serving.parts, retrained.estimator.estimators_, strict=True):
             assert np.max(np.abs(fast_part.predict(inputs) - part.predict(inputs))) <= 1e-9
+
+
+def test_neighbour_ties_are_broken_as_scikit_learn_breaks_them() -> None:
+    from sklearn.pipeline import Pipeline
+
+    data = load_training_data()
+    pipeline = neighbours_pipeline([1, 2], k=10).fit(data.features, data.target)
+    assert isinstance(pipeline, Pipeline)
+    ages, incomes = np.meshgrid(np.arange(15.0, 76.0), np.arange(0.0, 151.0))
+    whole = np.column_stack([np.zeros(ages.size), ages.ravel(), incomes.ravel()])
+    distances = pipeline[:-1].transform(whole)
+    ordered = np.sort(distances, axis=1)
+    assert np.sum(ordered[:, 9] == ordered[:, 10]) > 100  # whole numbers do tie at the k-th neighbour
+    assert np.array_equal(convert(pipeline, 3).predict(whole), pipeline.predict(whole))
+
+
+def test_training_refuses_a_serving_model_that_differs() -> None:
+    data = load_training_data()
+    pipeline = neighbours_pipeline([1, 2], k=10).fit(data.features, data.target)
+    wrong = replace(convert(pipeline, 3), k=9)
+    with pytest.raises(RuntimeError, match="differs from scikit-learn"):
+        check_fast_model(wrong, pipeline, data)
+
+
+def test_the_serving_process_imports_neither_scikit_learn_nor_scipy(model_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from inference_service.main import create_app\n"
+        "from inference_service.model_store import load_model\n"
+        f"load_model(__import__('pathlib').Path({str(model_path)!r})).fast_model.predict("
+        "__import__('numpy').array([[0.0, 31.0, 70.0]]))\n"
+        "print(sorted({name.split('.')[0] for name in sys.modules} & {'sklearn', 'scipy', 'pandas'}))\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert finished.stdout.strip() == "[]"
 
 
 def test_both_tree_ensemble_kinds_convert_exactly() -> None:

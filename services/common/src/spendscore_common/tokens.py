@@ -52,6 +52,8 @@ class JwksKeyStore:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._next_fetch_allowed = float("-inf")
         self._lock = asyncio.Lock()
+        # Bumped whenever the keys are replaced: what was verified under older keys is re-verified.
+        self.generation = 0
 
     @property
     def has_keys(self) -> bool:
@@ -69,6 +71,7 @@ class JwksKeyStore:
             except jwt.PyJWTError:
                 logger.warning("skipping unusable key in JWKS", extra={"kid": kid})
         self._keys = keys
+        self.generation += 1
 
     async def refresh(self, force: bool = False) -> None:
         """Fetch the JWKS unless it was fetched very recently; raises KeysUnavailableError."""
@@ -102,16 +105,55 @@ class JwksKeyStore:
         return key
 
 
-class TokenVerifier:
-    """Checks signature, algorithm, issuer, audience, expiry and required claims of a JWT."""
+@dataclass(frozen=True, slots=True)
+class _VerifiedToken:
+    principal: Principal
+    expires_at: float  # the token's exp claim, Unix time
+    key_generation: int
 
-    def __init__(self, key_store: JwksKeyStore, *, issuer: str, audience: str, leeway_seconds: int = 30):
+
+class TokenVerifier:
+    """Checks signature, algorithm, issuer, audience, expiry and required claims of a JWT.
+
+    A client sends the same token on every request until it expires, and checking the signature is
+    most of the cost of a cheap request, so up to ``cache_size`` verified tokens are remembered (the
+    oldest forgotten first). A remembered token is accepted only before its ``exp`` (the leeway is
+    applied only by a full verification) and only while the keys it was verified with are unchanged;
+    refused tokens are never remembered.
+    """
+
+    def __init__(
+        self,
+        key_store: JwksKeyStore,
+        *,
+        issuer: str,
+        audience: str,
+        leeway_seconds: int = 30,
+        cache_size: int = 10_000,
+    ):
         self.key_store = key_store
         self.issuer = issuer
         self.audience = audience
         self.leeway_seconds = leeway_seconds
+        self.cache_size = cache_size
+        self._verified: dict[str, _VerifiedToken] = {}
 
     async def verify(self, token: str) -> Principal:
+        """The token's Principal; raises InvalidTokenError or KeysUnavailableError."""
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            if time.time() < remembered.expires_at and remembered.key_generation == self.key_store.generation:
+                return remembered.principal
+            del self._verified[token]
+        generation = self.key_store.generation
+        principal, expires_at = await self._verify_fully(token)
+        if self.cache_size > 0 and generation == self.key_store.generation:
+            if len(self._verified) >= self.cache_size:
+                del self._verified[next(iter(self._verified))]  # dicts keep insertion order
+            self._verified[token] = _VerifiedToken(principal, expires_at, generation)
+        return principal
+
+    async def _verify_fully(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -143,10 +185,11 @@ class TokenVerifier:
         roles = claims["roles"]
         if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
             raise InvalidTokenError("invalid token: roles must be a list of strings")
-        return Principal(
+        principal = Principal(
             user_id=str(claims["sub"]),
             email=claims.get("email"),
             name=claims.get("name"),
             roles=frozenset(roles),
             token_id=str(claims["jti"]),
         )
+        return principal, float(claims["exp"])

@@ -1,38 +1,54 @@
-"""Scikit-learn models converted at training time into plain arrays that predict in microseconds.
+"""The serving forms of the model: plain numpy arrays that predict in microseconds, without scikit-learn.
 
-scikit-learn's own ``predict`` costs 0.1 to several milliseconds per call in input validation and
-per-tree Python overhead. The converted forms compute the same numbers with a few numpy operations:
+Training converts the fitted scikit-learn estimator into these (``model_conversion.py``) and checks that
+they give the same numbers; the artifact stores them as a spec of arrays and plain values, so the
+serving process imports numpy only:
 
 - a tree ensemble over three features is piecewise constant on the grid cut by all of its split
   thresholds, so it becomes a 3-D table of cell values plus one sorted threshold array per feature;
   predicting is three ``searchsorted`` calls and one lookup (exact, whatever the number of trees);
-- k nearest neighbours keeps the scaled training points in the same ``KDTree`` scikit-learn uses;
+- k nearest neighbours keeps the scaled training points; the neighbours of a row are chosen by the
+  same numpy calls scikit-learn's brute search makes on a precomputed distance matrix (see
+  ``nearest_targets``), so that ties are broken identically;
 - a linear model is its coefficients; an average of models is the average of their conversions.
 """
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import (
-    GradientBoostingRegressor,
-    RandomForestRegressor,
-    VotingRegressor,
-)
-from sklearn.linear_model import LinearRegression, Ridge
-from sklearn.neighbors import KDTree, KNeighborsRegressor
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
-# Trees split on observed values: 2 genders x ~50 ages x ~65 incomes here. Refuse what would not fit.
-MAX_GRID_CELLS = 1_000_000
+# Rows per distance matrix in the neighbour search: 2,000 x 200 training points is 3 MB at a time.
+NEIGHBOUR_CHUNK_ROWS = 2000
 
 
 class FastModel(Protocol):
     def predict(self, features: np.ndarray) -> np.ndarray:
         """Raw predictions for an (n, 3) float64 array."""
         ...
+
+    def to_spec(self) -> dict[str, Any]:
+        """Arrays and plain values only: what the artifact stores."""
+        ...
+
+
+def squared_distances(points: np.ndarray, training_points: np.ndarray) -> np.ndarray:
+    """(n, m) squared euclidean distances; training and serving both use this one function."""
+    differences = points[:, np.newaxis, :] - training_points[np.newaxis, :, :]
+    # A plain reduction over the last axis: each value does not depend on how many rows come along.
+    return np.asarray(np.sum(differences * differences, axis=2))
+
+
+def nearest_targets(distances: np.ndarray, targets: np.ndarray, k: int) -> np.ndarray:
+    """Mean target of the k nearest training points of each row.
+
+    The same calls as scikit-learn's ``KNeighborsRegressor`` on a precomputed matrix (argpartition,
+    then argsort of the k kept), so that among points at the same distance the same ones are kept.
+    """
+    kept = np.argpartition(distances, k - 1, axis=1)[:, :k]
+    rows = np.arange(len(distances))[:, np.newaxis]
+    kept = kept[rows, np.argsort(distances[rows, kept])]
+    return np.asarray(np.mean(targets[kept], axis=1))
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,9 @@ class LinearFastModel:
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         return np.asarray(features @ self.coefficients + self.intercept)
+
+    def to_spec(self) -> dict[str, Any]:
+        return {"kind": "linear", "coefficients": self.coefficients, "intercept": self.intercept}
 
 
 @dataclass(frozen=True)
@@ -60,20 +79,42 @@ class ThresholdGridFastModel:
         )
         return np.asarray(self.table[cells])
 
+    def to_spec(self) -> dict[str, Any]:
+        return {"kind": "threshold_grid", "thresholds": list(self.thresholds), "table": self.table}
+
 
 @dataclass(frozen=True)
 class NeighboursFastModel:
     columns: np.ndarray  # which input columns the neighbours are searched on
     mean: np.ndarray
     scale: np.ndarray
-    tree: KDTree
+    training_points: np.ndarray  # scaled, in the order scikit-learn was fitted on
     targets: np.ndarray
     k: int
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         scaled = (features[:, self.columns] - self.mean) / self.scale
-        neighbours = self.tree.query(scaled, k=self.k, return_distance=False)
-        return np.asarray(self.targets[neighbours].mean(axis=1))
+        return np.concatenate(
+            [
+                nearest_targets(
+                    squared_distances(scaled[start : start + NEIGHBOUR_CHUNK_ROWS], self.training_points),
+                    self.targets,
+                    self.k,
+                )
+                for start in range(0, len(scaled), NEIGHBOUR_CHUNK_ROWS)
+            ]
+        )
+
+    def to_spec(self) -> dict[str, Any]:
+        return {
+            "kind": "neighbours",
+            "columns": self.columns,
+            "mean": self.mean,
+            "scale": self.scale,
+            "training_points": self.training_points,
+            "targets": self.targets,
+            "k": self.k,
+        }
 
 
 @dataclass(frozen=True)
@@ -86,63 +127,27 @@ class AverageFastModel:
             total = total + part.predict(features)
         return total / len(self.parts)
 
-
-def _threshold_grid(ensemble: object, n_features: int) -> ThresholdGridFastModel:
-    estimators = getattr(ensemble, "estimators_")  # noqa: B009 - fitted attribute, differs by class
-    trees = list(np.ravel(estimators))
-    cuts: list[set[float]] = [set() for _ in range(n_features)]
-    for tree in trees:
-        structure = tree.tree_
-        split_nodes = structure.children_left >= 0
-        for feature, threshold in zip(
-            structure.feature[split_nodes], structure.threshold[split_nodes], strict=True
-        ):
-            cuts[feature].add(float(threshold))
-    thresholds = tuple(np.array(sorted(values)) for values in cuts)
-    cells = int(np.prod([len(t) + 1 for t in thresholds]))
-    if cells > MAX_GRID_CELLS:  # e.g. extremely randomised trees: every split is a new threshold
-        raise TypeError(f"tree ensemble has {cells} threshold cells, more than {MAX_GRID_CELLS}")
-    # One representative point per cell: below the first cut, between cuts, above the last.
-    representatives = [
-        np.concatenate([[t[0] - 1.0], (t[:-1] + t[1:]) / 2, [t[-1] + 1.0]]) if len(t) else np.zeros(1)
-        for t in thresholds
-    ]
-    mesh = np.meshgrid(*representatives, indexing="ij")
-    points = np.column_stack([axis.ravel() for axis in mesh])
-    table = np.asarray(getattr(ensemble, "predict")(points)).reshape(mesh[0].shape)  # noqa: B009
-    return ThresholdGridFastModel(thresholds, table)
+    def to_spec(self) -> dict[str, Any]:
+        return {"kind": "average", "parts": [part.to_spec() for part in self.parts]}
 
 
-def _neighbours(pipeline: Pipeline, n_features: int) -> NeighboursFastModel:
-    preprocess, knn = pipeline.steps[0][1], pipeline.steps[-1][1]
-    if not isinstance(knn, KNeighborsRegressor) or knn.weights != "uniform":
-        raise TypeError("only uniform-weight KNeighborsRegressor pipelines can be converted")
-    if isinstance(preprocess, ColumnTransformer):
-        name, scaler, columns = preprocess.transformers_[0]
-        columns_array = np.asarray(columns)
-    else:
-        scaler, columns_array = preprocess, np.arange(n_features)
-    if not isinstance(scaler, StandardScaler):
-        raise TypeError("the neighbours pipeline must scale with a StandardScaler")
-    training_points = knn._fit_X  # the scaled points scikit-learn searches
-    return NeighboursFastModel(
-        columns=columns_array,
-        mean=np.asarray(scaler.mean_),
-        scale=np.asarray(scaler.scale_),
-        tree=KDTree(training_points, leaf_size=knn.leaf_size),
-        targets=np.asarray(knn._y, dtype=np.float64),
-        k=int(knn.n_neighbors),
-    )
-
-
-def convert(estimator: object, n_features: int) -> FastModel:
-    """The fast form of a fitted estimator; raises TypeError for a kind it does not know."""
-    if isinstance(estimator, LinearRegression | Ridge):
-        return LinearFastModel(np.asarray(estimator.coef_, dtype=np.float64), float(estimator.intercept_))
-    if isinstance(estimator, RandomForestRegressor | GradientBoostingRegressor):
-        return _threshold_grid(estimator, n_features)
-    if isinstance(estimator, Pipeline):
-        return _neighbours(estimator, n_features)
-    if isinstance(estimator, VotingRegressor) and estimator.weights is None:
-        return AverageFastModel(tuple(convert(part, n_features) for part in estimator.estimators_))
-    raise TypeError(f"no fast form for {type(estimator).__name__}")
+def from_spec(spec: dict[str, Any]) -> FastModel:
+    """The serving model described by ``to_spec``; raises ValueError for an unknown kind."""
+    kind = spec.get("kind")
+    if kind == "linear":
+        return LinearFastModel(np.asarray(spec["coefficients"], dtype=np.float64), float(spec["intercept"]))
+    if kind == "threshold_grid":
+        thresholds = tuple(np.asarray(t, dtype=np.float64) for t in spec["thresholds"])
+        return ThresholdGridFastModel(thresholds, np.asarray(spec["table"], dtype=np.float64))
+    if kind == "neighbours":
+        return NeighboursFastModel(
+            columns=np.asarray(spec["columns"], dtype=np.intp),
+            mean=np.asarray(spec["mean"], dtype=np.float64),
+            scale=np.asarray(spec["scale"], dtype=np.float64),
+            training_points=np.asarray(spec["training_points"], dtype=np.float64),
+            targets=np.asarray(spec["targets"], dtype=np.float64),
+            k=int(spec["k"]),
+        )
+    if kind == "average":
+        return AverageFastModel(tuple(from_spec(part) for part in spec["parts"]))
+    raise ValueError(f"unknown serving model kind {kind!r}")

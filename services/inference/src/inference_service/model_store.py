@@ -6,9 +6,10 @@ from typing import Any
 
 import joblib
 
-from inference_service.fast_model import FastModel
+from inference_service.fast_model import FastModel, from_spec
 
-SUPPORTED_FORMAT = 1
+# Format 2 holds numpy arrays and plain values only: loading it imports neither scikit-learn nor scipy.
+SUPPORTED_FORMAT = 2
 
 
 class ModelLoadError(Exception):
@@ -19,7 +20,6 @@ class ModelLoadError(Exception):
 class LoadedModel:
     metadata: dict[str, Any]
     fast_model: FastModel
-    estimator: Any  # the scikit-learn original, kept for checks; never used per request
 
     @property
     def version(self) -> str:
@@ -51,4 +51,8 @@ def load_model(path: Path) -> LoadedModel:
         raise ModelLoadError(f"cannot read the model artifact {path}: {exc}") from exc
     if not isinstance(artifact, dict) or artifact.get("format") != SUPPORTED_FORMAT:
         raise ModelLoadError(f"{path} is not a model artifact of format {SUPPORTED_FORMAT}: retrain it")
-    return LoadedModel(artifact["metadata"], artifact["fast_model"], artifact["estimator"])
+    try:
+        fast_model = from_spec(artifact["serving_model"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelLoadError(f"{path} holds no usable serving model ({exc}): retrain it") from exc
+    return LoadedModel(artifact["metadata"], fast_model)

@@ -20,23 +20,20 @@ import joblib
 import numpy as np
 import sklearn
 from sklearn.base import clone
-from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor, VotingRegressor
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from sklearn.model_selection import GridSearchCV, KFold, RepeatedKFold, train_test_split
-from sklearn.neighbors import KNeighborsRegressor
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from inference_service.dataset import FEATURES, GENDER_CODES, TARGET, TrainingData, load_training_data
-from inference_service.fast_model import FastModel, convert
+from inference_service.fast_model import FastModel
 from inference_service.model_card import render_model_card
+from inference_service.model_conversion import convert, neighbours_pipeline
 
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "spendscore-regressor"
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: the artifact holds the serving model as arrays only, no scikit-learn objects
 REPO_ROOT = Path(__file__).resolve().parents[4]
 DEFAULT_CARD_PATH = REPO_ROOT / "docs" / "model-card.md"
 CV_SPLITS, CV_REPEATS, CV_SEED = 5, 5, 42
@@ -48,14 +45,9 @@ TRAINING_THREADS = 2
 AGE, INCOME = 1, 2  # columns of the feature matrix
 
 
-def _neighbours(k: int = 10) -> Pipeline:
+def _neighbours(k: int = 10) -> Any:
     # Gender is left out: the neighbourhood is "customers of about the same age and income".
-    return Pipeline(
-        [
-            ("scale", ColumnTransformer([("age_income", StandardScaler(), [AGE, INCOME])])),
-            ("knn", KNeighborsRegressor(n_neighbors=k, algorithm="kd_tree")),
-        ]
-    )
+    return neighbours_pipeline([AGE, INCOME], k)
 
 
 def _forest(min_samples_leaf: int = 5) -> RandomForestRegressor:
@@ -197,19 +189,35 @@ def _final_estimator(fitted: Any) -> Any:
     return fitted.best_estimator_ if isinstance(fitted, GridSearchCV) else fitted
 
 
-def _check_fast_model(fast_model: FastModel, estimator: Any, data: TrainingData) -> None:
+def exactness_probe(data: TrainingData) -> np.ndarray:
+    """Inputs the serving model must answer exactly as scikit-learn does: random ones, the training
+    rows, and every whole age 15-75 x income 0-150 of both genders (whole numbers are what callers
+    send, and where nearest neighbours tie)."""
     rng = np.random.default_rng(0)
-    probe = np.column_stack(
-        [rng.integers(0, 2, 2000), rng.uniform(10, 80, 2000), rng.uniform(5, 150, 2000)]
-    ).astype(np.float64)
-    probe = np.vstack([probe, data.features])
+    random_rows = np.column_stack(
+        [rng.integers(0, 2, 2000), rng.uniform(0, 120, 2000), rng.uniform(0, 200, 2000)]
+    )
+    genders, ages, incomes = np.meshgrid([0.0, 1.0], np.arange(15.0, 76.0), np.arange(0.0, 151.0))
+    whole_rows = np.column_stack([genders.ravel(), ages.ravel(), incomes.ravel()])
+    return np.vstack([random_rows, data.features, whole_rows]).astype(np.float64)
+
+
+def check_fast_model(fast_model: FastModel, estimator: Any, data: TrainingData) -> None:
+    """Refuse a serving model that answers any probe input differently from scikit-learn."""
+    probe = exactness_probe(data)
     gap = float(np.max(np.abs(fast_model.predict(probe) - estimator.predict(probe))))
     if gap > FAST_MODEL_TOLERANCE:
-        raise RuntimeError(f"fast model differs from scikit-learn by {gap}")
+        raise RuntimeError(f"the serving model differs from scikit-learn by {gap}: not saving it")
 
 
-def train(data: TrainingData | None = None) -> dict[str, Any]:
-    """Run the whole selection and return the artifact (a dict ready for joblib)."""
+@dataclass(frozen=True)
+class TrainingResult:
+    artifact: dict[str, Any]  # what is saved: metadata and the serving model as plain arrays
+    estimator: Any  # the fitted scikit-learn model the serving model was checked against
+
+
+def train(data: TrainingData | None = None) -> TrainingResult:
+    """Run the whole selection; the artifact is a dict ready for joblib."""
     data = data or load_training_data()
     started = time.perf_counter()
     results = [cross_validate(candidate, data) for candidate in CANDIDATES]
@@ -219,7 +227,7 @@ def train(data: TrainingData | None = None) -> dict[str, Any]:
     fitted = clone(candidate.make()).fit(data.features, data.target)
     estimator = _final_estimator(fitted)
     fast_model = convert(estimator, len(FEATURES))
-    _check_fast_model(fast_model, estimator, data)
+    check_fast_model(fast_model, estimator, data)
     ranges = {
         "age": {"min": float(data.features[:, AGE].min()), "max": float(data.features[:, AGE].max())},
         "annual_income": {
@@ -259,7 +267,8 @@ def train(data: TrainingData | None = None) -> dict[str, Any]:
         "baseline": {"holdout": baseline_holdout(data), "cv": by_name["linear"].summary()},
         "interval": interval_from_residuals(selected),
     }
-    return {"format": MODEL_FORMAT, "metadata": metadata, "fast_model": fast_model, "estimator": estimator}
+    artifact = {"format": MODEL_FORMAT, "metadata": metadata, "serving_model": fast_model.to_spec()}
+    return TrainingResult(artifact, estimator)
 
 
 def save_artifact(artifact: dict[str, Any], path: Path) -> None:
@@ -279,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         from inference_service.config import default_model_path
 
         args.output = default_model_path()
-    artifact = train()
+    artifact = train().artifact
     metadata = artifact["metadata"]
     if metadata["metrics"]["cv"]["r2"]["mean"] < MIN_SELECTED_CV_R2:
         sys.exit(f"selected model's CV R2 is below {MIN_SELECTED_CV_R2}: refusing to save it")
