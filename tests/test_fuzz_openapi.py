@@ -16,7 +16,12 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, response_headers_conformance]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+]
 EXAMPLES_PER_OPERATION = 15
 # Deleting oneself would end the run's account; it is covered by the auth tests.
 SKIPPED = {("auth", "DELETE", "/users/me")}
