@@ -8,7 +8,8 @@ PYTHON ?= python3
 # uv from PATH, else a private copy installed from PyPI into .tools/ by `make uv`.
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 RUN := $(UV) run --frozen
-PACKAGES := services/common/src services/auth/src services/customers/src services/inference/src ui/src testkit scripts
+PACKAGES := services/common/src services/auth/src services/customers/src services/inference/src \
+	ui/src ui/app_pages ui/router.py ui/streamlit_app.py testkit scripts benchmarks loadtest
 
 .PHONY: help uv sync run train test lint typecheck pytest browser bench load up down clean
 

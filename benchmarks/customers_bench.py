@@ -169,8 +169,9 @@ def owner_uuid(headers: dict[str, str]) -> uuid.UUID:
     return uuid.UUID(claims["sub"])
 
 
-def customers_benchmarks(*, customers: int = 100_000, runs: int = 101) -> dict[str, Any]:
-    """Seed ``customers`` for one owner, then time each operation; medians over ``runs`` calls."""
+def customers_benchmarks(*, customers: int = 100_000, runs: int = 101, rounds: int = 1) -> dict[str, Any]:
+    """Seed ``customers`` for one owner, then time each operation: ``rounds`` rounds, each giving
+    medians over ``runs`` calls (in ``results``, one dict per round)."""
     from testkit.postgres import TestPostgres
     from testkit.processes import run_module
     from testkit.stack import LocalStack
@@ -193,9 +194,9 @@ def customers_benchmarks(*, customers: int = 100_000, runs: int = 101) -> dict[s
                     inference_url=stack.urls["inference"],
                     auth_jwks_url=stack.urls["auth"] + "/.well-known/jwks.json",
                 )
-                results = asyncio.run(_measure(settings, account.headers, runs))
+                results = [asyncio.run(_measure(settings, account.headers, runs)) for _ in range(rounds)]
             finally:
                 stack.close()
     finally:
         postgres.close()
-    return {"customers": customers, "seed_copy_s": round(seconds, 2), "runs": runs, **results}
+    return {"customers": customers, "seed_copy_s": round(seconds, 2), "runs": runs, "results": results}

@@ -143,14 +143,6 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _spread(values: list[float]) -> dict[str, float]:
-    return {
-        "median": round(statistics.median(values), 1),
-        "min": round(min(values), 1),
-        "max": round(max(values), 1),
-    }
-
-
 def http_throughput(model_path: Path, workdir: Path) -> dict[str, Any]:
     """Our service vs the naive one: one uvicorn process each, both up at once, measured in turns
     (the order swapped every round) with the same client; then our service's resident memory."""
@@ -179,7 +171,8 @@ def http_throughput(model_path: Path, workdir: Path) -> dict[str, Any]:
             _process(["-m", "inference_service"], ours_env, ours_port) as ours,
             _process(naive_args, {"NAIVE_MODEL_PATH": str(naive_model)}, naive_port),
         ):
-            ours_rps, naive_rps = [], []
+            ours_rps: list[float] = []
+            naive_rps: list[float] = []
             for round_number in range(REPEATS):
                 turns = [(ours_rps, ours_url, [f"Authorization: Bearer {token}"]), (naive_rps, naive_url, [])]
                 for results, url, headers in turns if round_number % 2 == 0 else reversed(turns):
@@ -190,21 +183,22 @@ def http_throughput(model_path: Path, workdir: Path) -> dict[str, Any]:
         "requests_per_run": HTTP_REQUESTS,
         "connections": HTTP_CONNECTIONS,
         "runs": REPEATS,
-        "service_requests_per_second": _spread(ours_rps),
-        "naive_requests_per_second": _spread(naive_rps),
-        "speedup": {key: round(value, 2) for key, value in _spread(ratios).items()},
-        "service_rss_mb_after": {"requests": (REPEATS * HTTP_REQUESTS), "rss_mb": round(rss, 1)},
+        "service_rps_samples": ours_rps,
+        "naive_rps_samples": naive_rps,
+        "speedup_samples": ratios,
+        "service_rss_mb": round(rss, 1),
     }
 
 
-def run_all() -> dict[str, dict[str, float]]:
+def run_all(in_process_rounds: int = 1) -> dict[str, Any]:
+    """Train once, then ``in_process_rounds`` in-process rounds (a list of dicts) and the HTTP comparison."""
     with tempfile.TemporaryDirectory(prefix="spendscore-bench-") as directory:
         workdir = Path(directory)
         model_path = workdir / "spendscore-model.joblib"
         trained = train()
         save_artifact(trained.artifact, model_path)
         return {
-            "in_process": in_process(model_path, trained.estimator),
+            "in_process": [in_process(model_path, trained.estimator) for _ in range(in_process_rounds)],
             "http": http_throughput(model_path, workdir),
         }
 

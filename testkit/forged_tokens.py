@@ -51,7 +51,7 @@ def forged_tokens(
         return claims_with(issuer, audience, **overrides)
 
     return {
-        "alg none": jwt.encode(claims(), key=None, algorithm="none", headers={"kid": kid}),
+        "alg none": jwt.encode(claims(), key="", algorithm="none", headers={"kid": kid}),
         "HS256 signed with the public key": hs256(claims(), public_pem, kid),
         "another key claiming our kid": sign(other_key, claims(), kid=kid),
         "unknown kid": sign(other_key, claims()),

@@ -1,0 +1,177 @@
+"""`make bench`: every benchmark of the project in one run, written as one Markdown report.
+
+Each figure is the median over several rounds with the min-max of the rounds; each comparison is a ratio
+measured in the same run. Writes docs/benchmarks.md (and prints it). Bounded: about 6-8 minutes on 2 cores.
+"""
+
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import auth_bench, customers_bench, inference_bench
+
+REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+
+
+@dataclass
+class Row:
+    area: str
+    what: str
+    samples: Sequence[float]
+    unit: str
+    target: str = ""
+
+    def figure(self) -> str:
+        median, low, high = statistics.median(self.samples), min(self.samples), max(self.samples)
+        digits = 0 if median >= 100 else 1 if median >= 10 else 2
+        spread = f" ({low:.{digits}f}–{high:.{digits}f})" if len(self.samples) > 1 else ""
+        return f"{median:.{digits}f}{spread} {self.unit}"
+
+
+def per_round(rounds: list[dict[str, Any]], key: str) -> list[float]:
+    return [float(result[key]) for result in rounds]
+
+
+def auth_rows() -> list[Row]:
+    logins = [auth_bench.login_latency(runs=5) for _ in range(ROUNDS)]
+    tokens = [auth_bench.token_verification_cost(runs=5) for _ in range(ROUNDS)]
+    rounds = f"bcrypt cost {logins[0]['bcrypt_rounds']}"
+    return [
+        Row("auth", f"login, right password ({rounds})", per_round(logins, "login_ok_median_ms"), "ms"),
+        Row("auth", "login, wrong password", per_round(logins, "wrong_password_median_ms"), "ms"),
+        Row("auth", "login, unknown email (dummy hash)", per_round(logins, "unknown_email_median_ms"), "ms"),
+        Row("auth", "token verification, signature + claims", per_round(tokens, "verify_median_us"), "µs"),
+        Row(
+            "auth", "token verification, already verified", per_round(tokens, "verify_cached_median_us"), "µs"
+        ),
+    ]
+
+
+def inference_rows() -> list[Row]:
+    results = inference_bench.run_all(in_process_rounds=ROUNDS)
+    in_process, http = results["in_process"], results["http"]
+    return [
+        Row(
+            "inference",
+            "one row in-process, p50",
+            per_round(in_process, "single_row_p50_us"),
+            "µs",
+            "≤ 100 µs",
+        ),
+        Row(
+            "inference",
+            "same row through scikit-learn's own predict, p50",
+            per_round(in_process, "single_row_sklearn_p50_us"),
+            "µs",
+        ),
+        Row(
+            "inference",
+            "10,000-row batch, model time",
+            per_round(in_process, "batch_10k_model_ms"),
+            "ms",
+            "≤ 50 ms",
+        ),
+        Row(
+            "inference",
+            "10,000-row batch, with the answers",
+            per_round(in_process, "batch_10k_with_answers_ms"),
+            "ms",
+        ),
+        Row("inference", "HTTP /model/predict, our service", http["service_rps_samples"], "req/s"),
+        Row("inference", "HTTP, naive pandas + scikit-learn per request", http["naive_rps_samples"], "req/s"),
+        Row("inference", "HTTP ratio ours / naive (same round)", http["speedup_samples"], "×", "≥ 2×"),
+        Row(
+            "inference",
+            "service resident memory after the HTTP runs",
+            [http["service_rss_mb"]],
+            "MB",
+            "≤ 250 MB",
+        ),
+    ]
+
+
+def customers_rows() -> list[Row]:
+    bench = customers_bench.customers_benchmarks(customers=100_000, runs=51, rounds=ROUNDS)
+    rounds = bench["results"]
+    ratio = [
+        result["original_load_all_to_count_genders_median_ms"] / result["dashboard_p50_ms"]
+        for result in rounds
+    ]
+    n = f"{bench['customers']:,} customers"
+    return [
+        Row(
+            "customers",
+            f"list page of 50 ({n}), p50",
+            per_round(rounds, "list_page_50_p50_ms"),
+            "ms",
+            "≤ 20 ms",
+        ),
+        Row(
+            "customers",
+            "list page sorted by score, band filter, p50",
+            per_round(rounds, "list_page_50_by_score_p50_ms"),
+            "ms",
+        ),
+        Row("customers", "name search, p50", per_round(rounds, "list_search_p50_ms"), "ms"),
+        Row("customers", "dashboard, p50", per_round(rounds, "dashboard_p50_ms"), "ms", "≤ 50 ms"),
+        Row(
+            "customers",
+            "create with prediction, p50",
+            per_round(rounds, "create_with_prediction_p50_ms"),
+            "ms",
+            "≤ 15 ms",
+        ),
+        Row(
+            "customers",
+            "CSV import of 10,000 rows with scores",
+            per_round(rounds, "csv_import_10000_rows_median_s"),
+            "s",
+            "≤ 5 s",
+        ),
+        Row(
+            "customers",
+            "original design: load every customer to count genders",
+            per_round(rounds, "original_load_all_to_count_genders_median_ms"),
+            "ms",
+        ),
+        Row("customers", "ratio original / our dashboard (same round)", ratio, "×"),
+        Row("customers", "seeding 100,000 customers + predictions (COPY)", [bench["seed_copy_s"]], "s"),
+    ]
+
+
+def render(rows: list[Row], seconds: float) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {seconds / 60:.1f} min.",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()}; shared and noisy, so each figure is the median of {ROUNDS} rounds with their "
+        "min–max in brackets, and each comparison is a ratio measured within the same round.",
+        "",
+        "| area | what | figure | target |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {row.area} | {row.what} | {row.figure()} | {row.target} |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    started = time.perf_counter()
+    sections: list[Callable[[], list[Row]]] = [auth_rows, inference_rows, customers_rows]
+    rows = [row for section in sections for row in section()]
+    report = render(rows, time.perf_counter() - started)
+    REPORT.write_text(report)
+    sys.stdout.write(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
