@@ -5,13 +5,12 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import SQLModel
 
-import auth_service.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from auth_service.db import async_database_url
+from auth_service.models import AuthTable
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = AuthTable.metadata
 
 
 def _database_url() -> str:

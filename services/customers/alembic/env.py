@@ -5,12 +5,11 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import SQLModel
 
-from customers_service import models  # noqa: F401  (registers the tables on the metadata)
 from customers_service.config import CustomersSettings
+from customers_service.models import CustomersTable
 
-target_metadata = SQLModel.metadata
+target_metadata = CustomersTable.metadata
 
 
 def _database_url() -> str:

@@ -7,11 +7,10 @@ import asyncpg
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import SQLModel
 
-from customers_service import models  # noqa: F401
 from customers_service.config import asyncpg_url
 from customers_service.migrate import downgrade_base, upgrade_head
+from customers_service.models import CustomersTable
 
 
 async def _tables(url):
@@ -28,7 +27,7 @@ async def _differences(url):
     try:
         async with engine.connect() as connection:
             return await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), SQLModel.metadata)
+                lambda sync: compare_metadata(MigrationContext.configure(sync), CustomersTable.metadata)
             )
     finally:
         await engine.dispose()

@@ -3,19 +3,15 @@
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, MetaData, String
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, String
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
-# Set before any table is declared, so that every constraint and index gets a predictable name.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from spendscore_common.database import table_registry
+
+
+class AuthTable(SQLModel, registry=table_registry()):
+    """Base of the auth service's tables: their own MetaData, with the naming convention."""
 
 
 def utc_now() -> datetime:
@@ -26,7 +22,7 @@ def _timestamp(*, nullable: bool = False) -> Column:
     return Column(DateTime(timezone=True), nullable=nullable)
 
 
-class User(SQLModel, table=True):
+class User(AuthTable, table=True):
     """A store owner or an admin. ``email`` is stored lower-cased, so uniqueness ignores case."""
 
     __tablename__ = "users"
@@ -49,7 +45,7 @@ class User(SQLModel, table=True):
         return "admin" in self.roles
 
 
-class LoginThrottle(SQLModel, table=True):
+class LoginThrottle(AuthTable, table=True):
     """Failed logins counted per key (``email:...`` or ``address:...``) in a fixed window.
 
     Kept in PostgreSQL rather than process memory so that the limit holds across replicas.
@@ -62,7 +58,7 @@ class LoginThrottle(SQLModel, table=True):
     window_started_at: datetime = Field(sa_column=_timestamp())
 
 
-class PendingOwnerDeletion(SQLModel, table=True):
+class PendingOwnerDeletion(AuthTable, table=True):
     """Outbox: a deleted user whose customers the customers service has not yet confirmed deleting."""
 
     __tablename__ = "pending_owner_deletions"

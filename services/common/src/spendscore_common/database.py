@@ -1,4 +1,4 @@
-"""For the services that own a PostgreSQL database: a lost database answers 503, not 500.
+"""For the services that own a PostgreSQL database: their own table metadata, and 503 for a lost database.
 
 Needs the ``database`` extra (SQLAlchemy + asyncpg); the inference service never imports it.
 """
@@ -6,9 +6,29 @@ Needs the ``database`` extra (SQLAlchemy + asyncpg); the inference service never
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import registry
+
+# Every constraint and index gets a predictable name, so migrations can refer to it.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 RETRY_AFTER_SECONDS = 5
+
+
+def table_registry() -> registry:
+    """A registry with a MetaData of its own and the naming convention, for a service's table base class
+    (``class AuthTable(SQLModel, registry=table_registry())``): two services' tables never share one
+    MetaData, even when one process imports both (the test suite)."""
+    return registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
 # Raised unwrapped by a connect attempt (socket refused or missing, server starting or shutting down).
 _CONNECT_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError)
 

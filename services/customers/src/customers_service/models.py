@@ -18,14 +18,12 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-# Set before any table so that every constraint and index gets a predictable name in migrations.
-SQLModel.metadata.naming_convention = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from spendscore_common.database import table_registry
+
+
+class CustomersTable(SQLModel, registry=table_registry()):
+    """Base of the customers service's tables: their own MetaData, with the naming convention."""
+
 
 PREDICTION_DONE = "done"
 PREDICTION_PENDING = "pending"
@@ -35,7 +33,7 @@ def _timestamp() -> Column[datetime]:
     return Column(DateTime(timezone=True), nullable=False, server_default=func.now())
 
 
-class Customer(SQLModel, table=True):
+class Customer(CustomersTable, table=True):
     """A store owner's customer.
 
     ``latest_prediction_id`` points at the newest prediction; its score and band are copied into
@@ -73,7 +71,7 @@ class Customer(SQLModel, table=True):
     latest_band: str | None = Field(default=None, sa_column=Column(String(6), nullable=True))
 
 
-class Prediction(SQLModel, table=True):
+class Prediction(CustomersTable, table=True):
     """One prediction of a customer's history, with the inputs it was computed from."""
 
     __tablename__ = "prediction"
