@@ -2,8 +2,10 @@
 
 import time
 
-import httpx
 import pytest
+
+from spendscore_ui.api_client import ApiClient, ServiceUnavailable
+from spendscore_ui.config import UISettings
 
 
 def wait_for(condition, timeout: float = 30.0, interval: float = 0.2):
@@ -67,10 +69,14 @@ def test_issued_tokens_keep_working_while_auth_is_down(running_stack, owner, htt
             headers=owner.headers,
         )
         assert prediction.status_code == 200
-        with pytest.raises(httpx.ConnectError):
-            http.post(
-                running_stack.urls["auth"] + "/auth/login", json={"email": owner.email, "password": "x"}
-            )
+        # What the UI shows for a login while auth is down: a clear "unavailable", not a crash.
+        ui_settings = UISettings(
+            auth_url=running_stack.urls["auth"],
+            customers_url=running_stack.urls["customers"],
+            inference_url=running_stack.urls["inference"],
+        )
+        with pytest.raises(ServiceUnavailable, match="not reachable right now"):
+            ApiClient(ui_settings).login(owner.email, owner.password)
     finally:
         running_stack.start("auth")
 
