@@ -39,6 +39,11 @@ class ServiceSettings(BaseSettings):
         return value
 
     @property
+    def token_url(self) -> str:
+        """The auth service's OAuth2 password endpoint, as a browser on /docs reaches it."""
+        return self.auth_public_url.rstrip("/") + "/auth/token"
+
+    @property
     def is_production(self) -> bool:
         return self.app_env == "production"
 

@@ -47,10 +47,6 @@ class CustomersSettings(ServiceSettings):
     def sqlalchemy_url(self) -> str:
         return asyncpg_url(self.database_url)
 
-    @property
-    def token_url(self) -> str:
-        return self.auth_public_url.rstrip("/") + "/auth/token"
-
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if "@" not in self.database_url or ":@" in self.database_url:

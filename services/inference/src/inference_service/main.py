@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, status
+from fastapi import Depends, FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
@@ -18,6 +18,7 @@ from inference_service.schemas import MAX_BATCH_ITEMS
 from spendscore_common.app import install_common_parts
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
+from spendscore_common.security import oauth2_scheme
 from spendscore_common.tokens import JwksKeyStore, TokenVerifier
 
 
@@ -66,8 +67,10 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.readiness_checks = [ReadinessCheck("model", model_loaded)]
-    app.include_router(predict_routes.router)
-    app.include_router(model_routes.router)
+    # Declared only for /docs: the Authorize button logs in against the auth service.
+    docs_login = [Depends(oauth2_scheme(settings.token_url))]
+    app.include_router(predict_routes.router, dependencies=docs_login)
+    app.include_router(model_routes.router, dependencies=docs_login)
     app.add_exception_handler(RequestValidationError, _too_many_items_or_invalid)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_common_parts(app, settings)
