@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen
 PACKAGES := services/common/src services/auth/src services/customers/src services/inference/src \
 	ui/src ui/app_pages ui/router.py ui/streamlit_app.py testkit scripts benchmarks loadtest
 
-.PHONY: help uv sync run train test lint typecheck pytest browser bench load up down clean
+.PHONY: help uv sync run train test lint typecheck members pytest browser bench load up down clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,13 +37,23 @@ lint: sync
 typecheck: sync
 	$(RUN) mypy $(PACKAGES)
 
+# Each member synced alone, without dev tools, into its own environment: an undeclared import fails here.
+MEMBERS := spendscore-common:spendscore_common spendscore-auth:auth_service \
+	spendscore-customers:customers_service spendscore-inference:inference_service spendscore-ui:spendscore_ui
+members: uv
+	@for member in $(MEMBERS); do \
+		env=.tools/members/$${member%%:*}; \
+		UV_PROJECT_ENVIRONMENT=$$env $(UV) sync --quiet --frozen --no-dev --all-extras --package $${member%%:*} && \
+		$$env/bin/python scripts/import_all.py $${member##*:} || exit 1; \
+	done
+
 browser: ## Make sure Debian's Chromium is there for the browser test
 	@bash scripts/ensure_chromium.sh
 
 pytest: sync browser
 	$(RUN) pytest
 
-test: lint typecheck pytest ## Lint, type-check and run the whole test suite
+test: lint typecheck members pytest ## Lint, type-check, check each package alone, run every test
 
 bench: sync ## Run every benchmark and write docs/benchmarks.md
 	$(RUN) python -m benchmarks
