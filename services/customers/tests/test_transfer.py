@@ -131,3 +131,27 @@ async def test_export_streams_every_customer_of_the_owner(api, owner):
     assert [row["id"] for row in rows] == [customer["id"] for customer in created]
     assert rows[0]["name"] == 'Name "0", Jr'
     assert rows[0]["spending_score"] == rows[0]["band"] == ""
+
+
+async def test_export_defuses_formulas_and_import_restores_the_names(api, owner, other_owner):
+    names = ['=HYPERLINK("http://evil.example")', "+1-555", "@SUM(A1)", "-minus", "'quoted already"]
+    for name in names:
+        created = await api.client.post(
+            "/customers",
+            json={"name": name, "gender": "f", "age": 30, "annual_income": 40},
+            headers=owner.headers,
+        )
+        assert created.status_code == 201
+
+    exported = (await api.client.get("/customers/export", headers=owner.headers)).text
+    cells = {row["name"] for row in csv.DictReader(io.StringIO(exported))}
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert '\'=HYPERLINK("http://evil.example")' in cells
+    assert "'quoted already" in cells  # nothing to defuse: left as it is
+
+    imported = await api.client.post(
+        "/customers/import", files=_upload(exported.encode()), headers=other_owner.headers
+    )
+    assert imported.status_code == 201
+    listed = (await api.client.get("/customers?limit=200", headers=other_owner.headers)).json()["items"]
+    assert sorted(item["name"] for item in listed) == sorted(names)

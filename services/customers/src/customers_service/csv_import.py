@@ -13,6 +13,19 @@ MAX_BYTES = 5 * 1024 * 1024
 REQUIRED_COLUMNS = ("name", "gender", "age", "annual_income")
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): the export quotes
+# such a name with a leading apostrophe, and the import takes that apostrophe off again.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def from_spreadsheet_safe(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS) else text
+
+
 def parse_customers_csv(raw: bytes) -> list[CustomerCreate]:
     """The customers of a UTF-8 CSV with a ``name,gender,age,annual_income`` header (other columns,
     such as those of an export, are ignored). Raises ImportRejected listing every problem."""
@@ -55,9 +68,9 @@ def parse_customers_csv(raw: bytes) -> list[CustomerCreate]:
                 )
                 continue
             try:
-                customers.append(
-                    CustomerCreate.model_validate({column: row[index] for column, index in positions.items()})
-                )
+                values = {column: row[index] for column, index in positions.items()}
+                values["name"] = from_spreadsheet_safe(values["name"])
+                customers.append(CustomerCreate.model_validate(values))
             except ValidationError as exc:
                 problems.extend(
                     ImportProblem(line=reader.line_num, field=str(error["loc"][0]), reason=error["msg"])

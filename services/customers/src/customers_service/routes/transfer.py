@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from customers_service import customer_repository
-from customers_service.csv_import import MAX_BYTES, parse_customers_csv
+from customers_service.csv_import import MAX_BYTES, parse_customers_csv, spreadsheet_safe
 from customers_service.db import SessionDep
 from customers_service.deps import InferenceDep, OwnerDep
 from customers_service.errors import ImportRejected
@@ -81,7 +81,7 @@ async def _csv_lines(
             writer.writerows(
                 (
                     row[0],
-                    row[1],
+                    spreadsheet_safe(row[1]),
                     row[2],
                     row[3],
                     row[4],
