@@ -5,7 +5,7 @@ import socket
 import pytest
 from pydantic import ValidationError
 
-from spendscore_common.server import StartupError, ensure_port_free
+from spendscore_common.server import StartupError, describe_settings_error, ensure_port_free
 from spendscore_common.settings import ServiceSettings
 
 
@@ -56,3 +56,12 @@ def test_port_in_use_is_a_clear_startup_error():
         port = taken.getsockname()[1]
         with pytest.raises(StartupError, match=f"port {port} on 127.0.0.1 is already in use"):
             ensure_port_free("127.0.0.1", port)
+
+
+def test_bad_settings_are_described_in_one_line(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("CORS_ORIGINS", "*")
+    with pytest.raises(ValidationError) as raised:
+        ServiceSettings()
+    expected = "refusing to start with APP_ENV=production: CORS_ORIGINS must not contain '*'"
+    assert describe_settings_error(raised.value) == "invalid configuration: " + expected

@@ -31,7 +31,8 @@ def describe_settings_error(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error["loc"]).upper()
-        parts.append(f"{location}: {error['msg']}" if location else error["msg"])
+        message = error["msg"].removeprefix("Value error, ")
+        parts.append(f"{location}: {message}" if location else message)
     return "invalid configuration: " + "; ".join(parts)
 
 
