@@ -104,3 +104,29 @@ async def test_the_token_cache_is_bounded_and_keeps_refusing_bad_tokens(key_stor
             with pytest.raises(InvalidTokenError):
                 await verifier.verify(token)
         assert token not in verifier._verified, case
+
+
+async def test_keep_fresh_drops_a_key_removed_from_the_jwks_and_survives_auth_outages(token_issuer):
+    import asyncio
+
+    published = {"jwks": token_issuer.jwks(), "up": True}
+
+    def jwks_endpoint(request: httpx.Request) -> httpx.Response:
+        if not published["up"]:
+            raise httpx.ConnectError("auth is down", request=request)
+        return httpx.Response(200, json=published["jwks"])
+
+    store = JwksKeyStore("http://auth/jwks", httpx.AsyncClient(transport=httpx.MockTransport(jwks_endpoint)))
+    refresher = asyncio.create_task(store.keep_fresh(every_seconds=0.05, retry_seconds=0.05))
+    try:
+        await asyncio.sleep(0.1)
+        kid = token_issuer.signing_key.kid
+        assert await store.get_key(kid) is not None
+        published["up"] = False
+        await asyncio.sleep(0.15)
+        assert await store.get_key(kid) is not None  # auth down: the cached key stays
+        published.update(up=True, jwks={"keys": [SigningKey.generate().public_jwk]})
+        await asyncio.sleep(0.15)
+        assert kid not in store._keys  # retired at the auth service: no longer trusted
+    finally:
+        refresher.cancel()

@@ -34,15 +34,14 @@ class Principal:
     roles: frozenset[str]
     token_id: str
 
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
 
 class JwksKeyStore:
     """Caches the auth service's public keys by ``kid``.
 
-    Keys are fetched lazily and again when a token names an unknown ``kid`` (key rotation), at most
-    once per ``min_refresh_seconds`` so that forged ``kid`` values cannot hammer the auth service.
+    ``keep_fresh`` (a background task of the service) fetches them at start-up, retrying until auth
+    answers, then every few minutes so that a key removed from the JWKS stops being trusted. A token
+    naming an unknown ``kid`` (a rotation) makes it fetch again, at most once per
+    ``min_refresh_seconds`` so that forged ``kid`` values cannot hammer the auth service.
     """
 
     def __init__(self, jwks_url: str, http_client: httpx.AsyncClient, min_refresh_seconds: float = 10.0):
@@ -54,10 +53,6 @@ class JwksKeyStore:
         self._lock = asyncio.Lock()
         # Bumped whenever the keys are replaced: what was verified under older keys is re-verified.
         self.generation = 0
-
-    @property
-    def has_keys(self) -> bool:
-        return bool(self._keys)
 
     def set_keys(self, jwks: dict[str, Any]) -> None:
         """Replace the cached keys with those of a JWKS document (unusable keys are skipped)."""
@@ -88,6 +83,20 @@ class JwksKeyStore:
                 raise KeysUnavailableError(f"cannot fetch signing keys from {self.jwks_url}: {exc}") from exc
             self._next_fetch_allowed = time.monotonic() + self._min_refresh_seconds
 
+    async def keep_fresh(self, every_seconds: float = 300.0, retry_seconds: float = 2.0) -> None:
+        """Refresh forever: every ``every_seconds``, or every ``retry_seconds`` while auth is unreachable
+        (cached keys stay in use meanwhile)."""
+        while True:
+            try:
+                await self.refresh(force=True)
+                delay = every_seconds
+            except KeysUnavailableError as exc:
+                logger.warning(
+                    "signing keys not refreshed; keeping the cached ones", extra={"error": str(exc)}
+                )
+                delay = retry_seconds
+            await asyncio.sleep(delay)
+
     async def get_key(self, kid: str) -> jwt.PyJWK | None:
         """The key for ``kid``, refetching the JWKS for an unknown one.
 
@@ -101,6 +110,8 @@ class JwksKeyStore:
             except KeysUnavailableError:
                 if not self._keys:
                     raise
+            if not self._keys:  # the last fetch failed moments ago: still nothing to verify with
+                raise KeysUnavailableError(f"no signing keys fetched yet from {self.jwks_url}")
             key = self._keys.get(kid)
         return key
 

@@ -1,5 +1,6 @@
 """The inference service's FastAPI app: model and key cache made once in the lifespan."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -48,12 +49,17 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
         app.state.model = load_model(settings.model_path)
         app.state.predictor = SpendingScorePredictor(app.state.model)
         async with make_http_client() as http_client:
-            # Keys are fetched on the first token, not now: the service starts while auth is down.
             key_store = JwksKeyStore(settings.auth_jwks_url, http_client)
             app.state.token_verifier = TokenVerifier(
                 key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience
             )
-            yield
+            # In the background: the service starts (and serves cached keys) while auth is down.
+            refresher = asyncio.create_task(key_store.keep_fresh(), name="jwks-refresh")
+            try:
+                yield
+            finally:
+                refresher.cancel()
+                await asyncio.gather(refresher, return_exceptions=True)
 
     async def model_loaded() -> bool:
         return getattr(app.state, "predictor", None) is not None
