@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -30,12 +31,13 @@ class ServiceProcess:
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log_dir / f"{name}.log"
         self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
 
     def start(self, ready_path: str = "/healthz", timeout: float = 60.0) -> "ServiceProcess":
         env = {**os.environ, **self.env}
-        log = self.log_path.open("ab")
+        self._log = self.log_path.open("ab")
         self._process = subprocess.Popen(
-            [sys.executable, *self.args], env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, *self.args], env=env, cwd=REPO_ROOT, stdout=self._log, stderr=subprocess.STDOUT
         )
         self.wait_until(ready_path, timeout)
         return self
@@ -68,6 +70,9 @@ class ServiceProcess:
                 self._process.kill()
                 self._process.wait()
         self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():
