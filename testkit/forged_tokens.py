@@ -50,7 +50,11 @@ def forged_tokens(
     def claims(**overrides: Any) -> dict[str, Any]:
         return claims_with(issuer, audience, **overrides)
 
+    genuine = sign(key, claims())
+    header, _, signature = genuine.split(".")
+    elevated = base64.urlsafe_b64encode(json.dumps(claims(roles=["admin"])).encode()).rstrip(b"=").decode()
     return {
+        "payload changed after signing": f"{header}.{elevated}.{signature}",
         "alg none": jwt.encode(claims(), key="", algorithm="none", headers={"kid": kid}),
         "HS256 signed with the public key": hs256(claims(), public_pem, kid),
         "another key claiming our kid": sign(other_key, claims(), kid=kid),
