@@ -11,9 +11,9 @@ from spendscore_ui.config import get_settings
 from spendscore_ui.session_cookie import session_routes
 
 try:
-    get_settings()
+    settings = get_settings()
 except ValidationError as error:  # one clear line instead of a traceback (e.g. production without a secret)
     message = error.errors()[0]["msg"].removeprefix("Value error, ")
     raise SystemExit(f"spendscore-ui: bad configuration: {message}") from None
 
-app = st.App("router.py", routes=session_routes())
+app = st.App("router.py", routes=session_routes(secure=settings.cookie_secure))

@@ -14,17 +14,28 @@ api = session.client()
 PAGE_SIZE = 25
 ROLES = ["user", "admin"]
 
+
+def back_to_the_first_page() -> None:
+    """A new search starts on its first page (the page we were on may not exist in its results)."""
+    st.session_state["admin_page"] = 1
+
+
 st.title("Admin: accounts")
 
-query = st.text_input("Search by email or name", key="admin_q")
+query = st.text_input("Search by email or name", key="admin_q", on_change=back_to_the_first_page)
 page_number = int(st.session_state.get("admin_page", 1))
 try:
     listing = api.list_users(q=query.strip() or None, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
 except ApiError as error:
     session.fail(error, context="Could not load the accounts")
 
-users: list[JsonObject] = listing.get("items", [])
-total = int(listing.get("total", 0))
+users: list[JsonObject] = listing["items"]
+total = int(listing["total"])
+page_count = max(1, math.ceil(total / PAGE_SIZE))
+if page_number > page_count:  # accounts were deleted, or changed, below the page we were on
+    st.session_state["admin_page"] = page_count
+    st.rerun()
+
 if users:
     st.dataframe(
         pd.DataFrame(
@@ -46,8 +57,8 @@ if users:
     st.caption(f"{total} accounts")
 else:
     st.info("No account matches.")
-if total > PAGE_SIZE:
-    st.number_input("Page", min_value=1, max_value=math.ceil(total / PAGE_SIZE), step=1, key="admin_page")
+if page_count > 1:
+    st.number_input("Page", min_value=1, max_value=page_count, step=1, key="admin_page")
 
 if users:
     st.subheader("Change an account")

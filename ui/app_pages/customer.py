@@ -31,22 +31,15 @@ except ApiError as error:
     session.fail(error, context="Could not load the customer")
 
 
-def prediction_inputs(prediction: JsonObject) -> JsonObject:
-    """The inputs a prediction was computed from (nested under ``inputs`` or flat)."""
-    inputs = prediction.get("inputs")
-    return inputs if isinstance(inputs, dict) else prediction
-
-
 st.title(customer["name"])
 st.page_link(session.PAGE_FILES["customers"], label="All customers", icon=":material/arrow_back:")
 
-latest: JsonObject = customer.get("latest_prediction") or {}
-is_pending = latest.get("status") == "pending" or latest.get("spending_score") is None
+latest: JsonObject | None = customer["latest_prediction"]
 columns = st.columns(5)
 columns[0].metric("Gender", str(customer["gender"]).capitalize())
 columns[1].metric("Age", customer["age"])
 columns[2].metric("Annual income (k$)", f"{customer['annual_income']:g}")
-if is_pending:
+if latest is None or latest["status"] == "pending":
     columns[3].metric("Spending score", "pending")
     st.info(
         "The latest prediction is pending: the prediction service was unavailable. "
@@ -54,14 +47,13 @@ if is_pending:
         icon=":material/hourglass_top:",
     )
 else:
-    interval = latest.get("interval") or {}
+    interval = latest["interval"]
     columns[3].metric("Spending score", f"{latest['spending_score']:.0f}")
-    columns[4].metric("Band", str(latest.get("band", "")))
-    if interval:
-        st.caption(
-            f"80% of customers like this one score between {interval.get('low', 0):.0f} and "
-            f"{interval.get('high', 0):.0f} (model {latest.get('model_version', '?')})."
-        )
+    columns[4].metric("Band", latest["band"])
+    st.caption(
+        f"80% of customers like this one score between {interval['low']:.0f} and "
+        f"{interval['high']:.0f} (model {latest['model_version']})."
+    )
 
 if st.button("Predict again", icon=":material/refresh:"):
     try:
@@ -106,19 +98,18 @@ with st.expander("Edit", icon=":material/edit:"):
 st.subheader("Prediction history")
 rows = []
 for prediction in history:
-    inputs = prediction_inputs(prediction)
-    interval = prediction.get("interval") or {}
-    pending = prediction.get("status") == "pending" or prediction.get("spending_score") is None
+    pending = prediction["status"] == "pending"
+    interval = prediction["interval"]
     rows.append(
         {
-            "created_at": pd.to_datetime(prediction.get("created_at"), utc=True),
+            "created_at": pd.to_datetime(prediction["created_at"], utc=True),
             "spending_score": None if pending else float(prediction["spending_score"]),
-            "band": "pending" if pending else prediction.get("band", ""),
-            "interval": "" if pending or not interval else f"{interval['low']:.0f}-{interval['high']:.0f}",
-            "gender": inputs.get("gender"),
-            "age": inputs.get("age"),
-            "annual_income": inputs.get("annual_income"),
-            "model_version": prediction.get("model_version") or "",
+            "band": "pending" if pending else prediction["band"],
+            "interval": "" if pending else f"{interval['low']:.0f}-{interval['high']:.0f}",
+            "gender": prediction["gender"],
+            "age": prediction["age"],
+            "annual_income": prediction["annual_income"],
+            "model_version": prediction["model_version"] or "",
         }
     )
 frame = pd.DataFrame(rows)

@@ -27,10 +27,10 @@ GENDERS = {"Female": "female", "Male": "male"}
 
 
 def score_text(customer: JsonObject) -> tuple[str, str]:
-    prediction = customer.get("latest_prediction") or {}
-    if prediction.get("status") == "pending" or prediction.get("spending_score") is None:
+    prediction = customer["latest_prediction"]
+    if prediction is None or prediction["status"] == "pending":
         return "pending", "pending"
-    return f"{prediction['spending_score']:.0f}", str(prediction.get("band", ""))
+    return f"{prediction['spending_score']:.0f}", prediction["band"]
 
 
 def customer_form(form_key: str, customer: JsonObject | None, submit_label: str) -> JsonObject | None:

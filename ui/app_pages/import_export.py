@@ -18,9 +18,15 @@ st.caption(
     "Columns `name,gender,age,annual_income` with a header row, up to 10,000 rows. "
     "The import is all or nothing: if one row is wrong, nothing is imported and each bad row is listed."
 )
-imported = st.session_state.pop("import_done", None)
-if imported is not None:
-    st.success(f"Imported {imported} customers.", icon=":material/check_circle:")
+import_result = st.session_state.pop("import_done", None)
+if import_result is not None:
+    message = f"Imported {import_result['imported']} customers."
+    if import_result["pending_predictions"]:
+        message += (
+            f" {import_result['pending_predictions']} scores are pending: the prediction service is "
+            "unavailable, they are filled in automatically."
+        )
+    st.success(message, icon=":material/check_circle:")
 # A new key after each import empties the uploader, so the same file is not imported twice by accident.
 upload = st.file_uploader(
     "CSV file", type=["csv"], key=f"import_file_{st.session_state.get('import_round', 0)}"
@@ -43,7 +49,7 @@ if upload is not None:
                 st.dataframe(
                     pd.DataFrame(
                         [
-                            {"Row": problem.row, "Field": problem.field or "", "Problem": problem.message}
+                            {"Line": problem.line, "Field": problem.field, "Problem": problem.message}
                             for problem in error.problems
                         ]
                     ),
@@ -51,7 +57,7 @@ if upload is not None:
                     width="stretch",
                 )
         else:
-            st.session_state["import_done"] = result.get("imported", result.get("count", ""))
+            st.session_state["import_done"] = result
             st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
             st.rerun()
 

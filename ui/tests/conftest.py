@@ -1,11 +1,15 @@
-"""Fixtures for the UI tests: an HTTP-level fake of the three services' documented APIs, and AppTest."""
+"""Fixtures for the UI tests: an HTTP-level fake of the three services, and AppTest.
 
-import math
-import socket
+The fake answers with the services' own pydantic models (and validates with their request models and CSV
+parser), so the UI is tested against the shapes the services really send.
+"""
+
+import base64
+import binascii
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,11 +17,31 @@ from typing import Any
 import jwt
 import pytest
 import uvicorn
-from fastapi import FastAPI, File, Header, HTTPException, Request, UploadFile
+from fastapi import FastAPI, Header, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from streamlit.testing.v1 import AppTest
 
+from auth_service.schemas import TokenResponse, UserPublic, UsersPage
+from customers_service.csv_import import parse_customers_csv
+from customers_service.errors import ImportRejected
+from customers_service.schemas import (
+    AgeGroup,
+    BandCounts,
+    CustomerCreate,
+    CustomerPage,
+    CustomerRead,
+    CustomerUpdate,
+    Dashboard,
+    GenderCounts,
+    HistogramBucket,
+    ImportResult,
+    Interval,
+    PredictionRead,
+    SortKey,
+)
+from inference_service.schemas import ModelCard
 from spendscore_ui.config import get_settings
+from testkit.processes import free_port
 
 UI_DIR = Path(__file__).resolve().parent.parent
 FAKE_SIGNING_KEY = "fake-services-signing-key-for-ui-tests-only"
@@ -28,12 +52,12 @@ def _now() -> str:
 
 
 class FakeServices:
-    """Auth, customers and inference as one small FastAPI app answering the documented shapes."""
+    """Auth, customers and inference as one small FastAPI app answering with the services' models."""
 
     def __init__(self) -> None:
         self.users: dict[str, dict[str, Any]] = {}
         self.customers: dict[str, dict[str, Any]] = {}
-        self.history: dict[str, list[dict[str, Any]]] = {}
+        self.history: dict[str, list[PredictionRead]] = {}
         self.valid_tokens: set[str] = set()
         self.inference_unavailable = False
         self.requests: list[dict[str, Any]] = []
@@ -93,63 +117,61 @@ class FakeServices:
         return self._user(authorization)
 
     @staticmethod
-    def _predict(gender: str, age: int, income: float) -> dict[str, Any]:
-        score = max(1.0, min(100.0, 90 - 0.8 * age + 0.1 * income + (3 if gender == "female" else 0)))
-        band = "low" if score < 25 else "high" if score > 75 else "medium"
-        return {
-            "status": "done",
-            "spending_score": round(score, 1),
-            "band": band,
-            "interval": {"low": max(1.0, score - 20), "high": min(100.0, score + 20)},
-            "model_version": "fake-1",
-            "created_at": _now(),
-        }
+    def _validation_error(field: str, message: str) -> HTTPException:
+        return HTTPException(422, [{"loc": ["body", field], "msg": message, "type": "value_error"}])
 
-    @staticmethod
-    def _validation_error(field: str, message: str, row: int | None = None) -> HTTPException:
-        location: list[Any] = ["body", field] if row is None else ["body", "items", row, field]
-        return HTTPException(422, [{"loc": location, "msg": message, "type": "value_error"}])
+    def _customer_out(self, customer_id: str) -> CustomerRead:
+        latest = self.history[customer_id][-1]
+        return CustomerRead.model_validate(
+            {**self.customers[customer_id], "latest_prediction": latest.model_dump()}
+        )
 
-    def _check_customer(self, payload: dict[str, Any], row: int | None = None) -> dict[str, Any]:
-        genders = {"male": "male", "m": "male", "female": "female", "f": "female"}
-        name = str(payload.get("name", "")).strip()
-        if not name or len(name) > 200:
-            raise self._validation_error("name", "must be 1 to 200 characters", row)
-        gender = genders.get(str(payload.get("gender", "")).strip().lower())
-        if gender is None:
-            raise self._validation_error("gender", "unknown gender", row)
-        try:
-            age = int(payload.get("age"))  # type: ignore[arg-type]
-            income = float(payload.get("annual_income"))  # type: ignore[arg-type]
-        except (TypeError, ValueError) as error:
-            raise self._validation_error("age", "must be a number", row) from error
-        if not 0 <= age <= 120:
-            raise self._validation_error("age", "Input should be less than or equal to 120", row)
-        if income < 0 or not math.isfinite(income):
-            raise self._validation_error("annual_income", "must not be negative", row)
-        return {"name": name, "gender": gender, "age": age, "annual_income": income}
-
-    def _customer_out(self, customer_id: str) -> dict[str, Any]:
-        customer = dict(self.customers[customer_id])
-        customer.pop("owner_id")
-        customer["latest_prediction"] = self.history[customer_id][-1]
-        return customer
-
-    def store_prediction(self, customer_id: str) -> None:
+    def store_prediction(self, customer_id: str) -> PredictionRead:
         customer = self.customers[customer_id]
+        inputs = {key: customer[key] for key in ("gender", "age", "annual_income")}
+        now = datetime.now(UTC)
         if self.inference_unavailable:  # the write succeeds; its prediction waits
-            prediction = {
-                "status": "pending",
-                "spending_score": None,
-                "band": None,
-                "interval": None,
-                "model_version": None,
-                "created_at": _now(),
-            }
+            prediction = PredictionRead(
+                id=uuid.uuid4(),
+                status="pending",
+                spending_score=None,
+                band=None,
+                interval=None,
+                model_version=None,
+                created_at=now,
+                completed_at=None,
+                **inputs,
+            )
         else:
-            prediction = self._predict(customer["gender"], customer["age"], customer["annual_income"])
-        prediction["inputs"] = {key: customer[key] for key in ("gender", "age", "annual_income")}
+            age, income = customer["age"], customer["annual_income"]
+            score = max(
+                1.0, min(100.0, 90 - 0.8 * age + 0.1 * income + (3 if customer["gender"] == "female" else 0))
+            )
+            prediction = PredictionRead(
+                id=uuid.uuid4(),
+                status="done",
+                spending_score=round(score, 1),
+                band="low" if score < 25 else "high" if score > 75 else "medium",
+                interval=Interval(low=max(1.0, score - 20), high=min(100.0, score + 20)),
+                model_version="fake-1",
+                created_at=now,
+                completed_at=now,
+                **inputs,
+            )
         self.history.setdefault(customer_id, []).append(prediction)
+        return prediction
+
+    def _add_customer(self, owner_id: str, values: CustomerCreate) -> str:
+        customer_id = str(uuid.uuid4())
+        self.customers[customer_id] = {
+            "id": customer_id,
+            "owner_id": owner_id,
+            **values.model_dump(),
+            "created_at": _now(),
+            "updated_at": _now(),
+        }
+        self.store_prediction(customer_id)
+        return customer_id
 
     def _build(self) -> FastAPI:
         app = FastAPI()
@@ -168,20 +190,16 @@ class FakeServices:
             return await call_next(request)
 
         @app.post("/auth/login")
-        def login(body: dict[str, Any]) -> dict[str, Any]:
+        def login(body: dict[str, Any]) -> TokenResponse:
             for user in fake.users.values():
                 if user["email"] == body.get("email") and user["password"] == body.get("password"):
                     if not user["is_active"]:
                         break
-                    return {"access_token": fake._token_for(user), "token_type": "bearer", "expires_in": 7200}
+                    return TokenResponse(access_token=fake._token_for(user), expires_in=7200)
             raise HTTPException(401, "Incorrect email or password")
 
-        def public(user: dict[str, Any]) -> dict[str, Any]:
-            return {key: value for key, value in user.items() if key != "password"}
-
-        @app.get("/users/me")
-        def me(authorization: str | None = Header(None)) -> dict[str, Any]:
-            return public(fake._user(authorization))
+        def public(user: dict[str, Any]) -> UserPublic:
+            return UserPublic.model_validate(user)
 
         @app.put("/users/me/password", status_code=204)
         def change_password(body: dict[str, Any], authorization: str | None = Header(None)) -> Response:
@@ -200,17 +218,17 @@ class FakeServices:
         @app.get("/admin/users")
         def list_users(
             q: str | None = None, limit: int = 50, offset: int = 0, authorization: str | None = Header(None)
-        ) -> dict[str, Any]:
+        ) -> UsersPage:
             fake._admin(authorization)
             users = [
                 public(user)
                 for user in fake.users.values()
                 if not q or q.lower() in user["email"].lower() or q.lower() in user["name"].lower()
             ]
-            return {"items": users[offset : offset + limit], "total": len(users)}
+            return UsersPage(items=users[offset : offset + limit], total=len(users))
 
         @app.post("/admin/users", status_code=201)
-        def create_user(body: dict[str, Any], authorization: str | None = Header(None)) -> dict[str, Any]:
+        def create_user(body: dict[str, Any], authorization: str | None = Header(None)) -> UserPublic:
             fake._admin(authorization)
             if len(body.get("password", "")) < 8:
                 raise fake._validation_error("password", "String should have at least 8 characters")
@@ -223,7 +241,7 @@ class FakeServices:
         @app.patch("/admin/users/{user_id}")
         def update_user(
             user_id: str, body: dict[str, Any], authorization: str | None = Header(None)
-        ) -> dict[str, Any]:
+        ) -> UserPublic:
             fake._admin(authorization)
             user = fake.users.get(user_id)
             if user is None:
@@ -244,9 +262,9 @@ class FakeServices:
             q: str | None = None,
             gender: str | None = None,
             band: str | None = None,
-            sort: str = "-created_at",
+            sort: SortKey = "-created_at",
             authorization: str | None = Header(None),
-        ) -> dict[str, Any]:
+        ) -> CustomerPage:
             owner = fake._owner(authorization)
             items = [
                 fake._customer_out(customer_id)
@@ -256,34 +274,24 @@ class FakeServices:
             items = [
                 item
                 for item in items
-                if (not q or q.lower() in item["name"].lower())
-                and (not gender or item["gender"] == gender)
-                and (not band or item["latest_prediction"]["band"] == band)
+                if (not q or q.lower() in item.name.lower())
+                and (not gender or item.gender == gender)
+                and (not band or (item.latest_prediction and item.latest_prediction.band) == band)
             ]
             key = sort.lstrip("-")
-            if key not in ("name", "created_at", "spending_score", "age"):
-                raise HTTPException(422, [{"loc": ["query", "sort"], "msg": "unknown sort key"}])
 
-            def sort_value(item: dict[str, Any]) -> Any:
-                return item["latest_prediction"]["spending_score"] if key == "spending_score" else item[key]
+            def sort_value(item: CustomerRead) -> Any:
+                if key == "spending_score":
+                    return (item.latest_prediction and item.latest_prediction.spending_score) or 0.0
+                return getattr(item, key)
 
             items.sort(key=sort_value, reverse=sort.startswith("-"))
-            return {"items": items[offset : offset + limit], "total": len(items)}
+            return CustomerPage(items=items[offset : offset + limit], total=len(items))
 
         @app.post("/customers", status_code=201)
-        def create_customer(body: dict[str, Any], authorization: str | None = Header(None)) -> dict[str, Any]:
+        def create_customer(body: CustomerCreate, authorization: str | None = Header(None)) -> CustomerRead:
             owner = fake._owner(authorization)
-            values = fake._check_customer(body)
-            customer_id = str(uuid.uuid4())
-            fake.customers[customer_id] = {
-                "id": customer_id,
-                "owner_id": owner["id"],
-                **values,
-                "created_at": _now(),
-                "updated_at": _now(),
-            }
-            fake.store_prediction(customer_id)
-            return fake._customer_out(customer_id)
+            return fake._customer_out(fake._add_customer(owner["id"], body))
 
         def owned(customer_id: str, owner: dict[str, Any]) -> dict[str, Any]:
             customer = fake.customers.get(customer_id)
@@ -300,58 +308,39 @@ class FakeServices:
                     latest = fake.history[customer_id][-1]
                     lines.append(
                         f"{customer['name']},{customer['gender']},{customer['age']},"
-                        f"{customer['annual_income']},{latest['spending_score']},{latest['band']}"
+                        f"{customer['annual_income']},{latest.spending_score},{latest.band}"
                     )
             return Response("\n".join(lines) + "\n", media_type="text/csv")
 
         @app.post("/customers/import", status_code=201)
         async def import_customers(
-            file: UploadFile = File(...), authorization: str | None = Header(None)
-        ) -> dict[str, Any]:
+            file: UploadFile, authorization: str | None = Header(None)
+        ) -> ImportResult:
             owner = fake._owner(authorization)
-            import csv
-            import io
-
-            rows = list(csv.DictReader(io.StringIO((await file.read()).decode())))
-            problems, valid = [], []
-            for number, row in enumerate(rows, start=2):
-                try:
-                    valid.append(fake._check_customer(row))
-                except HTTPException as error:
-                    problems.append(
-                        {
-                            "line": number,
-                            "field": error.detail[0]["loc"][-1],
-                            "reason": error.detail[0]["msg"],
-                        }
-                    )
-            if problems:  # the customers service's shape: {"detail": [{line, field, reason}, ...]}
-                raise HTTPException(422, problems)
-            for values in valid:
-                customer_id = str(uuid.uuid4())
-                fake.customers[customer_id] = {
-                    "id": customer_id,
-                    "owner_id": owner["id"],
-                    **values,
-                    "created_at": _now(),
-                    "updated_at": _now(),
-                }
-                fake.store_prediction(customer_id)
-            return {"imported": len(valid)}
+            try:  # the customers service's own parser: its {"detail": [{line, field, reason}]} on 422
+                rows = parse_customers_csv(await file.read())
+            except ImportRejected as rejected:
+                raise HTTPException(422, [problem.model_dump() for problem in rejected.problems]) from None
+            for values in rows:
+                fake._add_customer(owner["id"], values)
+            pending = len(rows) if fake.inference_unavailable else 0
+            return ImportResult(imported=len(rows), pending_predictions=pending)
 
         @app.get("/customers/{customer_id}")
-        def get_customer(customer_id: str, authorization: str | None = Header(None)) -> dict[str, Any]:
+        def get_customer(customer_id: str, authorization: str | None = Header(None)) -> CustomerRead:
             owned(customer_id, fake._owner(authorization))
             return fake._customer_out(customer_id)
 
         @app.patch("/customers/{customer_id}")
         def update_customer(
-            customer_id: str, body: dict[str, Any], authorization: str | None = Header(None)
-        ) -> dict[str, Any]:
+            customer_id: str, body: CustomerUpdate, authorization: str | None = Header(None)
+        ) -> CustomerRead:
             customer = owned(customer_id, fake._owner(authorization))
-            values = fake._check_customer({**customer, **body})
-            changed_inputs = any(values[key] != customer[key] for key in ("gender", "age", "annual_income"))
-            customer.update(values, updated_at=_now())
+            changes = body.model_dump(exclude_unset=True)
+            changed_inputs = any(
+                key in changes and changes[key] != customer[key] for key in ("gender", "age", "annual_income")
+            )
+            customer.update(changes, updated_at=_now())
             if changed_inputs:
                 fake.store_prediction(customer_id)
             return fake._customer_out(customer_id)
@@ -364,12 +353,12 @@ class FakeServices:
             return Response(status_code=204)
 
         @app.get("/customers/{customer_id}/predictions")
-        def history(customer_id: str, authorization: str | None = Header(None)) -> list[dict[str, Any]]:
+        def history(customer_id: str, authorization: str | None = Header(None)) -> list[PredictionRead]:
             owned(customer_id, fake._owner(authorization))
             return fake.history[customer_id]
 
         @app.post("/customers/{customer_id}/predictions", status_code=201)
-        def predict_again(customer_id: str, authorization: str | None = Header(None)) -> dict[str, Any]:
+        def predict_again(customer_id: str, authorization: str | None = Header(None)) -> PredictionRead:
             owned(customer_id, fake._owner(authorization))
             if fake.inference_unavailable:
                 raise HTTPException(
@@ -377,53 +366,59 @@ class FakeServices:
                     "The prediction service is unavailable; try again shortly",
                     headers={"Retry-After": "5"},
                 )
-            fake.store_prediction(customer_id)
-            return fake.history[customer_id][-1]
+            return fake.store_prediction(customer_id)
 
         @app.get("/dashboard")
-        def dashboard(authorization: str | None = Header(None)) -> dict[str, Any]:
+        def dashboard(authorization: str | None = Header(None)) -> Dashboard:
             owner = fake._owner(authorization)
             mine = [
                 fake._customer_out(cid) for cid, c in fake.customers.items() if c["owner_id"] == owner["id"]
             ]
-            scores = [item["latest_prediction"]["spending_score"] for item in mine]
-            return {
-                "total_customers": len(mine),
-                "by_gender": {g: sum(item["gender"] == g for item in mine) for g in ("male", "female")},
-                "by_band": {
-                    b: sum(item["latest_prediction"]["band"] == b for item in mine)
-                    for b in ("low", "medium", "high")
-                },
-                "average_score": sum(scores) / len(scores) if scores else None,
-                "score_histogram": [
-                    {"from": low, "to": low + 10, "count": sum(low <= s < low + 10 for s in scores)}
+            latest = [item.latest_prediction for item in mine if item.latest_prediction is not None]
+            scores = [
+                prediction.spending_score for prediction in latest if prediction.spending_score is not None
+            ]
+            average = sum(scores) / len(scores) if scores else None
+            return Dashboard(
+                total_customers=len(mine),
+                by_gender=GenderCounts(
+                    male=sum(item.gender == "male" for item in mine),
+                    female=sum(item.gender == "female" for item in mine),
+                ),
+                by_band=BandCounts(
+                    **{b: sum(p.band == b for p in latest) for b in ("low", "medium", "high")}
+                ),
+                pending_predictions=sum(p.status == "pending" for p in latest),
+                average_score=average,
+                score_histogram=[
+                    HistogramBucket(from_=low, to=low + 10, count=sum(low <= s < low + 10 for s in scores))
                     for low in range(0, 100, 10)
                 ],
-                "by_age_group": [
-                    {
-                        "group": "18-29",
-                        "count": len(mine),
-                        "average_score": sum(scores) / len(scores) if scores else None,
-                    }
-                ],
-            }
+                by_age_group=[AgeGroup(group="18-29", count=len(mine), average_score=average)],
+            )
 
         @app.get("/model")
-        def model_card(authorization: str | None = Header(None)) -> dict[str, Any]:
+        def model_card(authorization: str | None = Header(None)) -> ModelCard:
             fake._user(authorization)
-            return {
-                "name": "fake-gbr",
-                "version": "fake-1",
-                "created_at": _now(),
-                "features": ["gender", "age", "annual_income"],
-                "training_ranges": {"age": {"min": 18, "max": 70}, "annual_income": {"min": 15, "max": 137}},
-                "metrics": {"cv": {m: {"mean": 0.35, "std": 0.05} for m in ("r2", "rmse", "mae")}},
-                "interval": {"level": 0.8, "cv_coverage": 0.79},
-                "baseline": {
-                    "holdout": {"mse": 500.0, "r2": 0.02},
-                    "cv": {m: {"mean": 0.06, "std": 0.04} for m in ("r2", "rmse", "mae")},
-                },
-            }
+            cv = {m: {"mean": 0.35, "std": 0.05} for m in ("r2", "rmse", "mae")}
+            return ModelCard.model_validate(
+                {
+                    "name": "fake-gbr",
+                    "version": "fake-1",
+                    "created_at": _now(),
+                    "features": ["gender", "age", "annual_income"],
+                    "training_ranges": {
+                        "age": {"min": 18, "max": 70},
+                        "annual_income": {"min": 15, "max": 137},
+                    },
+                    "metrics": {"cv": cv},
+                    "interval": {"level": 0.8, "cv_coverage": 0.79},
+                    "baseline": {
+                        "holdout": {"mse": 500.0, "r2": 0.02},
+                        "cv": {m: {"mean": 0.06, "std": 0.04} for m in ("r2", "rmse", "mae")},
+                    },
+                }
+            )
 
         @app.exception_handler(HTTPException)
         async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
@@ -432,12 +427,6 @@ class FakeServices:
             )
 
         return app
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -455,8 +444,9 @@ def fake_server() -> Iterator[tuple[str, dict[str, FakeServices]]]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert server.started, f"the fake services did not start on port {port}"
     yield f"http://127.0.0.1:{port}", holder
     server.should_exit = True
     thread.join(5)
@@ -504,3 +494,23 @@ def signed_in(app_test: AppTest) -> AppTest:
 def signed_in_admin(app_test: AppTest) -> AppTest:
     app_test.run()
     return _submit_login(app_test, "admin@example.com", "admin-password")
+
+
+def _cookie_decodings(value: str) -> list[bytes]:
+    """Every readable form of a cookie value: as sent, and base64 (URL-safe or standard, with or
+    without padding) of the whole value and of each dot-separated part."""
+    forms = [value.encode()]
+    for text in [value, *value.split(".")]:
+        padded = text + "=" * (-len(text) % 4)
+        for decode in (base64.urlsafe_b64decode, base64.b64decode):
+            try:
+                forms.append(decode(padded))
+            except (binascii.Error, ValueError):
+                pass
+    return forms
+
+
+@pytest.fixture
+def cookie_decodings() -> Callable[[str], list[bytes]]:
+    """Check a session cookie for a token in plain sight: ``token.encode() not in form`` for each form."""
+    return _cookie_decodings

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from spendscore_ui.session_cookie import SessionCookieSealer
 from testkit.processes import REPO_ROOT, ServiceProcess, free_port
 
 pytestmark = [
@@ -41,6 +42,8 @@ Fabio Lima,m,67,40
 Gabriela Nunes,f,35,120
 Hugo Martins,male,45,126
 """
+# The UI's cookie secret: the test opens the session cookie with it to learn this session's token.
+UI_COOKIE_SECRET = uuid.uuid4().hex + uuid.uuid4().hex
 CHART = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
 
 
@@ -54,7 +57,7 @@ def ui_url(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "AUTH_URL": stack.urls["auth"],
         "CUSTOMERS_URL": stack.urls["customers"],
         "INFERENCE_URL": stack.urls["inference"],
-        "UI_COOKIE_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
+        "UI_COOKIE_SECRET": UI_COOKIE_SECRET,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     args = ["-m", "streamlit", "run", "ui/streamlit_app.py", "--server.port", str(port)]
@@ -112,7 +115,7 @@ def test_protected_url_without_session_lands_on_login(ui_url, browser):
     context.close()
 
 
-def test_owner_journey(ui_url, browser, stack):
+def test_owner_journey(ui_url, browser, stack, cookie_decodings):
     owner = stack.create_user()
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
@@ -125,8 +128,14 @@ def test_owner_journey(ui_url, browser, stack):
     expect(page).to_have_url(re.compile(r"/customers$"))
     session_cookie = next(c for c in context.cookies() if c["name"] == "spendscore_session")
     assert session_cookie["httpOnly"] and session_cookie["sameSite"] == "Strict"
-    assert owner.token not in session_cookie["value"]  # a new token, and only HMAC-sealed
     assert "spendscore_session" not in page.evaluate("document.cookie")
+    # The cookie carries this session's real token, and only encrypted: not readable in any decoding.
+    sealed = SessionCookieSealer(UI_COOKIE_SECRET).open(session_cookie["value"])
+    assert sealed is not None
+    me = httpx.get(f"{stack.urls['auth']}/users/me", headers={"Authorization": f"Bearer {sealed.token}"})
+    assert me.status_code == 200 and me.json()["email"] == owner.email
+    for form in cookie_decodings(session_cookie["value"]):
+        assert sealed.token.encode() not in form
 
     # Create a customer and see its score.
     name = f"Ana {uuid.uuid4().hex[:6]}"

@@ -98,11 +98,11 @@ def test_import_shows_each_bad_row(signed_in, fake):
     assert list(preview["name"]) == ["Ana", "Bruno", "Carla"]
     signed_in.button[0].click().run()
     assert signed_in.error[0].value == (
-        "Nothing was imported: Please correct: row 3, Gender: unknown gender; "
-        "row 4, Age: Input should be less than or equal to 120"
+        "Nothing was imported: Please correct: line 3, Gender: unknown gender; use one of: male, homem, "
+        "masculino, m, female, mulher, feminino, f; line 4, Age: Input should be less than or equal to 120"
     )
     problems = signed_in.dataframe[1].value
-    assert list(problems["Row"]) == [3, 4]
+    assert list(problems["Line"]) == [3, 4]
     assert list(problems["Field"]) == ["gender", "age"]
     assert fake.customers == {}
 
@@ -142,6 +142,21 @@ def test_admin_creates_a_user_and_a_422_names_the_field(signed_in_admin, fake):
     fields["Password"].input("long-enough-password")
     next(button for button in at.button if button.label == "Create account").click().run()
     assert at.success[0].value == "Created new@example.com."
+
+
+def test_admin_search_from_a_later_page_starts_on_the_first(signed_in_admin, fake):
+    for number in range(30):
+        fake.add_user(f"shopper{number:02d}@example.com", "shopper-password")
+    at = signed_in_admin
+    at.switch_page("app_pages/admin.py").run()
+    at.number_input(key="admin_page").set_value(2).run()
+    assert len(at.dataframe[0].value) == 32 - 25
+    at.text_input(key="admin_q").input("owner@").run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["Email"]) == ["owner@example.com"]
+    at.text_input(key="admin_q").input("shopper").run()
+    assert len(at.dataframe[0].value) == 25  # the first page of the new results
+    assert at.number_input(key="admin_page").value == 1
 
 
 def test_admin_deactivates_and_deletes_with_confirmation(signed_in_admin, fake):

@@ -1,5 +1,6 @@
-"""The refresh cookie: signature, expiry, revocation, single-use codes and the two server routes."""
+"""The refresh cookie: encryption, expiry, revocation, single-use codes, the two server routes, settings."""
 
+import base64
 import time
 
 import httpx
@@ -8,12 +9,13 @@ import pytest
 from pydantic import ValidationError
 from starlette.applications import Starlette
 
+from customers_service.schemas import ImportProblem
 from spendscore_ui.api_client import describe_error
 from spendscore_ui.config import UISettings
 from spendscore_ui.session_cookie import (
     COOKIE_NAME,
     HandoffCodes,
-    SessionCookieSigner,
+    SessionCookieSealer,
     handoff_codes,
     revoked_sessions,
     session_routes,
@@ -25,42 +27,57 @@ def make_token(lifetime: int = 7200) -> str:
     return jwt.encode({"sub": "u1", "exp": now + lifetime, "iat": now}, "k" * 32, algorithm="HS256")
 
 
+def test_sealed_cookie_hides_the_token(cookie_decodings):
+    token = make_token()
+    sealer = SessionCookieSealer("secret-one")
+    value, _cookie = sealer.seal(token)
+    claims_segment = token.split(".")[1]  # the token's claims, as they would appear base64-encoded
+    for form in cookie_decodings(value):
+        assert token.encode() not in form and claims_segment.encode() not in form
+    # A fresh nonce each time: sealing the same token twice gives unrelated values.
+    assert sealer.seal(token)[0] != value
+
+
 def test_sealed_cookie_opens_with_the_same_secret_only():
     token = make_token()
-    value, cookie = SessionCookieSigner("secret-one").seal(token)
-    assert token not in value.split(".")[1]
-    opened = SessionCookieSigner("secret-one").open(value)
-    assert opened is not None and opened.token == token and opened.session_id == cookie.session_id
-    assert SessionCookieSigner("secret-two").open(value) is None
+    value, cookie = SessionCookieSealer("secret-one").seal(token)
+    opened = SessionCookieSealer("secret-one").open(value)
+    assert opened is not None and opened == cookie and opened.token == token
+    assert SessionCookieSealer("secret-two").open(value) is None
 
 
 def test_tampered_or_garbage_cookie_is_refused():
-    signer = SessionCookieSigner("secret")
-    value, _cookie = signer.seal(make_token())
-    payload, mac = value.split(".")
-    flipped = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
-    for bad in (f"{flipped}.{mac}", f"{payload}.{mac[:-1]}", "", "no-dot", "a.b.c", None):
-        assert signer.open(bad) is None
+    sealer = SessionCookieSealer("secret")
+    value, _cookie = sealer.seal(make_token())
+    assert sealer.open(value) is not None
+    raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    flipped = [  # one bit changed in the nonce, the ciphertext and the tag
+        base64.urlsafe_b64encode(raw[:index] + bytes([raw[index] ^ 1]) + raw[index + 1 :]).decode()
+        for index in (0, 20, len(raw) - 1)
+    ]
+    for bad in (*flipped, value[:-2], value + "AA", "", "no-dot", "a.b.c", "é", None):
+        assert sealer.open(bad) is None
 
 
 def test_cookie_expires_with_the_token():
-    signer = SessionCookieSigner("secret")
-    value, cookie = signer.seal(make_token(lifetime=60))
+    sealer = SessionCookieSealer("secret")
+    value, cookie = sealer.seal(make_token(lifetime=60))
     assert cookie.expires_at <= time.time() + 60
-    assert signer.open(value, now=time.time() + 30) is not None
-    assert signer.open(value, now=time.time() + 61) is None
+    assert sealer.open(value, now=time.time() + 30) is not None
+    assert sealer.open(value, now=time.time() + 61) is None
 
 
 def test_cookie_lifetime_is_capped_at_two_hours():
-    _value, cookie = SessionCookieSigner("secret").seal(make_token(lifetime=30 * 24 * 3600))
+    value, cookie = SessionCookieSealer("secret").seal(make_token(lifetime=30 * 24 * 3600))
     assert cookie.expires_at <= time.time() + 2 * 3600 + 1
+    assert SessionCookieSealer("secret").open(value, now=time.time() + 2 * 3600 + 2) is None
 
 
 def test_signed_out_cookie_is_refused():
-    signer = SessionCookieSigner("secret")
-    value, cookie = signer.seal(make_token())
+    sealer = SessionCookieSealer("secret")
+    value, cookie = sealer.seal(make_token())
     revoked_sessions.add(cookie.session_id, cookie.expires_at)
-    assert signer.open(value) is None
+    assert sealer.open(value) is None
 
 
 def test_handoff_codes_are_single_use_and_short_lived():
@@ -74,8 +91,8 @@ def test_handoff_codes_are_single_use_and_short_lived():
     assert codes.redeem("never-issued") is None
 
 
-def client() -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(Starlette(routes=session_routes()))
+def client(*, secure: bool = False) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(Starlette(routes=session_routes(secure=secure)))
     return httpx.AsyncClient(transport=transport, base_url="http://ui.test", follow_redirects=False)
 
 
@@ -94,12 +111,19 @@ async def test_start_route_sets_an_httponly_strict_cookie_and_redirects():
     assert replay.headers["location"] == "/login" and "set-cookie" not in replay.headers
 
 
-async def test_start_route_marks_the_cookie_secure_behind_https():
+async def test_secure_flag_follows_the_setting_not_the_request():
+    # Behind a TLS-terminating load balancer the request arrives over plain HTTP with no header.
     code = handoff_codes.issue("sealed-value")
-    response = await client().get(
+    response = await client(secure=True).get("/session/start", params={"code": code, "next": "/"})
+    assert "Secure" in response.headers["set-cookie"]
+    ended = await client(secure=True).get("/session/end")
+    assert "Secure" in ended.headers["set-cookie"]
+    # A client-supplied X-Forwarded-Proto changes nothing.
+    code = handoff_codes.issue("sealed-value")
+    response = await client(secure=False).get(
         "/session/start", params={"code": code, "next": "/"}, headers={"X-Forwarded-Proto": "https"}
     )
-    assert "Secure" in response.headers["set-cookie"]
+    assert "Secure" not in response.headers["set-cookie"]
 
 
 async def test_start_route_never_redirects_off_site():
@@ -137,16 +161,22 @@ def test_a_422_names_the_field_with_a_readable_label():
     assert problems[0].field == "annual_income"
 
 
-def test_row_errors_keep_their_row_numbers():
+def test_import_errors_keep_their_line_numbers():
+    # The customers service's CSV import refusal: {"detail": [ImportProblem, ...]}.
     body = {
-        "detail": {
-            "message": "2 rows are not valid",
-            "errors": [{"row": 3, "field": "age", "message": "too old"}],
-        }
+        "detail": [
+            ImportProblem(
+                line=3, field="age", reason="Input should be less than or equal to 120"
+            ).model_dump(),
+            ImportProblem(line=None, field="file", reason="the file has no customer rows").model_dump(),
+        ]
     }
     message, problems = describe_error(FakeResponse(422, body))
-    assert message == "2 rows are not valid"
-    assert str(problems[0]) == "row 3, Age: too old"
+    assert [(problem.line, problem.field) for problem in problems] == [(3, "age"), (None, "file")]
+    assert message == (
+        "Please correct: line 3, Age: Input should be less than or equal to 120; "
+        "CSV file: the file has no customer rows"
+    )
 
 
 def test_throttled_login_says_when_to_retry():
@@ -163,3 +193,23 @@ def test_production_refuses_to_start_without_a_cookie_secret(monkeypatch):
         UISettings()
     monkeypatch.setenv("UI_COOKIE_SECRET", "s" * 40)
     assert UISettings().cookie_secret.get_secret_value() == "s" * 40
+
+
+@pytest.mark.parametrize(
+    ("app_env", "setting", "secure"),
+    [
+        ("production", None, True),
+        ("development", None, False),
+        ("test", None, False),
+        ("production", "false", False),
+        ("development", "true", True),
+    ],
+)
+def test_cookie_secure_defaults_to_production_only(monkeypatch, app_env, setting, secure):
+    monkeypatch.setenv("APP_ENV", app_env)
+    monkeypatch.setenv("UI_COOKIE_SECRET", "s" * 40)
+    if setting is None:
+        monkeypatch.delenv("UI_COOKIE_SECURE", raising=False)
+    else:
+        monkeypatch.setenv("UI_COOKIE_SECURE", setting)
+    assert UISettings().cookie_secure is secure

@@ -37,6 +37,7 @@ _FIELD_LABELS = {
     "new_password": "New password",
     "roles": "Roles",
     "file": "CSV file",
+    "header": "Header line",
     "sort": "Sort",
     "limit": "Page size",
 }
@@ -44,16 +45,16 @@ _FIELD_LABELS = {
 
 @dataclass(frozen=True)
 class FieldProblem:
-    """One thing wrong with the input: which field (and CSV row, for an import) and why."""
+    """One thing wrong with the input: which field (and CSV line, for an import) and why."""
 
     message: str
     field: str | None = None
-    row: int | None = None
+    line: int | None = None
 
     def __str__(self) -> str:
         where = []
-        if self.row is not None:
-            where.append(f"row {self.row}")
+        if self.line is not None:
+            where.append(f"line {self.line}")
         if self.field:
             where.append(_FIELD_LABELS.get(self.field, self.field))
         return f"{', '.join(where)}: {self.message}" if where else self.message
@@ -87,34 +88,29 @@ class ServiceUnavailable(ApiError):
     """The service could not be reached or answered 502/503/504."""
 
 
-def _field_name(location: object) -> tuple[str | None, int | None]:
-    """``["body", "items", 3, "age"]`` -> ("age", 3); the first segment names where it came from."""
-    if not isinstance(location, list | tuple):
-        return (str(location) if location is not None else None), None
-    parts = [part for part in location if part not in ("body", "query", "path", "header", "items")]
-    row = next((part for part in parts if isinstance(part, int)), None)
-    names = [str(part) for part in parts if not isinstance(part, int)]
-    return (".".join(names) or None), row
+def _field_name(location: object) -> str | None:
+    """FastAPI's ``["body", "annual_income"]`` -> "annual_income" (the first segment names the source;
+    list positions, such as ``["body", "roles", 0]``, are left out)."""
+    if not isinstance(location, list) or len(location) < 2:
+        return None
+    return ".".join(str(part) for part in location[1:] if not isinstance(part, int)) or None
 
 
-def _problem_from_item(item: object) -> FieldProblem:
-    if not isinstance(item, dict):
-        return FieldProblem(message=str(item))
-    field_name, row = _field_name(item.get("loc"))
-    field_name = item.get("field") or item.get("column") or field_name
-    row_value = item.get("row", item.get("line", item.get("index", row)))
-    message = item.get("msg") or item.get("message") or item.get("error") or item.get("reason")
-    if message is None and isinstance(item.get("errors"), list):
-        message = "; ".join(str(_problem_from_item(inner)) for inner in item["errors"])
+def _problem_from_item(item: JsonObject) -> FieldProblem:
+    """One entry of a 422 ``detail`` list: FastAPI's ``{"loc", "msg", ...}`` or, from a CSV import,
+    the customers service's ``{"line", "field", "reason"}`` (line None: the whole file)."""
+    # pydantic starts the message of a validator's ValueError with "Value error, ": not for the user.
+    if "reason" in item:
+        reason = str(item["reason"]).removeprefix("Value error, ")
+        return FieldProblem(message=reason, field=str(item["field"]), line=item["line"])
     return FieldProblem(
-        message=str(message or "is not valid"),
-        field=str(field_name) if field_name else None,
-        row=row_value if isinstance(row_value, int) else None,
+        message=str(item["msg"]).removeprefix("Value error, "), field=_field_name(item.get("loc"))
     )
 
 
 def describe_error(response: httpx.Response) -> tuple[str, list[FieldProblem]]:
-    """A readable sentence and the per-field problems from a FastAPI-style ``{"detail": ...}`` body."""
+    """A readable sentence and the per-field problems from a ``{"detail": ...}`` body: a sentence, or a
+    list of problems (a 422)."""
     try:
         body = response.json()
     except ValueError:
@@ -125,13 +121,7 @@ def describe_error(response: httpx.Response) -> tuple[str, list[FieldProblem]]:
     if isinstance(detail, str):
         message = detail
     elif isinstance(detail, list):
-        problems = [_problem_from_item(item) for item in detail]
-    elif isinstance(detail, dict):
-        message = detail.get("message") or detail.get("msg")
-        for key in ("errors", "rows", "problems", "items"):
-            if isinstance(detail.get(key), list):
-                problems = [_problem_from_item(item) for item in detail[key]]
-                break
+        problems = [_problem_from_item(item) for item in detail if isinstance(item, dict)]
     if message is None:
         if problems:
             message = "Please correct: " + "; ".join(str(problem) for problem in problems[:5])
@@ -248,10 +238,6 @@ class ApiClient:
         token: str = body["access_token"]
         return token
 
-    def me(self) -> JsonObject:
-        result: JsonObject = self._json("auth", "GET", "/users/me")
-        return result
-
     def change_password(self, current_password: str, new_password: str) -> None:
         self._request(
             "auth",
@@ -318,9 +304,9 @@ class ApiClient:
         self._request("customers", "DELETE", f"/customers/{customer_id}")
 
     def prediction_history(self, customer_id: str) -> list[JsonObject]:
-        body = self._json("customers", "GET", f"/customers/{customer_id}/predictions")
-        items: list[JsonObject] = body["items"] if isinstance(body, dict) else body
-        return items
+        """The customer's predictions, oldest first (each with the inputs it was computed from)."""
+        history: list[JsonObject] = self._json("customers", "GET", f"/customers/{customer_id}/predictions")
+        return history
 
     def predict_again(self, customer_id: str) -> JsonObject:
         result: JsonObject = self._json("customers", "POST", f"/customers/{customer_id}/predictions")

@@ -24,6 +24,12 @@ class UISettings(BaseSettings):
     cookie_secret: SecretStr = Field(
         SecretStr(_PROCESS_COOKIE_SECRET), validation_alias=AliasChoices("UI_COOKIE_SECRET")
     )
+    # Secure by default in production. Not derived from the request: a TLS-terminating load balancer
+    # (an NLB adds no headers) forwards plain HTTP, and a client can send X-Forwarded-Proto itself.
+    cookie_secure: bool = Field(
+        default_factory=lambda fields: fields["app_env"] == "production",
+        validation_alias=AliasChoices("UI_COOKIE_SECURE"),
+    )
     request_timeout_seconds: float = Field(10.0, validation_alias=AliasChoices("UI_REQUEST_TIMEOUT"))
 
     @model_validator(mode="after")

@@ -18,7 +18,7 @@ from spendscore_ui.session_cookie import (
     COOKIE_NAME,
     END_PATH,
     START_PATH,
-    SessionCookieSigner,
+    SessionCookieSealer,
     handoff_codes,
     revoked_sessions,
 )
@@ -47,8 +47,8 @@ _BROWSER_REDIRECT = "auth_browser_redirect"
 
 
 @lru_cache(maxsize=1)
-def _signer() -> SessionCookieSigner:
-    return SessionCookieSigner(get_settings().cookie_secret.get_secret_value())
+def _sealer() -> SessionCookieSealer:
+    return SessionCookieSealer(get_settings().cookie_secret.get_secret_value())
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -95,10 +95,11 @@ def is_admin() -> bool:
 
 
 def restore_from_cookie() -> None:
-    """After a browser refresh: trust the HttpOnly cookie only if its signature and expiry verify."""
+    """After a browser refresh: trust the HttpOnly cookie only if it decrypts, has not expired and was not
+    signed out."""
     if is_signed_in() or st.session_state.get(_SIGNED_OUT):
         return
-    cookie = _signer().open(st.context.cookies.get(COOKIE_NAME))
+    cookie = _sealer().open(st.context.cookies.get(COOKIE_NAME))
     if cookie is None:
         return
     _set_user(cookie.token)
@@ -112,7 +113,7 @@ def sign_in(email: str, password: str) -> None:
     next_page = st.session_state.get(_NEXT_PAGE) or "customers"
     _set_user(new_token)
     st.session_state.pop(_SIGNED_OUT, None)
-    cookie_value, cookie = _signer().seal(new_token)
+    cookie_value, cookie = _sealer().seal(new_token)
     st.session_state[_COOKIE] = (cookie.session_id, cookie.expires_at)
     code = handoff_codes.issue(cookie_value)
     target = "/" + next_page

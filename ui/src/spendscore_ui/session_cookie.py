@@ -1,23 +1,29 @@
-"""Refresh survival without exposing the token to JavaScript: a signed HttpOnly cookie set by a server route.
+"""Refresh survival without exposing the token to JavaScript: an encrypted HttpOnly cookie set by a route.
 
 Streamlit scripts talk to the browser over a websocket and cannot set HTTP cookies, so after a sign-in
 the script stores the sealed cookie value under a random single-use code (valid 60 s) and sends the
 browser to ``/session/start?code=...``. That route (an ``st.App`` server route in this process) trades
-the code for a ``Set-Cookie: HttpOnly; SameSite=Strict`` (``Secure`` behind HTTPS) and redirects back.
-On a refresh the new script run reads the cookie from ``st.context.cookies`` and trusts it only when its
-HMAC (``UI_COOKIE_SECRET``) verifies, it has not expired and it was not signed out.
+the code for a ``Set-Cookie: HttpOnly; SameSite=Strict`` (``Secure`` when ``UI_COOKIE_SECURE``) and
+redirects back. The value is AES-256-GCM ciphertext under a key derived from ``UI_COOKIE_SECRET``: the
+token cannot be read from it, and any change to it fails authentication. On a refresh the new script run
+reads the cookie from ``st.context.cookies`` and trusts it only when it decrypts, has not expired and was
+not signed out.
 """
 
 import base64
-import hashlib
-import hmac
+import binascii
 import json
 import secrets
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import jwt
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -27,6 +33,11 @@ START_PATH = "/session/start"
 END_PATH = "/session/end"
 CODE_LIFETIME_SECONDS = 60.0
 MAX_COOKIE_LIFETIME_SECONDS = 2 * 60 * 60
+_NONCE_BYTES = 12
+# Bound into the key and, as associated data, into every value: a value made for another purpose
+# (or another cookie) with the same secret does not open here.
+_KEY_INFO = b"spendscore-ui session cookie v1"
+_ASSOCIATED_DATA = COOKIE_NAME.encode()
 
 
 @dataclass(frozen=True)
@@ -56,38 +67,35 @@ def token_expiry(token: str, now: float) -> int:
     return min(exp, int(now) + MAX_COOKIE_LIFETIME_SECONDS)
 
 
-class SessionCookieSigner:
-    """Seals and opens cookie values: ``base64(json payload) "." base64(HMAC-SHA256)``."""
+class SessionCookieSealer:
+    """Seals and opens cookie values: ``base64url(nonce || AES-256-GCM(json payload))``."""
 
     def __init__(self, secret: str) -> None:
-        self._key = hashlib.sha256(b"spendscore-ui-session:" + secret.encode()).digest()
-
-    def _mac(self, payload: str) -> str:
-        return _b64encode(hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).digest())
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(secret.encode())
+        self._aead = AESGCM(key)
 
     def seal(self, token: str, *, now: float | None = None) -> tuple[str, SessionCookie]:
         current = time.time() if now is None else now
         cookie = SessionCookie(
             token=token, expires_at=token_expiry(token, current), session_id=secrets.token_urlsafe(16)
         )
-        payload = _b64encode(
-            json.dumps({"t": cookie.token, "exp": cookie.expires_at, "sid": cookie.session_id}).encode()
-        )
-        return f"{payload}.{self._mac(payload)}", cookie
+        payload = json.dumps({"t": cookie.token, "exp": cookie.expires_at, "sid": cookie.session_id}).encode()
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        return _b64encode(nonce + self._aead.encrypt(nonce, payload, _ASSOCIATED_DATA)), cookie
 
     def open(self, value: str | None, *, now: float | None = None) -> SessionCookie | None:
-        """The cookie's content when the signature verifies and it has not expired; otherwise None."""
-        if not value or value.count(".") != 1:
-            return None
-        payload, mac = value.split(".")
-        if not hmac.compare_digest(mac, self._mac(payload)):
+        """The cookie's content when it decrypts with this secret, has not expired and was not signed
+        out; otherwise None."""
+        if not value:
             return None
         try:
-            content = json.loads(_b64decode(payload))
+            sealed = _b64decode(value)
+            payload = self._aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], _ASSOCIATED_DATA)
+            content = json.loads(payload)
             cookie = SessionCookie(
                 token=str(content["t"]), expires_at=int(content["exp"]), session_id=str(content["sid"])
             )
-        except (ValueError, KeyError, TypeError):
+        except (InvalidTag, binascii.Error, ValueError, KeyError, TypeError):
             return None
         current = time.time() if now is None else now
         if cookie.expires_at <= current or revoked_sessions.contains(cookie.session_id):
@@ -149,18 +157,13 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _is_https(request: Request) -> bool:
-    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    return request.url.scheme == "https" or forwarded == "https"
-
-
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
-async def start_session(request: Request) -> Response:
+async def start_session(request: Request, *, secure: bool) -> Response:
     """Trade a single-use code for the HttpOnly session cookie, then go back into the app."""
     cookie_value = handoff_codes.redeem(request.query_params.get("code", ""))
     if cookie_value is None:
@@ -173,19 +176,25 @@ async def start_session(request: Request) -> Response:
         path="/",
         httponly=True,
         samesite="strict",
-        secure=_is_https(request),
+        secure=secure,
     )
     return _no_store(response)
 
 
-async def end_session(request: Request) -> Response:
+async def end_session(request: Request, *, secure: bool) -> Response:
     """Remove the session cookie and show the login page (saying why, for an expired session)."""
     target = "/login?reason=expired" if request.query_params.get("reason") == "expired" else "/login"
     response = RedirectResponse(target, status_code=303)
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=_is_https(request))
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=secure)
     return _no_store(response)
 
 
-def session_routes() -> list[Route]:
-    """The server routes ``st.App`` mounts next to Streamlit's own."""
-    return [Route(START_PATH, start_session, methods=["GET"]), Route(END_PATH, end_session, methods=["GET"])]
+def session_routes(*, secure: bool) -> list[Route]:
+    """The server routes ``st.App`` mounts next to Streamlit's own; ``secure`` (``UI_COOKIE_SECURE``)
+    marks the cookie ``Secure``. It is a setting, not read from the request: behind a TLS-terminating
+    load balancer the request arrives over HTTP, and ``X-Forwarded-Proto`` is whatever the client says
+    unless a proxy overwrites it."""
+    return [
+        Route(START_PATH, partial(start_session, secure=secure), methods=["GET"]),
+        Route(END_PATH, partial(end_session, secure=secure), methods=["GET"]),
+    ]
