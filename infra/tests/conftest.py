@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
+# The only place the infrastructure checks locate the repository (test modules take the fixture).
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE_DIR = REPO_ROOT / "infra" / "cloudformation"
 
 
 def load_template(path: Path) -> dict[str, Any]:
@@ -24,17 +24,11 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def templates() -> dict[str, dict[str, Any]]:
-    """Every template by file stem: main, network, database, services."""
-    return {path.stem: load_template(path) for path in sorted(TEMPLATE_DIR.glob("*.yaml"))}
+def template_dir(repo_root: Path) -> Path:
+    return repo_root / "infra" / "cloudformation"
 
 
 @pytest.fixture(scope="session")
-def all_resources(templates: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Every resource of every template by logical id (ids are unique across the templates)."""
-    resources: dict[str, dict[str, Any]] = {}
-    for template in templates.values():
-        for logical_id, resource in template.get("Resources", {}).items():
-            assert logical_id not in resources, f"duplicate logical id {logical_id}"
-            resources[logical_id] = resource
-    return resources
+def templates(template_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every template by file stem: main, network, database, services."""
+    return {path.stem: load_template(path) for path in sorted(template_dir.glob("*.yaml"))}

