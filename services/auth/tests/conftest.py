@@ -1,5 +1,6 @@
 """Fixtures of the auth tests: a migrated real database, the app over ASGI, a fake customers service."""
 
+import asyncio
 import threading
 import time
 import uuid
@@ -44,16 +45,19 @@ async def clean_tables(auth_database_url: str) -> None:
 
 @dataclass
 class FakeCustomersService:
-    """Stands in for the customers service where a test is about that side failing: answers the
-    owner-deletion call with the queued statuses (then 204) and records each call."""
+    """Stands in for the customers service where a test is about that side failing or being slow:
+    answers the owner-deletion call after ``delay_seconds`` with the queued statuses (then 204) and
+    records each call."""
 
     url: str = ""
     statuses: list[int] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    delay_seconds: float = 0.0
 
     def reset(self) -> None:
         self.statuses.clear()
         self.calls.clear()
+        self.delay_seconds = 0.0
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -61,6 +65,7 @@ class FakeCustomersService:
         @app.delete("/owners/{owner_id}/customers")
         async def delete_owner_customers(owner_id: str, request: Request) -> Response:
             self.calls.append((owner_id, request.headers.get("authorization", "")))
+            await asyncio.sleep(self.delay_seconds)
             return Response(status_code=self.statuses.pop(0) if self.statuses else 204)
 
         return app

@@ -57,6 +57,7 @@ async def test_only_admins_manage_users(api):
     anonymous = await api.client.get("/admin/users")
 
     assert as_user.status_code == 403
+    assert as_user.json() == {"detail": "Requires role: admin"}
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == "Bearer"
 
@@ -194,3 +195,13 @@ async def test_admin_deletes_a_user(api, fake_customers):
     assert response.status_code == 204
     assert (await api.client.get(f"/admin/users/{account.id}", headers=headers)).status_code == 404
     assert (await api.client.delete(f"/admin/users/{account.id}", headers=headers)).status_code == 404
+
+
+async def test_admin_edits_refuse_null_for_each_field(api):
+    account = await api.create_user()
+    headers = await api.admin_headers()
+
+    for field in ("email", "name", "roles", "is_active"):
+        response = await api.client.patch(f"/admin/users/{account.id}", json={field: None}, headers=headers)
+        assert response.status_code == 422
+        assert [error["loc"] for error in response.json()["detail"]] == [["body", field]]

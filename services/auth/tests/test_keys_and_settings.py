@@ -84,3 +84,44 @@ def test_settings_read_the_documented_variables(monkeypatch):
     )
     assert settings.bootstrap_admin_email == "boss@spendscore.test"
     assert str(settings.generated_key_path) == "/srv/data/auth/jwt-signing-key.pem"
+
+
+def test_bootstrap_admin_is_checked_like_any_account(make_settings):
+    with pytest.raises(ValidationError, match="password must be at least 8 characters"):
+        make_settings(bootstrap_admin_password="123")
+    with pytest.raises(ValidationError, match="at most 72 bytes"):
+        make_settings(bootstrap_admin_password="é" * 37)
+    with pytest.raises(ValidationError, match="bootstrap_admin_email"):
+        make_settings(bootstrap_admin_email="not an address")
+
+    assert make_settings(bootstrap_admin_email="  Boss@SpendScore.TEST ").bootstrap_admin_email == (
+        "boss@spendscore.test"
+    )
+    unset = make_settings(bootstrap_admin_email="", bootstrap_admin_password="")
+    assert unset.bootstrap_admin_email is None and unset.bootstrap_admin_password is None
+
+
+def test_production_needs_a_long_customers_service_secret(make_settings):
+    production = {
+        "app_env": "production",
+        "bcrypt_rounds": 12,
+        "private_key": SigningKey.generate().to_pem().decode(),
+    }
+
+    with pytest.raises(ValidationError, match="CUSTOMERS_SERVICE_SECRET must be at least 32 characters"):
+        make_settings(**production, customers_service_secret="x" * 31)
+
+    assert make_settings(**production, customers_service_secret="x" * 32).customers_service_secret
+    assert make_settings(**production).customers_service_secret is None  # optional
+    assert make_settings(customers_service_secret="short").customers_service_secret  # development: any length
+
+
+def test_the_customers_service_secret_is_read_without_the_auth_prefix(monkeypatch):
+    monkeypatch.setenv("AUTH_DATABASE_URL", "postgresql://u:p@db:5432/auth")
+    monkeypatch.setenv("CUSTOMERS_SERVICE_SECRET", "shared-secret-value")
+
+    settings = AuthSettings()
+
+    assert settings.customers_service_secret is not None
+    assert settings.customers_service_secret.get_secret_value() == "shared-secret-value"
+    assert "shared-secret-value" not in repr(settings)

@@ -89,3 +89,33 @@ def test_a_missing_database_url_is_named(tmp_path):
 
     assert completed.returncode != 0
     assert completed.stderr.strip() == "auth: invalid configuration: AUTH_DATABASE_URL: Field required"
+
+
+def test_a_too_short_bootstrap_password_stops_the_service_with_one_line(auth_database_url, tmp_path):
+    env = {
+        **service_env(auth_database_url, tmp_path),
+        "AUTH_PORT": str(free_port()),
+        "BOOTSTRAP_ADMIN_PASSWORD": "123",
+    }
+
+    completed = run_auth(env)
+
+    assert completed.returncode != 0
+    assert completed.stderr.strip() == (
+        "auth: invalid configuration: BOOTSTRAP_ADMIN_PASSWORD: password must be at least 8 characters"
+    )
+
+
+def test_a_malformed_bootstrap_email_stops_the_service_with_one_line(auth_database_url, tmp_path):
+    env = {
+        **service_env(auth_database_url, tmp_path),
+        "AUTH_PORT": str(free_port()),
+        "BOOTSTRAP_ADMIN_EMAIL": "admin-at-nowhere",
+    }
+
+    completed = run_auth(env)
+
+    assert completed.returncode != 0
+    (line,) = completed.stderr.strip().splitlines()
+    assert line.startswith("auth: invalid configuration: BOOTSTRAP_ADMIN_EMAIL: ")
+    assert "@-sign" in line

@@ -108,3 +108,16 @@ async def test_the_last_admin_cannot_delete_themself(api):
 
     assert response.status_code == 409
     assert "last active admin" in response.json()["detail"]
+
+
+async def test_null_for_a_field_that_cannot_be_null_is_422_naming_it(api):
+    account = await api.create_user()
+
+    response = await api.client.patch("/users/me", json={"email": None}, headers=account.headers)
+
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "email"]
+    assert "email cannot be null" in error["msg"]
+    me = await api.client.get("/users/me", headers=account.headers)
+    assert me.json()["email"] == account.email

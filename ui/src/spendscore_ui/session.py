@@ -109,8 +109,9 @@ def restore_from_cookie() -> None:
 def sign_in(email: str, password: str) -> None:
     """Log in against auth (raises ApiError); keep the token and arrange the cookie hand-off to the
     page the user asked for (the customers list by default)."""
+    address = st.context.ip_address  # None when unknown (and not a str under AppTest)
     new_token = ApiClient(get_settings()).login(
-        email.strip(), password, browser_address=st.context.ip_address
+        email.strip(), password, browser_address=address if isinstance(address, str) else None
     )
     next_page = st.session_state.get(_NEXT_PAGE) or "customers"
     _set_user(new_token)

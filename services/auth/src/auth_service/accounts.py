@@ -35,24 +35,25 @@ async def authenticate(
     account all raise the same InvalidCredentialsError after the same bcrypt work."""
     email = email.strip().lower()
     now = utc_now()
-    wait = await login_throttle.seconds_until_allowed(
-        db_session=db_session, policy=policy, email=email, address=address, now=now
+    wait = await login_throttle.count_attempt(
+        db_session=db_session,
+        policy=policy,
+        limits=policy.login_limits(email=email, address=address),
+        now=now,
     )
+    user = (
+        None if wait is not None else await user_repository.get_by_email(db_session=db_session, email=email)
+    )
+    # The attempt is recorded and the connection goes back to the pool before bcrypt's ~250 ms.
+    await db_session.commit()
     if wait is not None:
         raise TooManyAttemptsError(wait)
-    user = await user_repository.get_by_email(db_session=db_session, email=email)
     if user is None:
         await hasher.verify_dummy(password)
-        accepted = False
-    else:
-        accepted = await hasher.verify(password, user.password_hash) and user.is_active
-    if user is None or not accepted:
-        await login_throttle.record_failure(
-            db_session=db_session, policy=policy, email=email, address=address, now=now
-        )
-        await db_session.commit()
         raise InvalidCredentialsError()
-    await login_throttle.reset(db_session=db_session, email=email)
+    if not (await hasher.verify(password, user.password_hash) and user.is_active):
+        raise InvalidCredentialsError()
+    await login_throttle.forget_successful_login(db_session=db_session, email=email, address=address)
     user.last_login_at = now
     await user_repository.save(db_session=db_session, user=user)
     await db_session.commit()
@@ -73,7 +74,7 @@ async def create_user(*, db_session: AsyncSession, hasher: PasswordHasher, reque
 
 
 async def update_user(*, db_session: AsyncSession, user: User, changes: UserUpdate | ProfileUpdate) -> User:
-    fields = changes.model_dump(exclude_unset=True, exclude_none=True)
+    fields = changes.model_dump(exclude_unset=True)
     if "roles" in fields:
         fields["roles"] = sorted(set(fields["roles"]))
     stays_active_admin = "admin" in fields.get("roles", user.roles) and fields.get(
@@ -91,12 +92,28 @@ async def update_user(*, db_session: AsyncSession, user: User, changes: UserUpda
 
 
 async def change_password(
-    *, db_session: AsyncSession, hasher: PasswordHasher, user: User, current_password: str, new_password: str
+    *,
+    db_session: AsyncSession,
+    hasher: PasswordHasher,
+    policy: ThrottlePolicy,
+    user: User,
+    current_password: str,
+    new_password: str,
 ) -> None:
+    """Set a new password once the current one is given; a wrong one counts as a guess, throttled
+    like logins."""
+    limits = policy.password_change_limits(user_id=user.id)
+    wait = await login_throttle.count_attempt(
+        db_session=db_session, policy=policy, limits=limits, now=utc_now()
+    )
+    await db_session.commit()
+    if wait is not None:
+        raise TooManyAttemptsError(wait, detail="Too many wrong current passwords; try again later")
     if not await hasher.verify(current_password, user.password_hash):
         raise WrongCurrentPasswordError()
     user.password_hash = await hasher.hash(new_password)
     user.updated_at = utc_now()
+    await login_throttle.forget(db_session=db_session, key=login_throttle.password_change_key(user.id))
     await user_repository.save(db_session=db_session, user=user)
     await db_session.commit()
 

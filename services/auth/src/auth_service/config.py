@@ -2,10 +2,14 @@
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from auth_service.passwords import password_problem
+from auth_service.schemas import normalise_email
 from spendscore_common.settings import ServiceSettings
+
+MIN_SERVICE_SECRET_LENGTH = 32
 
 
 class AuthSettings(ServiceSettings):
@@ -49,6 +53,33 @@ class AuthSettings(ServiceSettings):
     customers_url: str = Field(
         "http://127.0.0.1:8002", validation_alias=AliasChoices("CUSTOMERS_URL", "customers_url")
     )
+    customers_service_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("CUSTOMERS_SERVICE_SECRET", "customers_service_secret"),
+        description="Shared with the customers service, which trades it for a service token",
+    )
+
+    @field_validator("bootstrap_admin_email", mode="before")
+    @classmethod
+    def _bootstrap_email_is_an_address(cls, value: object) -> object:
+        # An empty variable (as Compose passes an unset one) means no bootstrap admin.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return normalise_email(str(value))
+
+    @field_validator("bootstrap_admin_password", "customers_service_secret", mode="before")
+    @classmethod
+    def _empty_secret_is_unset(cls, value: object) -> object:
+        # An empty secret must never match: treat it as not configured.
+        return None if value == "" else value
+
+    @field_validator("bootstrap_admin_password")
+    @classmethod
+    def _bootstrap_password_follows_the_rules(cls, value: SecretStr | None) -> SecretStr | None:
+        problem = None if value is None else password_problem(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @property
     def has_configured_key(self) -> bool:
@@ -67,4 +98,10 @@ class AuthSettings(ServiceSettings):
             problems.append("BOOTSTRAP_ADMIN_PASSWORD must be set when BOOTSTRAP_ADMIN_EMAIL is")
         if self.bcrypt_rounds < 10:
             problems.append("AUTH_BCRYPT_ROUNDS must be at least 10")
+        secret = self.customers_service_secret
+        if secret is not None and len(secret.get_secret_value()) < MIN_SERVICE_SECRET_LENGTH:
+            problems.append(
+                f"CUSTOMERS_SERVICE_SECRET must be at least {MIN_SERVICE_SECRET_LENGTH} characters"
+                " (`openssl rand -hex 32`)"
+            )
         return problems

@@ -29,7 +29,8 @@ class CustomersClient:
         )
 
     async def delete_owner_customers(self, owner_id: uuid.UUID) -> None:
-        """Delete every customer of a deleted owner; 404 (nothing there) counts as done."""
+        """Delete every customer of a deleted owner. The endpoint answers 204 even when there is nothing
+        to delete, so anything but a 2xx (a 404 included: a wrong URL) is a failure to retry."""
         try:
             response = await self._http.delete(
                 f"{self._base_url}/owners/{owner_id}/customers",
@@ -37,5 +38,5 @@ class CustomersClient:
             )
         except httpx.HTTPError as exc:
             raise CustomersUnavailableError(f"{type(exc).__name__}: {exc}") from exc
-        if not (response.is_success or response.status_code == 404):
+        if not response.is_success:
             raise CustomersUnavailableError(f"customers service answered {response.status_code}")

@@ -4,15 +4,16 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth_service import user_repository
-from auth_service.errors import AccountUnavailableError, NotFoundError
+from auth_service.errors import AccountUnavailableError, ForbiddenError, NotFoundError
 from auth_service.login_throttle import ThrottlePolicy
 from auth_service.models import User
 from auth_service.owner_deletions import OwnerDeletionWorker
 from auth_service.passwords import PasswordHasher
+from auth_service.service_clients import ServiceClients
 from auth_service.tokens import TokenIssuer
 from spendscore_common.security import CurrentPrincipal, oauth2_scheme
 
@@ -40,6 +41,11 @@ def _throttle_policy(request: Request) -> ThrottlePolicy:
     return policy
 
 
+def _service_clients(request: Request) -> ServiceClients:
+    clients: ServiceClients = request.app.state.service_clients
+    return clients
+
+
 def _deletion_worker(request: Request) -> OwnerDeletionWorker:
     worker: OwnerDeletionWorker = request.app.state.deletion_worker
     return worker
@@ -49,6 +55,7 @@ SessionDep = Annotated[AsyncSession, Depends(_db_session)]
 HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 IssuerDep = Annotated[TokenIssuer, Depends(_issuer)]
 ThrottlePolicyDep = Annotated[ThrottlePolicy, Depends(_throttle_policy)]
+ServiceClientsDep = Annotated[ServiceClients, Depends(_service_clients)]
 DeletionWorkerDep = Annotated[OwnerDeletionWorker, Depends(_deletion_worker)]
 
 
@@ -74,7 +81,7 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 async def _current_admin(user: CurrentUser) -> User:
     # The database's roles, not the token's: a demoted admin loses access at once.
     if not user.is_admin:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Requires role: admin")
+        raise ForbiddenError()
     return user
 
 

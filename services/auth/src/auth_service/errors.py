@@ -25,6 +25,11 @@ class NotFoundError(AuthServiceError):
     detail = "User not found"
 
 
+class ForbiddenError(AuthServiceError):
+    status_code = status.HTTP_403_FORBIDDEN
+    detail = "Requires role: admin"
+
+
 class EmailAlreadyUsedError(AuthServiceError):
     status_code = status.HTTP_409_CONFLICT
     detail = "A user with this email already exists"
@@ -52,6 +57,12 @@ class AccountUnavailableError(InvalidCredentialsError):
     detail = "This account no longer exists or is deactivated"
 
 
+class InvalidClientError(InvalidCredentialsError):
+    """The same answer for an unknown client, a wrong secret and a client with no secret configured."""
+
+    detail = "Invalid client credentials"
+
+
 class WrongCurrentPasswordError(AuthServiceError):
     status_code = status.HTTP_400_BAD_REQUEST
     detail = "The current password is incorrect"
@@ -61,8 +72,8 @@ class TooManyAttemptsError(AuthServiceError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     detail = "Too many failed login attempts; try again later"
 
-    def __init__(self, retry_after_seconds: int):
-        super().__init__()
+    def __init__(self, retry_after_seconds: int, detail: str | None = None):
+        super().__init__(detail)
         self.retry_after_seconds = retry_after_seconds
 
     @property

@@ -1,12 +1,18 @@
-"""Login throttling kept in PostgreSQL (so it holds across replicas): failures per email and per address."""
+"""Throttling of password guesses, kept in PostgreSQL (so it holds across replicas): logins per email and
+per address, password changes per user.
+
+An attempt is counted *before* the password is checked, in one atomic upsert per key, so parallel
+requests cannot all pass a check made before any of them is recorded.
+"""
 
 import math
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete
+from sqlalchemy import case, delete, func, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth_service.models import LoginThrottle
@@ -18,47 +24,77 @@ class ThrottlePolicy:
     max_failures_per_address: int
     window: timedelta
 
-    def keys_and_limits(self, *, email: str, address: str | None) -> dict[str, int]:
-        limits = {f"email:{email}": self.max_failures_per_email}
+    def login_limits(self, *, email: str, address: str | None) -> dict[str, int]:
+        limits = {email_key(email): self.max_failures_per_email}
         if address:
-            limits[f"address:{address}"] = self.max_failures_per_address
+            limits[address_key(address)] = self.max_failures_per_address
         return limits
 
+    def password_change_limits(self, *, user_id: uuid.UUID) -> dict[str, int]:
+        # A wrong current password is a guess at the account's password: the per-account login limit.
+        return {password_change_key(user_id): self.max_failures_per_email}
 
-async def seconds_until_allowed(
-    *, db_session: AsyncSession, policy: ThrottlePolicy, email: str, address: str | None, now: datetime
+
+def email_key(email: str) -> str:
+    return f"email:{email}"
+
+
+def address_key(address: str) -> str:
+    return f"address:{address}"
+
+
+def password_change_key(user_id: uuid.UUID) -> str:
+    return f"password:{user_id}"
+
+
+async def count_attempt(
+    *, db_session: AsyncSession, policy: ThrottlePolicy, limits: dict[str, int], now: datetime
 ) -> int | None:
-    """None when a login may be tried; else how long the caller has to wait."""
-    limits = policy.keys_and_limits(email=email, address=address)
-    rows = await db_session.exec(select(LoginThrottle).where(col(LoginThrottle.key).in_(list(limits))))
+    """Count one attempt for every key (an expired window starts again at 1); None when the attempt
+    may go on, else how many seconds the caller has to wait. Commit soon: the rows stay locked."""
+    expired = col(LoginThrottle.window_started_at) <= now - policy.window
+    # One statement, keys in a fixed order: concurrent attempts lock the rows in the same order.
+    statement = (
+        insert(LoginThrottle)
+        .values([{"key": key, "failures": 1, "window_started_at": now} for key in sorted(limits)])
+        .on_conflict_do_update(
+            index_elements=[col(LoginThrottle.key)],
+            set_={
+                "failures": case((expired, 1), else_=col(LoginThrottle.failures) + 1),
+                "window_started_at": case((expired, now), else_=col(LoginThrottle.window_started_at)),
+            },
+        )
+        .returning(col(LoginThrottle.key), col(LoginThrottle.failures), col(LoginThrottle.window_started_at))
+    )
+    counted = (await db_session.exec(statement)).all()
     waits = [
-        (row.window_started_at + policy.window - now).total_seconds()
-        for row in rows
-        if row.failures >= limits[row.key] and row.window_started_at + policy.window > now
+        (window_started_at + policy.window - now).total_seconds()
+        for key, failures, window_started_at in counted
+        if failures > limits[key]
     ]
     return max(1, math.ceil(max(waits))) if waits else None
 
 
-async def record_failure(
-    *, db_session: AsyncSession, policy: ThrottlePolicy, email: str, address: str | None, now: datetime
-) -> None:
-    """Count one failed login for the email and the address; an expired window starts again at 1."""
-    window_start = now - policy.window
-    for key in policy.keys_and_limits(email=email, address=address):
-        statement = insert(LoginThrottle).values(key=key, failures=1, window_started_at=now)
-        expired = col(LoginThrottle.window_started_at) <= window_start
+async def forget_successful_login(*, db_session: AsyncSession, email: str, address: str | None) -> None:
+    """A successful login clears the email's failures and takes back its own count from the address.
+    The address's earlier failures are kept on purpose: an attacker's own good logins must not reset
+    the budget they spend guessing other accounts."""
+    await forget(db_session=db_session, key=email_key(email))
+    if address:
         await db_session.exec(
-            statement.on_conflict_do_update(
-                index_elements=[col(LoginThrottle.key)],
-                set_={
-                    "failures": case((expired, 1), else_=col(LoginThrottle.failures) + 1),
-                    "window_started_at": case((expired, now), else_=col(LoginThrottle.window_started_at)),
-                },
-            )
+            update(LoginThrottle)
+            .where(col(LoginThrottle.key) == address_key(address))
+            .values(failures=func.greatest(col(LoginThrottle.failures) - 1, 0))
         )
 
 
-async def reset(*, db_session: AsyncSession, email: str) -> None:
-    """A successful login clears the email's failures. The address's count is kept on purpose: an
-    attacker's own good logins must not reset the budget they spend guessing other accounts."""
-    await db_session.exec(delete(LoginThrottle).where(col(LoginThrottle.key) == f"email:{email}"))
+async def forget(*, db_session: AsyncSession, key: str) -> None:
+    await db_session.exec(delete(LoginThrottle).where(col(LoginThrottle.key) == key))
+
+
+async def delete_expired(*, db_session: AsyncSession, policy: ThrottlePolicy, now: datetime) -> int:
+    """Drop the rows whose window has passed (they count for nothing); returns how many."""
+    result = await db_session.exec(
+        delete(LoginThrottle).where(col(LoginThrottle.window_started_at) <= now - policy.window)
+    )
+    return result.rowcount

@@ -20,7 +20,7 @@ from auth_service.login_throttle import ThrottlePolicy
 from auth_service.owner_deletions import OwnerDeletionWorker
 from auth_service.passwords import PasswordHasher
 from auth_service.routes import admin, jwks, login, users
-from auth_service.schemas import normalise_email
+from auth_service.service_clients import ServiceClients
 from auth_service.tokens import TokenIssuer, local_token_verifier
 from spendscore_common.app import install_common_parts
 from spendscore_common.database import answer_503_when_database_is_down
@@ -40,7 +40,7 @@ async def ensure_bootstrap_admin(
         outcome = await accounts.ensure_admin(
             db_session=db_session,
             hasher=hasher,
-            email=normalise_email(settings.bootstrap_admin_email),
+            email=settings.bootstrap_admin_email,
             password=settings.bootstrap_admin_password.get_secret_value(),
             name=settings.bootstrap_admin_name,
             reset_existing=False,
@@ -64,22 +64,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The dummy hash costs one full bcrypt round: made in a thread, off the event loop.
     hasher = await asyncio.to_thread(PasswordHasher, settings.bcrypt_rounds)
     customers = CustomersClient(http_client, base_url=settings.customers_url, issuer=issuer)
+    throttle_policy = ThrottlePolicy(
+        max_failures_per_email=settings.login_max_failures_per_email,
+        max_failures_per_address=settings.login_max_failures_per_address,
+        window=timedelta(seconds=settings.login_throttle_window_seconds),
+    )
     worker = OwnerDeletionWorker(
         session_factory,
         customers,
+        throttle_policy=throttle_policy,
         poll_seconds=settings.deletion_poll_seconds,
         retry_base_seconds=settings.deletion_retry_base_seconds,
         retry_max_seconds=settings.deletion_retry_max_seconds,
     )
     app.state.session_factory = session_factory
     app.state.token_issuer = issuer
-    app.state.token_verifier = local_token_verifier(issuer, http_client)
+    app.state.token_verifier = local_token_verifier(issuer)
     app.state.password_hasher = hasher
-    app.state.throttle_policy = ThrottlePolicy(
-        max_failures_per_email=settings.login_max_failures_per_email,
-        max_failures_per_address=settings.login_max_failures_per_address,
-        window=timedelta(seconds=settings.login_throttle_window_seconds),
-    )
+    app.state.throttle_policy = throttle_policy
+    app.state.service_clients = ServiceClients({"customers": settings.customers_service_secret})
     app.state.deletion_worker = worker
 
     async def keys_loaded() -> bool:

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from auth_service.passwords import password_problem
 
@@ -46,7 +46,14 @@ class LoginRequest(BaseModel):
 class TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
-    expires_in: int = Field(description="Seconds until the token expires (7200)")
+    expires_in: int = Field(
+        description="Seconds until the token expires (7200 for a user, 600 for a service)"
+    )
+
+
+class ServiceTokenRequest(BaseModel):
+    client_id: str = Field(max_length=100, examples=["customers"])
+    client_secret: str = Field(max_length=1024)
 
 
 class Jwks(BaseModel):
@@ -80,20 +87,30 @@ class UserCreate(BaseModel):
     roles: Roles = ["user"]
 
 
+def _refuse_null(value: object, info: ValidationInfo) -> object:
+    if value is None:
+        raise ValueError(f"{info.field_name} cannot be null; leave it out to keep the current value")
+    return value
+
+
 class UserUpdate(BaseModel):
-    """An admin's change to an account; absent fields stay as they are."""
+    """An admin's change to an account; absent fields stay as they are, null is refused."""
 
     email: Email | None = None
     name: Name | None = None
     roles: Roles | None = None
     is_active: bool | None = None
 
+    _not_null = field_validator("email", "name", "roles", "is_active", mode="before")(_refuse_null)
+
 
 class ProfileUpdate(BaseModel):
-    """A user's change to their own profile."""
+    """A user's change to their own profile; absent fields stay as they are, null is refused."""
 
     email: Email | None = None
     name: Name | None = None
+
+    _not_null = field_validator("email", "name", mode="before")(_refuse_null)
 
 
 class PasswordChange(BaseModel):

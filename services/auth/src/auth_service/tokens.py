@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import jwt
@@ -125,8 +125,9 @@ class TokenIssuer:
 class LocalKeyStore(JwksKeyStore):
     """The auth service's own keys, read from its issuer: auth verifies its tokens with no HTTP call."""
 
-    def __init__(self, issuer: TokenIssuer, http_client: httpx.AsyncClient):
-        super().__init__(jwks_url="", http_client=http_client)
+    def __init__(self, issuer: TokenIssuer):
+        # The base class's HTTP client is used only by its refresh(), which is replaced below.
+        super().__init__(jwks_url="", http_client=cast(httpx.AsyncClient, None))
         self._issuer = issuer
         self.set_keys(issuer.jwks())
 
@@ -134,6 +135,6 @@ class LocalKeyStore(JwksKeyStore):
         self.set_keys(self._issuer.jwks())
 
 
-def local_token_verifier(issuer: TokenIssuer, http_client: httpx.AsyncClient) -> TokenVerifier:
+def local_token_verifier(issuer: TokenIssuer) -> TokenVerifier:
     """A verifier of the tokens this issuer signs (and of its retired keys' tokens)."""
-    return TokenVerifier(LocalKeyStore(issuer, http_client), issuer=issuer.issuer, audience=issuer.audience)
+    return TokenVerifier(LocalKeyStore(issuer), issuer=issuer.issuer, audience=issuer.audience)

@@ -6,9 +6,10 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from auth_service import accounts
-from auth_service.deps import HasherDep, IssuerDep, SessionDep, ThrottlePolicyDep
+from auth_service.deps import HasherDep, IssuerDep, ServiceClientsDep, SessionDep, ThrottlePolicyDep
 from auth_service.models import User
-from auth_service.schemas import LoginRequest, TokenResponse
+from auth_service.schemas import LoginRequest, ServiceTokenRequest, TokenResponse
+from auth_service.service_clients import CLIENT_TOKEN_TTL_SECONDS
 from auth_service.tokens import TokenIssuer
 
 router = APIRouter(prefix="/auth", tags=["login"])
@@ -78,3 +79,22 @@ async def token(
         address=_client_address(request),
     )
     return _token_for(user, issuer)
+
+
+@router.post(
+    "/service-token",
+    response_model=TokenResponse,
+    status_code=status.HTTP_200_OK,
+    responses={401: {"description": "Unknown client, wrong secret or no secret configured (one answer)"}},
+    summary=(
+        'Service token for another service (client_id "customers" + CUSTOMERS_SERVICE_SECRET); '
+        "returns a 10-minute bearer token with role service"
+    ),
+)
+async def service_token(
+    credentials: ServiceTokenRequest, issuer: IssuerDep, clients: ServiceClientsDep
+) -> TokenResponse:
+    token = clients.issue_token(
+        issuer, client_id=credentials.client_id, client_secret=credentials.client_secret
+    )
+    return TokenResponse(access_token=token, expires_in=CLIENT_TOKEN_TTL_SECONDS)

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response, status
 
 from auth_service import accounts
-from auth_service.deps import CurrentUser, DeletionWorkerDep, HasherDep, SessionDep
+from auth_service.deps import CurrentUser, DeletionWorkerDep, HasherDep, SessionDep, ThrottlePolicyDep
 from auth_service.models import User
 from auth_service.schemas import PasswordChange, ProfileUpdate, UserPublic
 
@@ -26,14 +26,23 @@ async def update_me(changes: ProfileUpdate, user: CurrentUser, db_session: Sessi
     "/password",
     response_model=None,
     status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        400: {"description": "The current password is incorrect"},
+        429: {"description": "Too many wrong current passwords; see the Retry-After header"},
+    },
     summary="Change my password (needs the current one)",
 )
 async def change_my_password(
-    change: PasswordChange, user: CurrentUser, db_session: SessionDep, hasher: HasherDep
+    change: PasswordChange,
+    user: CurrentUser,
+    db_session: SessionDep,
+    hasher: HasherDep,
+    policy: ThrottlePolicyDep,
 ) -> Response:
     await accounts.change_password(
         db_session=db_session,
         hasher=hasher,
+        policy=policy,
         user=user,
         current_password=change.current_password,
         new_password=change.new_password,

@@ -1,0 +1,48 @@
+"""The migrations are reversible and match the tables declared in models.py."""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import asyncpg
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from auth_service.db import async_database_url
+from auth_service.migrate import downgrade, upgrade
+from auth_service.models import AuthTable
+
+
+async def _tables(url: str) -> set[str]:
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        return {row["tablename"] for row in rows}
+    finally:
+        await connection.close()
+
+
+async def _differences(url: str) -> list[object]:
+    engine = create_async_engine(async_database_url(url))
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), AuthTable.metadata)
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrade_downgrade_upgrade_and_no_drift(test_postgres):
+    url = await asyncio.to_thread(test_postgres.create_database, "auth_migrations")
+    # Alembic's env runs its own event loop (asyncio.run), so it runs in a thread here.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(upgrade, url).result()
+        assert {"users", "login_throttles", "pending_owner_deletions", "alembic_version"} <= await _tables(
+            url
+        )
+        pool.submit(downgrade, url, "base").result()
+        assert await _tables(url) == {"alembic_version"}
+        pool.submit(upgrade, url).result()
+
+    assert await _differences(url) == []
