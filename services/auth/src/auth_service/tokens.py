@@ -7,9 +7,8 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -122,19 +121,6 @@ class TokenIssuer:
         return self._jwks
 
 
-class LocalKeyStore(JwksKeyStore):
-    """The auth service's own keys, read from its issuer: auth verifies its tokens with no HTTP call."""
-
-    def __init__(self, issuer: TokenIssuer):
-        # The base class's HTTP client is used only by its refresh(), which is replaced below.
-        super().__init__(jwks_url="", http_client=cast(httpx.AsyncClient, None))
-        self._issuer = issuer
-        self.set_keys(issuer.jwks())
-
-    async def refresh(self, force: bool = False) -> None:
-        self.set_keys(self._issuer.jwks())
-
-
 def local_token_verifier(issuer: TokenIssuer) -> TokenVerifier:
     """A verifier of the tokens this issuer signs (and of its retired keys' tokens)."""
-    return TokenVerifier(LocalKeyStore(issuer), issuer=issuer.issuer, audience=issuer.audience)
+    return TokenVerifier(JwksKeyStore.fixed(issuer.jwks()), issuer=issuer.issuer, audience=issuer.audience)

@@ -44,7 +44,9 @@ class JwksKeyStore:
     ``min_refresh_seconds`` so that forged ``kid`` values cannot hammer the auth service.
     """
 
-    def __init__(self, jwks_url: str, http_client: httpx.AsyncClient, min_refresh_seconds: float = 10.0):
+    def __init__(
+        self, jwks_url: str, http_client: httpx.AsyncClient | None, min_refresh_seconds: float = 10.0
+    ):
         self.jwks_url = jwks_url
         self._http = http_client
         self._min_refresh_seconds = min_refresh_seconds
@@ -53,6 +55,13 @@ class JwksKeyStore:
         self._lock = asyncio.Lock()
         # Bumped whenever the keys are replaced: what was verified under older keys is re-verified.
         self.generation = 0
+
+    @classmethod
+    def fixed(cls, jwks: dict[str, Any]) -> "JwksKeyStore":
+        """A store holding these keys and never fetching (the auth service verifying its own tokens)."""
+        store = cls(jwks_url="", http_client=None)
+        store.set_keys(jwks)
+        return store
 
     def set_keys(self, jwks: dict[str, Any]) -> None:
         """Replace the cached keys with those of a JWKS document (unusable keys are skipped)."""
@@ -73,6 +82,8 @@ class JwksKeyStore:
         async with self._lock:
             if not force and time.monotonic() < self._next_fetch_allowed:
                 return
+            if self._http is None:
+                raise KeysUnavailableError("this key store has fixed keys and fetches none")
             try:
                 response = await self._http.get(self.jwks_url)
                 response.raise_for_status()
