@@ -185,13 +185,30 @@ def live_stack(stack: LocalStack) -> Iterator[LocalStack]:
 async def live_api(customers_database_url: str, live_stack: LocalStack) -> AsyncIterator[Api]:
     """The app calling the real inference service, verifying real tokens from the real auth service."""
     live_stack.start("inference")  # a previous test may have stopped it
-    settings = make_settings(
-        customers_database_url,
-        inference_url=live_stack.urls["inference"],
-        auth_jwks_url=live_stack.urls["auth"] + "/.well-known/jwks.json",
-    )
-    async with running_api(settings) as running:
+    async with running_api(live_settings(customers_database_url, live_stack)) as running:
         yield running
+
+
+def live_settings(database_url: str, stack: LocalStack, **overrides: Any) -> CustomersSettings:
+    """Settings that reach the stack's auth and inference, with the service secret auth knows."""
+    values: dict[str, Any] = {
+        "inference_url": stack.urls["inference"],
+        "auth_jwks_url": stack.urls["auth"] + "/.well-known/jwks.json",
+        "auth_url": stack.urls["auth"],
+        "service_secret": stack.common_env["CUSTOMERS_SERVICE_SECRET"],
+    }
+    values.update(overrides)
+    return make_settings(database_url, **values)
+
+
+@pytest.fixture
+def live_settings_for(customers_database_url: str, live_stack: LocalStack) -> Any:
+    """``live_settings_for(**overrides)``: settings for an app of its own over the real services."""
+
+    def make(**overrides: Any) -> CustomersSettings:
+        return live_settings(customers_database_url, live_stack, **overrides)
+
+    return make
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 import uuid
 
+import asyncpg
 import pytest
 
 SHAPE = {"id", "name", "gender", "age", "annual_income", "created_at", "updated_at", "latest_prediction"}
@@ -178,6 +179,50 @@ async def test_list_sorts_by_every_whitelisted_key(api, owner):
     assert sorted(await names("name")) == sorted(await names("-name"))
     assert await names("name") == list(reversed(await names("-name")))
     assert len(await names("spending_score")) == len(await names("-spending_score")) == 3
+
+
+async def test_pending_scores_come_last_in_both_directions(api, owner, customers_database_url):
+    for name in ("Low", "Pending", "High"):
+        await api.create_customer(owner, name=name)
+    # Inference is down here, so every score is pending: give two of them a score directly.
+    connection = await asyncpg.connect(customers_database_url)
+    try:
+        await connection.execute(
+            "UPDATE customer SET latest_spending_score = CASE name WHEN 'Low' THEN 10 ELSE 90 END, "
+            "latest_band = CASE name WHEN 'Low' THEN 'low' ELSE 'high' END WHERE name <> 'Pending'"
+        )
+    finally:
+        await connection.close()
+
+    async def names(sort):
+        response = await api.client.get(f"/customers?sort={sort}", headers=owner.headers)
+        return [item["name"] for item in response.json()["items"]]
+
+    assert await names("-spending_score") == ["High", "Low", "Pending"]
+    assert await names("spending_score") == ["Low", "High", "Pending"]
+
+
+@pytest.mark.parametrize(
+    ("order", "index"),
+    [
+        ("latest_spending_score DESC NULLS LAST, id DESC", "ix_customer_owner_score_desc"),
+        ("latest_spending_score ASC NULLS LAST, id ASC", "ix_customer_owner_score"),
+    ],
+)
+async def test_each_score_order_is_read_from_an_index_without_sorting(customers_database_url, order, index):
+    connection = await asyncpg.connect(customers_database_url)
+    try:
+        await connection.execute("SET enable_seqscan = off")
+        plan = "\n".join(
+            row[0]
+            for row in await connection.fetch(
+                f"EXPLAIN SELECT * FROM customer WHERE owner_id = $1 ORDER BY {order} LIMIT 50", uuid.uuid4()
+            )
+        )
+    finally:
+        await connection.close()
+    assert index in plan
+    assert "Sort" not in plan
 
 
 async def test_list_filters_by_name_words_and_gender(api, owner):

@@ -29,12 +29,13 @@ async def _seed(api, owner_id):
             outcomes = (
                 None if score is None else [ModelOutput(score, _band(score), score - 5, score + 5, "test")]
             )
-            await customer_repository.bulk_create(
-                session=session,
+            records = customer_repository.copy_records(
                 owner_id=uuid.UUID(owner_id),
                 rows=[CustomerCreate(name=name, gender=gender, age=age, annual_income=income)],
                 outcomes=outcomes,
             )
+            await customer_repository.bulk_insert(session=session, records=records)
+        await session.commit()
 
 
 async def test_dashboard_numbers(api, owner, other_owner):

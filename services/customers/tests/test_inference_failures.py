@@ -130,3 +130,55 @@ async def test_writes_succeed_pending_and_predict_again_is_503(
             assert imported.json() == {"imported": 1, "pending_predictions": 1}
             history = await api.client.get(f"/customers/{created['id']}/predictions", headers=owner.headers)
             assert [entry["status"] for entry in history.json()] == ["pending", "pending"]
+
+
+@contextlib.asynccontextmanager
+async def held_inference():
+    """A stand-in inference service that answers only once ``release`` is set (a slow model)."""
+    app = FastAPI()
+    arrived, release = asyncio.Event(), asyncio.Event()
+
+    @app.post("/model/predict")
+    async def predict() -> dict[str, object]:
+        arrived.set()
+        await release.wait()
+        return PREDICTION
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}", arrived, release
+    finally:
+        server.should_exit = True
+        server.force_exit = True
+        await task
+
+
+@pytest.mark.parametrize("call", ["update", "predict again"])
+async def test_no_database_connection_is_held_while_waiting_on_inference(
+    settings_for, api_with, token_issuer, owner, call
+):
+    async with held_inference() as (url, arrived, release):
+        async with api_with(
+            settings_for(inference_url=url, inference_timeout_seconds=10), token_issuer
+        ) as api:
+            release.set()
+            created = await api.create_customer(owner)
+            release.clear()
+            arrived.clear()
+            path = f"/customers/{created['id']}"
+            request = (
+                api.client.patch(path, json={"age": 60}, headers=owner.headers)
+                if call == "update"
+                else api.client.post(path + "/predictions", headers=owner.headers)
+            )
+            answer = asyncio.create_task(request)
+            await asyncio.wait_for(arrived.wait(), 5)
+
+            pool = api.app.state.sessionmaker.kw["bind"].pool
+            assert pool.checkedout() == 0, "the customer was read; no connection may wait with us"
+            release.set()
+            assert (await answer).status_code in (200, 201)

@@ -19,6 +19,8 @@ async def _check_database(database_url: str) -> None:
         connection = await asyncpg.connect(
             database_url.replace("postgresql+asyncpg://", "postgresql://"), timeout=5
         )
+    except (asyncpg.ClientConfigurationError, ValueError) as exc:
+        raise StartupError(f"CUSTOMERS_DATABASE_URL is not a usable postgresql:// URL: {exc}") from exc
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         raise StartupError(f"cannot reach the database in CUSTOMERS_DATABASE_URL: {exc}") from exc
     try:

@@ -1,6 +1,6 @@
 """The customers service's settings, read once from the environment."""
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from spendscore_common.settings import ServiceSettings
@@ -11,7 +11,7 @@ def asyncpg_url(database_url: str) -> str:
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
         if database_url.startswith(prefix):
             return "postgresql+asyncpg://" + database_url[len(prefix) :]
-    raise ValueError("must be a postgresql:// URL")
+    raise ValueError("the URL must start with postgresql://")
 
 
 class CustomersSettings(ServiceSettings):
@@ -28,6 +28,16 @@ class CustomersSettings(ServiceSettings):
     inference_url: str = Field("http://127.0.0.1:8003", validation_alias=AliasChoices("INFERENCE_URL"))
     auth_jwks_url: str = Field(
         "http://127.0.0.1:8001/.well-known/jwks.json", validation_alias=AliasChoices("AUTH_JWKS_URL")
+    )
+    auth_url: str = Field(
+        "http://127.0.0.1:8001",
+        validation_alias=AliasChoices("AUTH_URL"),
+        description="Base URL of the auth service for service-to-service calls (the service token).",
+    )
+    service_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("CUSTOMERS_SERVICE_SECRET"),
+        description="This service's client secret at auth; without it pending predictions stay pending.",
     )
     inference_timeout_seconds: float = Field(
         2.0, validation_alias=AliasChoices("CUSTOMERS_INFERENCE_TIMEOUT_SECONDS"), gt=0
@@ -51,4 +61,8 @@ class CustomersSettings(ServiceSettings):
         problems = super().production_problems()
         if "@" not in self.database_url or ":@" in self.database_url:
             problems.append("CUSTOMERS_DATABASE_URL must name a user with a password")
+        if self.service_secret is None or not self.service_secret.get_secret_value():
+            problems.append(
+                "CUSTOMERS_SERVICE_SECRET must be set (pending predictions are completed with it)"
+            )
         return problems

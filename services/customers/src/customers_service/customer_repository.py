@@ -1,4 +1,6 @@
-"""SQL about customers; every function is filtered by the owner and returns rows, never HTTP errors."""
+"""SQL about customers; every function is filtered by the owner and returns rows, never HTTP errors.
+
+Nothing here commits: the caller owns the transaction."""
 
 import re
 import uuid
@@ -39,6 +41,21 @@ _SORT_COLUMNS: dict[str, Any] = {
 class CustomerWithLatest:
     customer: Customer
     latest: Prediction | None
+
+
+def _order_by(sort: str) -> tuple[ColumnElement[Any], ...]:
+    """``name`` / ``-name``...; customers with a pending score come last in both directions.
+
+    NULLS LAST only on the nullable score: on the NOT NULL columns it would keep PostgreSQL from
+    reading their indexes backwards. Each order has an index (models.py) that serves it.
+    """
+    key = sort.lstrip("-")
+    column = _SORT_COLUMNS[key]
+    if sort.startswith("-"):
+        first = column.desc().nulls_last() if key == "spending_score" else column.desc()
+        return first, col(Customer.id).desc()
+    first = column.asc().nulls_last() if key == "spending_score" else column.asc()
+    return first, col(Customer.id).asc()
 
 
 def _latest_joined() -> Select[tuple[Customer, Prediction]]:
@@ -87,9 +104,7 @@ async def list_page(
         conditions.append(col(Customer.gender) == gender)
     if band is not None:
         conditions.append(col(Customer.latest_band) == band)
-    descending = sort.startswith("-")
-    sort_column = _SORT_COLUMNS[sort.lstrip("-")]
-    order = (sort_column.desc(), col(Customer.id).desc()) if descending else (sort_column, col(Customer.id))
+    order = _order_by(sort)
     # The page first, then the latest predictions of those rows only: joining before OFFSET would
     # look up the prediction of every skipped row too.
     customers = list(
@@ -147,7 +162,7 @@ def new_prediction(
 async def create(
     *, session: AsyncSession, owner_id: uuid.UUID, values: CustomerCreate, outcome: ModelOutput | None
 ) -> CustomerWithLatest:
-    """Insert the customer and its first prediction (done or pending) in one transaction."""
+    """Add the customer and its first prediction (done or pending)."""
     now = datetime.now(UTC)
     customer = Customer(
         id=uuid.uuid4(), owner_id=owner_id, created_at=now, updated_at=now, **values.model_dump()
@@ -159,13 +174,10 @@ async def create(
         outcome=outcome,
         now=now,
     )
-    customer.latest_prediction_id = prediction.id
-    customer.latest_spending_score = prediction.spending_score
-    customer.latest_band = prediction.band
+    customer.set_latest(prediction)
     session.add(customer)
     await session.flush()
     session.add(prediction)
-    await session.commit()
     return CustomerWithLatest(customer, prediction)
 
 
@@ -177,7 +189,7 @@ def model_input_of(customer: Customer) -> ModelInput:
     return ModelInput(gender=customer.gender, age=customer.age, annual_income=customer.annual_income)
 
 
-async def update(
+def update(
     *, session: AsyncSession, customer: Customer, changes: dict[str, Any], prediction: Prediction | None
 ) -> None:
     """Apply ``changes``; when ``prediction`` is given it is appended and becomes the latest."""
@@ -188,17 +200,13 @@ async def update(
     session.add(customer)
     if prediction is not None:
         session.add(prediction)
-        customer.latest_prediction_id = prediction.id
-        customer.latest_spending_score = prediction.spending_score
-        customer.latest_band = prediction.band
-    await session.commit()
+        customer.set_latest(prediction)
 
 
 async def delete_one(*, session: AsyncSession, owner_id: uuid.UUID, customer_id: uuid.UUID) -> bool:
     result = await session.execute(
         delete(Customer).where(col(Customer.owner_id) == owner_id, col(Customer.id) == customer_id)
     )
-    await session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -206,7 +214,6 @@ async def delete_all_of_owner(*, session: AsyncSession, owner_id: uuid.UUID) -> 
     """Everything the owner had: predictions go with their customers (ON DELETE CASCADE)."""
     await session.execute(delete(Prediction).where(col(Prediction.owner_id) == owner_id))
     result = await session.execute(delete(Customer).where(col(Customer.owner_id) == owner_id))
-    await session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -241,25 +248,28 @@ _PREDICTION_COPY_COLUMNS = (
 )
 
 
-async def bulk_create(
-    *,
-    session: AsyncSession,
-    owner_id: uuid.UUID,
-    rows: Sequence[CustomerCreate],
-    outcomes: Sequence[ModelOutput] | None,
-) -> int:
-    """Insert many customers with their first prediction through COPY, in the session's transaction.
+@dataclass(frozen=True, slots=True)
+class CopyRecords:
+    """Rows for COPY into ``customer`` and ``prediction``, one of each per imported customer."""
+
+    customers: list[tuple[Any, ...]]
+    predictions: list[tuple[Any, ...]]
+
+
+def copy_records(
+    *, owner_id: uuid.UUID, rows: Sequence[CustomerCreate], outcomes: Sequence[ModelOutput] | None
+) -> CopyRecords:
+    """Plain CPU work (about 20,000 tuples for an import): call it in a worker thread.
 
     ``outcomes`` is None when inference was unavailable: every prediction is then pending.
     """
     now = datetime.now(UTC)
-    customer_records = []
-    prediction_records = []
+    records = CopyRecords([], [])
     for index, values in enumerate(rows):
         customer_id, prediction_id = uuid.uuid4(), uuid.uuid4()
         outcome = outcomes[index] if outcomes is not None else None
         score, band = (outcome.spending_score, outcome.band) if outcome else (None, None)
-        customer_records.append(
+        records.customers.append(
             (
                 customer_id,
                 owner_id,
@@ -274,7 +284,7 @@ async def bulk_create(
                 band,
             )
         )
-        prediction_records.append(
+        records.predictions.append(
             (
                 prediction_id,
                 owner_id,
@@ -292,16 +302,20 @@ async def bulk_create(
                 now if outcome else None,
             )
         )
+    return records
+
+
+async def bulk_insert(*, session: AsyncSession, records: CopyRecords) -> int:
+    """COPY the records in, in the session's transaction; returns how many customers."""
     connection = await session.connection()
     raw_connection = await connection.get_raw_connection()
     driver = raw_connection.driver_connection
     assert driver is not None
-    await driver.copy_records_to_table("customer", records=customer_records, columns=_CUSTOMER_COPY_COLUMNS)
+    await driver.copy_records_to_table("customer", records=records.customers, columns=_CUSTOMER_COPY_COLUMNS)
     await driver.copy_records_to_table(
-        "prediction", records=prediction_records, columns=_PREDICTION_COPY_COLUMNS
+        "prediction", records=records.predictions, columns=_PREDICTION_COPY_COLUMNS
     )
-    await session.commit()
-    return len(customer_records)
+    return len(records.customers)
 
 
 @dataclass(frozen=True, slots=True)

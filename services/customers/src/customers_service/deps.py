@@ -11,7 +11,6 @@ from customers_service.customer_repository import CustomerWithLatest
 from customers_service.db import SessionDep
 from customers_service.errors import CustomerNotFound, NotAnOwner
 from customers_service.inference_client import InferenceClient
-from customers_service.pending_predictions import OwnerTokens, PendingPredictionCompleter
 from spendscore_common.security import CurrentPrincipal
 
 
@@ -30,10 +29,6 @@ async def current_owner(request: Request, principal: CurrentPrincipal) -> Owner:
         raise NotAnOwner from exc
     # The principal exists, so the header held a verified bearer token.
     token = request.headers["authorization"].split(" ", 1)[1].strip()
-    tokens: OwnerTokens = request.app.state.owner_tokens
-    if tokens.remember(owner_id, token):
-        completer: PendingPredictionCompleter = request.app.state.completer
-        completer.nudge()
     return Owner(id=owner_id, token=token)
 
 
@@ -55,6 +50,9 @@ async def valid_customer(
 ) -> CustomerWithLatest:
     """The owner's customer, or 404 (another owner's customer is not found either)."""
     found = await customer_repository.get(session=session, owner_id=owner.id, customer_id=customer_id)
+    # End the read's transaction: routes may then wait seconds on inference, and must not hold a
+    # pooled connection meanwhile (the session keeps the loaded rows: expire_on_commit=False).
+    await session.commit()
     if found is None:
         raise CustomerNotFound
     return found

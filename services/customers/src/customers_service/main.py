@@ -11,8 +11,9 @@ from customers_service.config import CustomersSettings
 from customers_service.db import database_is_reachable, make_engine, make_sessionmaker
 from customers_service.errors import install_error_handlers
 from customers_service.inference_client import InferenceClient
-from customers_service.pending_predictions import OwnerTokens, PendingPredictionCompleter
+from customers_service.pending_predictions import PendingPredictionCompleter
 from customers_service.routes import customers, dashboard, owners, predictions, transfer
+from customers_service.service_token import ServiceTokens
 from spendscore_common.app import install_common_parts
 from spendscore_common.database import answer_503_when_database_is_down
 from spendscore_common.health import ReadinessCheck
@@ -38,8 +39,8 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings)
         sessionmaker = make_sessionmaker(engine)
-        jwks_http = make_http_client(timeout_seconds=2.0)
-        key_store = JwksKeyStore(settings.auth_jwks_url, jwks_http)
+        auth_http = make_http_client(timeout_seconds=2.0)
+        key_store = JwksKeyStore(settings.auth_jwks_url, auth_http)
         inference = InferenceClient(
             settings.inference_url,
             timeout_seconds=settings.inference_timeout_seconds,
@@ -47,11 +48,15 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
             retries=settings.inference_retries,
             backoff_seconds=settings.inference_retry_backoff_seconds,
         )
-        tokens = OwnerTokens()
+        service_tokens = (
+            None
+            if settings.service_secret is None
+            else ServiceTokens(auth_http, auth_url=settings.auth_url, client_secret=settings.service_secret)
+        )
         completer = PendingPredictionCompleter(
             sessionmaker=sessionmaker,
             inference=inference,
-            tokens=tokens,
+            service_tokens=service_tokens,
             interval_seconds=settings.pending_retry_interval_seconds,
         )
         app.state.sessionmaker = sessionmaker
@@ -59,7 +64,6 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
             key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience
         )
         app.state.inference = inference
-        app.state.owner_tokens = tokens
         app.state.completer = completer
         app.state.readiness_checks = [
             ReadinessCheck("database", lambda: database_is_reachable(engine)),
@@ -76,7 +80,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             await inference.aclose()
-            await jwks_http.aclose()
+            await auth_http.aclose()
             await engine.dispose()
 
     app = FastAPI(

@@ -1,13 +1,17 @@
 """Bring the customers database to the latest schema (``python -m customers_service.migrate``)."""
 
 import logging
+import sys
 from pathlib import Path
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
+from pydantic import ValidationError
 
 from customers_service.config import CustomersSettings, asyncpg_url
 from spendscore_common.logging import configure_logging
+from spendscore_common.server import describe_settings_error
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 logger = logging.getLogger(__name__)
@@ -30,9 +34,17 @@ def downgrade_base(database_url: str) -> None:
 
 
 def main() -> None:
-    settings = CustomersSettings()  # read from the environment
+    try:
+        settings = CustomersSettings()  # read from the environment
+    except ValidationError as exc:
+        sys.exit(f"customers migrate: {describe_settings_error(exc)}")
     configure_logging("customers-migrate", settings.log_level)
-    upgrade_head(settings.database_url)
+    try:
+        upgrade_head(settings.database_url)
+    except (asyncpg.ClientConfigurationError, ValueError) as exc:
+        sys.exit(f"customers migrate: CUSTOMERS_DATABASE_URL is not a usable postgresql:// URL: {exc}")
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        sys.exit(f"customers migrate: cannot reach the database in CUSTOMERS_DATABASE_URL: {exc}")
     logger.info("customers database is at the latest migration")
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from spendscore_common.database import table_registry
 
@@ -69,6 +69,22 @@ class Customer(CustomersTable, table=True):
     latest_prediction_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
     latest_spending_score: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     latest_band: str | None = Field(default=None, sa_column=Column(String(6), nullable=True))
+
+    def set_latest(self, prediction: "Prediction") -> None:
+        """Point at ``prediction`` as the newest one, with its score and band copied alongside."""
+        self.latest_prediction_id = prediction.id
+        self.latest_spending_score = prediction.spending_score
+        self.latest_band = prediction.band
+
+
+# ``-spending_score`` lists the highest scores first and the pending (NULL) ones last: reading
+# ix_customer_owner_score backwards would give the NULLs first, so this order has its own index.
+Index(
+    "ix_customer_owner_score_desc",
+    col(Customer.owner_id),
+    col(Customer.latest_spending_score).desc().nulls_last(),
+    col(Customer.id).desc(),
+)
 
 
 class Prediction(CustomersTable, table=True):

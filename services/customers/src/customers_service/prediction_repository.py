@@ -1,4 +1,6 @@
-"""SQL about predictions: a customer's history, appending one, and completing pending ones."""
+"""SQL about predictions: a customer's history, appending one, and completing pending ones.
+
+Nothing here commits: the caller owns the transaction."""
 
 import uuid
 from collections.abc import Sequence
@@ -8,7 +10,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from customers_service.inference_client import ModelOutput
+from customers_service.inference_client import ModelInput, ModelOutput
 from customers_service.models import PREDICTION_DONE, PREDICTION_PENDING, Customer, Prediction
 
 
@@ -22,37 +24,26 @@ async def history(*, session: AsyncSession, owner_id: uuid.UUID, customer_id: uu
     return list(rows)
 
 
-async def append(*, session: AsyncSession, customer: Customer, prediction: Prediction) -> None:
-    """Store a prediction and make it the customer's latest."""
+def append(*, session: AsyncSession, customer: Customer, prediction: Prediction) -> None:
+    """Add a prediction and make it the customer's latest."""
     session.add(prediction)
-    customer.latest_prediction_id = prediction.id
-    customer.latest_spending_score = prediction.spending_score
-    customer.latest_band = prediction.band
+    customer.set_latest(prediction)
     session.add(customer)
-    await session.commit()
 
 
-async def owners_with_pending(*, session: AsyncSession) -> list[uuid.UUID]:
-    rows = await session.scalars(
-        select(col(Prediction.owner_id)).where(col(Prediction.status) == PREDICTION_PENDING).distinct()
-    )
-    return list(rows)
-
-
-async def pending_of_owner(*, session: AsyncSession, owner_id: uuid.UUID, limit: int) -> list[Prediction]:
-    """The owner's oldest pending predictions (the partial index makes this cheap)."""
-    rows = await session.scalars(
-        select(Prediction)
-        .where(col(Prediction.owner_id) == owner_id, col(Prediction.status) == PREDICTION_PENDING)
-        .order_by(col(Prediction.created_at))
+async def oldest_pending(*, session: AsyncSession, limit: int) -> list[tuple[uuid.UUID, ModelInput]]:
+    """Pending predictions of every owner, oldest first, with the inputs to compute them from
+    (the partial index holds only pending rows, so this stays cheap)."""
+    rows = await session.execute(
+        select(col(Prediction.id), col(Prediction.gender), col(Prediction.age), col(Prediction.annual_income))
+        .where(col(Prediction.status) == PREDICTION_PENDING)
+        .order_by(col(Prediction.created_at), col(Prediction.id))
         .limit(limit)
     )
-    return list(rows)
+    return [(row[0], ModelInput(row[1], row[2], row[3])) for row in rows]
 
 
-async def complete(
-    *, session: AsyncSession, owner_id: uuid.UUID, completions: Sequence[tuple[uuid.UUID, ModelOutput]]
-) -> None:
+async def complete(*, session: AsyncSession, completions: Sequence[tuple[uuid.UUID, ModelOutput]]) -> None:
     """Fill in pending predictions; a customer whose latest prediction it is gets its score and band.
 
     Only rows still pending are touched, so two workers completing the same row do no harm.
@@ -90,8 +81,7 @@ async def complete(
             "UPDATE customer SET latest_spending_score = prediction.spending_score, "
             "latest_band = prediction.band "
             "FROM prediction WHERE customer.latest_prediction_id = prediction.id "
-            "AND prediction.id = ANY(:ids) AND customer.owner_id = :owner_id"
+            "AND prediction.id = ANY(:ids)"
         ),
-        {"ids": [prediction_id for prediction_id, _ in completions], "owner_id": owner_id},
+        {"ids": [prediction_id for prediction_id, _ in completions]},
     )
-    await session.commit()

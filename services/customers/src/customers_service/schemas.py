@@ -30,7 +30,6 @@ GENDER_VOCABULARY = {
 }
 MAX_INCOME = 100_000
 MAX_NAME_LENGTH = 200
-SORT_KEYS = ("name", "-name", "created_at", "-created_at", "spending_score", "-spending_score", "age", "-age")
 
 
 def canonical_gender(value: object) -> str:

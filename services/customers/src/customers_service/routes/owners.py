@@ -3,11 +3,10 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
-from customers_service import customer_repository
+from customers_service import customers
 from customers_service.db import SessionDep
-from customers_service.pending_predictions import OwnerTokens
 from spendscore_common.security import require_any_role
 
 router = APIRouter(tags=["owners"])
@@ -20,10 +19,8 @@ router = APIRouter(tags=["owners"])
     dependencies=[Depends(require_any_role("admin", "service"))],
 )
 async def delete_owner_customers(
-    owner_id: Annotated[uuid.UUID, "The deleted account's user id"], request: Request, session: SessionDep
+    owner_id: Annotated[uuid.UUID, "The deleted account's user id"], session: SessionDep
 ) -> Response:
     """Admins or the auth service only; idempotent (204 even when nothing is left)."""
-    await customer_repository.delete_all_of_owner(session=session, owner_id=owner_id)
-    tokens: OwnerTokens = request.app.state.owner_tokens
-    tokens.forget(owner_id)
+    await customers.delete_owner_customers(session=session, owner_id=owner_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

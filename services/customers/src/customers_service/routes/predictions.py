@@ -2,8 +2,7 @@
 
 from fastapi import APIRouter, status
 
-from customers_service import prediction_repository
-from customers_service.customer_repository import model_input_of, new_prediction, utc_now
+from customers_service import customers, prediction_repository
 from customers_service.db import SessionDep
 from customers_service.deps import InferenceDep, OwnerDep, ValidCustomer
 from customers_service.schemas import PredictionRead, prediction_read_of
@@ -32,11 +31,7 @@ async def predict_again(
     found: ValidCustomer, owner: OwnerDep, session: SessionDep, inference: InferenceDep
 ) -> PredictionRead:
     """A new prediction with the current model (e.g. after a model upgrade); 503 while inference is down."""
-    customer = found.customer
-    model_input = model_input_of(customer)
-    outcome = await inference.predict(model_input, token=owner.token)
-    prediction = new_prediction(
-        owner_id=owner.id, customer_id=customer.id, model_input=model_input, outcome=outcome, now=utc_now()
+    prediction = await customers.predict_again(
+        session=session, inference=inference, token=owner.token, found=found
     )
-    await prediction_repository.append(session=session, customer=customer, prediction=prediction)
     return prediction_read_of(prediction)

@@ -6,22 +6,14 @@ import uuid
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request, UploadFile, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from customers_service import customer_repository
-from customers_service.csv_import import MAX_BYTES, parse_customers_csv, spreadsheet_safe
+from customers_service import customer_repository, customers
+from customers_service.csv_import import MAX_BYTES, spreadsheet_safe
 from customers_service.db import SessionDep
 from customers_service.deps import InferenceDep, OwnerDep
-from customers_service.errors import ImportRejected
-from customers_service.inference_client import (
-    InferenceRejected,
-    InferenceUnavailable,
-    ModelInput,
-    ModelOutput,
-)
-from customers_service.schemas import ImportProblem, ImportResult
+from customers_service.schemas import ImportResult
 
 router = APIRouter(prefix="/customers", tags=["import and export"])
 EXPORT_COLUMNS = ("id", "name", "gender", "age", "annual_income", "spending_score", "band", "created_at")
@@ -37,21 +29,11 @@ async def import_customers(
     file: UploadFile, owner: OwnerDep, session: SessionDep, inference: InferenceDep
 ) -> ImportResult:
     """CSV with a ``name,gender,age,annual_income`` header and up to 10,000 rows; all rows or none."""
+    # One byte more than allowed is enough for the parser to refuse the file as too large.
     raw = await file.read(MAX_BYTES + 1)
-    if len(raw) > MAX_BYTES:
-        raise ImportRejected([ImportProblem(line=None, field="file", reason="the file is larger than 5 MB")])
-    customers = await run_in_threadpool(parse_customers_csv, raw)
-    outcomes: list[ModelOutput] | None
-    try:
-        outcomes = await inference.predict_batch(
-            [ModelInput(row.gender, row.age, row.annual_income) for row in customers], token=owner.token
-        )
-    except (InferenceUnavailable, InferenceRejected):
-        outcomes = None
-    imported = await customer_repository.bulk_create(
-        session=session, owner_id=owner.id, rows=customers, outcomes=outcomes
+    return await customers.import_customers(
+        session=session, inference=inference, owner_id=owner.id, token=owner.token, raw=raw
     )
-    return ImportResult(imported=imported, pending_predictions=0 if outcomes is not None else imported)
 
 
 @router.get(
