@@ -94,7 +94,7 @@ def test_service_command_starts_the_app_factory_the_tests_start(relative_path: s
     assert package.parent.parent == workspace_members(repo_root)[member]
     main = ast.parse((package / "main.py").read_text())
     assert any(isinstance(node, ast.FunctionDef) and node.name == "create_app" for node in main.body)
-    assert f"{command[2]}.main:create_app" in (package / "__main__.py").read_text()
+    assert f"from {command[2]}.main import create_app" in (package / "__main__.py").read_text()
 
 
 def test_ui_command_runs_the_streamlit_app(repo_root: Path) -> None:

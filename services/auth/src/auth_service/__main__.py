@@ -6,8 +6,8 @@ import asyncpg
 
 from auth_service.config import AuthSettings
 from auth_service.keys import SigningKeyError, load_retired_public_jwks, load_signing_key
+from auth_service.main import create_app
 from spendscore_common.server import StartupError, run_service
-from spendscore_common.settings import ServiceSettings
 
 
 async def _schema_version(database_url: str) -> str | None:
@@ -24,9 +24,8 @@ def _database_label(url: str) -> str:
     return url.split("@", 1)[-1]
 
 
-def preflight(settings: ServiceSettings) -> None:
+def preflight(settings: AuthSettings) -> None:
     """Refuse to start, with one clear line, when the keys or the database are not usable."""
-    assert isinstance(settings, AuthSettings)
     try:
         load_signing_key(settings)
         load_retired_public_jwks(settings)
@@ -43,13 +42,8 @@ def preflight(settings: ServiceSettings) -> None:
         raise StartupError("the auth database has no schema yet: run `python -m auth_service.migrate` first")
 
 
-def _port(settings: ServiceSettings) -> int:
-    assert isinstance(settings, AuthSettings)
-    return settings.port
-
-
 def main() -> None:
-    run_service("auth", AuthSettings, "auth_service.main:create_app", _port, preflight)
+    run_service("auth", AuthSettings, create_app, preflight)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,20 @@
 """Starting a service process: check the configuration, then run uvicorn; one clear line on failure."""
 
 import errno
+import functools
 import socket
 import sys
 from collections.abc import Callable
+from typing import TypeVar
 
 import uvicorn
+from fastapi import FastAPI
 from pydantic import ValidationError
 
 from spendscore_common.logging import configure_logging
 from spendscore_common.settings import ServiceSettings
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 class StartupError(Exception):
@@ -38,19 +43,18 @@ def describe_settings_error(exc: ValidationError) -> str:
 
 def run_service(
     name: str,
-    load_settings: Callable[[], ServiceSettings],
-    app_factory: str,
-    port_of: Callable[[ServiceSettings], int],
-    preflight: Callable[[ServiceSettings], None] | None = None,
+    load_settings: Callable[[], SettingsT],
+    create_app: Callable[[SettingsT], FastAPI],
+    preflight: Callable[[SettingsT], None] | None = None,
 ) -> None:
-    """Load settings, run ``preflight`` checks, then serve ``app_factory`` (a "module:function").
+    """Load the settings once, run ``preflight`` checks, then serve ``create_app(settings)``.
 
     Any ValidationError or StartupError ends the process with exit code 1 and one line on stderr.
     """
     try:
         settings = load_settings()
         configure_logging(name, settings.log_level)
-        ensure_port_free(settings.host, port_of(settings))
+        ensure_port_free(settings.host, settings.port)
         if preflight is not None:
             preflight(settings)
     except ValidationError as exc:
@@ -58,10 +62,10 @@ def run_service(
     except StartupError as exc:
         sys.exit(f"{name}: {exc}")
     uvicorn.run(
-        app_factory,
+        functools.partial(create_app, settings),
         factory=True,
         host=settings.host,
-        port=port_of(settings),
+        port=settings.port,
         log_config=None,
         access_log=False,
         proxy_headers=True,

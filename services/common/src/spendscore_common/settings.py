@@ -20,6 +20,7 @@ class ServiceSettings(BaseSettings):
     )
     log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL"))
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST"))
+    port: int = Field(8000, ge=1, le=65535, description="Each service reads its own variable (AUTH_PORT...)")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias=AliasChoices("CORS_ORIGINS")
     )

@@ -5,13 +5,8 @@ import asyncio
 import asyncpg
 
 from customers_service.config import CustomersSettings
+from customers_service.main import create_app
 from spendscore_common.server import StartupError, run_service
-from spendscore_common.settings import ServiceSettings
-
-
-def _port_of(settings: ServiceSettings) -> int:
-    assert isinstance(settings, CustomersSettings)
-    return settings.port
 
 
 async def _check_database(database_url: str) -> None:
@@ -31,19 +26,12 @@ async def _check_database(database_url: str) -> None:
         raise StartupError("the customers database has no tables: run `python -m customers_service.migrate`")
 
 
-def _preflight(settings: ServiceSettings) -> None:
-    assert isinstance(settings, CustomersSettings)
+def _preflight(settings: CustomersSettings) -> None:
     asyncio.run(_check_database(settings.database_url))
 
 
 def main() -> None:
-    run_service(
-        "customers",
-        lambda: CustomersSettings(),  # read from the environment
-        "customers_service.main:create_app",
-        _port_of,
-        _preflight,
-    )
+    run_service("customers", CustomersSettings, create_app, _preflight)
 
 
 if __name__ == "__main__":

@@ -1,22 +1,12 @@
 """``python -m inference_service``: check the configuration and the model artifact, then serve."""
 
 from inference_service.config import InferenceSettings
+from inference_service.main import create_app
 from inference_service.model_store import ModelLoadError, load_model
 from spendscore_common.server import StartupError, run_service
-from spendscore_common.settings import ServiceSettings
 
 
-def _settings() -> InferenceSettings:
-    return InferenceSettings()
-
-
-def _port(settings: ServiceSettings) -> int:
-    assert isinstance(settings, InferenceSettings)
-    return settings.port
-
-
-def _preflight(settings: ServiceSettings) -> None:
-    assert isinstance(settings, InferenceSettings)
+def _preflight(settings: InferenceSettings) -> None:
     try:
         load_model(settings.model_path)
     except ModelLoadError as exc:
@@ -24,7 +14,7 @@ def _preflight(settings: ServiceSettings) -> None:
 
 
 def main() -> None:
-    run_service("inference", _settings, "inference_service.main:create_app", _port, _preflight)
+    run_service("inference", InferenceSettings, create_app, _preflight)
 
 
 if __name__ == "__main__":
