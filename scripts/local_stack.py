@@ -22,6 +22,8 @@ from typing import NoReturn
 import httpx
 from honcho.manager import Manager
 
+from inference_service.config import MODEL_FILE_NAME
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATASET = REPO_ROOT / "services" / "inference" / "data" / "Mall_Customers.csv"
 SERVICES = ("auth", "customers", "inference")
@@ -49,9 +51,7 @@ class StackConfig:
             "auth": env.get("AUTH_DATABASE_URL", ""),
             "customers": env.get("CUSTOMERS_DATABASE_URL", ""),
         }
-        self.model_path = Path(
-            env.get("INFERENCE_MODEL_PATH", self.data_dir / "model" / "spendscore-model.joblib")
-        )
+        self.model_path = Path(env.get("INFERENCE_MODEL_PATH", self.data_dir / "model" / MODEL_FILE_NAME))
         self.demo_data = env.get("DEMO_DATA", "1") != "0"
         self.bootstrap_admin = (env.get("BOOTSTRAP_ADMIN_EMAIL", ""), env.get("BOOTSTRAP_ADMIN_PASSWORD", ""))
         self.credentials_path = self.data_dir / "credentials.json"
@@ -121,6 +121,18 @@ def ensure_admin(config: StackConfig, env: dict[str, str], credentials: dict[str
             env,
         )
         save_credentials(config, credentials)
+
+
+def ensure_service_secret(config: StackConfig, credentials: dict[str, dict[str, str]]) -> str:
+    """The secret customers uses to get service tokens from auth: CUSTOMERS_SERVICE_SECRET, or one
+    generated on the first run and kept in .data/ with the other local credentials."""
+    configured = os.environ.get("CUSTOMERS_SERVICE_SECRET")
+    if configured:
+        return configured
+    if "customers_service" not in credentials:
+        credentials["customers_service"] = {"secret": secrets.token_hex(32)}
+        save_credentials(config, credentials)
+    return credentials["customers_service"]["secret"]
 
 
 def wait_until_ready(config: StackConfig, timeout: float = 120.0) -> bool:
@@ -246,6 +258,7 @@ def main() -> int:
         )
     credentials = load_credentials(config)
     ensure_admin(config, env, credentials)
+    env["CUSTOMERS_SERVICE_SECRET"] = ensure_service_secret(config, credentials)
 
     manager = Manager()
     python = shlex.quote(sys.executable)

@@ -99,4 +99,26 @@ def test_cli_refuses_a_bad_password_with_one_line(auth_database_url):
     )
 
     assert completed.returncode == 1
-    assert completed.stderr.strip() == "auth cli: invalid --password: password must be at least 8 characters"
+    assert completed.stderr.strip() == "auth cli: invalid password: password must be at least 8 characters"
+
+
+def test_cli_reads_the_password_from_stdin(auth_database_url):
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auth_service.cli",
+            "create-admin",
+            "--email",
+            "stdin@spendscore.test",
+            "--password-stdin",
+        ],
+        input="password-from-stdin\n",
+        env={**cli_env(auth_database_url), "PATH": ""},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith("admin stdin@spendscore.test")

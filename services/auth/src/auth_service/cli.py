@@ -1,4 +1,6 @@
-"""Operator commands: ``python -m auth_service.cli create-admin --email E --password P [--name N]``."""
+"""Operator commands: ``python -m auth_service.cli create-admin --email E (--password P | --password-stdin)``.
+
+``--password-stdin`` keeps the password out of the process list (``ps``) and the shell history."""
 
 import argparse
 import asyncio
@@ -21,7 +23,11 @@ def _parser() -> argparse.ArgumentParser:
         "create-admin", help="create an admin, or make an existing account an active admin with this password"
     )
     create_admin.add_argument("--email", required=True)
-    create_admin.add_argument("--password", required=True)
+    password = create_admin.add_mutually_exclusive_group(required=True)
+    password.add_argument("--password")
+    password.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     create_admin.add_argument("--name", default="Administrator")
     return parser
 
@@ -55,13 +61,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"auth cli: {describe_settings_error(exc)}")
     except ValueError as exc:
         sys.exit(f"auth cli: invalid --email: {exc}")
-    problem = password_problem(arguments.password)
+    password = sys.stdin.readline().rstrip("\n") if arguments.password_stdin else arguments.password
+    problem = password_problem(password)
     if problem is not None:
-        sys.exit(f"auth cli: invalid --password: {problem}")
+        sys.exit(f"auth cli: invalid password: {problem}")
     try:
-        print(
-            asyncio.run(create_admin(settings, email=email, password=arguments.password, name=arguments.name))
-        )
+        print(asyncio.run(create_admin(settings, email=email, password=password, name=arguments.name)))
     except OSError as exc:
         sys.exit(f"auth cli: cannot reach the database: {exc}")
 
