@@ -127,7 +127,7 @@ def test_every_service_scales_on_cpu_between_parameters(templates: dict[str, dic
     scaled = {target["Properties"]["ResourceId"]["Fn::Sub"].rsplit("${", 1)[1] for target in targets.values()}
     assert scaled == {f"{name.capitalize()}Service.Name}}" for name in SERVICES}
     for target in targets.values():
-        assert referenced_id(target["Properties"]["MinCapacity"]) in template["Parameters"]
+        assert referenced_names(target["Properties"]["MinCapacity"]) <= set(template["Parameters"])
         assert referenced_id(target["Properties"]["MaxCapacity"]) in template["Parameters"]
     metrics = {
         policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"][
@@ -259,6 +259,85 @@ def test_signing_key_reaches_the_auth_task_only(templates: dict[str, dict[str, A
         role_id for role_id, role in roles.items() if "JwtSigningKeySecretArn" in str(role["Properties"])
     ]
     assert readers == ["AuthExecutionRole"]
+
+
+def test_services_run_only_once_services_running_is_set(templates: dict[str, dict[str, Any]]) -> None:
+    """The first create starts no task (auth's start-up checks fail on the empty database): every
+    service's DesiredCount and autoscaling minimum are 0 until ServicesRunning is true."""
+    for name in ("main", "services"):
+        parameter = templates[name]["Parameters"]["ServicesRunning"]
+        assert parameter["Default"] == "false" and sorted(parameter["AllowedValues"]) == ["false", "true"]
+    passed = templates["main"]["Resources"]["Services"]["Properties"]["Parameters"]
+    assert referenced_id(passed["ServicesRunning"]) == "ServicesRunning"
+    template = templates["services"]
+    assert template["Conditions"]["ServicesRunning"] == {"Fn::Equals": [{"Ref": "ServicesRunning"}, "true"]}
+    services = resources_of_type(template, "AWS::ECS::Service")
+    targets = resources_of_type(template, "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert len(services) == len(targets) == len(SERVICES)
+    for service_id, service in services.items():
+        prefix = service_id.removesuffix("Service")
+        expected = {"Fn::If": ["ServicesRunning", {"Ref": f"{prefix}MinCount"}, 0]}
+        assert service["Properties"]["DesiredCount"] == expected, service_id
+        assert targets[f"{prefix}ScalableTarget"]["Properties"]["MinCapacity"] == expected, prefix
+
+
+def test_readme_migrates_before_services_start(repo_root: Path) -> None:
+    """The deployment guide runs the migration task before it starts the services (first create) and
+    before the new images roll out (update)."""
+    text = (repo_root / "infra" / "README.md").read_text()
+    run_task = text.index("aws ecs run-task --cluster")
+    assert run_task < text.index("ServicesRunning=true")
+    update = text[text.index("## 7. Update") :]
+    assert (
+        update.index("deploy MigrateAuthImage=") < update.index("step 5") < update.index("deploy AuthImage=")
+    )
+
+
+def test_migration_task_can_run_the_next_images(templates: dict[str, dict[str, Any]]) -> None:
+    """The migration task takes MigrateXImage when set (an update migrates before rolling out), else the
+    service's image (the first create)."""
+    template = templates["services"]
+    definition = template["Resources"]["MigrateTaskDefinition"]["Properties"]
+    images = {container["Name"]: container["Image"] for container in definition["ContainerDefinitions"]}
+    for service in ("Auth", "Customers"):
+        assert images[f"{service.lower()}-migrate"] == {
+            "Fn::If": [
+                f"HasMigrate{service}Image",
+                {"Ref": f"Migrate{service}Image"},
+                {"Ref": f"{service}Image"},
+            ]
+        }
+        assert template["Parameters"][f"Migrate{service}Image"]["Default"] == ""
+        passed = templates["main"]["Resources"]["Services"]["Properties"]["Parameters"]
+        assert referenced_id(passed[f"Migrate{service}Image"]) == f"Migrate{service}Image"
+
+
+def test_customers_service_secret_reaches_auth_and_customers_only(
+    templates: dict[str, dict[str, Any]],
+) -> None:
+    template = templates["services"]
+    secret = template["Resources"]["CustomersServiceSecret"]["Properties"]["GenerateSecretString"]
+    assert secret["PasswordLength"] == 48 and secret["ExcludePunctuation"] is True
+    holders = {
+        name: referenced_names(secret["ValueFrom"])
+        for name, container in environment_and_secrets(templates)
+        for secret in container.get("Secrets", [])
+        if secret["Name"] == "CUSTOMERS_SERVICE_SECRET"
+    }
+    assert holders == {"auth": {"CustomersServiceSecret"}, "customers": {"CustomersServiceSecret"}}
+    readers = {
+        resource_id
+        for resource_id, resource in template["Resources"].items()
+        if "CustomersServiceSecret" in referenced_names(resource.get("Properties", {}))
+    }
+    assert readers == {
+        "AuthTaskDefinition",
+        "CustomersTaskDefinition",
+        "AuthExecutionRole",
+        "CustomersExecutionRole",
+    }
+    customers = template["Resources"]["CustomersTaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    assert {"Name": "AUTH_URL", "Value": "http://auth.spendscore.local:8001"} in customers["Environment"]
 
 
 def test_migration_task_runs_both_migrations(templates: dict[str, dict[str, Any]]) -> None:

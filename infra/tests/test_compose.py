@@ -16,9 +16,10 @@ from pydantic_settings import BaseSettings
 # The contract's default ports, which the images listen on.
 SERVICE_PORTS = {"auth": 8001, "customers": 8002, "inference": 8003, "ui": 8501}
 PUBLISHED = {"auth", "customers", "ui"}
-# Every settings class a process reads its environment with.
+# Every settings class a process reads its environment with. Not the base ServiceSettings, which no
+# process reads with: its fields reach each subclass (model_fields includes them) under that class's
+# prefix or alias, e.g. its `port` is AUTH_PORT, CUSTOMERS_PORT... and never PORT.
 SETTINGS_CLASSES = (
-    "spendscore_common.settings:ServiceSettings",
     "auth_service.config:AuthSettings",
     "customers_service.config:CustomersSettings",
     "inference_service.config:InferenceSettings",
@@ -103,7 +104,19 @@ def test_every_variable_is_documented_in_env_example(compose_file: Path, documen
 def test_required_secrets_refuse_to_start_when_missing(compose_file: Path) -> None:
     required = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*):\?", compose_file.read_text()))
     assert {"POSTGRES_PASSWORD", "AUTH_DB_PASSWORD", "CUSTOMERS_DB_PASSWORD", "AUTH_PRIVATE_KEY"} <= required
-    assert "UI_COOKIE_SECRET" in required
+    assert {"UI_COOKIE_SECRET", "CUSTOMERS_SERVICE_SECRET"} <= required
+
+
+def test_customers_service_secret_goes_to_auth_and_customers_only(compose: dict[str, Any]) -> None:
+    holders = {
+        name: service["environment"]["CUSTOMERS_SERVICE_SECRET"]
+        for name, service in compose["services"].items()
+        if "CUSTOMERS_SERVICE_SECRET" in service.get("environment", {})
+    }
+    assert set(holders) == {"auth", "customers"}
+    for value in holders.values():
+        assert value.startswith("${CUSTOMERS_SERVICE_SECRET:?"), value
+    assert compose["services"]["customers"]["environment"]["AUTH_URL"] == "http://auth:8001"
 
 
 def test_ports_match_the_services_and_only_public_ones_are_published(compose: dict[str, Any]) -> None:
