@@ -1,13 +1,17 @@
 """Login: a JSON endpoint for the UI and services, and the OAuth2 password form for /docs."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth_service import accounts
 from auth_service.deps import HasherDep, IssuerDep, ServiceClientsDep, SessionDep, ThrottlePolicyDep
+from auth_service.login_throttle import ThrottlePolicy
 from auth_service.models import User
+from auth_service.passwords import PasswordHasher
 from auth_service.schemas import LoginRequest, ServiceTokenRequest, TokenResponse
 from auth_service.service_clients import CLIENT_TOKEN_TTL_SECONDS
 from auth_service.tokens import TokenIssuer
@@ -25,8 +29,36 @@ def _token_for(user: User, issuer: TokenIssuer) -> TokenResponse:
     return TokenResponse(access_token=token, expires_in=issuer.ttl_seconds)
 
 
-def _client_address(request: Request) -> str | None:
-    return request.client.host if request.client else None
+@dataclass(frozen=True)
+class PasswordLogin:
+    """What both login endpoints need: check the password (throttled), then issue the token."""
+
+    db_session: AsyncSession
+    hasher: PasswordHasher
+    policy: ThrottlePolicy
+    issuer: TokenIssuer
+    address: str | None
+
+    async def token_for(self, email: str, password: str) -> TokenResponse:
+        user = await accounts.authenticate(
+            db_session=self.db_session,
+            hasher=self.hasher,
+            policy=self.policy,
+            email=email,
+            password=password,
+            address=self.address,
+        )
+        return _token_for(user, self.issuer)
+
+
+def _password_login(
+    request: Request, db_session: SessionDep, hasher: HasherDep, issuer: IssuerDep, policy: ThrottlePolicyDep
+) -> PasswordLogin:
+    address = request.client.host if request.client else None
+    return PasswordLogin(db_session, hasher, policy, issuer, address)
+
+
+PasswordLoginDep = Annotated[PasswordLogin, Depends(_password_login)]
 
 
 @router.post(
@@ -36,23 +68,8 @@ def _client_address(request: Request) -> str | None:
     responses=_LOGIN_RESPONSES,
     summary="Log in with email and password; returns a 2-hour bearer token",
 )
-async def login(
-    credentials: LoginRequest,
-    request: Request,
-    db_session: SessionDep,
-    hasher: HasherDep,
-    issuer: IssuerDep,
-    policy: ThrottlePolicyDep,
-) -> TokenResponse:
-    user = await accounts.authenticate(
-        db_session=db_session,
-        hasher=hasher,
-        policy=policy,
-        email=credentials.email,
-        password=credentials.password,
-        address=_client_address(request),
-    )
-    return _token_for(user, issuer)
+async def login(credentials: LoginRequest, logins: PasswordLoginDep) -> TokenResponse:
+    return await logins.token_for(credentials.email, credentials.password)
 
 
 @router.post(
@@ -63,22 +80,9 @@ async def login(
     summary="OAuth2 password flow (username = email): what the /docs Authorize button calls",
 )
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    request: Request,
-    db_session: SessionDep,
-    hasher: HasherDep,
-    issuer: IssuerDep,
-    policy: ThrottlePolicyDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], logins: PasswordLoginDep
 ) -> TokenResponse:
-    user = await accounts.authenticate(
-        db_session=db_session,
-        hasher=hasher,
-        policy=policy,
-        email=form.username,
-        password=form.password,
-        address=_client_address(request),
-    )
-    return _token_for(user, issuer)
+    return await logins.token_for(form.username, form.password)
 
 
 @router.post(
