@@ -21,9 +21,9 @@ class AuthSettings(ServiceSettings):
 
     port: int = Field(8001, ge=1, le=65535)
     # Explicit aliases on required or unprefixed fields, so that an error names the real variable.
-    database_url: str = Field(validation_alias=AliasChoices("AUTH_DATABASE_URL", "database_url"))
+    database_url: str = Field(validation_alias=AliasChoices("AUTH_DATABASE_URL"))
     database_pool_size: int = Field(10, ge=1)
-    data_dir: Path = Field(Path(".data"), validation_alias=AliasChoices("DATA_DIR", "data_dir"))
+    data_dir: Path = Field(Path(".data"), validation_alias=AliasChoices("DATA_DIR"))
 
     private_key: SecretStr | None = Field(None, description="Ed25519 private key, PEM (PKCS#8) text")
     private_key_file: Path | None = None
@@ -41,21 +41,15 @@ class AuthSettings(ServiceSettings):
     deletion_retry_base_seconds: float = Field(2.0, gt=0)
     deletion_retry_max_seconds: float = Field(300.0, gt=0)
 
-    bootstrap_admin_email: str | None = Field(
-        None, validation_alias=AliasChoices("BOOTSTRAP_ADMIN_EMAIL", "bootstrap_admin_email")
-    )
+    bootstrap_admin_email: str | None = Field(None, validation_alias=AliasChoices("BOOTSTRAP_ADMIN_EMAIL"))
     bootstrap_admin_password: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("BOOTSTRAP_ADMIN_PASSWORD", "bootstrap_admin_password")
+        None, validation_alias=AliasChoices("BOOTSTRAP_ADMIN_PASSWORD")
     )
-    bootstrap_admin_name: str = Field(
-        "Administrator", validation_alias=AliasChoices("BOOTSTRAP_ADMIN_NAME", "bootstrap_admin_name")
-    )
-    customers_url: str = Field(
-        "http://127.0.0.1:8002", validation_alias=AliasChoices("CUSTOMERS_URL", "customers_url")
-    )
+    bootstrap_admin_name: str = Field("Administrator", validation_alias=AliasChoices("BOOTSTRAP_ADMIN_NAME"))
+    customers_url: str = Field("http://127.0.0.1:8002", validation_alias=AliasChoices("CUSTOMERS_URL"))
     customers_service_secret: SecretStr | None = Field(
         None,
-        validation_alias=AliasChoices("CUSTOMERS_SERVICE_SECRET", "customers_service_secret"),
+        validation_alias=AliasChoices("CUSTOMERS_SERVICE_SECRET"),
         description="Shared with the customers service, which trades it for a service token",
     )
 
