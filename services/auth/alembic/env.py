@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from auth_service.db import async_database_url
 from auth_service.models import AuthTable
+from spendscore_common.database import asyncpg_url
 
 config = context.config
 target_metadata = AuthTable.metadata
@@ -19,7 +19,7 @@ def _database_url() -> str:
         from auth_service.config import AuthSettings
 
         url = AuthSettings().database_url
-    return async_database_url(str(url))
+    return asyncpg_url(str(url))
 
 
 def _run(connection: Connection) -> None:

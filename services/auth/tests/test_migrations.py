@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from auth_service.db import async_database_url
 from auth_service.migrate import downgrade, upgrade
 from auth_service.models import AuthTable
+from spendscore_common.database import asyncpg_url
 
 
 async def _tables(url: str) -> set[str]:
@@ -23,7 +23,7 @@ async def _tables(url: str) -> set[str]:
 
 
 async def _differences(url: str) -> list[object]:
-    engine = create_async_engine(async_database_url(url))
+    engine = create_async_engine(asyncpg_url(url))
     try:
         async with engine.connect() as connection:
             return await connection.run_sync(

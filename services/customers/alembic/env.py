@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from customers_service.config import CustomersSettings
 from customers_service.models import CustomersTable
+from spendscore_common.database import asyncpg_url
 
 target_metadata = CustomersTable.metadata
 
@@ -16,7 +17,7 @@ def _database_url() -> str:
     url = context.config.attributes.get("sqlalchemy_url")
     if url:
         return str(url)
-    return CustomersSettings().sqlalchemy_url  # type: ignore[call-arg]
+    return asyncpg_url(CustomersSettings().database_url)  # type: ignore[call-arg]
 
 
 def _run(connection: Connection) -> None:

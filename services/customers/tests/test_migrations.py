@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from customers_service.config import asyncpg_url
 from customers_service.migrate import downgrade_base, upgrade_head
 from customers_service.models import CustomersTable
+from spendscore_common.database import asyncpg_url
 
 
 async def _tables(url):

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from auth_service import accounts
 from auth_service.config import AuthSettings
 from auth_service.customers_client import CustomersClient
-from auth_service.db import create_engine, database_is_reachable, make_session_factory
+from auth_service.db import create_engine, make_session_factory
 from auth_service.errors import install_error_handlers
 from auth_service.keys import load_retired_public_jwks, load_signing_key
 from auth_service.login_throttle import ThrottlePolicy
@@ -23,7 +23,7 @@ from auth_service.routes import admin, jwks, login, users
 from auth_service.service_clients import ServiceClients
 from auth_service.tokens import TokenIssuer, local_token_verifier
 from spendscore_common.app import install_common_parts
-from spendscore_common.database import answer_503_when_database_is_down
+from spendscore_common.database import answer_503_when_database_is_down, database_is_reachable
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
 

@@ -6,8 +6,9 @@ Needs the ``database`` extra (SQLAlchemy + asyncpg); the inference service never
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import registry
 
 # Every constraint and index gets a predictable name, so migrations can refer to it.
@@ -20,6 +21,32 @@ NAMING_CONVENTION = {
 }
 
 RETRY_AFTER_SECONDS = 5
+
+
+def asyncpg_url(database_url: str) -> str:
+    """A ``postgresql://...`` URL as configured, in SQLAlchemy's asyncpg form (ValueError otherwise)."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if database_url.startswith(prefix):
+            return "postgresql+asyncpg://" + database_url[len(prefix) :]
+    raise ValueError("the database URL must start with postgresql://")
+
+
+def make_engine(database_url: str, *, pool_size: int) -> AsyncEngine:
+    """The process's one connection pool; stale connections are replaced (the server may restart)."""
+    return create_async_engine(
+        asyncpg_url(database_url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+async def database_is_reachable(engine: AsyncEngine) -> bool:
+    """A readiness check: one round trip through the pool."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    return True
 
 
 def table_registry() -> registry:

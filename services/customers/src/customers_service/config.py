@@ -6,14 +6,6 @@ from pydantic_settings import SettingsConfigDict
 from spendscore_common.settings import ServiceSettings
 
 
-def asyncpg_url(database_url: str) -> str:
-    """``postgresql://...`` (as configured) to the SQLAlchemy asyncpg form."""
-    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
-        if database_url.startswith(prefix):
-            return "postgresql+asyncpg://" + database_url[len(prefix) :]
-    raise ValueError("the URL must start with postgresql://")
-
-
 class CustomersSettings(ServiceSettings):
     """Read from the environment; tests and tools may also pass fields by name."""
 
@@ -52,10 +44,6 @@ class CustomersSettings(ServiceSettings):
     pending_retry_interval_seconds: float = Field(
         5.0, validation_alias=AliasChoices("CUSTOMERS_PENDING_RETRY_INTERVAL_SECONDS"), gt=0
     )
-
-    @property
-    def sqlalchemy_url(self) -> str:
-        return asyncpg_url(self.database_url)
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

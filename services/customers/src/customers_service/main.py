@@ -8,14 +8,14 @@ from collections.abc import AsyncIterator
 from fastapi import Depends, FastAPI
 
 from customers_service.config import CustomersSettings
-from customers_service.db import database_is_reachable, make_engine, make_sessionmaker
+from customers_service.db import make_sessionmaker
 from customers_service.errors import install_error_handlers
 from customers_service.inference_client import InferenceClient
 from customers_service.pending_predictions import PendingPredictionCompleter
 from customers_service.routes import customers, dashboard, owners, predictions, transfer
 from customers_service.service_token import ServiceTokens
 from spendscore_common.app import install_common_parts
-from spendscore_common.database import answer_503_when_database_is_down
+from spendscore_common.database import answer_503_when_database_is_down, database_is_reachable, make_engine
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
 from spendscore_common.security import oauth2_scheme
@@ -37,7 +37,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
+        engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
         sessionmaker = make_sessionmaker(engine)
         auth_http = make_http_client(timeout_seconds=2.0)
         key_store = JwksKeyStore(settings.auth_jwks_url, auth_http)

@@ -9,7 +9,8 @@ from alembic import command
 from alembic.config import Config
 from pydantic import ValidationError
 
-from customers_service.config import CustomersSettings, asyncpg_url
+from customers_service.config import CustomersSettings
+from spendscore_common.database import asyncpg_url
 from spendscore_common.logging import configure_logging
 from spendscore_common.server import describe_settings_error
 
