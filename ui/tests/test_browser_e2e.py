@@ -101,6 +101,16 @@ def sign_in(page: Page, email: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def wait_for_session_cookie(page: Page) -> dict:
+    """The session cookie, once the sign-in hand-off has set it (it may land after the first page draws)."""
+    for _ in range(WAIT_MS // 250):
+        cookie = next((c for c in page.context.cookies() if c["name"] == "spendscore_session"), None)
+        if cookie is not None:
+            return dict(cookie)
+        page.wait_for_timeout(250)
+    raise AssertionError("the sign-in never set the session cookie")
+
+
 def open_menu_page(page: Page, title: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
     expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=WAIT_MS)
@@ -126,7 +136,7 @@ def test_owner_journey(ui_url, browser, stack, cookie_decodings):
     sign_in(page, owner.email, owner.password)
     expect(page.get_by_role("heading", name="Customers")).to_be_visible(timeout=WAIT_MS)
     expect(page).to_have_url(re.compile(r"/customers$"))
-    session_cookie = next(c for c in context.cookies() if c["name"] == "spendscore_session")
+    session_cookie = wait_for_session_cookie(page)
     assert session_cookie["httpOnly"] and session_cookie["sameSite"] == "Strict"
     assert "spendscore_session" not in page.evaluate("document.cookie")
     # The cookie carries this session's real token, and only encrypted: not readable in any decoding.
