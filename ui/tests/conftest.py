@@ -205,7 +205,7 @@ class FakeServices:
         def change_password(body: dict[str, Any], authorization: str | None = Header(None)) -> Response:
             user = fake._user(authorization)
             if body.get("current_password") != user["password"]:
-                raise HTTPException(400, "The current password is wrong.")
+                raise HTTPException(400, "The current password is incorrect")
             user["password"] = body["new_password"]
             return Response(status_code=204)
 

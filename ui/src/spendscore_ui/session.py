@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import jwt
 import streamlit as st
 
+from spendscore_ui import i18n
 from spendscore_ui.api_client import ApiClient, ApiError, ServiceUnavailable, SessionExpired
 from spendscore_ui.config import get_settings
 from spendscore_ui.session_cookie import (
@@ -35,7 +36,6 @@ PAGE_FILES = {
     "admin": "app_pages/admin.py",
     "account": "app_pages/account.py",
 }
-EXPIRED_MESSAGE = "Your session expired, please sign in again."
 
 _TOKEN = "auth_token"
 _USER = "auth_user"
@@ -140,7 +140,7 @@ def sign_out(message: str | None = None, *, reason: str | None = None) -> None:
 
 def expire_session() -> NoReturn:
     """A 401 from a service: back to the login page with a clear message."""
-    sign_out(EXPIRED_MESSAGE, reason="expired")
+    sign_out(i18n.t("session.expired"), reason="expired")
     st.switch_page(LOGIN_PAGE)
 
 
@@ -180,23 +180,26 @@ def require_login(url_path: str) -> None:
 def require_admin() -> None:
     require_login("admin")
     if not is_admin():
-        st.error(
-            "This page is for administrators only. Your account does not have the admin role; "
-            "ask an administrator if you need access.",
-            icon=":material/block:",
-        )
+        st.error(i18n.t("session.admin_only"), icon=":material/block:")
         st.stop()
 
 
+def error_sentence(error: ApiError, *, context: str | None = None) -> str:
+    """The error as one sentence in the user's language, after ``context`` (already translated)."""
+    message = i18n.error_text(error)
+    return i18n.t("error.context", context=context, message=message) if context else message
+
+
 def show_error(error: ApiError, *, context: str | None = None) -> None:
-    """Show a service error readably; a 401 ends the session instead."""
+    """Show a service error as a plain sentence in the user's language; a 401 ends the session instead.
+
+    ``context`` is a translated phrase such as ``t("admin.could_not_create")``."""
     if isinstance(error, SessionExpired):
         expire_session()
-    prefix = f"{context}: " if context else ""
     if isinstance(error, ServiceUnavailable):
-        st.warning(prefix + error.message, icon=":material/cloud_off:")
+        st.warning(error_sentence(error, context=context), icon=":material/cloud_off:")
         return
-    st.error(prefix + error.message, icon=":material/error:")
+    st.error(error_sentence(error, context=context), icon=":material/error:")
 
 
 def fail(error: ApiError, *, context: str | None = None) -> NoReturn:
@@ -206,6 +209,5 @@ def fail(error: ApiError, *, context: str | None = None) -> NoReturn:
 
 
 def format_timestamp(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        return ""
-    return value.replace("T", " ")[:16]
+    """A service timestamp for display (kept for the pages; see ``i18n.format_datetime``)."""
+    return i18n.format_datetime(value)
