@@ -76,6 +76,9 @@ if session.is_signed_in():
         for url_path, (title, icon, shown) in PROTECTED_PAGES.items()
     }
     login_page = st.Page(session.LOGIN_PAGE, title=t("nav.sign_in"), url_path="login", visibility="hidden")
+    password_page = st.Page(
+        session.NEW_PASSWORD_PAGE, title=t("new_password.title"), url_path="password", visibility="hidden"
+    )
     home = st.Page(
         _open("customers"), title=t("nav.home"), url_path="home", default=True, visibility="hidden"
     )
@@ -89,12 +92,18 @@ if session.is_signed_in():
                 pages["import"],
             ],
             t("nav.model"): [pages["model"]],
-            t("nav.settings"): [pages["account"], pages["admin"], login_page],
-        }
+            t("nav.settings"): [pages["account"], pages["admin"], login_page, password_page],
+        },
+        position="hidden" if session.must_change_password() else "sidebar",
     )
-    if current.url_path == "login":
-        # Just signed in (or an old /login link): go on to the page the user asked for.
-        st.switch_page(pages[session.pop_next_page() or "customers"])
+    if session.must_change_password():
+        # An admin reset the password: nothing else until the user has chosen a new one.
+        if current.url_path != "password":
+            st.switch_page(password_page)
+    elif current.url_path in ("login", "password"):
+        # Just signed in (or an old /login link): go on to the page (and query) the user asked for.
+        next_page = pages[session.pop_next_page() or "customers"]
+        st.switch_page(next_page, query_params=session.pop_next_query())
     with st.sidebar:
         user = session.current_user()
         st.caption(t("sidebar.signed_in_as"))
@@ -115,6 +124,7 @@ else:
     with st.sidebar:
         _language_switch()
 
-session.emit_browser_redirect()
+session.emit_browser_call()
+session.emit_pending_toast()
 i18n.emit_language_cookie(secure=get_settings().cookie_secure)
 current.run()

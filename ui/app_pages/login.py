@@ -7,7 +7,9 @@ from spendscore_ui.api_client import ApiError
 from spendscore_ui.i18n import t
 
 if session.is_signed_in():
-    st.switch_page(session.PAGE_FILES[session.pop_next_page() or "customers"])
+    st.switch_page(
+        session.PAGE_FILES[session.pop_next_page() or "customers"], query_params=session.pop_next_query()
+    )
 
 reasons = {"expired": t("session.expired")}
 flash = session.pop_flash() or reasons.get(st.query_params.get("reason", ""))

@@ -91,6 +91,16 @@ class ApiError(Exception):
         return None
 
 
+@dataclass(frozen=True)
+class LoginResult:
+    """What a successful sign-in gives: the token, this browser's device token, and whether the user
+    must choose a new password first (after an admin reset)."""
+
+    access_token: str
+    device_token: str | None = None
+    must_change_password: bool = False
+
+
 class SessionExpired(ApiError):
     """401: the token is missing, expired or no longer valid."""
 
@@ -270,20 +280,26 @@ class ApiClient:
 
     # --- auth -----------------------------------------------------------------------------------
 
-    def login(self, email: str, password: str, *, browser_address: str | None = None) -> str:
-        """The access token for these credentials (raises ApiError with a readable message).
+    def login(
+        self,
+        email: str,
+        password: str,
+        *,
+        browser_address: str | None = None,
+        device_token: str | None = None,
+    ) -> "LoginResult":
+        """Sign in with these credentials (raises ApiError; a 401 says "wrong email or password").
 
         ``browser_address`` is passed on as X-Forwarded-For: every login reaches auth from this server,
-        so without it auth's per-address throttle would count all users' failures as one address's."""
+        so without it auth's per-address throttle would count all users' failures as one address's.
+        ``device_token`` is this browser's device cookie from an earlier sign-in (issue 12 item 3): with
+        it, auth limits failures per device instead of locking the account."""
         forwarded = {"X-Forwarded-For": browser_address} if browser_address else None
+        payload: JsonObject = {"email": email, "password": password}
+        if device_token:
+            payload["device_token"] = device_token
         try:
-            body = self._json(
-                "auth",
-                "POST",
-                "/auth/login",
-                json={"email": email, "password": password},
-                extra_headers=forwarded,
-            )
+            body = self._json("auth", "POST", "/auth/login", json=payload, extra_headers=forwarded)
         except SessionExpired as error:
             raise ApiError(
                 401,
@@ -293,16 +309,36 @@ class ApiClient:
                 code=error.code,
                 detail=error.detail,
             ) from error
-        token: str = body["access_token"]
-        return token
+        device = body.get("device_token")
+        return LoginResult(
+            access_token=str(body["access_token"]),
+            device_token=device if isinstance(device, str) and device else None,
+            must_change_password=body.get("must_change_password") is True,
+        )
 
-    def change_password(self, current_password: str, new_password: str) -> None:
-        self._request(
+    def change_password(self, current_password: str, new_password: str) -> str | None:
+        """Change the signed-in user's password; the fresh access token auth answers with (None when it
+        answers 204)."""
+        response = self._request(
             "auth",
             "PUT",
             "/users/me/password",
             json={"current_password": current_password, "new_password": new_password},
         )
+        if response.status_code == 204 or not response.content:
+            return None
+        fresh = response.json().get("access_token")
+        return fresh if isinstance(fresh, str) and fresh else None
+
+    def update_me(self, changes: JsonObject) -> JsonObject:
+        """Change the signed-in user's own name and/or email (``PATCH /users/me``)."""
+        result: JsonObject = self._json("auth", "PATCH", "/users/me", json=changes)
+        return result
+
+    def reset_password(self, user_id: str) -> str:
+        """An admin resets an account's password: the temporary password, shown once."""
+        body = self._json("auth", "POST", f"/admin/users/{user_id}/password-reset")
+        return str(body["temporary_password"])
 
     def delete_me(self) -> None:
         self._request("auth", "DELETE", "/users/me")
