@@ -4,7 +4,7 @@ import streamlit as st
 
 from spendscore_ui import session
 from spendscore_ui.api_client import ApiError
-from spendscore_ui.i18n import t
+from spendscore_ui.i18n import t, t_md
 
 session.require_login("account")
 api = session.client()
@@ -14,6 +14,29 @@ st.title(t("account.title"))
 # Name and email were typed by a user: plain text, never Markdown.
 st.text(f"{user.get('name', '')} · {user.get('email', '')}")
 st.caption(t("account.roles") + ": " + ", ".join(t(f"role.{role}") for role in user.get("roles", [])))
+
+st.subheader(t("account.profile"))
+with st.form("profile"):
+    new_name = st.text_input(t("account.name"), value=user.get("name", ""), max_chars=200)
+    new_email = st.text_input(t("account.email"), value=user.get("email", ""), max_chars=320)
+    save_profile = st.form_submit_button(t("account.save_profile"), type="primary")
+if save_profile:
+    changes = {
+        key: value.strip()
+        for key, value in (("name", new_name), ("email", new_email))
+        if value.strip() != user.get(key, "")
+    }
+    if not changes:
+        st.info(t("account.no_changes"))
+    else:
+        try:
+            saved = api.update_me(changes)
+        except ApiError as error:
+            session.show_error(error, context=t("account.could_not_save"))
+        else:
+            session.update_profile(name=saved["name"], email=saved["email"])
+            session.toast_next(t_md("account.profile_saved", name=saved["name"], email=saved["email"]))
+            st.rerun()
 
 st.subheader(t("account.change_password"))
 with st.form("change_password", clear_on_submit=True):
@@ -28,10 +51,11 @@ if change:
         st.error(t("account.password_too_short"))
     else:
         try:
-            api.change_password(current, new)
+            fresh_token = api.change_password(current, new)
         except ApiError as error:
             session.show_error(error, context=t("account.could_not_change_password"))
         else:
+            session.password_changed(fresh_token)  # this session goes on with the fresh token
             st.success(t("account.password_changed"))
 
 st.subheader(t("account.delete_title"))

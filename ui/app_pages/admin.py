@@ -7,7 +7,7 @@ import streamlit as st
 
 from spendscore_ui import i18n, session
 from spendscore_ui.api_client import ApiError, JsonObject
-from spendscore_ui.i18n import t
+from spendscore_ui.i18n import t, t_md
 
 session.require_admin()
 api = session.client()
@@ -87,13 +87,13 @@ if users:
         except ApiError as error:
             session.show_error(error, context=t("admin.could_not_change"))
         else:
-            st.toast(t("admin.saved", email=selected["email"]))
+            session.toast_next(t_md("admin.saved", email=selected["email"]))
             st.rerun()
 
     if st.button(t("admin.delete"), icon=":material/delete:", key="admin_delete"):
         st.session_state["admin_confirm_delete"] = selected_id
     if st.session_state.get("admin_confirm_delete") == selected_id:
-        st.warning(t("admin.delete_warning", email=selected["email"]))
+        st.warning(t_md("admin.delete_warning", email=selected["email"]))
         confirm_col, cancel_col = st.columns(2)
         if confirm_col.button(t("admin.delete_confirm"), type="primary", key="admin_confirm"):
             try:
@@ -102,17 +102,53 @@ if users:
                 session.show_error(error, context=t("admin.could_not_delete"))
             else:
                 st.session_state.pop("admin_confirm_delete", None)
-                st.toast(t("admin.deleted", email=selected["email"]))
+                session.toast_next(t_md("admin.deleted", email=selected["email"]))
                 st.rerun()
         if cancel_col.button(t("admin.cancel"), key="admin_cancel"):
             st.session_state.pop("admin_confirm_delete", None)
             st.rerun()
 
+    # Account recovery: a temporary password, shown once, that the user must replace at next sign-in.
+    if st.button(t("admin.reset"), icon=":material/lock_reset:", key="admin_reset"):
+        st.session_state["admin_confirm_reset"] = selected_id
+    if st.session_state.get("admin_confirm_reset") == selected_id:
+        st.warning(t_md("admin.reset_explain", email=selected["email"]))
+        confirm_col, cancel_col = st.columns(2)
+        if confirm_col.button(t("admin.reset_confirm"), type="primary", key="admin_reset_confirm"):
+            try:
+                temporary = api.reset_password(selected_id)
+            except ApiError as error:
+                session.show_error(error, context=t("admin.could_not_reset"))
+            else:
+                st.session_state.pop("admin_confirm_reset", None)
+                st.session_state["admin_temporary_password"] = (selected["email"], temporary)
+                st.rerun()
+        if cancel_col.button(t("admin.cancel"), key="admin_reset_cancel"):
+            st.session_state.pop("admin_confirm_reset", None)
+            st.rerun()
+
+shown_once = st.session_state.get("admin_temporary_password")
+if shown_once:
+    reset_email, temporary_password = shown_once
+    st.success(t_md("admin.reset_done", email=reset_email), icon=":material/key:")
+    st.code(temporary_password, language=None)  # the block's own copy button
+    st.caption(t("admin.reset_copy_hint"))
+    if st.button(t("admin.reset_dismiss"), key="admin_reset_dismiss"):
+        st.session_state.pop("admin_temporary_password", None)
+        st.rerun()
+
+CREATE_FIELDS = ("admin_new_email", "admin_new_name", "admin_new_password", "admin_new_roles")
+if st.session_state.pop("admin_create_done", False):
+    for key in CREATE_FIELDS:  # a created account clears the form (before its widgets exist)
+        st.session_state.pop(key, None)
+
 st.subheader(t("admin.create_title"))
 with st.form("admin_create", clear_on_submit=False):
-    email = st.text_input(t("admin.email"))
-    name = st.text_input(t("admin.name"))
-    password = st.text_input(t("admin.password"), type="password", help=t("admin.password_help"))
+    email = st.text_input(t("admin.email"), key="admin_new_email")
+    name = st.text_input(t("admin.name"), key="admin_new_name")
+    password = st.text_input(
+        t("admin.password"), type="password", help=t("admin.password_help"), key="admin_new_password"
+    )
     new_roles = st.multiselect(
         t("admin.new_roles"),
         ROLES,
@@ -129,4 +165,7 @@ if create:
     except ApiError as error:
         session.show_error(error, context=t("admin.could_not_create"))
     else:
-        st.success(t("admin.created", email=created["email"]))
+        # Reload the page: the list above now shows the account, and the form is empty again.
+        st.session_state["admin_create_done"] = True
+        session.toast_next(t_md("admin.created", email=created["email"]))
+        st.rerun()

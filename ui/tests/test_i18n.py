@@ -19,6 +19,7 @@ _DYNAMIC_PREFIXES = {
     "gender.": i18n.GENDERS,
     "band.": i18n.BANDS,
     "service.": ("auth", "customers", "inference", "unknown"),
+    "role.": ("user", "admin"),
 }
 
 
@@ -190,3 +191,24 @@ def test_import_problems_name_the_line(monkeypatch):
     assert i18n.problem_sentence(problem) == "line 3, Age: must be at most 120"
     _in("pt-BR", monkeypatch)
     assert i18n.problem_sentence(problem) == "linha 3, Idade: deve ser no máximo 120"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "![x](http://attacker.example/pixel.png)",
+        "[click me](https://evil.example)",
+        "<img src=http://attacker.example/a.png>",
+        ":red[alarm] :material/warning:",
+        "**bold** _it_ `code` # heading",
+        "line\nbreak\n\n- list",
+    ],
+)
+def test_escaped_names_render_as_their_own_characters(name):
+    """What a Markdown renderer makes of an escaped name: the same characters, no link, image or tag."""
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").render(i18n.escape_markdown(name))
+    assert "<a " not in html and "<img" not in html and "<strong>" not in html and "<em>" not in html
+    assert "<h1>" not in html and "<li>" not in html and "<code>" not in html
+    assert "[" not in i18n.escape_markdown(name).replace("\\[", "")

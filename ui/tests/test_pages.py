@@ -141,7 +141,7 @@ def test_admin_creates_a_user_and_a_422_names_the_field(signed_in_admin, fake):
     fields = {field.label: field for field in at.text_input}
     fields["Password"].input("long-enough-password")
     next(button for button in at.button if button.label == "Create account").click().run()
-    assert at.success[0].value == "Created new@example.com."
+    assert at.toast[0].value == "Created new@example\\.com."
 
 
 def test_admin_search_from_a_later_page_starts_on_the_first(signed_in_admin, fake):

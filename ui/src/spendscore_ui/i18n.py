@@ -147,6 +147,23 @@ def t(key: str, /, **params: Any) -> str:
     return template.format(**params) if params else template
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&\"'])")
+
+
+def escape_markdown(text: object) -> str:
+    """User-typed text made inert for elements that render Markdown (st.title, st.warning, st.toast,
+    st.caption, ...): every punctuation mark that could start a link, an image, emphasis, HTML, a
+    Streamlit directive (``:red[...]``, ``:material/x:``) is backslash-escaped, and newlines become spaces.
+    Prefer ``st.text`` (never Markdown) where the layout allows."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def t_md(key: str, /, **params: Any) -> str:
+    """``t`` for an element that renders Markdown: the parameters (user-typed names, emails) are
+    escaped with ``escape_markdown``; the catalogue's own text is kept as it is."""
+    return t(key, **{name: escape_markdown(value) for name, value in params.items()})
+
+
 def tn(key: str, count: int, /, **params: Any) -> str:
     """A message that depends on a count: the catalogue holds ``key.one`` and ``key.other``; ``{count}``
     is the count formatted for the locale."""

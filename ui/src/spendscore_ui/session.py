@@ -79,6 +79,12 @@ def _set_user(token: str) -> None:
     }
 
 
+def update_profile(*, name: str, email: str) -> None:
+    """After the user changed their own name or email: show the new ones (the token's claims are older)."""
+    user = current_user()
+    st.session_state[_USER] = {**user, "name": name or email, "email": email}
+
+
 def client() -> ApiClient:
     """An API client for this session (with its token when signed in)."""
     return ApiClient(get_settings(), st.session_state.get(_TOKEN))
