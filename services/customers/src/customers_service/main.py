@@ -14,7 +14,7 @@ from customers_service.inference_client import InferenceClient
 from customers_service.pending_predictions import PendingPredictionCompleter
 from customers_service.routes import customers, dashboard, owners, predictions, transfer
 from customers_service.service_token import ServiceTokens
-from spendscore_common.app import install_common_parts
+from spendscore_common.app import docs_options, install_common_parts
 from spendscore_common.database import answer_503_when_database_is_down, database_is_reachable, make_engine
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
@@ -88,8 +88,9 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         version="1.0.0",
         description="Store owners' customers, their spending-score predictions and history, dashboard, CSV.",
         lifespan=lifespan,
+        **docs_options(settings),
     )
-    install_common_parts(app, settings)
+    install_common_parts(app, settings, body_limits={"/customers/import": settings.import_max_body_bytes})
     install_error_handlers(app)
     answer_503_when_database_is_down(app)
     # Declared only for /docs: the Authorize button logs in against the auth service.
