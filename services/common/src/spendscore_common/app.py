@@ -14,9 +14,11 @@ from spendscore_common.settings import ServiceSettings
 def install_common_parts(app: FastAPI, settings: ServiceSettings) -> None:
     """Health routes, Prometheus ``/metrics``, CORS and the request-log middleware (outermost)."""
     app.include_router(health_router())
-    # A registry per app, so that several apps (tests) can live in one process.
+    # A registry per app, so that several apps (tests) can live in one process; a service adds its own
+    # collectors (circuit breakers) to ``app.state.metrics_registry``.
+    app.state.metrics_registry = CollectorRegistry()
     Instrumentator(
-        registry=CollectorRegistry(), excluded_handlers=["/healthz", "/readyz", "/metrics"]
+        registry=app.state.metrics_registry, excluded_handlers=["/healthz", "/readyz", "/metrics"]
     ).instrument(app).expose(app, endpoint="/metrics", include_in_schema=False)
     if settings.cors_origins:
         app.add_middleware(
