@@ -35,6 +35,8 @@ def install_common_parts(
     app.include_router(health_router())
     metrics = HttpMetrics()
     metrics.install_route(app)
+    # A service adds its own collectors (circuit breakers) to this registry.
+    app.state.metrics_registry = metrics.registry
     app.add_exception_handler(RequestValidationError, validation_error_response)
     if settings.cors_origins:
         app.add_middleware(
