@@ -15,6 +15,7 @@ from spendscore_ui.i18n import (
     band_label,
     format_datetime,
     format_integer,
+    format_number,
     gender_label,
     t,
     t_md,
@@ -307,7 +308,7 @@ for customer in customers:
             "segment": segment_name(customer.get("segment")),
             "gender": gender_label(customer["gender"]),
             "age": customer["age"],
-            "income": customer["annual_income"],
+            "income": format_number(customer["annual_income"]),  # "120,5" in Portuguese
             "added": format_datetime(customer.get("created_at")),
         }
     )
@@ -334,6 +335,7 @@ selection = st.dataframe(
     column_config={
         columns["name"]: st.column_config.TextColumn(pinned=True),
         columns["score"]: st.column_config.NumberColumn(format="%d", help=t("customers.column.score_help")),
+        columns["income"]: st.column_config.TextColumn(alignment="right"),
         "⚠": st.column_config.TextColumn(width=32, help=t("customers.column.warning_help")),
     },
 )
