@@ -56,6 +56,15 @@ class SpendingScorePredictor:
             [(GENDER_CODE[item.gender], item.age, item.annual_income) for item in items], dtype=np.float64
         )
 
+    def predict_one(self, item: CustomerFeatures) -> dict[str, Any]:
+        """The answer for one customer: what ``predict`` gives for a one-row matrix, without numpy
+        when the model has a plain-Python path for one row."""
+        row = (GENDER_CODE[item.gender], float(item.age), float(item.annual_income))
+        raw = self.model.fast_model.predict_one(row)
+        if raw is None:
+            return self.predict(self.to_matrix([item]))[0]
+        return self._answer(raw, [row[1], row[2]])
+
     def predict(self, features: np.ndarray) -> list[dict[str, Any]]:
         """One answer per row of an (n, 3) matrix: gender code, age, annual income."""
         raw = self.model.fast_model.predict(features)

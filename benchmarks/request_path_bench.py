@@ -1,0 +1,278 @@
+"""What the shared request path costs: our services against the bare stack and the original's way.
+
+Measured with wrk (Debian's ``wrk``), 16 keep-alive connections, the client pinned to one core and
+every server to the other (``taskset``), each server in its own process, all up at once and run in
+turns whose order rotates every round, so that each ratio compares figures of the same round:
+
+- POST /model/predict: our inference service (token verified, model run, metrics, access log line),
+  the bare stack (the same FastAPI + uvicorn with uvloop and httptools, the same request model, a
+  constant answer: ``benchmarks.bare_stack``) and the original's way (FastAPI + a pandas DataFrame +
+  scikit-learn per request, no auth: ``benchmarks.naive_inference``);
+- GET /customers/{id} and GET /users/me, our services as they are and, when ``BENCH_BEFORE`` names a
+  git worktree of an earlier commit (with ``BENCH_BEFORE_DEPS``, a folder of the packages it needs
+  that this environment lacks), the same services at that commit, for before/after figures.
+
+Every server logs at INFO into a file, as in production; every answer must be a 200.
+"""
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from inference_service.dataset import DATA_PATH
+from inference_service.training import save_artifact, train
+from testkit.postgres import TestPostgres
+from testkit.processes import REPO_ROOT, free_port
+from testkit.stack import LocalStack
+from testkit.tokens import make_test_issuer
+
+CONNECTIONS = 16
+SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
+PREDICT_BODY = '{"gender": "Female", "age": 31, "annual_income": 70}'
+SERVER_CORE, CLIENT_CORE = "1", "0"
+
+
+def _pin(pid: int) -> None:
+    """Every thread of ``pid`` onto the server core (nothing to pin on a one-core machine)."""
+    if (os.cpu_count() or 1) > 1 and shutil.which("taskset"):
+        subprocess.run(["taskset", "-a", "-p", "-c", SERVER_CORE, str(pid)], check=True, capture_output=True)
+
+
+def wrk_rps(url: str, *, headers: list[str], body: str | None = None) -> float:
+    """Requests/second wrk measured in ``SECONDS`` s; raises unless every answer was a 2xx."""
+    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s"]
+    if (os.cpu_count() or 1) > 1:
+        command = ["taskset", "-c", CLIENT_CORE, *command]
+    for header in headers:
+        command += ["-H", header]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        if body is not None:
+            script.write(f"wrk.method = 'POST'\nwrk.body = '{body}'\n")
+            script.write("wrk.headers['Content-Type'] = 'application/json'\n")
+    try:
+        output = subprocess.run(
+            [*command, "-s", script.name, url], capture_output=True, text=True, check=True
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"{url}: not every answer was a 200:\n{output}")
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if found is None:
+        raise RuntimeError(f"no Requests/sec in wrk's output:\n{output}")
+    return float(found.group(1))
+
+
+@contextlib.contextmanager
+def _server(args: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[None]:
+    with log.open("ab") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, *args],
+            env={**os.environ, **env},
+            cwd=REPO_ROOT,
+            stdout=log_file,
+            stderr=log_file,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code in (200, 404):
+                        break
+                except httpx.HTTPError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{args} did not start; see {log}")
+                time.sleep(0.1)
+            _pin(process.pid)
+            yield
+        finally:
+            process.terminate()
+            process.wait(15)
+
+
+def _uvicorn(app: str, port: int) -> list[str]:
+    return [
+        "-m",
+        "uvicorn",
+        app,
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+    ]
+
+
+def _before_env() -> dict[str, str] | None:
+    """PYTHONPATH that runs the services of the worktree named by BENCH_BEFORE instead of ours."""
+    before = os.environ.get("BENCH_BEFORE")
+    if not before:
+        return None
+    paths = [
+        str(Path(before) / "services" / name / "src") for name in ("common", "auth", "customers", "inference")
+    ]
+    if os.environ.get("BENCH_BEFORE_DEPS"):
+        paths.append(os.environ["BENCH_BEFORE_DEPS"])
+    return {"PYTHONPATH": os.pathsep.join(paths)}
+
+
+def _rounds(turns: dict[str, Any], rounds: int) -> dict[str, list[float]]:
+    """``turns`` maps a name to a no-argument measurement; each round runs them all, the order rotated."""
+    names = list(turns)
+    results: dict[str, list[float]] = {name: [] for name in names}
+    for number in range(rounds):
+        for name in names[number % len(names) :] + names[: number % len(names)]:
+            results[name].append(turns[name]())
+    return results
+
+
+def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[float]]:
+    """req/s per round of POST /model/predict: ours, the bare stack, the original's way (and ours before)."""
+    from benchmarks.inference_bench import _jwks_server
+    from benchmarks.naive_inference.train import train_baseline
+
+    model_path = workdir / "spendscore-model.joblib"
+    save_artifact(train().artifact, model_path)
+    naive_model = workdir / "naive-baseline.joblib"
+    train_baseline(str(naive_model), str(DATA_PATH))
+    issuer = make_test_issuer()
+    token = issuer.issue(subject="bench", roles=["user"])
+    ports = {name: free_port() for name in ("ours", "bare", "naive", "before")}
+    with _jwks_server(issuer.jwks()) as jwks_url, contextlib.ExitStack() as servers:
+
+        def ours_env(port: int) -> dict[str, str]:
+            return {
+                "APP_ENV": "test",
+                "LOG_LEVEL": "INFO",
+                "INFERENCE_PORT": str(port),
+                "INFERENCE_MODEL_PATH": str(model_path),
+                "AUTH_JWKS_URL": jwks_url,
+                "JWT_ISSUER": issuer.issuer,
+                "JWT_AUDIENCE": issuer.audience,
+            }
+
+        servers.enter_context(
+            _server(["-m", "inference_service"], ours_env(ports["ours"]), ports["ours"], workdir / "ours.log")
+        )
+        servers.enter_context(
+            _server(
+                _uvicorn("benchmarks.bare_stack.app:app", ports["bare"]),
+                {},
+                ports["bare"],
+                workdir / "bare.log",
+            )
+        )
+        servers.enter_context(
+            _server(
+                _uvicorn("benchmarks.naive_inference.app:app", ports["naive"]),
+                {"NAIVE_MODEL_PATH": str(naive_model)},
+                ports["naive"],
+                workdir / "naive.log",
+            )
+        )
+        before = _before_env()
+        if before is not None:
+            servers.enter_context(
+                _server(
+                    ["-m", "inference_service"],
+                    {**ours_env(ports["before"]), **before},
+                    ports["before"],
+                    workdir / "before.log",
+                )
+            )
+        auth = [f"Authorization: Bearer {token}"]
+
+        def load(name: str, path: str, headers: list[str]) -> Any:
+            return lambda: wrk_rps(
+                f"http://127.0.0.1:{ports[name]}{path}", headers=headers, body=PREDICT_BODY
+            )
+
+        turns = {
+            "ours": load("ours", "/model/predict", auth),
+            "bare": load("bare", "/model/predict", []),
+            "naive": load("naive", "/predict", []),
+        }
+        if before is not None:
+            turns["before"] = load("before", "/model/predict", auth)
+        return _rounds(turns, rounds)
+
+
+class _Stack(LocalStack):
+    """A LocalStack whose processes run with extra environment (the before worktree's PYTHONPATH)."""
+
+    def __init__(self, postgres: TestPostgres, workdir: Path, model_path: Path, extra: dict[str, str]):
+        super().__init__(postgres, workdir, model_path)
+        self.extra = extra
+
+    @property
+    def common_env(self) -> dict[str, str]:
+        return {**super().common_env, **self.extra}
+
+
+def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[float]]:
+    """req/s per round of GET /customers/{id} and GET /users/me, ours (and before, with BENCH_BEFORE)."""
+    model_path = workdir / "spendscore-model.joblib"
+    if not model_path.exists():
+        save_artifact(train().artifact, model_path)
+    stacks: dict[str, dict[str, str]] = {"after": {}}
+    before = _before_env()
+    if before is not None:
+        stacks["before"] = before
+    postgres = TestPostgres()
+    started: list[LocalStack] = []
+    turns: dict[str, Any] = {}
+    try:
+        for label, extra in stacks.items():
+            directory = workdir / label
+            directory.mkdir()
+            stack = _Stack(postgres, directory, model_path, extra)
+            stack.start_all()
+            started.append(stack)
+            for process in stack.processes.values():
+                assert process._process is not None
+                _pin(process._process.pid)
+            owner = stack.create_user()
+            created = httpx.post(
+                stack.urls["customers"] + "/customers",
+                json={"name": "Bench customer", "gender": "female", "age": 31, "annual_income": 70},
+                headers=owner.headers,
+            )
+            created.raise_for_status()
+            headers = [f"Authorization: Bearer {owner.token}"]
+            customer_url = f"{stack.urls['customers']}/customers/{created.json()['id']}"
+            me_url = stack.urls["auth"] + "/users/me"
+            turns[f"customer {label}"] = lambda url=customer_url, h=headers: wrk_rps(url, headers=h)
+            turns[f"users/me {label}"] = lambda url=me_url, h=headers: wrk_rps(url, headers=h)
+        return _rounds(turns, rounds)
+    finally:
+        for running in started:
+            running.close()
+        postgres.close()
+
+
+def run_all(rounds: int) -> dict[str, dict[str, list[float]]]:
+    with tempfile.TemporaryDirectory(prefix="spendscore-request-path-") as directory:
+        workdir = Path(directory)
+        return {
+            "inference": inference_comparison(workdir, rounds),
+            "read": read_endpoints_comparison(workdir, rounds),
+        }
+
+
+if __name__ == "__main__":
+    import json
+
+    sys.stdout.write(json.dumps(run_all(int(os.environ.get("BENCH_ROUNDS", "3"))), indent=2) + "\n")
