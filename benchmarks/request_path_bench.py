@@ -12,10 +12,14 @@ turns whose order rotates every round, so that each ratio compares figures of th
   git worktree of an earlier commit (with ``BENCH_BEFORE_DEPS``, a folder of the packages it needs
   that this environment lacks), the same services at that commit, for before/after figures.
 
-Every server logs at INFO into a file, as in production; every answer must be a 200.
+Every server logs at INFO into a file, as in production; every answer must be a 200. Besides
+requests/second, each run reads the CPU time the server process used (``/proc/<pid>/stat``) and
+reports requests per CPU-second: on a machine shared with other work, wall-clock throughput depends
+on what else runs, while the CPU a request costs hardly does.
 """
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -23,9 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -48,8 +52,19 @@ def _pin(pid: int) -> None:
         subprocess.run(["taskset", "-a", "-p", "-c", SERVER_CORE, str(pid)], check=True, capture_output=True)
 
 
-def wrk_rps(url: str, *, headers: list[str], body: str | None = None) -> float:
-    """Requests/second wrk measured in ``SECONDS`` s; raises unless every answer was a 2xx."""
+@dataclass(frozen=True)
+class Run:
+    requests_per_second: float
+    requests_per_cpu_second: float
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def wrk_run(url: str, pid: int, *, headers: list[str], body: str | None = None) -> Run:
+    """wrk for ``SECONDS`` s against the server process ``pid``; raises unless every answer was a 2xx."""
     command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s"]
     if (os.cpu_count() or 1) > 1:
         command = ["taskset", "-c", CLIENT_CORE, *command]
@@ -60,21 +75,24 @@ def wrk_rps(url: str, *, headers: list[str], body: str | None = None) -> float:
             script.write(f"wrk.method = 'POST'\nwrk.body = '{body}'\n")
             script.write("wrk.headers['Content-Type'] = 'application/json'\n")
     try:
+        cpu_before = _cpu_seconds(pid)
         output = subprocess.run(
             [*command, "-s", script.name, url], capture_output=True, text=True, check=True
         ).stdout
+        cpu = _cpu_seconds(pid) - cpu_before
     finally:
         os.unlink(script.name)
     if "Non-2xx" in output or "Socket errors" in output:
         raise RuntimeError(f"{url}: not every answer was a 200:\n{output}")
-    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    if found is None:
-        raise RuntimeError(f"no Requests/sec in wrk's output:\n{output}")
-    return float(found.group(1))
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    count = re.search(r"(\d+) requests in", output)
+    if rate is None or count is None:
+        raise RuntimeError(f"no request figures in wrk's output:\n{output}")
+    return Run(float(rate.group(1)), int(count.group(1)) / max(cpu, 1e-9))
 
 
 @contextlib.contextmanager
-def _server(args: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[None]:
+def _server(args: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[int]:
     with log.open("ab") as log_file:
         process = subprocess.Popen(
             [sys.executable, *args],
@@ -95,7 +113,7 @@ def _server(args: list[str], env: dict[str, str], port: int, log: Path) -> Itera
                     raise RuntimeError(f"{args} did not start; see {log}")
                 time.sleep(0.1)
             _pin(process.pid)
-            yield
+            yield process.pid
         finally:
             process.terminate()
             process.wait(15)
@@ -129,17 +147,17 @@ def _before_env() -> dict[str, str] | None:
     return {"PYTHONPATH": os.pathsep.join(paths)}
 
 
-def _rounds(turns: dict[str, Any], rounds: int) -> dict[str, list[float]]:
+def _rounds(turns: dict[str, Callable[[], Run]], rounds: int) -> dict[str, list[Run]]:
     """``turns`` maps a name to a no-argument measurement; each round runs them all, the order rotated."""
     names = list(turns)
-    results: dict[str, list[float]] = {name: [] for name in names}
+    results: dict[str, list[Run]] = {name: [] for name in names}
     for number in range(rounds):
         for name in names[number % len(names) :] + names[: number % len(names)]:
             results[name].append(turns[name]())
     return results
 
 
-def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[float]]:
+def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]]:
     """req/s per round of POST /model/predict: ours, the bare stack, the original's way (and ours before)."""
     from benchmarks.inference_bench import _jwks_server
     from benchmarks.naive_inference.train import train_baseline
@@ -164,10 +182,11 @@ def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[float]]:
                 "JWT_AUDIENCE": issuer.audience,
             }
 
-        servers.enter_context(
+        pids: dict[str, int] = {}
+        pids["ours"] = servers.enter_context(
             _server(["-m", "inference_service"], ours_env(ports["ours"]), ports["ours"], workdir / "ours.log")
         )
-        servers.enter_context(
+        pids["bare"] = servers.enter_context(
             _server(
                 _uvicorn("benchmarks.bare_stack.app:app", ports["bare"]),
                 {},
@@ -175,7 +194,7 @@ def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[float]]:
                 workdir / "bare.log",
             )
         )
-        servers.enter_context(
+        pids["naive"] = servers.enter_context(
             _server(
                 _uvicorn("benchmarks.naive_inference.app:app", ports["naive"]),
                 {"NAIVE_MODEL_PATH": str(naive_model)},
@@ -185,7 +204,7 @@ def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[float]]:
         )
         before = _before_env()
         if before is not None:
-            servers.enter_context(
+            pids["before"] = servers.enter_context(
                 _server(
                     ["-m", "inference_service"],
                     {**ours_env(ports["before"]), **before},
@@ -195,10 +214,9 @@ def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[float]]:
             )
         auth = [f"Authorization: Bearer {token}"]
 
-        def load(name: str, path: str, headers: list[str]) -> Any:
-            return lambda: wrk_rps(
-                f"http://127.0.0.1:{ports[name]}{path}", headers=headers, body=PREDICT_BODY
-            )
+        def load(name: str, path: str, headers: list[str]) -> Callable[[], Run]:
+            url = f"http://127.0.0.1:{ports[name]}{path}"
+            return functools.partial(wrk_run, url, pids[name], headers=headers, body=PREDICT_BODY)
 
         turns = {
             "ours": load("ours", "/model/predict", auth),
@@ -222,7 +240,7 @@ class _Stack(LocalStack):
         return {**super().common_env, **self.extra}
 
 
-def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[float]]:
+def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]]:
     """req/s per round of GET /customers/{id} and GET /users/me, ours (and before, with BENCH_BEFORE)."""
     model_path = workdir / "spendscore-model.joblib"
     if not model_path.exists():
@@ -233,7 +251,7 @@ def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[floa
         stacks["before"] = before
     postgres = TestPostgres()
     started: list[LocalStack] = []
-    turns: dict[str, Any] = {}
+    turns: dict[str, Callable[[], Run]] = {}
     try:
         for label, extra in stacks.items():
             directory = workdir / label
@@ -241,9 +259,11 @@ def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[floa
             stack = _Stack(postgres, directory, model_path, extra)
             stack.start_all()
             started.append(stack)
-            for process in stack.processes.values():
+            pids = {}
+            for name, process in stack.processes.items():
                 assert process._process is not None
-                _pin(process._process.pid)
+                pids[name] = process._process.pid
+                _pin(pids[name])
             owner = stack.create_user()
             created = httpx.post(
                 stack.urls["customers"] + "/customers",
@@ -254,8 +274,10 @@ def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[floa
             headers = [f"Authorization: Bearer {owner.token}"]
             customer_url = f"{stack.urls['customers']}/customers/{created.json()['id']}"
             me_url = stack.urls["auth"] + "/users/me"
-            turns[f"customer {label}"] = lambda url=customer_url, h=headers: wrk_rps(url, headers=h)
-            turns[f"users/me {label}"] = lambda url=me_url, h=headers: wrk_rps(url, headers=h)
+            turns[f"customer {label}"] = functools.partial(
+                wrk_run, customer_url, pids["customers"], headers=headers
+            )
+            turns[f"users/me {label}"] = functools.partial(wrk_run, me_url, pids["auth"], headers=headers)
         return _rounds(turns, rounds)
     finally:
         for running in started:
@@ -263,7 +285,7 @@ def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[floa
         postgres.close()
 
 
-def run_all(rounds: int) -> dict[str, dict[str, list[float]]]:
+def run_all(rounds: int) -> dict[str, dict[str, list[Run]]]:
     with tempfile.TemporaryDirectory(prefix="spendscore-request-path-") as directory:
         workdir = Path(directory)
         return {
@@ -274,5 +296,11 @@ def run_all(rounds: int) -> dict[str, dict[str, list[float]]]:
 
 if __name__ == "__main__":
     import json
+    from dataclasses import asdict
 
-    sys.stdout.write(json.dumps(run_all(int(os.environ.get("BENCH_ROUNDS", "3"))), indent=2) + "\n")
+    results = run_all(int(os.environ.get("BENCH_ROUNDS", "3")))
+    printable = {
+        area: {name: [asdict(run) for run in runs] for name, runs in by_name.items()}
+        for area, by_name in results.items()
+    }
+    sys.stdout.write(json.dumps(printable, indent=2) + "\n")
