@@ -74,6 +74,12 @@ class CustomersSettings(ServiceSettings):
     pending_retry_interval_seconds: float = Field(
         5.0, validation_alias=AliasChoices("CUSTOMERS_PENDING_RETRY_INTERVAL_SECONDS"), gt=0
     )
+    import_max_body_bytes: int = Field(
+        6 * 1024 * 1024,
+        gt=0,
+        validation_alias=AliasChoices("CUSTOMERS_IMPORT_MAX_BODY_BYTES"),
+        description="Body limit of POST /customers/import (the file and its multipart framing); 413 above.",
+    )
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

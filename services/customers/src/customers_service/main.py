@@ -15,7 +15,7 @@ from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.pending_predictions import PendingPredictionCompleter
 from customers_service.routes import customers, dashboard, owners, predictions, transfer
 from customers_service.service_token import ServiceTokens
-from spendscore_common.app import install_common_parts
+from spendscore_common.app import docs_options, install_common_parts
 from spendscore_common.circuit_breaker import BreakerCollector, CircuitBreaker
 from spendscore_common.database import answer_503_when_database_is_down, database_is_reachable, make_engine
 from spendscore_common.health import ReadinessCheck
@@ -104,8 +104,9 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         version="1.0.0",
         description="Store owners' customers, their spending-score predictions and history, dashboard, CSV.",
         lifespan=lifespan,
+        **docs_options(settings),
     )
-    install_common_parts(app, settings)
+    install_common_parts(app, settings, body_limits={"/customers/import": settings.import_max_body_bytes})
     app.state.metrics_registry.register(BreakerCollector([inference_breaker]))
     app.state.expensive_calls = ExpensiveCallLimit(settings.max_expensive_calls_per_owner)
     install_error_handlers(app)
