@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from customers_service import customer_repository, customers
 from customers_service.db import SessionDep
-from customers_service.deps import InferenceDep, OwnerDep, ValidCustomer
+from customers_service.deps import InferenceDep, OwnerDep, Search, ValidCustomer
 from customers_service.schemas import (
     Band,
     CustomerCreate,
@@ -34,7 +34,7 @@ async def create_customer(
     return customer_read_of(created.customer, created.latest)
 
 
-@router.get("", response_model=CustomerPage)
+@router.get("", response_model=CustomerPage, dependencies=[Search])
 async def list_customers(
     owner: OwnerDep,
     session: SessionDep,
