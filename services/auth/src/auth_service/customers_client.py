@@ -5,8 +5,9 @@ import uuid
 import httpx
 
 from auth_service.tokens import TokenIssuer
+from spendscore_common.tokens import AUTH_SERVICE_SUBJECT
 
-SERVICE_SUBJECT = "auth-service"
+SERVICE_SUBJECT = AUTH_SERVICE_SUBJECT
 SERVICE_TOKEN_TTL_SECONDS = 60
 
 

@@ -8,12 +8,14 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from spendscore_common.health import health_router
 from spendscore_common.middleware import RequestLogMiddleware
 from spendscore_common.request_context import REQUEST_ID_HEADER
+from spendscore_common.security import install_security_error_handler
 from spendscore_common.settings import ServiceSettings
 
 
 def install_common_parts(app: FastAPI, settings: ServiceSettings) -> None:
     """Health routes, Prometheus ``/metrics``, CORS and the request-log middleware (outermost)."""
     app.include_router(health_router())
+    install_security_error_handler(app)
     # A registry per app, so that several apps (tests) can live in one process.
     Instrumentator(
         registry=CollectorRegistry(), excluded_handlers=["/healthz", "/readyz", "/metrics"]
