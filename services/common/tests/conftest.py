@@ -5,7 +5,7 @@ import pytest
 from fastapi import Depends, FastAPI
 
 from spendscore_common.app import install_common_parts
-from spendscore_common.security import CurrentPrincipal, require_any_role
+from spendscore_common.security import CurrentPrincipal, PrincipalEvenIfPasswordChangeIsDue, require_any_role
 from spendscore_common.settings import ServiceSettings
 from spendscore_common.tokens import JwksKeyStore, TokenVerifier
 from testkit.tokens import TEST_AUDIENCE, TEST_ISSUER
@@ -18,6 +18,10 @@ def build_app(key_store: JwksKeyStore) -> FastAPI:
 
     @app.get("/me")
     async def me(principal: CurrentPrincipal) -> dict[str, str]:
+        return {"user_id": principal.user_id}
+
+    @app.get("/who-am-i")
+    async def who_am_i(principal: PrincipalEvenIfPasswordChangeIsDue) -> dict[str, str]:
         return {"user_id": principal.user_id}
 
     @app.get("/admin-only", dependencies=[Depends(require_any_role("admin"))])
