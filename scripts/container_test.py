@@ -123,6 +123,7 @@ class Engine:
         self.process: subprocess.Popen[bytes] | None = None
         self.runtime_dir: Path | None = None
         self.created_bridge = False
+        self.host_network: HostNetwork | None = None
 
     def docker(
         self, *args: str, timeout: float = 1800, check: bool = True
@@ -149,6 +150,7 @@ class Engine:
         data_root = STATE_DIR / "docker"
         data_root.mkdir(parents=True, exist_ok=True)
         self.created_bridge = not Path("/sys/class/net/docker0").exists()
+        self.host_network = HostNetwork.capture()
         socket_path = self.runtime_dir / "docker.sock"
         log = (STATE_DIR / "dockerd.log").open("ab")
         self.process = subprocess.Popen(
@@ -196,9 +198,38 @@ class Engine:
             self.process.wait()
         if self.created_bridge and Path("/sys/class/net/docker0").exists():
             run(["ip", "link", "delete", "docker0"], check=False)
+        if self.host_network is not None:
+            self.host_network.restore()
         if self.runtime_dir is not None:
             shutil.rmtree(self.runtime_dir, ignore_errors=True)
         say("stopped the private Docker Engine")
+
+
+class HostNetwork:
+    """What dockerd changes on the host and leaves when it stops: its iptables chains and rules (and the
+    FORWARD policy, which it sets to DROP) and IP forwarding. Put back as they were before it started."""
+
+    IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
+    TABLES = ("filter", "nat")
+
+    def __init__(self, rules: str | None, ip_forward: str):
+        self.rules = rules
+        self.ip_forward = ip_forward
+
+    @classmethod
+    def capture(cls) -> "HostNetwork":
+        saved = run(["iptables-save"], check=False) if shutil.which("iptables-save") else None
+        rules = saved.stdout if saved is not None and saved.returncode == 0 else None
+        return cls(rules, cls.IP_FORWARD.read_text())
+
+    def restore(self) -> None:
+        if self.rules is not None:
+            # A table absent before is restored empty (its chains flushed, docker's own chains deleted).
+            missing = [table for table in self.TABLES if f"*{table}\n" not in self.rules]
+            document = self.rules + "".join(f"*{table}\nCOMMIT\n" for table in missing)
+            run(["iptables-restore"], check=False, input=document)
+        if self.IP_FORWARD.read_text() != self.ip_forward:
+            self.IP_FORWARD.write_text(self.ip_forward)
 
 
 def apt_install(package: str) -> None:
@@ -511,7 +542,7 @@ def end_to_end(engine: Engine, workdir: Path) -> None:
         with step("up -d --wait (every container healthy)"):
             stack.compose("up", "-d", "--wait", "--no-build", timeout=600)
         figures.append(f"up -d --wait to all healthy: {time.monotonic() - began:.0f} s")
-        check_stack(stack)
+        check_stack(stack, figures)
         for figure in figures:
             say(f"figure: {figure}")
     except BaseException:
@@ -522,7 +553,7 @@ def end_to_end(engine: Engine, workdir: Path) -> None:
             stack.compose("down", "-v", "--remove-orphans", timeout=300)
 
 
-def check_stack(stack: Stack) -> None:
+def check_stack(stack: Stack, figures: list[str]) -> None:
     client = Client(stack)
     with step("readyz of auth, customers and inference"):
         check_ready(client, stack)
@@ -559,7 +590,9 @@ def check_stack(stack: Stack) -> None:
             raise StepFailed(f"UI page: {page.status_code} {page.text[:200]}")
     with step("down (volumes kept), up again: the owner and the customers are still there"):
         stack.compose("down", timeout=300)
+        began = time.monotonic()
         stack.compose("up", "-d", "--wait", "--no-build", timeout=600)
+        figures.append(f"up -d --wait again, over the kept volume: {time.monotonic() - began:.0f} s")
         owner = client.login(owner_email, owner_password)
         page = client.expect(client.http.get(stack.urls["customers"] + "/customers", headers=owner), 200)
         names = sorted(item["name"] for item in page["items"])

@@ -552,3 +552,22 @@ async def _check_isolation(server_url: str, roles: dict[str, str]) -> None:
         await asyncpg.connect(as_role(server_url, auth_role, "rotated0auth0password", customers_role))
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await asyncpg.connect(as_role(server_url, customers_role, "customers0password", auth_role))
+
+
+def test_auth_trusts_forwarded_addresses_from_the_task_subnets_only(
+    templates: dict[str, dict[str, Any]],
+) -> None:
+    """The UI's calls to auth carry the browser's address; only the private subnets (where the tasks run,
+    not the NLB's public ones) may set it."""
+    auth = templates["services"]["Resources"]["AuthTaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    (trusted,) = [
+        variable["Value"] for variable in auth["Environment"] if variable["Name"] == "AUTH_TRUSTED_PROXIES"
+    ]
+    assert trusted == {"Fn::Join": [",", {"Ref": "PrivateSubnetCidrs"}]}
+    passed = templates["main"]["Resources"]["Services"]["Properties"]["Parameters"]
+    assert passed["PrivateSubnetCidrs"] == {"Fn::GetAtt": ["Network", "Outputs.PrivateSubnetCidrs"]}
+    cidrs = templates["network"]["Outputs"]["PrivateSubnetCidrs"]["Value"]
+    assert referenced_names(cidrs) == {"PrivateSubnetA", "PrivateSubnetB"}
+    for name, container in environment_and_secrets(templates):
+        names = {variable["Name"] for variable in container.get("Environment", [])}
+        assert name == "auth" or "AUTH_TRUSTED_PROXIES" not in names, name

@@ -2,6 +2,7 @@
 variables and the services' own ports."""
 
 import importlib
+import ipaddress
 import re
 import subprocess
 import sys
@@ -108,6 +109,19 @@ def test_migration_jobs_reuse_the_service_image_with_only_their_database(compose
         assert job["image"] == services[service]["image"]
         assert job["healthcheck"] == {"disable": True}, "a one-shot job must not inherit the server's check"
         assert set(job["environment"]) == {f"{service.upper()}_DATABASE_URL", "LOG_LEVEL"}
+
+
+def test_auth_trusts_forwarded_addresses_from_the_ui_only(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    ui_address = services["ui"]["networks"]["default"]["ipv4_address"]
+    assert services["auth"]["environment"]["AUTH_TRUSTED_PROXIES"] == ui_address
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    default_address = ui_address.split(":-")[1].rstrip("}")
+    default_subnet = subnet.split(":-")[1].rstrip("}")
+    assert ipaddress.ip_address(default_address) in ipaddress.ip_network(default_subnet)
+    for name, service in services.items():
+        if name != "ui":
+            assert "networks" not in service, f"{name} takes any address of the subnet"
 
 
 def test_base_images_can_be_replaced(compose: dict[str, Any]) -> None:
