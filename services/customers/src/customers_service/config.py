@@ -45,6 +45,13 @@ class CustomersSettings(ServiceSettings):
         5.0, validation_alias=AliasChoices("CUSTOMERS_PENDING_RETRY_INTERVAL_SECONDS"), gt=0
     )
 
+    max_customers_per_owner: int = Field(
+        1_000_000,
+        validation_alias=AliasChoices("CUSTOMERS_MAX_PER_OWNER"),
+        ge=1,
+        description="Creating or importing beyond this many customers of one owner answers 409.",
+    )
+
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if "@" not in self.database_url or ":@" in self.database_url:

@@ -89,6 +89,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         description="Store owners' customers, their spending-score predictions and history, dashboard, CSV.",
         lifespan=lifespan,
     )
+    app.state.settings = settings
     install_common_parts(app, settings)
     install_error_handlers(app)
     answer_503_when_database_is_down(app)
