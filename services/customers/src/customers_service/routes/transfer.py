@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from customers_service import customer_repository, customers
 from customers_service.customers import ImportMode
 from customers_service.db import SessionDep
-from customers_service.deps import InferenceDep, OwnerDep, SettingsDep
+from customers_service.deps import ExpensiveCall, InferenceDep, OwnerDep, SettingsDep
 from customers_service.file_export import (
     EXPORT_COLUMNS,
     TEMPLATE_HEADERS,
@@ -39,6 +39,7 @@ FileFormat = Literal["csv", "xlsx"]
         409: {"description": "The owner's customer limit would be passed, or an external id is taken"},
         422: {"description": "Nothing imported: every problem as {line, field, message} in `detail`"},
     },
+    dependencies=[ExpensiveCall],
 )
 async def import_customers(
     file: UploadFile,
@@ -99,6 +100,7 @@ async def import_template(
     responses={
         200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}, "description": "The owner's customers"}
     },
+    dependencies=[ExpensiveCall],
 )
 async def export_customers(
     request: Request,
