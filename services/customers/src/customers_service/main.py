@@ -114,6 +114,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         **docs_options(settings),
     )
+    app.state.settings = settings
     install_common_parts(app, settings, body_limits={"/customers/import": settings.import_max_body_bytes})
     app.state.metrics_registry.register(BreakerCollector([inference_breaker]))
     app.state.expensive_calls = ExpensiveCallLimit(settings.max_expensive_calls_per_owner)
