@@ -21,7 +21,10 @@ _FLAG = "_spendscore_needs_token"  # cached on the route object itself
 
 
 def _depends_on_principal(dependant: Dependant) -> bool:
-    return any(sub.call is principal_even_if_password_change_is_due or _depends_on_principal(sub) for sub in dependant.dependencies)
+    return any(
+        sub.call is principal_even_if_password_change_is_due or _depends_on_principal(sub)
+        for sub in dependant.dependencies
+    )
 
 
 def route_needs_token(route: Any) -> bool:
