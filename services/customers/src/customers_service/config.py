@@ -41,8 +41,26 @@ class CustomersSettings(ServiceSettings):
     inference_retry_backoff_seconds: float = Field(
         0.1, validation_alias=AliasChoices("CUSTOMERS_INFERENCE_RETRY_BACKOFF_SECONDS"), ge=0
     )
+    inference_breaker_failures: int = Field(
+        3,
+        validation_alias=AliasChoices("CUSTOMERS_INFERENCE_BREAKER_FAILURES"),
+        ge=1,
+        description="Consecutive failed calls to inference that open the circuit breaker.",
+    )
+    inference_breaker_cooldown_seconds: float = Field(
+        10.0,
+        validation_alias=AliasChoices("CUSTOMERS_INFERENCE_BREAKER_COOLDOWN_SECONDS"),
+        gt=0,
+        description="How long an open breaker stores predictions as pending without calling inference.",
+    )
     pending_retry_interval_seconds: float = Field(
         5.0, validation_alias=AliasChoices("CUSTOMERS_PENDING_RETRY_INTERVAL_SECONDS"), gt=0
+    )
+    import_max_body_bytes: int = Field(
+        6 * 1024 * 1024,
+        gt=0,
+        validation_alias=AliasChoices("CUSTOMERS_IMPORT_MAX_BODY_BYTES"),
+        description="Body limit of POST /customers/import (the file and its multipart framing); 413 above.",
     )
 
     def production_problems(self) -> list[str]:

@@ -18,6 +18,7 @@ from customers_service.schemas import (
     SortKey,
     customer_read_of,
 )
+from spendscore_common.params import Offset
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -38,7 +39,7 @@ async def list_customers(
     owner: OwnerDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     q: Annotated[str | None, Query(max_length=200, description="Words the name starts with")] = None,
     gender: Annotated[Gender | None, Query()] = None,
     band: Annotated[Band | None, Query(description="Band of the latest prediction")] = None,
