@@ -25,10 +25,10 @@ sync: uv ## Install the locked dependencies of every package into .venv/
 	$(UV) sync --quiet --frozen --all-packages
 
 run: sync ## Start database, auth, customers, inference and the UI, restarted if they exit; Ctrl-C stops all
-	$(RUN) python scripts/local_stack.py
+	$(RUN) python -m scripts.local_stack
 
 status: ## Each process of `make run` and its state (RUNNING, BACKOFF, ...)
-	@$(RUN) python scripts/local_stack.py status
+	@$(RUN) python -m scripts.local_stack status
 
 train: sync ## Train the model and write its card (docs/model-card.md)
 	$(RUN) python -m inference_service.training
