@@ -61,7 +61,7 @@ test: lint typecheck members pytest ## Lint, type-check, check each package alon
 bench: sync ## Run every benchmark and write docs/benchmarks.md
 	$(RUN) python -m benchmarks
 
-load: sync ## 50 simulated store owners for 60 s against a local stack (loopback only)
+load: sync ## 50 simulated store owners for 60 s against a local stack; LOAD_MODE=chaos: kills under load
 	$(RUN) python -m loadtest
 
 up: ## docker compose up (needs .env, see README)
