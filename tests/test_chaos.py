@@ -54,6 +54,9 @@ def under_load(stack: SupervisedStack, owner, fault) -> WriteLoad:
 
 @pytest.mark.parametrize("name", ["customers", "inference", "auth", "postgres"])
 def test_a_killed_process_is_restarted_and_no_acknowledged_write_is_lost(chaos_stack, chaos_owner, name):
+    others = {other: chaos_stack.pid(other) for other in ("postgres", "auth", "customers", "inference")}
+    del others[name]
+
     def kill_and_wait() -> None:
         old_pid = chaos_stack.kill(name)
         chaos_stack.wait_until_recovered(name, old_pid, timeout=RECOVERY_LIMIT_SECONDS)
@@ -62,7 +65,8 @@ def test_a_killed_process_is_restarted_and_no_acknowledged_write_is_lost(chaos_s
 
     assert load.acknowledged_count() > 0
     assert load.lost_writes() == []
-    # Everything else kept running: the supervisor restarted only what was killed.
+    # The others kept running, untouched: the supervisor restarted only what was killed.
+    assert {other: chaos_stack.pid(other) for other in others} == others
     states = chaos_stack.supervisor.states()
     assert {info["statename"] for info in states.values()} == {"RUNNING"}
 
