@@ -5,9 +5,9 @@ Uses the Docker Engine and Compose v2 it finds (DOCKER_HOST or the default socke
 as on this project's CI machines, it sets them up in private folders: Debian's docker.io engine started
 by hand (data under .tools/containers/, sockets under a temporary folder) and Debian trixie's Compose v2
 binary unpacked under .tools/containers/. Where the official base images cannot be pulled (no registry),
-it builds stand-ins from Debian packages and passes them as the PYTHON_IMAGE / UV_IMAGE build arguments
-and POSTGRES_IMAGE. The only override of docker-compose.yml is what the host forces: those base images
-and free host ports. Each step prints its time; the first failure stops the run with a non-zero exit,
+it builds stand-ins from Debian packages and names them in the generated .env (PYTHON_IMAGE and UV_IMAGE,
+the Dockerfiles' build arguments, and POSTGRES_IMAGE). The only override of docker-compose.yml is what
+the host forces: free host ports. Each step prints its time; the first failure stops the run non-zero,
 and nothing is left running: `down -v` at the end, and the engine stopped if this script started it.
 Images and the build cache stay in the engine's data folder, so a second run builds only what changed.
 """
@@ -49,7 +49,7 @@ IMAGES = {
 PUBLISHED = {"auth": 8001, "customers": 8002, "ui": 8501}
 DEBIAN_SUITE = "bookworm"
 TRIXIE_SOURCE = (
-    "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\n"
+    "Types: deb\nURIs: {mirror}\nSuites: trixie\nComponents: main\n"
     "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
 )
 STANDIN_PYTHON = "spendscore-standin/python:3.11-bookworm"
@@ -252,7 +252,7 @@ def fetch_trixie_compose() -> Path:
         (apt_dir / "sources").mkdir(parents=True, exist_ok=True)
         (apt_dir / "lists" / "partial").mkdir(parents=True, exist_ok=True)
         (apt_dir / "archives" / "partial").mkdir(parents=True, exist_ok=True)
-        (apt_dir / "sources" / "trixie.sources").write_text(TRIXIE_SOURCE)
+        (apt_dir / "sources" / "trixie.sources").write_text(TRIXIE_SOURCE.format(mirror=debian_mirror()))
         private = [
             "-o", "Dir::Etc::sourcelist=/dev/null",
             "-o", f"Dir::Etc::sourceparts={apt_dir / 'sources'}",
@@ -529,6 +529,7 @@ def end_to_end(engine: Engine, workdir: Path) -> None:
     stack = Stack(engine, workdir, bases)
     say(f"host ports: {stack.ports}; generated .env and override in {workdir}")
     stack.compose("config", "--quiet", timeout=60)
+    stack.compose("down", "-v", "--remove-orphans", timeout=300)  # what an interrupted run left
     figures: list[str] = []
     for name in IMAGES:
         began = time.monotonic()
