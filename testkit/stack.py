@@ -46,6 +46,9 @@ class LocalStack:
             "AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
             "AUTH_DELETION_RETRY_BASE_SECONDS": "0.5",
             "AUTH_DELETION_RETRY_MAX_SECONDS": "2",
+            # Short breaker cool-downs: a service stopped by a test is called again soon after it returns.
+            "CUSTOMERS_INFERENCE_BREAKER_COOLDOWN_SECONDS": "1",
+            "AUTH_CUSTOMERS_BREAKER_COOLDOWN_SECONDS": "1",
             "BOOTSTRAP_ADMIN_EMAIL": self.admin_email,
             "BOOTSTRAP_ADMIN_PASSWORD": self.admin_password,
         }

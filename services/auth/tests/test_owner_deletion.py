@@ -169,7 +169,9 @@ async def test_customers_service_unreachable_keeps_the_deletion_pending(
     from testkit.processes import free_port
 
     nobody_listens = f"http://127.0.0.1:{free_port()}"
-    async with open_api(make_settings(customers_url=nobody_listens)) as api:
+    # A breaker that never opens here: the error stored is the connection's, not "calls paused".
+    settings = make_settings(customers_url=nobody_listens, customers_breaker_failures=1000)
+    async with open_api(settings) as api:
         account = await api.create_user()
         response = await api.client.delete(f"/admin/users/{account.id}", headers=await api.admin_headers())
 
@@ -182,6 +184,30 @@ async def test_customers_service_unreachable_keeps_the_deletion_pending(
     assert response.status_code == 204
     (row,) = await pending_deletions(auth_database_url)
     assert row["last_error"].startswith("ConnectError")
+
+
+async def test_a_failing_customers_service_opens_the_breaker_and_is_not_called_meanwhile(
+    open_api, make_settings, fake_customers, auth_database_url
+):
+    fake_customers.statuses.extend([503] * 10)
+    settings = make_settings(customers_breaker_failures=2, customers_breaker_cooldown_seconds=600)
+    async with open_api(settings) as api:
+        account = await api.create_user()
+        await api.client.delete(f"/admin/users/{account.id}", headers=await api.admin_headers())
+
+        async def retried_while_open() -> bool:
+            rows = await pending_deletions(auth_database_url)
+            return bool(rows) and rows[0]["attempts"] >= 4
+
+        await wait_until(retried_while_open)
+        assert len(fake_customers.calls) == 2
+        (row,) = await pending_deletions(auth_database_url)
+        assert "calls paused" in row["last_error"]
+        ready = await api.client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["checks"]["customers"] == "unavailable"
+        metrics = (await api.client.get("/metrics")).text
+        assert 'circuit_breaker_state{dependency="customers"} 1.0' in metrics
 
 
 async def test_a_404_from_customers_is_a_failure_to_retry(api, fake_customers, auth_database_url):

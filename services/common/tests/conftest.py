@@ -2,18 +2,27 @@
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from pydantic import BaseModel
 
-from spendscore_common.app import install_common_parts
+from spendscore_common.app import docs_options, install_common_parts
 from spendscore_common.security import CurrentPrincipal, require_any_role
 from spendscore_common.settings import ServiceSettings
 from spendscore_common.tokens import JwksKeyStore, TokenVerifier
 from testkit.tokens import TEST_AUDIENCE, TEST_ISSUER
 
 
-def build_app(key_store: JwksKeyStore) -> FastAPI:
-    app = FastAPI()
-    install_common_parts(app, ServiceSettings(app_env="test"))
+class SignUp(BaseModel):
+    email: str
+    password: str
+    age: float
+    nickname: str = ""
+
+
+def build_app(key_store: JwksKeyStore, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or ServiceSettings(app_env="test", max_body_bytes=1000)
+    app = FastAPI(**docs_options(settings))
+    install_common_parts(app, settings, body_limits={"/upload": 5000})
     app.state.token_verifier = TokenVerifier(key_store, issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
 
     @app.get("/me")
@@ -23,6 +32,18 @@ def build_app(key_store: JwksKeyStore) -> FastAPI:
     @app.get("/admin-only", dependencies=[Depends(require_any_role("admin"))])
     async def admin_only() -> dict[str, bool]:
         return {"ok": True}
+
+    @app.post("/sign-up")
+    async def sign_up(body: SignUp) -> dict[str, str]:
+        return {"email": body.email}
+
+    @app.post("/upload")
+    async def upload(request: Request, _: CurrentPrincipal) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
+
+    @app.get("/search")
+    async def search(q: str = "") -> dict[str, str]:
+        return {"q": q}
 
     @app.get("/boom")
     async def boom() -> None:
@@ -36,6 +57,16 @@ def key_store(token_issuer):
     store = JwksKeyStore("http://127.0.0.1:9/jwks", httpx.AsyncClient(), min_refresh_seconds=3600)
     store.set_keys(token_issuer.jwks())
     return store
+
+
+@pytest.fixture
+def app(key_store):
+    return build_app(key_store)
+
+
+@pytest.fixture
+def app_with_settings(key_store):
+    return lambda settings: build_app(key_store, settings)
 
 
 @pytest.fixture

@@ -56,6 +56,7 @@ def make_settings(database_url: str, **overrides: Any) -> CustomersSettings:
         "auth_jwks_url": closed_port_url() + "/.well-known/jwks.json",
         "inference_retry_backoff_seconds": 0.01,
         "pending_retry_interval_seconds": 0.2,
+        "inference_breaker_cooldown_seconds": 0.5,
         "database_pool_size": 5,
     }
     values.update(overrides)

@@ -73,13 +73,16 @@ async def test_a_batch_of_the_wrong_size_is_refused():
 
 
 @contextlib.asynccontextmanager
-async def broken_inference(behaviour: str):
-    """A stand-in inference service on a free port that answers 500 or never answers in time."""
+async def broken_inference(behaviour: str, calls: list[str] | None = None):
+    """A stand-in inference service on a free port that answers 500 or never answers in time
+    (``calls`` records each call that reached it)."""
     app = FastAPI()
+    calls = [] if calls is None else calls
 
     @app.post("/model/predict")
     @app.post("/model/predict/batch")
     async def predict() -> Response:
+        calls.append(behaviour)
         if behaviour == "slow":
             await asyncio.sleep(30)
         return Response(status_code=500)
@@ -130,6 +133,73 @@ async def test_writes_succeed_pending_and_predict_again_is_503(
             assert imported.json() == {"imported": 1, "pending_predictions": 1}
             history = await api.client.get(f"/customers/{created['id']}/predictions", headers=owner.headers)
             assert [entry["status"] for entry in history.json()] == ["pending", "pending"]
+
+
+async def test_a_hung_inference_opens_the_breaker_and_writes_stop_waiting_on_it(
+    settings_for, api_with, token_issuer, owner
+):
+    calls: list[str] = []
+    async with broken_inference("slow", calls) as url:
+        settings = settings_for(
+            inference_url=url,
+            inference_timeout_seconds=0.3,
+            inference_breaker_failures=2,
+            inference_breaker_cooldown_seconds=600,
+        )
+        async with api_with(settings, token_issuer) as api:
+            for _ in range(2):
+                assert (await api.create_customer(owner))["latest_prediction"]["status"] == "pending"
+            assert len(calls) == 2
+            # Open: the next writes are stored pending without calling inference at all.
+            for _ in range(5):
+                assert (await api.create_customer(owner))["latest_prediction"]["status"] == "pending"
+            csv_file = ("c.csv", b"name,gender,age,annual_income\nAna,f,30,40\n", "text/csv")
+            files = {"file": csv_file}
+            again = await api.client.post("/customers/import", files=files, headers=owner.headers)
+            assert again.json() == {"imported": 1, "pending_predictions": 1}
+            assert len(calls) == 2
+
+            ready = await api.client.get("/readyz")
+            # Customers stays in service (200) and says what is missing.
+            assert ready.status_code == 200
+            assert ready.json()["checks"] == {"database": "ok", "inference": "unavailable"}
+            metrics = (await api.client.get("/metrics")).text
+            assert 'circuit_breaker_state{dependency="inference"} 1.0' in metrics
+            assert 'circuit_breaker_refused_calls_total{dependency="inference"} 6.0' in metrics
+
+
+async def test_after_the_cooldown_one_call_tests_inference_and_closes_the_breaker(
+    settings_for, api_with, token_issuer, owner
+):
+    calls: list[str] = []
+    async with broken_inference("500", calls) as url:
+        settings = settings_for(
+            inference_url=url,
+            inference_retries=0,
+            inference_breaker_failures=1,
+            inference_breaker_cooldown_seconds=0.2,
+        )
+        async with api_with(settings, token_issuer) as api:
+            assert (await api.create_customer(owner))["latest_prediction"]["status"] == "pending"
+            breaker = api.app.state.inference.breaker
+            assert breaker.is_open
+            await api.wait_until(_cooled_down(breaker), timeout=5)
+            # The test call finds inference still failing: open again, and the next write does not call.
+            await api.create_customer(owner)
+            await api.create_customer(owner)
+            assert len(calls) == 2
+            assert breaker.times_opened == 2
+            await api.wait_until(_cooled_down(breaker), timeout=5)
+            calls.clear()
+            await api.create_customer(owner)
+            assert calls == ["500"]
+
+
+def _cooled_down(breaker):
+    async def condition() -> bool:
+        return not breaker.is_open
+
+    return condition
 
 
 @contextlib.asynccontextmanager

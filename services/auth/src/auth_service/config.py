@@ -40,6 +40,9 @@ class AuthSettings(ServiceSettings):
     deletion_poll_seconds: float = Field(5.0, gt=0)
     deletion_retry_base_seconds: float = Field(2.0, gt=0)
     deletion_retry_max_seconds: float = Field(300.0, gt=0)
+    # The circuit breaker in front of the customers service (see spendscore_common.circuit_breaker).
+    customers_breaker_failures: int = Field(3, ge=1)
+    customers_breaker_cooldown_seconds: float = Field(10.0, gt=0)
 
     bootstrap_admin_email: str | None = Field(None, validation_alias=AliasChoices("BOOTSTRAP_ADMIN_EMAIL"))
     bootstrap_admin_password: SecretStr | None = Field(

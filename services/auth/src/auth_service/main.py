@@ -22,7 +22,8 @@ from auth_service.passwords import PasswordHasher
 from auth_service.routes import admin, jwks, login, users
 from auth_service.service_clients import ServiceClients
 from auth_service.tokens import TokenIssuer, local_token_verifier
-from spendscore_common.app import install_common_parts
+from spendscore_common.app import docs_options, install_common_parts
+from spendscore_common.circuit_breaker import BreakerCollector, CircuitBreaker
 from spendscore_common.database import answer_503_when_database_is_down, database_is_reachable
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
@@ -63,7 +64,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     http_client = make_http_client(timeout_seconds=5.0)
     # The dummy hash costs one full bcrypt round: made in a thread, off the event loop.
     hasher = await asyncio.to_thread(PasswordHasher, settings.bcrypt_rounds)
-    customers = CustomersClient(http_client, base_url=settings.customers_url, issuer=issuer)
+    customers = CustomersClient(
+        http_client, base_url=settings.customers_url, issuer=issuer, breaker=app.state.customers_breaker
+    )
     throttle_policy = ThrottlePolicy(
         max_failures_per_email=settings.login_max_failures_per_email,
         max_failures_per_address=settings.login_max_failures_per_address,
@@ -91,6 +94,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.readiness_checks = [
         ReadinessCheck("database", lambda: database_is_reachable(engine)),
         ReadinessCheck("signing_keys", keys_loaded),
+        # Reported, not required: logins go on while customers is down (deletions wait in the outbox).
+        ReadinessCheck("customers", customers.is_reachable, required=False),
     ]
     try:
         await ensure_bootstrap_admin(settings, session_factory, hasher)
@@ -110,9 +115,17 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         summary="Users, roles and the 2-hour tokens every SpendScore service accepts.",
         version="0.1.0",
         lifespan=lifespan,
+        **docs_options(settings),
     )
     app.state.settings = settings
+    # Made with the app, not in the lifespan: its metric is registered once, and its state is the app's.
+    app.state.customers_breaker = CircuitBreaker(
+        "customers",
+        failure_threshold=settings.customers_breaker_failures,
+        cooldown_seconds=settings.customers_breaker_cooldown_seconds,
+    )
     install_common_parts(app, settings)
+    app.state.metrics_registry.register(BreakerCollector([app.state.customers_breaker]))
     install_error_handlers(app)
     answer_503_when_database_is_down(app)
     for router in (login.router, jwks.router, users.router, admin.router):

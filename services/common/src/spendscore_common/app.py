@@ -1,23 +1,43 @@
 """The parts every service's FastAPI app is assembled with."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from prometheus_client import CollectorRegistry
-from prometheus_fastapi_instrumentator import Instrumentator
 
 from spendscore_common.health import health_router
-from spendscore_common.middleware import RequestLogMiddleware
+from spendscore_common.input_checks import validation_error_response
+from spendscore_common.metrics import HttpMetrics
+from spendscore_common.middleware import RequestGuardMiddleware
 from spendscore_common.request_context import REQUEST_ID_HEADER
 from spendscore_common.settings import ServiceSettings
 
 
-def install_common_parts(app: FastAPI, settings: ServiceSettings) -> None:
-    """Health routes, Prometheus ``/metrics``, CORS and the request-log middleware (outermost)."""
+def docs_options(settings: ServiceSettings) -> dict[str, Any]:
+    """``FastAPI(...)`` keyword arguments that switch /docs, /redoc and /openapi.json off when
+    ``DOCS_ENABLED`` is false (by default in production)."""
+    if settings.docs_are_enabled:
+        return {}
+    return {"openapi_url": None, "docs_url": None, "redoc_url": None}
+
+
+def install_common_parts(
+    app: FastAPI, settings: ServiceSettings, *, body_limits: Mapping[str, int] | None = None
+) -> None:
+    """Health routes, Prometheus ``/metrics``, the shared 422 body, CORS and the request middleware
+    (outermost: limits, request id, metrics, log line, generic 500).
+
+    ``body_limits`` gives a path its own body limit instead of ``settings.max_body_bytes`` (uploads).
+    Call it before a service adds its own RequestValidationError handler, if it has one.
+    """
     app.include_router(health_router())
-    # A registry per app, so that several apps (tests) can live in one process.
-    Instrumentator(
-        registry=CollectorRegistry(), excluded_handlers=["/healthz", "/readyz", "/metrics"]
-    ).instrument(app).expose(app, endpoint="/metrics", include_in_schema=False)
+    metrics = HttpMetrics()
+    metrics.install_route(app)
+    # A service adds its own collectors (circuit breakers) to this registry.
+    app.state.metrics_registry = metrics.registry
+    app.add_exception_handler(RequestValidationError, validation_error_response)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -26,4 +46,9 @@ def install_common_parts(app: FastAPI, settings: ServiceSettings) -> None:
             allow_headers=["*"],
             expose_headers=[REQUEST_ID_HEADER],
         )
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(
+        RequestGuardMiddleware,
+        metrics=metrics,
+        max_body_bytes=settings.max_body_bytes,
+        body_limits=body_limits,
+    )

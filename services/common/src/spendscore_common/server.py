@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from spendscore_common.http_protocol import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
 from spendscore_common.logging import configure_logging
 from spendscore_common.settings import ServiceSettings
 
@@ -69,5 +70,7 @@ def run_service(
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        http=BoundedHttpToolsProtocol,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         timeout_graceful_shutdown=10,
     )

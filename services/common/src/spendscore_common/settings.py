@@ -32,6 +32,18 @@ class ServiceSettings(BaseSettings):
         description="Where a browser reaches the auth service (the /docs Authorize button posts there).",
     )
 
+    max_body_bytes: int = Field(
+        1_000_000,
+        gt=0,
+        validation_alias=AliasChoices("MAX_BODY_BYTES"),
+        description="Larger bodies are refused with 413 before they are read (uploads have their own limit).",
+    )
+    docs_enabled: bool | None = Field(
+        None,
+        validation_alias=AliasChoices("DOCS_ENABLED"),
+        description="Serve /docs, /redoc and /openapi.json; unset: on, except with APP_ENV=production.",
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_comma_separated(cls, value: object) -> object:
@@ -43,6 +55,10 @@ class ServiceSettings(BaseSettings):
     def token_url(self) -> str:
         """The auth service's OAuth2 password endpoint, as a browser on /docs reaches it."""
         return self.auth_public_url.rstrip("/") + "/auth/token"
+
+    @property
+    def docs_are_enabled(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else not self.is_production
 
     @property
     def is_production(self) -> bool:

@@ -1,6 +1,7 @@
 """Request dependencies: the owner behind the token, and the owner's customer named in the path."""
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from customers_service.customer_repository import CustomerWithLatest
 from customers_service.db import SessionDep
 from customers_service.errors import CustomerNotFound, NotAnOwner
 from customers_service.inference_client import InferenceClient
+from customers_service.owner_limits import ExpensiveCallLimit
 from spendscore_common.security import CurrentPrincipal
 
 
@@ -33,6 +35,28 @@ async def current_owner(request: Request, principal: CurrentPrincipal) -> Owner:
 
 
 OwnerDep = Annotated[Owner, Depends(current_owner)]
+
+
+async def expensive_call_slot(request: Request, owner: OwnerDep) -> AsyncIterator[None]:
+    """One of the owner's slots for an import or export, held until the response is sent (a streamed
+    export included); 429 when the owner already runs as many as allowed."""
+    limit: ExpensiveCallLimit = request.app.state.expensive_calls
+    with limit.slot(owner.id):
+        yield
+
+
+async def search_slot(request: Request, owner: OwnerDep) -> AsyncIterator[None]:
+    """Like ``expensive_call_slot`` for a list with a search (``q``); a plain list takes no slot."""
+    if not request.query_params.get("q"):
+        yield
+        return
+    limit: ExpensiveCallLimit = request.app.state.expensive_calls
+    with limit.slot(owner.id):
+        yield
+
+
+ExpensiveCall = Depends(expensive_call_slot)
+Search = Depends(search_slot)
 
 
 def inference_client(request: Request) -> InferenceClient:

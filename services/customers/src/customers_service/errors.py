@@ -4,9 +4,11 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from customers_service.inference_client import InferenceRejected, InferenceUnavailable
+from customers_service.owner_limits import TooManyExpensiveCalls
 from customers_service.schemas import ImportProblem
 
 INFERENCE_RETRY_AFTER_SECONDS = 5
+EXPENSIVE_CALL_RETRY_AFTER_SECONDS = 2
 
 
 class CustomerNotFound(Exception):
@@ -41,6 +43,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": [problem.model_dump() for problem in exc.problems]},
             status_code=422,
+        )
+
+    @app.exception_handler(TooManyExpensiveCalls)
+    async def _too_many_expensive_calls(_: Request, __: TooManyExpensiveCalls) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "Too many imports, exports or searches at once for this account; try again shortly"},
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(EXPENSIVE_CALL_RETRY_AFTER_SECONDS)},
         )
 
     @app.exception_handler(InferenceUnavailable)

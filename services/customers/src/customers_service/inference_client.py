@@ -1,4 +1,6 @@
-"""Calls to the inference service: one pooled client, a timeout, retries with backoff."""
+"""Calls to the inference service: one pooled client, a timeout, retries with backoff, and a circuit
+breaker that stops calling for a cool-down after a few failed calls (so a hung inference costs each
+write nothing instead of the whole timeout)."""
 
 import asyncio
 import logging
@@ -7,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from spendscore_common.circuit_breaker import CircuitBreaker, CircuitOpenError
 from spendscore_common.http_client import make_http_client
 
 logger = logging.getLogger(__name__)
@@ -14,6 +17,10 @@ logger = logging.getLogger(__name__)
 
 class InferenceUnavailable(Exception):
     """Inference did not answer usefully (down, timing out, 5xx) even after retries."""
+
+
+class InferencePaused(InferenceUnavailable):
+    """Not called at all: the circuit breaker is open after recent failures."""
 
 
 class InferenceRejected(Exception):
@@ -67,6 +74,7 @@ class InferenceClient:
         batch_timeout_seconds: float = 15.0,
         retries: int = 2,
         backoff_seconds: float = 0.1,
+        breaker: CircuitBreaker | None = None,
         http_client: httpx.AsyncClient | None = None,
     ):
         self._http = http_client or make_http_client(
@@ -75,6 +83,7 @@ class InferenceClient:
         self._batch_timeout = httpx.Timeout(batch_timeout_seconds)
         self._retries = retries
         self._backoff_seconds = backoff_seconds
+        self.breaker = breaker or CircuitBreaker("inference")
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -87,6 +96,8 @@ class InferenceClient:
         """The prediction, or None when inference cannot give one now (the caller stores it pending)."""
         try:
             return await self.predict(model_input, token=token)
+        except InferencePaused:
+            return None  # the breaker logged when it opened; one line per write would flood the log
         except (InferenceUnavailable, InferenceRejected) as exc:
             logger.warning("prediction left pending", extra={"reason": str(exc)})
             return None
@@ -106,11 +117,23 @@ class InferenceClient:
         return [ModelOutput.from_json(prediction) for prediction in predictions]
 
     async def is_reachable(self) -> bool:
-        response = await self._http.get("/healthz")
+        """For /readyz: False at once while the breaker is open, else a quick look at inference's /healthz."""
+        if self.breaker.is_open:
+            return False
+        response = await self._http.get("/healthz", timeout=1.0)
         return response.status_code == 200
 
     async def _post(
         self, path: str, payload: dict[str, Any], *, token: str, timeout: httpx.Timeout | None = None
+    ) -> dict[str, Any]:
+        try:
+            with self.breaker.guard(failure_types=(InferenceUnavailable,)):
+                return await self._post_with_retries(path, payload, token=token, timeout=timeout)
+        except CircuitOpenError as exc:
+            raise InferencePaused(str(exc)) from exc
+
+    async def _post_with_retries(
+        self, path: str, payload: dict[str, Any], *, token: str, timeout: httpx.Timeout | None
     ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"}
         last_problem = "no attempt"

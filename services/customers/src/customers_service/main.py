@@ -11,10 +11,12 @@ from customers_service.config import CustomersSettings
 from customers_service.db import make_sessionmaker
 from customers_service.errors import install_error_handlers
 from customers_service.inference_client import InferenceClient
+from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.pending_predictions import PendingPredictionCompleter
 from customers_service.routes import customers, dashboard, owners, predictions, transfer
 from customers_service.service_token import ServiceTokens
-from spendscore_common.app import install_common_parts
+from spendscore_common.app import docs_options, install_common_parts
+from spendscore_common.circuit_breaker import BreakerCollector, CircuitBreaker
 from spendscore_common.database import answer_503_when_database_is_down, database_is_reachable, make_engine
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
@@ -34,10 +36,21 @@ async def _prefetch_keys(key_store: JwksKeyStore) -> None:
 
 def create_app(settings: CustomersSettings | None = None) -> FastAPI:
     settings = settings or CustomersSettings()  # read from the environment
+    # Made with the app, not in the lifespan: its metric is registered once, and its state is the app's.
+    inference_breaker = CircuitBreaker(
+        "inference",
+        failure_threshold=settings.inference_breaker_failures,
+        cooldown_seconds=settings.inference_breaker_cooldown_seconds,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            pool_timeout_seconds=settings.database_pool_timeout_seconds,
+            statement_timeout_seconds=settings.database_statement_timeout_seconds,
+        )
         sessionmaker = make_sessionmaker(engine)
         auth_http = make_http_client(timeout_seconds=2.0)
         key_store = JwksKeyStore(settings.auth_jwks_url, auth_http)
@@ -47,6 +60,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
             batch_timeout_seconds=settings.inference_batch_timeout_seconds,
             retries=settings.inference_retries,
             backoff_seconds=settings.inference_retry_backoff_seconds,
+            breaker=inference_breaker,
         )
         service_tokens = (
             None
@@ -67,6 +81,8 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         app.state.completer = completer
         app.state.readiness_checks = [
             ReadinessCheck("database", lambda: database_is_reachable(engine)),
+            # Not required: customers keeps serving (predictions pending) while inference is down, and a
+            # load balancer must not take every customers replica out of service because of inference.
             ReadinessCheck("inference", inference.is_reachable, required=False),
         ]
         background = [
@@ -88,8 +104,11 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         version="1.0.0",
         description="Store owners' customers, their spending-score predictions and history, dashboard, CSV.",
         lifespan=lifespan,
+        **docs_options(settings),
     )
-    install_common_parts(app, settings)
+    install_common_parts(app, settings, body_limits={"/customers/import": settings.import_max_body_bytes})
+    app.state.metrics_registry.register(BreakerCollector([inference_breaker]))
+    app.state.expensive_calls = ExpensiveCallLimit(settings.max_expensive_calls_per_owner)
     install_error_handlers(app)
     answer_503_when_database_is_down(app)
     # Declared only for /docs: the Authorize button logs in against the auth service.

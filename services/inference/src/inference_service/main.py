@@ -9,16 +9,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from inference_service import __doc__ as service_description
-from inference_service.body_limit import BodySizeLimitMiddleware
 from inference_service.config import InferenceSettings
 from inference_service.model_store import load_model
 from inference_service.predictor import SpendingScorePredictor
 from inference_service.routes import model as model_routes
 from inference_service.routes import predict as predict_routes
 from inference_service.schemas import MAX_BATCH_ITEMS
-from spendscore_common.app import install_common_parts
+from spendscore_common.app import docs_options, install_common_parts
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
+from spendscore_common.input_checks import safe_validation_errors
 from spendscore_common.security import oauth2_scheme
 from spendscore_common.tokens import JwksKeyStore, TokenVerifier
 
@@ -34,10 +34,9 @@ async def _too_many_items_or_invalid(_: Request, exc: Exception) -> Response:
             {"detail": f"a batch holds at most {MAX_BATCH_ITEMS} items"},
             status_code=status.HTTP_413_CONTENT_TOO_LARGE,
         )
-    # Each error names the field (loc) and why (msg); the offending input is not echoed back,
-    # since NaN or Infinity would make the answer itself invalid JSON.
-    errors = [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
-    return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return JSONResponse(
+        {"detail": safe_validation_errors(exc.errors())}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+    )
 
 
 def create_app(settings: InferenceSettings | None = None) -> FastAPI:
@@ -70,6 +69,7 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": False},
+        **docs_options(settings),
     )
     app.state.settings = settings
     app.state.readiness_checks = [ReadinessCheck("model", model_loaded)]
@@ -77,7 +77,6 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
     docs_login = [Depends(oauth2_scheme(settings.token_url))]
     app.include_router(predict_routes.router, dependencies=docs_login)
     app.include_router(model_routes.router, dependencies=docs_login)
-    app.add_exception_handler(RequestValidationError, _too_many_items_or_invalid)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_common_parts(app, settings)
+    app.add_exception_handler(RequestValidationError, _too_many_items_or_invalid)
     return app

@@ -8,6 +8,7 @@ from auth_service import accounts, user_repository
 from auth_service.deps import CurrentAdmin, DeletionWorkerDep, HasherDep, SessionDep, UserById
 from auth_service.models import User
 from auth_service.schemas import UserCreate, UserPublic, UsersPage, UserUpdate
+from spendscore_common.params import Offset
 
 router = APIRouter(prefix="/admin/users", tags=["admin"])
 
@@ -24,7 +25,7 @@ async def list_users(
     _admin: CurrentAdmin,
     db_session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     q: Annotated[str | None, Query(max_length=320, description="Part of an email or a name")] = None,
 ) -> UsersPage:
     users, total = await user_repository.get_all(db_session=db_session, limit=limit, offset=offset, query=q)

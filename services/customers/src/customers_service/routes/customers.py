@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from customers_service import customer_repository, customers
 from customers_service.db import SessionDep
-from customers_service.deps import InferenceDep, OwnerDep, ValidCustomer
+from customers_service.deps import InferenceDep, OwnerDep, Search, ValidCustomer
 from customers_service.schemas import (
     Band,
     CustomerCreate,
@@ -18,6 +18,7 @@ from customers_service.schemas import (
     SortKey,
     customer_read_of,
 )
+from spendscore_common.params import Offset
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -33,12 +34,12 @@ async def create_customer(
     return customer_read_of(created.customer, created.latest)
 
 
-@router.get("", response_model=CustomerPage)
+@router.get("", response_model=CustomerPage, dependencies=[Search])
 async def list_customers(
     owner: OwnerDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     q: Annotated[str | None, Query(max_length=200, description="Words the name starts with")] = None,
     gender: Annotated[Gender | None, Query()] = None,
     band: Annotated[Band | None, Query(description="Band of the latest prediction")] = None,

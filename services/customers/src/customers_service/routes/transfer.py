@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from customers_service import customer_repository, customers
 from customers_service.csv_import import MAX_BYTES, spreadsheet_safe
 from customers_service.db import SessionDep
-from customers_service.deps import InferenceDep, OwnerDep
+from customers_service.deps import ExpensiveCall, InferenceDep, OwnerDep
 from customers_service.schemas import ImportResult
 
 router = APIRouter(prefix="/customers", tags=["import and export"])
@@ -24,6 +24,7 @@ EXPORT_COLUMNS = ("id", "name", "gender", "age", "annual_income", "spending_scor
     status_code=status.HTTP_201_CREATED,
     response_model=ImportResult,
     responses={422: {"description": "Nothing imported: every bad row with its line, field and reason"}},
+    dependencies=[ExpensiveCall],
 )
 async def import_customers(
     file: UploadFile, owner: OwnerDep, session: SessionDep, inference: InferenceDep
@@ -40,6 +41,7 @@ async def import_customers(
     "/export",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}, "description": "CSV of the owner's customers"}},
+    dependencies=[ExpensiveCall],
 )
 async def export_customers(request: Request, owner: OwnerDep) -> StreamingResponse:
     """Every customer with the score and band of its latest prediction, streamed as CSV."""

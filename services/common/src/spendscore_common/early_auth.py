@@ -1,0 +1,43 @@
+"""Refusing a request without valid credentials before its body is read, on routes that need a token.
+
+FastAPI reads a request's body before it solves the route's dependencies, so a 100 MB upload
+without a token would be read whole before its 401. The request middleware calls
+``refuse_unless_authenticated`` when the route asks for the body the first time: by then the router
+has chosen the route (``scope["route"]``), and the token check is the same dependency the route runs.
+"""
+
+from typing import Any
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
+from starlette.requests import Request
+from starlette.types import Scope
+
+from spendscore_common.security import current_principal
+
+_bearer = HTTPBearer(auto_error=False)
+_FLAG = "_spendscore_needs_token"  # cached on the route object itself
+
+
+def _depends_on_principal(dependant: Dependant) -> bool:
+    return any(sub.call is current_principal or _depends_on_principal(sub) for sub in dependant.dependencies)
+
+
+def route_needs_token(route: Any) -> bool:
+    """True when the route (an APIRoute) verifies a bearer token through ``current_principal``."""
+    if not isinstance(route, APIRoute):
+        return False
+    known: bool | None = getattr(route, _FLAG, None)
+    if known is None:
+        known = _depends_on_principal(route.dependant)
+        setattr(route, _FLAG, known)
+    return known
+
+
+async def refuse_unless_authenticated(scope: Scope) -> None:
+    """Raise the route's own 401 (or 503) when the chosen route needs a token the request lacks."""
+    if not route_needs_token(scope.get("route")):
+        return
+    request = Request(scope)
+    await current_principal(request, await _bearer(request))
