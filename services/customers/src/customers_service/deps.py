@@ -13,6 +13,7 @@ from customers_service.db import SessionDep
 from customers_service.errors import CustomerNotFound, NotAnOwner
 from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
+from customers_service.segment_catalogue import SegmentCatalogue
 from spendscore_common.security import CurrentPrincipal
 
 
@@ -65,6 +66,14 @@ def inference_client(request: Request) -> InferenceClient:
 
 
 InferenceDep = Annotated[InferenceClient, Depends(inference_client)]
+
+
+def segment_catalogue(request: Request) -> SegmentCatalogue:
+    catalogue: SegmentCatalogue = request.app.state.segment_catalogue
+    return catalogue
+
+
+CatalogueDep = Annotated[SegmentCatalogue, Depends(segment_catalogue)]
 
 
 async def valid_customer(
