@@ -7,6 +7,7 @@ import pytest
 
 SHAPE = {
     "id",
+    "external_id",
     "name",
     "gender",
     "age",

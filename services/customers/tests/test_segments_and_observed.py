@@ -22,15 +22,18 @@ def _outcome(score: float, segment: str | None = None, low: float = 40.0, high: 
 async def _seed(api: Any, owner_id: str, rows: list[tuple[str, float, float, str | None]]) -> None:
     """rows: name, income, predicted score, segment id."""
     async with api.app.state.sessionmaker() as session:
-        records = customer_repository.copy_records(
+        records = customer_repository.import_records(
             owner_id=uuid.UUID(owner_id),
-            rows=[
-                CustomerCreate(name=name, gender="female", age=30, annual_income=income)
-                for name, income, _, _ in rows
+            created=[
+                (
+                    CustomerCreate(name=name, gender="female", age=30, annual_income=income),
+                    _outcome(score, segment),
+                )
+                for name, income, score, segment in rows
             ],
-            outcomes=[_outcome(score, segment) for _, _, score, segment in rows],
+            updated=[],
         )
-        await customer_repository.bulk_insert(session=session, records=records)
+        await customer_repository.store_import(session=session, records=records)
         await session.commit()
 
 

@@ -1,7 +1,7 @@
 """segments, two-peaked answers and warnings on predictions; observed scores on customers
 
 Revision ID: 20261201_0101
-Revises: 20261127_0002
+Revises: 20261201_0003
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261201_0101"
-down_revision: str | None = "20261127_0002"
+down_revision: str | None = "20261201_0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -81,6 +81,13 @@ class CustomersSettings(ServiceSettings):
         description="Body limit of POST /customers/import (the file and its multipart framing); 413 above.",
     )
 
+    max_customers_per_owner: int = Field(
+        1_000_000,
+        validation_alias=AliasChoices("CUSTOMERS_MAX_PER_OWNER"),
+        ge=1,
+        description="Creating or importing beyond this many customers of one owner answers 409.",
+    )
+
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if "@" not in self.database_url or ":@" in self.database_url:

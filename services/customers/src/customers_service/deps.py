@@ -5,14 +5,17 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 
 from customers_service import customer_repository
+from customers_service.config import CustomersSettings
 from customers_service.customer_repository import CustomerWithLatest
 from customers_service.db import SessionDep
 from customers_service.errors import CustomerNotFound, NotAnOwner
 from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
+from customers_service.search_text import search_words
 from customers_service.segment_catalogue import SegmentCatalogue
 from spendscore_common.security import CurrentPrincipal
 
@@ -76,6 +79,14 @@ def segment_catalogue(request: Request) -> SegmentCatalogue:
 CatalogueDep = Annotated[SegmentCatalogue, Depends(segment_catalogue)]
 
 
+def service_settings(request: Request) -> CustomersSettings:
+    settings: CustomersSettings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[CustomersSettings, Depends(service_settings)]
+
+
 async def valid_customer(
     customer_id: Annotated[uuid.UUID, Path(description="The customer's id")],
     owner: OwnerDep,
@@ -92,3 +103,44 @@ async def valid_customer(
 
 
 ValidCustomer = Annotated[CustomerWithLatest, Depends(valid_customer)]
+
+
+MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_WORDS = 8
+
+
+def search_query(
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_SEARCH_LENGTH,
+            description=(
+                "Words the name's words start with (accents, case and punctuation ignored), "
+                f"at most {MAX_SEARCH_WORDS}; or an external id, exactly"
+            ),
+        ),
+    ] = None,
+) -> str | None:
+    """``q`` bounded so that no search costs much: at most MAX_SEARCH_WORDS words, no NUL."""
+    if q is None or not q.strip():
+        return None
+    problem = None
+    if "\x00" in q:
+        problem = "must not contain a NUL character"
+    elif len(search_words(q)) > MAX_SEARCH_WORDS:
+        problem = f"at most {MAX_SEARCH_WORDS} words"
+    if problem is not None:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("query", "q"),
+                    "msg": f"Value error, {problem}",
+                    "input": q[:100],
+                }
+            ]
+        )
+    return q
+
+
+SearchQuery = Annotated[str | None, Depends(search_query)]

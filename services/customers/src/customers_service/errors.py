@@ -19,6 +19,18 @@ class NotAnOwner(Exception):
     """The token's subject is not a user id (e.g. a service token), so it owns no customers."""
 
 
+class ExternalIdTaken(Exception):
+    """Another of the owner's customers already has this external id."""
+
+
+class CustomerLimitReached(Exception):
+    """The owner has as many customers as CUSTOMERS_MAX_PER_OWNER allows."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"at most {limit} customers per owner")
+        self.limit = limit
+
+
 class ImportRejected(Exception):
     """The CSV import was refused; nothing was stored."""
 
@@ -36,6 +48,22 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _not_an_owner(_: Request, __: NotAnOwner) -> JSONResponse:
         return JSONResponse(
             {"detail": "This token does not belong to a store owner"}, status_code=status.HTTP_403_FORBIDDEN
+        )
+
+    @app.exception_handler(ExternalIdTaken)
+    async def _external_id_taken(_: Request, __: ExternalIdTaken) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "Another customer already has this external_id"}, status_code=status.HTTP_409_CONFLICT
+        )
+
+    @app.exception_handler(CustomerLimitReached)
+    async def _limit_reached(_: Request, exc: CustomerLimitReached) -> JSONResponse:
+        return JSONResponse(
+            {
+                "detail": f"This account has reached its limit of {exc.limit:,} customers; "
+                "delete some before adding more"
+            },
+            status_code=status.HTTP_409_CONFLICT,
         )
 
     @app.exception_handler(ImportRejected)

@@ -7,7 +7,15 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from customers_service import customer_repository, customers, prediction_repository
 from customers_service.db import SessionDep
-from customers_service.deps import CatalogueDep, InferenceDep, OwnerDep, Search, ValidCustomer
+from customers_service.deps import (
+    CatalogueDep,
+    InferenceDep,
+    OwnerDep,
+    Search,
+    SearchQuery,
+    SettingsDep,
+    ValidCustomer,
+)
 from customers_service.schemas import (
     Band,
     CustomerCreate,
@@ -31,15 +39,18 @@ async def create_customer(
     owner: OwnerDep,
     session: SessionDep,
     inference: InferenceDep,
+    settings: SettingsDep,
     catalogue: CatalogueDep,
 ) -> CustomerRead:
-    """Store the customer and its first prediction (``pending`` when inference is down)."""
+    """Store the customer and its first prediction (``pending`` when inference is down); 409 when the
+    external id is taken or the owner has reached CUSTOMERS_MAX_PER_OWNER customers."""
     created = await customers.create_customer(
         session=session,
         inference=inference,
         owner_id=owner.id,
         token=owner.token,
         values=values,
+        max_customers=settings.max_customers_per_owner,
         catalogue=catalogue,
     )
     return customer_read_of(created.customer, created.latest, await catalogue.segments(owner.token))
@@ -52,7 +63,7 @@ async def list_customers(
     catalogue: CatalogueDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
-    q: Annotated[str | None, Query(max_length=200, description="Words the name starts with")] = None,
+    q: SearchQuery = None,
     gender: Annotated[Gender | None, Query()] = None,
     band: Annotated[Band | None, Query(description="Band of the latest prediction")] = None,
     segment: Annotated[
