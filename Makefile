@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen
 PACKAGES := services/common/src services/auth/src services/customers/src services/inference/src \
 	ui/src ui/app_pages ui/router.py ui/streamlit_app.py testkit scripts benchmarks loadtest
 
-.PHONY: help uv sync run status train test lint typecheck members pytest browser bench load up down clean
+.PHONY: help uv sync run status train test lint typecheck members pytest browser bench load up down test-containers clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ up: ## docker compose up (needs .env, see README)
 
 down:
 	docker compose down
+
+test-containers: sync ## Build the images, run docker-compose.yml on a real engine, check it end to end (slow)
+	$(RUN) python scripts/container_test.py
 
 clean: ## Remove caches (keeps .data/)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

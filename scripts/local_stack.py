@@ -239,6 +239,8 @@ def service_env(config: StackConfig, base: dict[str, str]) -> dict[str, str]:
         "INFERENCE_URL": config.urls["inference"],
         # Each service's /docs page posts to auth's /auth/token from another origin.
         "CORS_ORIGINS": base.get("CORS_ORIGINS", ",".join(local_origins(config))),
+        # The UI runs on this machine and forwards each browser's address to auth's login throttle.
+        "AUTH_TRUSTED_PROXIES": base.get("AUTH_TRUSTED_PROXIES", "127.0.0.1"),
         "PYTHONUNBUFFERED": "1",
     }
 

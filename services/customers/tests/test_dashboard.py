@@ -26,15 +26,20 @@ def _band(score):
 async def _seed(api, owner_id):
     async with api.app.state.sessionmaker() as session:
         for name, gender, age, income, score in FIXTURE:
-            outcomes = (
-                None if score is None else [ModelOutput(score, _band(score), score - 5, score + 5, "test")]
+            outcome = (
+                None if score is None else ModelOutput(score, _band(score), score - 5, score + 5, "test")
             )
-            records = customer_repository.copy_records(
+            records = customer_repository.import_records(
                 owner_id=uuid.UUID(owner_id),
-                rows=[CustomerCreate(name=name, gender=gender, age=age, annual_income=income)],
-                outcomes=outcomes,
+                created=[
+                    (
+                        CustomerCreate(name=name, gender=gender, age=age, annual_income=income),
+                        outcome,
+                    )
+                ],
+                updated=[],
             )
-            await customer_repository.bulk_insert(session=session, records=records)
+            await customer_repository.store_import(session=session, records=records)
         await session.commit()
 
 

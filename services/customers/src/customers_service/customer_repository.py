@@ -2,14 +2,13 @@
 
 Nothing here commits: the caller owns the transaction."""
 
-import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, case, delete, func, select, text
+from sqlalchemy import ARRAY, Integer, Select, String, bindparam, case, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -17,6 +16,7 @@ from sqlmodel import col
 from customers_service.inference_client import ModelInput, ModelOutput
 from customers_service.models import PREDICTION_DONE, PREDICTION_PENDING, Customer, Prediction
 from customers_service.schemas import CustomerCreate
+from customers_service.search_text import search_text, search_words
 
 AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
     ("0-17", 0, 17),
@@ -75,15 +75,18 @@ async def get(
     return None if row is None else CustomerWithLatest(row[0], row[1])
 
 
-def _name_matches(q: str) -> ColumnElement[bool]:
-    """Every word of ``q`` is the start of a word of the name (full-text index, no extension needed)."""
-    words = re.findall(r"\w+", q.lower())
+def _search_matches(q: str) -> ColumnElement[bool]:
+    """Every word of ``q`` starts a word of the name (accents, case and punctuation ignored, by the
+    normalised ``search_name`` and its full-text index), or ``q`` is the external id exactly."""
+    external_id_matches = col(Customer.external_id) == q.strip()
+    words = search_words(q)
     if not words:
-        return col(Customer.name).icontains(q.strip(), autoescape=True)
+        return external_id_matches
     query = " & ".join(f"'{word}':*" for word in words)
-    return text(
-        "to_tsvector('simple'::regconfig, customer.name) @@ to_tsquery('simple'::regconfig, :q)"
-    ).bindparams(q=query)  # type: ignore[return-value]
+    name_matches = text(
+        "to_tsvector('simple'::regconfig, customer.search_name) @@ to_tsquery('simple'::regconfig, :q)"
+    ).bindparams(q=query)
+    return or_(name_matches, external_id_matches)
 
 
 async def list_page(
@@ -99,7 +102,7 @@ async def list_page(
 ) -> tuple[list[CustomerWithLatest], int]:
     conditions: list[ColumnElement[bool]] = [col(Customer.owner_id) == owner_id]
     if q is not None and q.strip():
-        conditions.append(_name_matches(q))
+        conditions.append(_search_matches(q))
     if gender is not None:
         conditions.append(col(Customer.gender) == gender)
     if band is not None:
@@ -165,7 +168,12 @@ async def create(
     """Add the customer and its first prediction (done or pending)."""
     now = datetime.now(UTC)
     customer = Customer(
-        id=uuid.uuid4(), owner_id=owner_id, created_at=now, updated_at=now, **values.model_dump()
+        id=uuid.uuid4(),
+        owner_id=owner_id,
+        created_at=now,
+        updated_at=now,
+        search_name=search_text(values.name),
+        **values.model_dump(),
     )
     prediction = new_prediction(
         owner_id=owner_id,
@@ -196,6 +204,8 @@ def update(
     now = datetime.now(UTC)
     for field, value in changes.items():
         setattr(customer, field, value)
+    if "name" in changes:
+        customer.search_name = search_text(customer.name)
     customer.updated_at = now
     session.add(customer)
     if prediction is not None:
@@ -220,7 +230,9 @@ async def delete_all_of_owner(*, session: AsyncSession, owner_id: uuid.UUID) -> 
 _CUSTOMER_COPY_COLUMNS = (
     "id",
     "owner_id",
+    "external_id",
     "name",
+    "search_name",
     "gender",
     "age",
     "annual_income",
@@ -249,73 +261,179 @@ _PREDICTION_COPY_COLUMNS = (
 
 
 @dataclass(frozen=True, slots=True)
-class CopyRecords:
-    """Rows for COPY into ``customer`` and ``prediction``, one of each per imported customer."""
+class ImportedUpdate:
+    """An existing customer (found by external id) and the values a re-import gives it; with
+    ``predict`` (gender, age or income changed) it gets a new prediction, ``outcome`` or pending."""
+
+    customer_id: uuid.UUID
+    values: CustomerCreate
+    predict: bool
+    outcome: ModelOutput | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecords:
+    """Rows for COPY into ``customer`` and ``prediction``, and the updates of existing customers."""
 
     customers: list[tuple[Any, ...]]
     predictions: list[tuple[Any, ...]]
+    updates: list[dict[str, Any]]
 
 
-def copy_records(
-    *, owner_id: uuid.UUID, rows: Sequence[CustomerCreate], outcomes: Sequence[ModelOutput] | None
-) -> CopyRecords:
+def _prediction_record(
+    *,
+    prediction_id: uuid.UUID,
+    owner_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    values: CustomerCreate,
+    outcome: ModelOutput | None,
+    now: datetime,
+) -> tuple[Any, ...]:
+    return (
+        prediction_id,
+        owner_id,
+        customer_id,
+        PREDICTION_DONE if outcome else PREDICTION_PENDING,
+        outcome.spending_score if outcome else None,
+        outcome.band if outcome else None,
+        outcome.interval_low if outcome else None,
+        outcome.interval_high if outcome else None,
+        outcome.model_version if outcome else None,
+        values.gender,
+        values.age,
+        values.annual_income,
+        now,
+        now if outcome else None,
+    )
+
+
+def import_records(
+    *,
+    owner_id: uuid.UUID,
+    created: Sequence[tuple[CustomerCreate, ModelOutput | None]],
+    updated: Sequence[ImportedUpdate],
+) -> ImportRecords:
     """Plain CPU work (about 20,000 tuples for an import): call it in a worker thread.
 
-    ``outcomes`` is None when inference was unavailable: every prediction is then pending.
+    A ``None`` outcome stores the prediction as pending (inference was unavailable).
     """
     now = datetime.now(UTC)
-    records = CopyRecords([], [])
-    for index, values in enumerate(rows):
+    records = ImportRecords([], [], [])
+    for values, outcome in created:
         customer_id, prediction_id = uuid.uuid4(), uuid.uuid4()
-        outcome = outcomes[index] if outcomes is not None else None
-        score, band = (outcome.spending_score, outcome.band) if outcome else (None, None)
         records.customers.append(
             (
                 customer_id,
                 owner_id,
+                values.external_id,
                 values.name,
+                search_text(values.name),
                 values.gender,
                 values.age,
                 values.annual_income,
                 now,
                 now,
                 prediction_id,
-                score,
-                band,
+                outcome.spending_score if outcome else None,
+                outcome.band if outcome else None,
             )
         )
         records.predictions.append(
-            (
-                prediction_id,
-                owner_id,
-                customer_id,
-                PREDICTION_DONE if outcome else PREDICTION_PENDING,
-                score,
-                band,
-                outcome.interval_low if outcome else None,
-                outcome.interval_high if outcome else None,
-                outcome.model_version if outcome else None,
-                values.gender,
-                values.age,
-                values.annual_income,
-                now,
-                now if outcome else None,
+            _prediction_record(
+                prediction_id=prediction_id,
+                owner_id=owner_id,
+                customer_id=customer_id,
+                values=values,
+                outcome=outcome,
+                now=now,
             )
+        )
+    for update_ in updated:
+        new_prediction_id = uuid.uuid4() if update_.predict else None
+        if new_prediction_id is not None:
+            records.predictions.append(
+                _prediction_record(
+                    prediction_id=new_prediction_id,
+                    owner_id=owner_id,
+                    customer_id=update_.customer_id,
+                    values=update_.values,
+                    outcome=update_.outcome,
+                    now=now,
+                )
+            )
+        records.updates.append(
+            {
+                "customer_id": update_.customer_id,
+                "owner_id": owner_id,
+                "name": update_.values.name,
+                "search_name": search_text(update_.values.name),
+                "gender": update_.values.gender,
+                "age": update_.values.age,
+                "annual_income": update_.values.annual_income,
+                "now": now,
+                "prediction_id": new_prediction_id,
+                "score": update_.outcome.spending_score if update_.outcome else None,
+                "result_band": update_.outcome.band if update_.outcome else None,
+            }
         )
     return records
 
 
-async def bulk_insert(*, session: AsyncSession, records: CopyRecords) -> int:
-    """COPY the records in, in the session's transaction; returns how many customers."""
+_IMPORT_UPDATE = text(
+    "UPDATE customer SET name = :name, search_name = :search_name, gender = :gender, age = :age, "
+    "annual_income = :annual_income, updated_at = :now, "
+    "latest_prediction_id = COALESCE(CAST(:prediction_id AS uuid), latest_prediction_id), "
+    "latest_spending_score = CASE WHEN CAST(:prediction_id AS uuid) IS NULL THEN latest_spending_score "
+    "ELSE CAST(:score AS double precision) END, "
+    "latest_band = CASE WHEN CAST(:prediction_id AS uuid) IS NULL THEN latest_band "
+    "ELSE CAST(:result_band AS varchar) END "
+    "WHERE id = :customer_id AND owner_id = :owner_id"
+)
+
+
+async def store_import(*, session: AsyncSession, records: ImportRecords) -> None:
+    """COPY the new rows in and apply the updates, all in the session's transaction."""
     connection = await session.connection()
     raw_connection = await connection.get_raw_connection()
     driver = raw_connection.driver_connection
     assert driver is not None
-    await driver.copy_records_to_table("customer", records=records.customers, columns=_CUSTOMER_COPY_COLUMNS)
-    await driver.copy_records_to_table(
-        "prediction", records=records.predictions, columns=_PREDICTION_COPY_COLUMNS
+    if not driver.is_in_transaction():
+        # SQLAlchemy's asyncpg adapter sends BEGIN with the first statement it runs, and a COPY on the
+        # driver's connection is not one: without this, each COPY would commit on its own (a crash
+        # between them left customers without predictions).
+        await session.execute(text("SELECT 1"))
+    if not driver.is_in_transaction():
+        raise RuntimeError("the import is not inside a transaction")
+    if records.customers:
+        await driver.copy_records_to_table(
+            "customer", records=records.customers, columns=_CUSTOMER_COPY_COLUMNS
+        )
+    if records.updates:
+        await session.execute(_IMPORT_UPDATE, records.updates)
+    if records.predictions:
+        await driver.copy_records_to_table(
+            "prediction", records=records.predictions, columns=_PREDICTION_COPY_COLUMNS
+        )
+
+
+async def by_external_ids(
+    *, session: AsyncSession, owner_id: uuid.UUID, external_ids: Sequence[str]
+) -> dict[str, Customer]:
+    if not external_ids:
+        return {}
+    rows = await session.scalars(
+        select(Customer).where(
+            col(Customer.owner_id) == owner_id,
+            col(Customer.external_id) == func.any(bindparam("ids", list(external_ids), type_=ARRAY(String))),
+        )
     )
-    return len(records.customers)
+    return {customer.external_id: customer for customer in rows if customer.external_id is not None}
+
+
+async def count_of_owner(*, session: AsyncSession, owner_id: uuid.UUID, at_most: int) -> int:
+    """How many customers the owner has, counting no further than ``at_most`` (cheap near a cap)."""
+    limited = select(col(Customer.id)).where(col(Customer.owner_id) == owner_id).limit(at_most).subquery()
+    return int((await session.execute(select(func.count()).select_from(limited))).scalar_one())
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,20 +487,26 @@ async def dashboard_groups(*, session: AsyncSession, owner_id: uuid.UUID) -> lis
 async def stream_for_export(
     *, session: AsyncSession, owner_id: uuid.UUID, chunk_size: int = 2000
 ) -> AsyncIterator[Sequence[Any]]:
-    """The owner's customers with their latest score and band, oldest first, read chunk by chunk."""
+    """The owner's customers with their latest prediction, ordered by name then id, chunk by chunk:
+    external_id, name, gender, age, annual_income, score, band, interval low, high, model version,
+    predicted at (None while pending)."""
     statement = (
         select(
-            col(Customer.id),
+            col(Customer.external_id),
             col(Customer.name),
             col(Customer.gender),
             col(Customer.age),
             col(Customer.annual_income),
             col(Customer.latest_spending_score),
             col(Customer.latest_band),
-            col(Customer.created_at),
+            col(Prediction.interval_low),
+            col(Prediction.interval_high),
+            col(Prediction.model_version),
+            col(Prediction.completed_at),
         )
+        .outerjoin(Prediction, col(Prediction.id) == col(Customer.latest_prediction_id))
         .where(col(Customer.owner_id) == owner_id)
-        .order_by(col(Customer.created_at), col(Customer.id))
+        .order_by(col(Customer.name), col(Customer.id))
         .execution_options(yield_per=chunk_size)
     )
     result = await session.stream(statement)

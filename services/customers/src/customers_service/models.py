@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     SmallInteger,
     String,
+    Text,
     Uuid,
     func,
     text,
@@ -48,10 +49,11 @@ class Customer(CustomersTable, table=True):
         Index("ix_customer_owner_age", "owner_id", "age", "id"),
         Index("ix_customer_owner_score", "owner_id", "latest_spending_score", "id"),
         Index(
-            "ix_customer_name_words",
-            text("to_tsvector('simple'::regconfig, name)"),
+            "ix_customer_search_words",
+            text("to_tsvector('simple'::regconfig, search_name)"),
             postgresql_using="gin",
         ),
+        Index("uq_customer_owner_external_id", "owner_id", "external_id", unique=True),
         CheckConstraint("gender IN ('male', 'female')", name="gender"),
         CheckConstraint("age BETWEEN 0 AND 120", name="age"),
         CheckConstraint("annual_income >= 0", name="annual_income"),
@@ -60,6 +62,10 @@ class Customer(CustomersTable, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
     owner_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
     name: str = Field(sa_column=Column(String(200), nullable=False))
+    # The name as search_text.search_text() normalises it (no accents, case or punctuation).
+    search_name: str = Field(default="", sa_column=Column(String(400), nullable=False, server_default=""))
+    # The store's own code for the customer (a CSV's CustomerID): unique per owner, optional.
+    external_id: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
     gender: str = Field(sa_column=Column(String(6), nullable=False))
     age: int = Field(sa_column=Column(SmallInteger, nullable=False))
     annual_income: float = Field(sa_column=Column(Float, nullable=False))
@@ -121,3 +127,15 @@ class Prediction(CustomersTable, table=True):
     completed_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class ImportUpload(CustomersTable, table=True):
+    """An import that was stored, by the digest of its bytes: a retried upload (same file, same
+    owner, within a day) is answered with the first one's result instead of being stored twice."""
+
+    __tablename__ = "import_upload"
+
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, primary_key=True))
+    digest: str = Field(sa_column=Column(String(64), primary_key=True))
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    result: str = Field(sa_column=Column(Text, nullable=False))

@@ -30,6 +30,7 @@ GENDER_VOCABULARY = {
 }
 MAX_INCOME = 100_000
 MAX_NAME_LENGTH = 200
+MAX_EXTERNAL_ID_LENGTH = 100
 
 
 def canonical_gender(value: object) -> str:
@@ -41,6 +42,12 @@ def canonical_gender(value: object) -> str:
     raise ValueError(f"unknown gender; use one of: {', '.join(GENDER_VOCABULARY)}")
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value
+
+
 def _finite(value: float) -> float:
     if not math.isfinite(value):
         raise ValueError("must be a finite number")
@@ -48,7 +55,17 @@ def _finite(value: float) -> float:
 
 
 Gender = Annotated[Literal["male", "female"], BeforeValidator(canonical_gender)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH),
+    AfterValidator(_no_nul),
+]
+ExternalId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_EXTERNAL_ID_LENGTH),
+    AfterValidator(_no_nul),
+    Field(description="The store's own code for the customer (unique per owner), e.g. a CSV's CustomerID"),
+]
 Age = Annotated[int, Field(ge=0, le=120)]
 AnnualIncome = Annotated[
     float, Field(ge=0, le=MAX_INCOME, description="k$ per year"), AfterValidator(_finite)
@@ -66,10 +83,12 @@ class CustomerCreate(BaseModel):
     gender: Gender
     age: Age
     annual_income: AnnualIncome
+    external_id: ExternalId | None = None
 
 
 class CustomerUpdate(BaseModel):
-    """Every field optional; a field that is sent must be valid (null is not a value)."""
+    """Every field optional; a field that is sent must be valid (null is not a value, except for
+    ``external_id``, which null removes)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -77,6 +96,7 @@ class CustomerUpdate(BaseModel):
     gender: Gender | None = None
     age: Age | None = None
     annual_income: AnnualIncome | None = None
+    external_id: ExternalId | None = None
 
     @field_validator("name", "gender", "age", "annual_income", mode="before")
     @classmethod
@@ -112,6 +132,7 @@ class PredictionRead(LatestPrediction):
 
 class CustomerRead(BaseModel):
     id: uuid.UUID
+    external_id: str | None
     name: str
     gender: Literal["male", "female"]
     age: int
@@ -161,17 +182,24 @@ class Dashboard(BaseModel):
     by_age_group: list[AgeGroup]
 
 
-class ImportResult(BaseModel):
-    imported: int
-    pending_predictions: int
-
-
 class ImportProblem(BaseModel):
-    """Why a CSV import was refused: the line (1 = header; None for the whole file), field and reason."""
+    """Why a row (or the file) was refused: the line (1 = header; None for the whole file), the field
+    (a column's name, ``row``, ``header`` or ``file``) and the message in the caller's language.
+    ``reason`` repeats ``message`` for clients written before ``message`` existed."""
 
     line: int | None
     field: str
+    message: str
     reason: str
+
+
+class ImportResult(BaseModel):
+    imported: int = Field(description="New customers stored")
+    updated: int = Field(0, description="Customers found by external id and updated")
+    pending_predictions: int = Field(description="Stored rows whose prediction waits for inference")
+    rejected: list[ImportProblem] = Field(
+        default_factory=list, description="mode=partial only: the rows left out, with their reasons"
+    )
 
 
 def latest_prediction_of(prediction: PredictionRow | None) -> LatestPrediction | None:
@@ -208,6 +236,7 @@ def customer_read_of(customer: CustomerRow, latest: PredictionRow | None) -> Cus
     assert customer.created_at is not None and customer.updated_at is not None
     return CustomerRead(
         id=customer.id,
+        external_id=customer.external_id,
         name=customer.name,
         gender=customer.gender,
         age=customer.age,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from customers_service import customer_repository, customers
 from customers_service.db import SessionDep
-from customers_service.deps import InferenceDep, OwnerDep, ValidCustomer
+from customers_service.deps import InferenceDep, OwnerDep, Search, SearchQuery, SettingsDep, ValidCustomer
 from customers_service.schemas import (
     Band,
     CustomerCreate,
@@ -25,22 +25,32 @@ router = APIRouter(prefix="/customers", tags=["customers"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CustomerRead)
 async def create_customer(
-    values: CustomerCreate, owner: OwnerDep, session: SessionDep, inference: InferenceDep
+    values: CustomerCreate,
+    owner: OwnerDep,
+    session: SessionDep,
+    inference: InferenceDep,
+    settings: SettingsDep,
 ) -> CustomerRead:
-    """Store the customer and its first prediction (``pending`` when inference is down)."""
+    """Store the customer and its first prediction (``pending`` when inference is down); 409 when the
+    external id is taken or the owner has reached CUSTOMERS_MAX_PER_OWNER customers."""
     created = await customers.create_customer(
-        session=session, inference=inference, owner_id=owner.id, token=owner.token, values=values
+        session=session,
+        inference=inference,
+        owner_id=owner.id,
+        token=owner.token,
+        values=values,
+        max_customers=settings.max_customers_per_owner,
     )
     return customer_read_of(created.customer, created.latest)
 
 
-@router.get("", response_model=CustomerPage)
+@router.get("", response_model=CustomerPage, dependencies=[Search])
 async def list_customers(
     owner: OwnerDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
-    q: Annotated[str | None, Query(max_length=200, description="Words the name starts with")] = None,
+    q: SearchQuery = None,
     gender: Annotated[Gender | None, Query()] = None,
     band: Annotated[Band | None, Query(description="Band of the latest prediction")] = None,
     sort: Annotated[
