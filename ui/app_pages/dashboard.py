@@ -37,19 +37,15 @@ def model_segment_names(token: str | None) -> dict[str, JsonObject]:
 
 
 def segment_counts(by_segment: Any, segments: dict[str, JsonObject]) -> list[tuple[str, str, int]]:
-    """(id, name, count) from ``by_segment`` as a {id: count} mapping or a list of {segment, count}."""
-    if isinstance(by_segment, dict):
-        pairs = [(str(key), int(value or 0)) for key, value in by_segment.items()]
-    elif isinstance(by_segment, list):
-        pairs = []
-        for item in by_segment:
-            if isinstance(item, dict):
-                key = item.get("segment", item.get("id"))
-                key = key.get("id") if isinstance(key, dict) else key
-                pairs.append((str(key), int(item.get("count") or 0)))
-    else:
-        pairs = []
-    return [(key, segment_name(segments.get(key)) or key, count) for key, count in pairs]
+    """(id, name, count) per segment from ``by_segment`` (a list of {id, name, count}); the name from the
+    item, else from the model's segments."""
+    counts = []
+    for item in by_segment if isinstance(by_segment, list) else []:
+        if isinstance(item, dict) and item.get("id") is not None:
+            key = str(item["id"])
+            name = segment_name(item) if item.get("name") else segment_name(segments.get(key))
+            counts.append((key, name or key, int(item.get("count") or 0)))
+    return counts
 
 
 st.title(t("dashboard.title"))
@@ -88,6 +84,7 @@ counts = segment_counts(summary.get("by_segment"), segments)
 scatter = [point for point in summary.get("scatter") or [] if isinstance(point, dict)]
 if scatter:
     names = {key: segment_name(item) for key, item in segments.items()}
+    names.update({key: name for key, name, _ in counts})
     for point in scatter:
         if isinstance(point.get("segment"), dict):
             names.setdefault(str(point["segment"].get("id")), segment_name(point["segment"]))

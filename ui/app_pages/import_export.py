@@ -34,11 +34,13 @@ def rejected_problems(rejected: list[object]) -> list[FieldProblem]:
     problems = []
     for row in rejected:
         if isinstance(row, dict):
+            localised = row.get("message")  # already in the caller's language (Accept-Language)
             problems.append(
                 FieldProblem(
-                    message=str(row.get("reason") or ""),
+                    message=str(localised or row.get("reason") or ""),
                     field=str(row["field"]) if row.get("field") else None,
                     line=row.get("line") if isinstance(row.get("line"), int) else None,
+                    kind="localised" if localised else None,
                 )
             )
     return problems
@@ -88,6 +90,9 @@ outcome = st.session_state.pop("import_done", None)
 if outcome is not None:
     imported = int(outcome.get("imported", 0))
     st.success(tn("import.done", imported), icon=":material/check_circle:")
+    updated = int(outcome.get("updated") or 0)
+    if updated:
+        st.info(tn("import.updated", updated), icon=":material/sync:")
     pending = int(outcome.get("pending_predictions") or 0)
     if pending:
         st.info(tn("import.pending", pending), icon=":material/hourglass_top:")

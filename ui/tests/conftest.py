@@ -6,7 +6,6 @@ parser), so the UI is tested against the shapes the services really send.
 
 import base64
 import binascii
-import json
 import threading
 import time
 import uuid
@@ -24,8 +23,8 @@ from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
 from auth_service.schemas import TokenResponse, UserPublic, UsersPage
-from customers_service.csv_import import parse_customers_csv
 from customers_service.errors import ImportRejected
+from customers_service.file_import import read_customers_file
 from customers_service.schemas import (
     AgeGroup,
     BandCounts,
@@ -85,8 +84,7 @@ class FakeServices:
         self.inference_unavailable = False
         self.requests: list[dict[str, Any]] = []
         self.logins: list[dict[str, Any]] = []
-        # Fields of the segments/intervals/files contracts that the services' schemas may not have yet:
-        # merged into the answers by the ``contract_extras`` middleware (see _with_extras).
+        # What the fake has no model for (segments, two peaks, the accuracy panel): set by a test.
         self.customer_extra: dict[str, dict[str, Any]] = {}  # id -> segment, segment_source, observed_score
         self.prediction_extra: dict[str, dict[str, Any]] = {}  # customer id -> latest prediction's modes
         self.dashboard_extra: dict[str, Any] = {}
@@ -157,7 +155,16 @@ class FakeServices:
     def _customer_out(self, customer_id: str) -> CustomerRead:
         latest = self.history[customer_id][-1]
         return CustomerRead.model_validate(
-            {**self.customers[customer_id], "latest_prediction": latest.model_dump()}
+            {
+                "external_id": None,
+                "observed_score": None,
+                "observed_at": None,
+                "segment": None,
+                "segment_source": None,
+                **self.customers[customer_id],
+                **self.customer_extra.get(customer_id, {}),
+                "latest_prediction": {**latest.model_dump(), **self.prediction_extra.get(customer_id, {})},
+            }
         )
 
     def store_prediction(self, customer_id: str) -> PredictionRead:
@@ -172,6 +179,9 @@ class FakeServices:
                 band=None,
                 interval=None,
                 model_version=None,
+                modes=None,
+                segment=None,
+                warnings=[],
                 created_at=now,
                 completed_at=None,
                 **inputs,
@@ -188,6 +198,9 @@ class FakeServices:
                 band="low" if score < 25 else "high" if score > 75 else "medium",
                 interval=Interval(low=max(1.0, score - 20), high=min(100.0, score + 20)),
                 model_version="fake-1",
+                modes=None,
+                segment=None,
+                warnings=self.range_warnings(age, income),
                 created_at=now,
                 completed_at=now,
                 **inputs,
@@ -220,26 +233,6 @@ class FakeServices:
             if value < low or value > high
         ]
 
-    def _with_extras(self, path: str, body: Any) -> Any:
-        if path == "/dashboard" and isinstance(body, dict):
-            return {**body, **self.dashboard_extra}
-        if path == "/model" and isinstance(body, dict):
-            return {**body, **self.model_extra}
-        if isinstance(body, dict) and isinstance(body.get("items"), list):
-            return {**body, "items": [self._with_extras(path, item) for item in body["items"]]}
-        if isinstance(body, list):
-            return [self._with_extras(path, item) for item in body]
-        if isinstance(body, dict) and "latest_prediction" in body:
-            latest = body["latest_prediction"]
-            if isinstance(latest, dict):
-                warnings = self.range_warnings(body["age"], body["annual_income"])
-                latest = {**latest, "warnings": warnings, **self.prediction_extra.get(body["id"], {})}
-            extra = {"segment": None, "segment_source": None, "observed_score": None}
-            return {**body, **extra, **self.customer_extra.get(body["id"], {}), "latest_prediction": latest}
-        if isinstance(body, dict) and "annual_income" in body and "status" in body:  # one prediction
-            return {**body, "warnings": self.range_warnings(body["age"], body["annual_income"])}
-        return body
-
     def _observed_from(self, body: dict[str, Any]) -> tuple[bool, int | None]:
         """Take ``observed_score`` out of a create/PATCH body (the services' schemas may lack it)."""
         if "observed_score" not in body:
@@ -262,20 +255,6 @@ class FakeServices:
     def _build(self) -> FastAPI:
         app = FastAPI()
         fake = self
-
-        @app.middleware("http")
-        async def contract_extras(request: Request, call_next):  # type: ignore[no-untyped-def]
-            response = await call_next(request)
-            path = request.url.path
-            json_answer = response.headers.get("content-type", "").startswith("application/json")
-            if response.status_code >= 400 or not json_answer:
-                return response
-            if not (path.startswith("/customers") or path in ("/dashboard", "/model")):
-                return response
-            content = b"".join([chunk async for chunk in response.body_iterator])
-            return JSONResponse(
-                fake._with_extras(path, json.loads(content)), status_code=response.status_code
-            )
 
         @app.middleware("http")
         async def record(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -479,29 +458,26 @@ class FakeServices:
 
         @app.post("/customers/import", status_code=201)
         async def import_customers(
-            file: UploadFile, mode: str | None = None, authorization: str | None = Header(None)
+            file: UploadFile,
+            mode: str | None = None,
+            authorization: str | None = Header(None),
+            accept_language: str | None = Header(None),
         ) -> JSONResponse:
             owner = fake._owner(authorization)
-            content = await file.read()
-            rejected: list[dict[str, Any]] = []
-            if mode == "partial":  # each bad line on its own: refused lines are returned, the rest imported
-                header, *lines = content.decode().splitlines()
-                rows = []
-                for number, line in enumerate(lines, start=2):
-                    try:
-                        rows += parse_customers_csv(f"{header}\n{line}\n".encode())
-                    except ImportRejected as refused:
-                        rejected += [{**problem.model_dump(), "line": number} for problem in refused.problems]
-            else:
-                try:  # the customers service's own parser: its {"detail": [{line, field, reason}]} on 422
-                    rows = parse_customers_csv(content)
-                except ImportRejected as refused:
-                    raise HTTPException(422, [problem.model_dump() for problem in refused.problems]) from None
+            language = "pt" if (accept_language or "").lower().startswith("pt") else "en"
+            try:  # the customers service's own reader: its {"detail": [{line, field, message}]} on 422
+                parsed = read_customers_file(await file.read(), filename=file.filename, language=language)
+            except ImportRejected as refused:
+                raise HTTPException(422, [problem.model_dump() for problem in refused.problems]) from None
+            rejected = [problem.model_dump() for problem in parsed.problems]
+            if rejected and mode != "partial":
+                raise HTTPException(422, rejected)
+            rows = [row.values for row in parsed.rows]
             for values in rows:
                 fake._add_customer(owner["id"], values)
             pending = len(rows) if fake.inference_unavailable else 0
             answer = ImportResult(imported=len(rows), pending_predictions=pending).model_dump()
-            return JSONResponse({**answer, **({"rejected": rejected} if mode == "partial" else {})}, 201)
+            return JSONResponse({**answer, "rejected": rejected if mode == "partial" else []}, 201)
 
         @app.get("/customers/{customer_id}")
         def get_customer(customer_id: str, authorization: str | None = Header(None)) -> CustomerRead:
@@ -578,6 +554,12 @@ class FakeServices:
                     for low in range(0, 100, 10)
                 ],
                 by_age_group=[AgeGroup(group="18-29", count=len(mine), average_score=average)],
+                **{
+                    "by_segment": [],
+                    "scatter": [],
+                    "accuracy": {"observed_count": 0, "mae": None, "r2": None, "interval_coverage": None},
+                    **fake.dashboard_extra,
+                },
             )
 
         @app.get("/model")
@@ -594,12 +576,34 @@ class FakeServices:
                         "age": {"min": 18, "max": 70},
                         "annual_income": {"min": 15, "max": 137},
                     },
-                    "metrics": {"cv": cv},
-                    "interval": {"level": 0.8, "cv_coverage": 0.79},
+                    "metrics": {"cv": cv, "honest_selection": {"r2": {"mean": 0.31, "std": 0.06}}},
+                    "interval": {
+                        "level": 0.8,
+                        "method": "fake conformal",
+                        "cv_coverage": 0.79,
+                        "cv_coverage_by_group": {"income": {"15-48": 0.8}, "age": {"18-29": 0.8}},
+                        "mean_width": 48.0,
+                        "fixed_width": 51.0,
+                    },
+                    "modes": {"enabled": True, "cv_share_flagged": 0.1, "share_of_training_customers": 0.1},
                     "baseline": {
                         "holdout": {"mse": 500.0, "r2": 0.02},
                         "cv": {m: {"mean": 0.06, "std": 0.04} for m in ("r2", "rmse", "mae")},
                     },
+                    "segments": [],
+                    "segmentation_scale": {
+                        "annual_income": {"mean": 60.0, "std": 26.0},
+                        "spending_score": {"mean": 50.0, "std": 26.0},
+                    },
+                    "segment_classifier": {
+                        "candidate": "fake",
+                        "cv": {"accuracy": {"mean": 0.5, "std": 0.1}, "log_loss": {"mean": 1.2, "std": 0.1}},
+                        "baseline_cv": {
+                            "accuracy": {"mean": 0.3, "std": 0.1},
+                            "log_loss": {"mean": 1.6, "std": 0.1},
+                        },
+                    },
+                    **fake.model_extra,
                 }
             )
 

@@ -50,6 +50,9 @@ SEGMENT = {
     "name": {"en": "Savers", "pt-BR": "Poupadores"},
     "description": {"en": "High income, low spending: win them over.", "pt-BR": "Renda alta, gasto baixo."},
     "probability": 0.8,
+    "centroid": {"annual_income": 88.0, "spending_score": 17.0},  # (the model card's fields)
+    "size": 35,
+    "share": 0.175,
 }
 
 
@@ -272,7 +275,7 @@ def test_dashboard_empty_state_then_charts_segments_and_accuracy(owner, fake):
     fake.model_extra["segments"] = [SEGMENT]
     fake.dashboard_extra.update(
         {
-            "by_segment": {"savers": 2},
+            "by_segment": [{"id": "savers", "name": SEGMENT["name"], "count": 2}],
             "scatter": [
                 {"annual_income": 60.0, "spending_score": 40.0, "segment": "savers", "observed": False},
                 {"annual_income": 20.0, "spending_score": 30.0, "segment": "savers", "observed": True},

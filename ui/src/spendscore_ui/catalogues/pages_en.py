@@ -234,6 +234,8 @@ MESSAGES: dict[str, str] = {
     ),
     "import.rejected.one": "{count} row was not imported:",
     "import.rejected.other": "{count} rows were not imported:",
+    "import.updated.one": "{count} customer already there (same id) was updated.",
+    "import.updated.other": "{count} customers already there (same id) were updated.",
     "import.see_them": "See the imported customers",
     "import.column.line": "Line",
     "import.column.field": "Field",

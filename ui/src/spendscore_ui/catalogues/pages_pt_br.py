@@ -247,6 +247,8 @@ MESSAGES: dict[str, str] = {
     ),
     "import.rejected.one": "{count} linha não foi importada:",
     "import.rejected.other": "{count} linhas não foram importadas:",
+    "import.updated.one": "{count} cliente já existente (mesmo código) foi atualizado.",
+    "import.updated.other": "{count} clientes já existentes (mesmo código) foram atualizados.",
     "import.see_them": "Ver os clientes importados",
     "import.column.line": "Linha",
     "import.column.field": "Campo",
