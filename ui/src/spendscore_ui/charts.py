@@ -78,7 +78,11 @@ def history_chart(history: pd.DataFrame) -> alt.LayerChart:
     line = base.mark_line(color=ACCENT).encode(y=alt.Y("spending_score:Q", scale=y_scale))
     points = base.mark_circle(size=140, opacity=1).encode(
         y=alt.Y("spending_score:Q", scale=y_scale),
-        color=alt.Color("band_name:N", scale=_band_scale(), legend=COMPACT_LEGEND),
+        color=alt.Color(
+            "band_name:N",
+            scale=_band_scale(),
+            legend=alt.Legend(orient="bottom", direction="horizontal", title=None),
+        ),
         tooltip=tooltip,
     )
     guides = (
