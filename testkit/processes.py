@@ -74,6 +74,13 @@ class ServiceProcess:
             self._log.close()
             self._log = None
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash would end it: none of the service's shutdown code runs."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self.stop()
+
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():
             return ""

@@ -1,5 +1,7 @@
 """Security probes against the running services: forged tokens, tenants, roles, leaks, injection."""
 
+import select
+import socket
 import time
 import uuid
 
@@ -199,6 +201,129 @@ def test_injection_strings_are_plain_data(running_stack, owner, probe):
         for item in probe.get(customers + "/customers?limit=200", headers=owner.headers).json()["items"]
     }
     assert set(INJECTIONS) <= names  # the imported rows, verbatim
+
+
+# --- bounded requests and odd input, against the real processes (issue 12, items 1, 4 and 6) -------
+
+
+def raw_exchange(url: str, head: bytes, body_bytes: int = 0, chunk: bytes = b"") -> tuple[bytes, int]:
+    """Send ``head`` then up to ``body_bytes`` of ``chunk`` repeated, stopping when the server closes
+    or answers; return (what it answered, bytes of body sent)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        sent = 0
+        try:
+            connection.sendall(head)
+            connection.setblocking(False)
+            while sent < body_bytes:
+                try:
+                    sent += connection.send(chunk[: body_bytes - sent])
+                except BlockingIOError:  # the server does not read: see whether it has answered
+                    if select.select([connection], [], [], 1.0)[0]:
+                        break
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        connection.setblocking(True)
+        answer = b""
+        try:
+            while True:
+                received = connection.recv(65536)
+                if not received:
+                    break
+                answer += received
+                if b"\r\n\r\n" in answer and len(answer) > answer.index(b"\r\n\r\n") + 4:
+                    break
+        except (ConnectionResetError, TimeoutError):
+            pass
+    return answer, sent
+
+
+def status_of(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_an_oversized_header_section_is_431_and_a_10_mb_header_is_not_read(running_stack, probe, service):
+    url = running_stack.urls[service]
+    head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Junk: " + b"a" * 50_000 + b"\r\n\r\n"
+    assert status_of(raw_exchange(url, head)[0]) == 431
+    ten_mb_head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+    answer, sent = raw_exchange(url, ten_mb_head, body_bytes=10_000_000, chunk=b"a" * 65536)
+    # The server answers 431 and closes after a few tens of KB: the rest is never even sent.
+    assert status_of(answer) == 431 or sent < 10_000_000
+    assert status_of(answer) in (0, 431)
+    assert probe.get(url + "/healthz").status_code == 200
+
+
+def test_a_body_without_a_token_is_refused_before_it_is_read(running_stack):
+    customers = running_stack.urls["customers"]
+    head = (
+        b"POST /customers/import HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 5000000\r\n\r\n"
+    )
+    answer, sent = raw_exchange(customers, head, body_bytes=5_000_000, chunk=b"a" * 65536)
+    assert status_of(answer) == 401
+    assert b"connection: close" in answer.lower()
+    assert sent < 5_000_000
+
+
+@pytest.mark.parametrize(
+    "service, path", [("auth", "/auth/login"), ("customers", "/customers"), ("inference", "/model/predict")]
+)
+def test_a_json_body_over_1_mb_is_413_before_it_is_read(running_stack, service, path):
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100000000\r\n\r\n"
+    ).encode()
+    answer, sent = raw_exchange(running_stack.urls[service], head, body_bytes=100_000_000, chunk=b" " * 65536)
+    assert status_of(answer) == 413
+    assert sent < 100_000_000
+
+
+def test_odd_numbers_and_nul_characters_are_422s_naming_the_field(running_stack, owner, probe):
+    auth, customers, inference = (running_stack.urls[name] for name in SERVICES)
+    customer = '{"name": "n", "gender": "male", "age": 30, "annual_income": %s}'
+    cases = [
+        (auth + "/auth/login", '{"email": "a@b.c", "password": NaN}', ["body", "password"]),
+        (auth + "/auth/login", '{"email": "a\\u0000@b.c", "password": "p"}', ["body", "email"]),
+        (auth + "/auth/login", '{"email": "a@b.c", "password": "\\u0000"}', ["body", "password"]),
+        (customers + "/customers", customer % "NaN", ["body", "annual_income"]),
+        (customers + "/customers", customer % "Infinity", ["body", "annual_income"]),
+        (customers + "/customers", customer % "1e309", ["body", "annual_income"]),
+        (customers + "/customers", customer.replace('"n"', '"\\u0000"') % "50", ["body", "name"]),
+        (inference + "/model/predict", '{"gender": "f", "age": 1e309, "annual_income": 5}', ["body", "age"]),
+    ]
+    for url, body, loc in cases:
+        response = probe.post(url, content=body, headers=owner.headers | {"Content-Type": "application/json"})
+        assert response.status_code == 422, (url, body, response.text)
+        assert loc in [error["loc"] for error in response.json()["detail"]], (url, body, response.text)
+    token_form = probe.post(auth + "/auth/token", data={"username": "a@b.c", "password": "x\x00"})
+    assert (token_form.status_code, token_form.json()["detail"][0]["loc"]) == (422, ["body", "password"])
+    for url in (customers + "/customers", auth + "/admin/users"):
+        headers = (
+            owner.headers
+            if "customers" in url
+            else {"Authorization": f"Bearer {running_stack.admin_token()}"}
+        )
+        for params, name in (({"offset": 2**63}, "offset"), ({"q": "a\x00"}, "q")):
+            response = probe.get(url, params=params, headers=headers)
+            assert response.status_code == 422, (url, params)
+            assert response.json()["detail"][0]["loc"] == ["query", name]
+    for service in SERVICES:
+        log = running_stack.processes[service].log_path.read_text()
+        assert "Traceback" not in log, service
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_integer_query_parameter_has_an_upper_bound(running_stack, service):
+    openapi = httpx.get(running_stack.urls[service] + "/openapi.json").json()
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                for option in schema.get("anyOf", [schema]):
+                    if option.get("type") == "integer":
+                        assert "maximum" in option, f"{service} {method} {path} ?{parameter['name']}"
 
 
 # --- issue 12 ------------------------------------------------------------------------------------

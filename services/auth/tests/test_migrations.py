@@ -1,6 +1,9 @@
 """The migrations are reversible and match the tables declared in models.py."""
 
 import asyncio
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
@@ -46,6 +49,17 @@ async def test_upgrade_downgrade_upgrade_and_no_drift(test_postgres):
         pool.submit(upgrade, url).result()
 
     assert await _differences(url) == []
+
+
+def test_migration_needs_only_its_database_url_even_in_production(test_postgres):
+    """The Compose and ECS migration jobs carry no signing key or service secret: those belong to serving."""
+    url = test_postgres.create_database("auth_migrate_production")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AUTH_", "BOOTSTRAP_"))}
+    env |= {"APP_ENV": "production", "AUTH_DATABASE_URL": url}
+    finished = subprocess.run(
+        [sys.executable, "-m", "auth_service.migrate"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert finished.returncode == 0, finished.stderr
 
 
 async def test_upgrading_folds_the_emails_already_stored(test_postgres):

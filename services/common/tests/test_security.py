@@ -140,6 +140,168 @@ async def test_keep_fresh_drops_a_key_removed_from_the_jwks_and_survives_auth_ou
         refresher.cancel()
 
 
+# --- bounded requests and odd input (issue 12, items 1, 4, 6 and 10) -------------------------------
+
+
+async def call_asgi(app, method: str, path: str, headers: dict[str, str], body_chunks: list[bytes]):
+    """One request straight through the ASGI app: (status, headers, body, chunks the app read)."""
+    chunks = list(body_chunks)
+    read = []
+    sent: list[dict] = []
+
+    async def receive():
+        if chunks:
+            chunk = chunks.pop(0)
+            read.append(chunk)
+            return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()],
+        "client": ("127.0.0.1", 1),
+        "server": ("test", 80),
+        "state": {},
+    }
+    async with app.router.lifespan_context(app):
+        await app(scope, receive, send)
+    start = next(message for message in sent if message["type"] == "http.response.start")
+    body = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
+    return start["status"], dict(start["headers"]), body, len(read)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Junk": "a" * 9000}, {f"X-Junk-{number}": "a" * 7000 for number in range(5)}],
+    ids=["one 9 KB header", "35 KB of headers"],
+)
+async def test_an_oversized_header_is_431_before_any_parsing(client, token_issuer, headers):
+    token = token_issuer.issue(subject="user-1", roles=["user"])
+    response = await client.get("/me", headers={**headers, "Authorization": f"Bearer {token}"})
+    assert response.status_code == 431
+    assert len(response.headers["x-request-id"]) == 32
+    assert (await client.get("/me", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+
+
+async def test_a_body_declared_over_the_limit_is_413_without_being_read(app):
+    body = b'{"email": "a@b.c", "password": "' + b"x" * 2000 + b'", "age": 3}'
+    headers = {"content-type": "application/json", "content-length": str(len(body))}
+    status, response_headers, answer, read = await call_asgi(app, "POST", "/sign-up", headers, [body])
+    assert (status, read) == (413, 0)
+    assert json.loads(answer) == {"detail": "request body larger than 1000 bytes"}
+    assert response_headers[b"connection"] == b"close"
+
+
+async def test_a_chunked_body_is_cut_off_at_the_limit(app):
+    chunks = [b'{"email": "a@b.c", "password": "'] + [b"x" * 400] * 10 + [b'", "age": 3}']
+    headers = {"content-type": "application/json", "transfer-encoding": "chunked"}
+    status, _, _, read = await call_asgi(app, "POST", "/sign-up", headers, chunks)
+    assert status == 413
+    assert read <= 4  # stopped as soon as the limit was passed, not at the end of the body
+
+
+async def test_an_upload_path_keeps_its_own_larger_limit(app, token_issuer):
+    token = token_issuer.issue(subject="user-1", roles=["user"])
+    headers = {"authorization": f"Bearer {token}", "content-length": "30000"}
+    status, _, answer, _ = await call_asgi(app, "POST", "/upload", headers, [b"x" * 30000])
+    assert (status, json.loads(answer)) == (200, {"bytes": 30000})
+    headers["content-length"] = "60000"
+    assert (await call_asgi(app, "POST", "/upload", headers, [b"x" * 60000]))[0] == 413
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic abc"])
+async def test_without_valid_credentials_the_401_comes_before_the_body_is_read(app, authorization):
+    headers = {"content-length": "40000"} | ({"authorization": authorization} if authorization else {})
+    chunks = [b"x" * 10000] * 4
+    status, response_headers, _, read = await call_asgi(app, "POST", "/upload", headers, chunks)
+    assert (status, read) == (401, 0)
+    assert response_headers[b"www-authenticate"] == b"Bearer"
+    assert response_headers[b"connection"] == b"close"  # the unread body is not read afterwards either
+
+
+async def test_a_422_echoes_neither_passwords_nor_long_input(client):
+    response = await client.post(
+        "/sign-up", json={"email": 5, "password": ["hunter2-secret"], "age": "x" * 150, "nickname": 7}
+    )
+    assert response.status_code == 422
+    errors = {tuple(error["loc"]): error for error in response.json()["detail"]}
+    assert set(errors) == {("body", "email"), ("body", "password"), ("body", "age"), ("body", "nickname")}
+    assert errors[("body", "email")]["input"] == 5  # short, not secret: still shown
+    assert "input" not in errors[("body", "password")]
+    assert "input" not in errors[("body", "age")]
+    assert "hunter2" not in response.text and "x" * 101 not in response.text
+
+
+ODD_BODIES = {
+    "NaN": (b'{"email": "a@b.c", "password": "p", "age": NaN}', ["body", "age"]),
+    "Infinity": (b'{"email": "a@b.c", "password": "p", "age": Infinity}', ["body", "age"]),
+    "-Infinity": (b'{"email": "a@b.c", "password": "p", "age": -Infinity}', ["body", "age"]),
+    "1e309": (b'{"email": "a@b.c", "password": "p", "age": 1e309}', ["body", "age"]),
+    "NaN for a string": (b'{"email": NaN, "password": "p", "age": 3}', ["body", "email"]),
+    "NUL in email": (b'{"email": "a\\u0000@b.c", "password": "p", "age": 3}', ["body", "email"]),
+    "NUL in password": (b'{"email": "a@b.c", "password": "\\u0000", "age": 3}', ["body", "password"]),
+    "lone surrogate": (b'{"email": "a@b.c", "password": "p", "age": 3, "nickname": "\\ud800"}', ["body", "nickname"]),  # noqa: E501
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("body, loc", ODD_BODIES.values(), ids=ODD_BODIES.keys())
+async def test_odd_json_input_is_a_422_naming_the_field(client, caplog, body, loc):
+    response = await client.post("/sign-up", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["detail"]] == [loc]
+    assert not any(record.exc_info for record in caplog.records)
+
+
+async def test_an_escaped_backslash_before_u0000_is_plain_text(client):
+    body = b'{"email": "a\\\\u0000@b.c", "password": "p", "age": 3}'
+    response = await client.post("/sign-up", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    assert response.json() == {"email": "a\\u0000@b.c"}
+
+
+async def test_nul_in_a_query_or_form_field_is_a_422_naming_it(client):
+    response = await client.get("/search", params={"q": "a\x00b"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "q"]
+    response = await client.post("/sign-up", data={"password": "a\x00"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "password"]
+
+
+@pytest.mark.parametrize(
+    "app_env, docs_enabled, served",
+    [
+        ("development", None, True),
+        ("test", None, True),
+        ("production", None, False),
+        ("production", True, True),
+    ],
+)
+async def test_docs_are_served_unless_switched_off(app_with_settings, app_env, docs_enabled, served):
+    app = app_with_settings(ServiceSettings(app_env=app_env, docs_enabled=docs_enabled))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as http:
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            assert ((await http.get(path)).status_code == 200) is served, path
+
+
+def test_docs_enabled_is_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    assert ServiceSettings().docs_are_enabled is False
+    monkeypatch.setenv("DOCS_ENABLED", "true")
+    assert ServiceSettings().docs_are_enabled is True
+
+
 # --- issue 12 ------------------------------------------------------------------------------------
 
 
@@ -288,164 +450,3 @@ async def test_only_the_auth_services_own_token_passes_require_auth_service(toke
             }.items()
         }
     assert statuses == {"auth-service": 200, "service:customers": 403, "an-admin": 403}
-
-
-# --- bounded requests and odd input (issue 12, items 1, 4, 6 and 10) -------------------------------
-
-
-async def call_asgi(app, method: str, path: str, headers: dict[str, str], body_chunks: list[bytes]):
-    """One request straight through the ASGI app: (status, headers, body, chunks the app read)."""
-    chunks = list(body_chunks)
-    read = []
-    sent: list[dict] = []
-
-    async def receive():
-        if chunks:
-            chunk = chunks.pop(0)
-            read.append(chunk)
-            return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
-        return {"type": "http.disconnect"}
-
-    async def send(message):
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()],
-        "client": ("127.0.0.1", 1),
-        "server": ("test", 80),
-        "state": {},
-    }
-    async with app.router.lifespan_context(app):
-        await app(scope, receive, send)
-    start = next(message for message in sent if message["type"] == "http.response.start")
-    body = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
-    return start["status"], dict(start["headers"]), body, len(read)
-
-
-@pytest.mark.parametrize(
-    "headers",
-    [{"X-Junk": "a" * 9000}, {f"X-Junk-{number}": "a" * 7000 for number in range(5)}],
-    ids=["one 9 KB header", "35 KB of headers"],
-)
-async def test_an_oversized_header_is_431_before_any_parsing(client, token_issuer, headers):
-    token = token_issuer.issue(subject="user-1", roles=["user"])
-    response = await client.get("/me", headers={**headers, "Authorization": f"Bearer {token}"})
-    assert response.status_code == 431
-    assert len(response.headers["x-request-id"]) == 32
-    assert (await client.get("/me", headers={"Authorization": f"Bearer {token}"})).status_code == 200
-
-
-async def test_a_body_declared_over_the_limit_is_413_without_being_read(app):
-    body = b'{"email": "a@b.c", "password": "' + b"x" * 2000 + b'", "age": 3}'
-    headers = {"content-type": "application/json", "content-length": str(len(body))}
-    status, response_headers, answer, read = await call_asgi(app, "POST", "/sign-up", headers, [body])
-    assert (status, read) == (413, 0)
-    assert json.loads(answer) == {"detail": "request body larger than 1000 bytes"}
-    assert response_headers[b"connection"] == b"close"
-
-
-async def test_a_chunked_body_is_cut_off_at_the_limit(app):
-    chunks = [b'{"email": "a@b.c", "password": "'] + [b"x" * 400] * 10 + [b'", "age": 3}']
-    headers = {"content-type": "application/json", "transfer-encoding": "chunked"}
-    status, _, _, read = await call_asgi(app, "POST", "/sign-up", headers, chunks)
-    assert status == 413
-    assert read <= 4  # stopped as soon as the limit was passed, not at the end of the body
-
-
-async def test_an_upload_path_keeps_its_own_larger_limit(app, token_issuer):
-    token = token_issuer.issue(subject="user-1", roles=["user"])
-    headers = {"authorization": f"Bearer {token}", "content-length": "3000"}
-    status, _, answer, _ = await call_asgi(app, "POST", "/upload", headers, [b"x" * 3000])
-    assert (status, json.loads(answer)) == (200, {"bytes": 3000})
-    headers["content-length"] = "6000"
-    assert (await call_asgi(app, "POST", "/upload", headers, [b"x" * 6000]))[0] == 413
-
-
-@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic abc"])
-async def test_without_valid_credentials_the_401_comes_before_the_body_is_read(app, authorization):
-    headers = {"content-length": "4000"} | ({"authorization": authorization} if authorization else {})
-    status, response_headers, _, read = await call_asgi(app, "POST", "/upload", headers, [b"x" * 4000])
-    assert (status, read) == (401, 0)
-    assert response_headers[b"www-authenticate"] == b"Bearer"
-    assert response_headers[b"connection"] == b"close"  # the unread body is not read afterwards either
-
-
-async def test_a_422_echoes_neither_passwords_nor_long_input(client):
-    response = await client.post(
-        "/sign-up", json={"email": 5, "password": ["hunter2-secret"], "age": "x" * 150, "nickname": 7}
-    )
-    assert response.status_code == 422
-    errors = {tuple(error["loc"]): error for error in response.json()["detail"]}
-    assert set(errors) == {("body", "email"), ("body", "password"), ("body", "age"), ("body", "nickname")}
-    assert errors[("body", "email")]["input"] == 5  # short, not secret: still shown
-    assert "input" not in errors[("body", "password")]
-    assert "input" not in errors[("body", "age")]
-    assert "hunter2" not in response.text and "x" * 101 not in response.text
-
-
-ODD_BODIES = {
-    "NaN": (b'{"email": "a@b.c", "password": "p", "age": NaN}', ["body", "age"]),
-    "Infinity": (b'{"email": "a@b.c", "password": "p", "age": Infinity}', ["body", "age"]),
-    "-Infinity": (b'{"email": "a@b.c", "password": "p", "age": -Infinity}', ["body", "age"]),
-    "1e309": (b'{"email": "a@b.c", "password": "p", "age": 1e309}', ["body", "age"]),
-    "NaN for a string": (b'{"email": NaN, "password": "p", "age": 3}', ["body", "email"]),
-    "NUL in email": (b'{"email": "a\\u0000@b.c", "password": "p", "age": 3}', ["body", "email"]),
-    "NUL in password": (b'{"email": "a@b.c", "password": "\\u0000", "age": 3}', ["body", "password"]),
-    "lone surrogate": (b'{"email": "a@b.c", "password": "p", "age": 3, "nickname": "\\ud800"}', ["body", "nickname"]),  # noqa: E501
-}  # fmt: skip
-
-
-@pytest.mark.parametrize("body, loc", ODD_BODIES.values(), ids=ODD_BODIES.keys())
-async def test_odd_json_input_is_a_422_naming_the_field(client, caplog, body, loc):
-    response = await client.post("/sign-up", content=body, headers={"content-type": "application/json"})
-    assert response.status_code == 422
-    assert [error["loc"] for error in response.json()["detail"]] == [loc]
-    assert not any(record.exc_info for record in caplog.records)
-
-
-async def test_an_escaped_backslash_before_u0000_is_plain_text(client):
-    body = b'{"email": "a\\\\u0000@b.c", "password": "p", "age": 3}'
-    response = await client.post("/sign-up", content=body, headers={"content-type": "application/json"})
-    assert response.status_code == 200
-    assert response.json() == {"email": "a\\u0000@b.c"}
-
-
-async def test_nul_in_a_query_or_form_field_is_a_422_naming_it(client):
-    response = await client.get("/search", params={"q": "a\x00b"})
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "q"]
-    response = await client.post("/sign-up", data={"password": "a\x00"})
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "password"]
-
-
-@pytest.mark.parametrize(
-    "app_env, docs_enabled, served",
-    [
-        ("development", None, True),
-        ("test", None, True),
-        ("production", None, False),
-        ("production", True, True),
-    ],
-)
-async def test_docs_are_served_unless_switched_off(app_with_settings, app_env, docs_enabled, served):
-    app = app_with_settings(ServiceSettings(app_env=app_env, docs_enabled=docs_enabled))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as http:
-        for path in ("/docs", "/redoc", "/openapi.json"):
-            assert ((await http.get(path)).status_code == 200) is served, path
-
-
-def test_docs_enabled_is_read_from_the_environment(monkeypatch):
-    monkeypatch.setenv("APP_ENV", "production")
-    assert ServiceSettings().docs_are_enabled is False
-    monkeypatch.setenv("DOCS_ENABLED", "true")
-    assert ServiceSettings().docs_are_enabled is True

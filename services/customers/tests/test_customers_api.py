@@ -5,7 +5,21 @@ import uuid
 import asyncpg
 import pytest
 
-SHAPE = {"id", "name", "gender", "age", "annual_income", "created_at", "updated_at", "latest_prediction"}
+SHAPE = {
+    "id",
+    "external_id",
+    "name",
+    "gender",
+    "age",
+    "annual_income",
+    "observed_score",
+    "observed_at",
+    "created_at",
+    "updated_at",
+    "latest_prediction",
+    "segment",
+    "segment_source",
+}
 
 
 async def test_create_stores_the_customer_canonically_with_a_pending_prediction(api, owner):

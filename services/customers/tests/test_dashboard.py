@@ -26,15 +26,20 @@ def _band(score):
 async def _seed(api, owner_id):
     async with api.app.state.sessionmaker() as session:
         for name, gender, age, income, score in FIXTURE:
-            outcomes = (
-                None if score is None else [ModelOutput(score, _band(score), score - 5, score + 5, "test")]
+            outcome = (
+                None if score is None else ModelOutput(score, _band(score), score - 5, score + 5, "test")
             )
-            records = customer_repository.copy_records(
+            records = customer_repository.import_records(
                 owner_id=uuid.UUID(owner_id),
-                rows=[CustomerCreate(name=name, gender=gender, age=age, annual_income=income)],
-                outcomes=outcomes,
+                created=[
+                    (
+                        CustomerCreate(name=name, gender=gender, age=age, annual_income=income),
+                        outcome,
+                    )
+                ],
+                updated=[],
             )
-            await customer_repository.bulk_insert(session=session, records=records)
+            await customer_repository.store_import(session=session, records=records)
         await session.commit()
 
 
@@ -45,7 +50,18 @@ async def test_dashboard_numbers(api, owner, other_owner):
     response = await api.client.get("/dashboard", headers=owner.headers)
 
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    # The 7 scored customers (H is pending), in the sample's order: by id.
+    assert sorted(point["spending_score"] for point in body.pop("scatter")) == [
+        5,
+        24.9,
+        25,
+        50,
+        75,
+        75.5,
+        100,
+    ]
+    assert body == {
         "total_customers": 8,
         "by_gender": {"male": 4, "female": 4},
         "by_band": {"low": 2, "medium": 3, "high": 2},
@@ -73,6 +89,8 @@ async def test_dashboard_numbers(api, owner, other_owner):
             {"group": "55-64", "count": 1, "average_score": 75.5},
             {"group": "65+", "count": 1, "average_score": 100.0},
         ],
+        "by_segment": [],  # this fixture's model gives no segments
+        "accuracy": {"observed_count": 0, "mae": None, "r2": None, "interval_coverage": None},
     }
 
 

@@ -130,7 +130,7 @@ async def test_writes_succeed_pending_and_predict_again_is_503(
                 headers=owner.headers,
             )
             assert imported.status_code == 201
-            assert imported.json() == {"imported": 1, "pending_predictions": 1}
+            assert imported.json() == {"imported": 1, "updated": 0, "pending_predictions": 1, "rejected": []}
             history = await api.client.get(f"/customers/{created['id']}/predictions", headers=owner.headers)
             assert [entry["status"] for entry in history.json()] == ["pending", "pending"]
 

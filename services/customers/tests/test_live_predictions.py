@@ -60,10 +60,10 @@ async def test_csv_round_trip_with_scores_from_the_batch_endpoint(live_api, live
         headers=live_owner.headers,
     )
     assert imported.status_code == 201
-    assert imported.json() == {"imported": 50, "pending_predictions": 0}
+    assert imported.json() == {"imported": 50, "updated": 0, "pending_predictions": 0, "rejected": []}
 
     exported = await live_api.client.get("/customers/export", headers=live_owner.headers)
-    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert len(rows) == 50
     assert all(row["spending_score"] and row["band"] in {"low", "medium", "high"} for row in rows)
     by_name = {row["name"]: row for row in rows}
@@ -82,10 +82,14 @@ async def test_csv_round_trip_with_scores_from_the_batch_endpoint(live_api, live
         files={"file": ("export.csv", exported.content, "text/csv")},
         headers=live_owner.headers,
     )
-    assert reimported.json() == {"imported": 50, "pending_predictions": 0}
+    assert reimported.json() == {"imported": 50, "updated": 0, "pending_predictions": 0, "rejected": []}
     second = list(
         csv.DictReader(
-            io.StringIO((await live_api.client.get("/customers/export", headers=live_owner.headers)).text)
+            io.StringIO(
+                (await live_api.client.get("/customers/export", headers=live_owner.headers)).content.decode(
+                    "utf-8-sig"
+                )
+            )
         )
     )
     scores = sorted((row["name"], float(row["spending_score"])) for row in second)

@@ -1,4 +1,5 @@
-"""For the services that own a PostgreSQL database: their own table metadata, and 503 for a lost database.
+"""For the services that own a PostgreSQL database: their own table metadata, and 503 for a lost database,
+an exhausted pool or a statement that ran past its timeout.
 
 Needs the ``database`` extra (SQLAlchemy + asyncpg); the inference service never imports it.
 """
@@ -8,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import registry
 
@@ -31,14 +33,27 @@ def asyncpg_url(database_url: str) -> str:
     raise ValueError("the database URL must start with postgresql://")
 
 
-def make_engine(database_url: str, *, pool_size: int) -> AsyncEngine:
-    """The process's one connection pool; stale connections are replaced (the server may restart)."""
+def make_engine(
+    database_url: str,
+    *,
+    pool_size: int,
+    pool_timeout_seconds: float = 2.0,
+    statement_timeout_seconds: float | None = None,
+) -> AsyncEngine:
+    """The process's one connection pool; stale connections are replaced (the server may restart).
+    A request waits at most ``pool_timeout_seconds`` for a connection (then 503, see
+    ``answer_503_when_database_is_down``), and each statement runs at most ``statement_timeout_seconds``."""
+    server_settings = {}
+    if statement_timeout_seconds is not None:
+        server_settings["statement_timeout"] = str(max(1, round(statement_timeout_seconds * 1000)))
     return create_async_engine(
         asyncpg_url(database_url),
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_timeout=pool_timeout_seconds,
         pool_pre_ping=True,
         pool_recycle=1800,
+        connect_args={"server_settings": server_settings} if server_settings else {},
     )
 
 
@@ -67,17 +82,30 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, _CONNECT_ERRORS)
 
 
-async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
-    if not is_database_unavailable(exc):
-        raise exc  # a real bug: the request middleware logs it and answers a generic 500
+def is_statement_timeout(exc: BaseException) -> bool:
+    """True when the server cancelled a statement that ran past ``statement_timeout``."""
+    cause = exc.orig.__cause__ if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    return isinstance(cause, asyncpg.QueryCanceledError)
+
+
+def _busy(detail: str) -> JSONResponse:
     return JSONResponse(
-        {"detail": "The database is unavailable; try again shortly"},
-        status_code=503,
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        {"detail": detail}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
     )
 
 
+async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, PoolTimeoutError):
+        return _busy("The service is busy (no database connection free); try again shortly")
+    if is_statement_timeout(exc):
+        return _busy("The request took too long and was stopped; try again shortly")
+    if not is_database_unavailable(exc):
+        raise exc  # a real bug: the request middleware logs it and answers a generic 500
+    return _busy("The database is unavailable; try again shortly")
+
+
 def answer_503_when_database_is_down(app: FastAPI) -> None:
-    """Register the handler for every exception type that can mean a lost database."""
-    for exception_type in (DBAPIError, *_CONNECT_ERRORS):
+    """Register the handler for every exception type that can mean a lost or overloaded database:
+    503 with Retry-After, never a 500 or a long wait."""
+    for exception_type in (DBAPIError, PoolTimeoutError, *_CONNECT_ERRORS):
         app.add_exception_handler(exception_type, _database_unavailable)

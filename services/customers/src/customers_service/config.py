@@ -17,6 +17,24 @@ class CustomersSettings(ServiceSettings):
         description="postgresql://user:pass@host:port/db or postgresql://user:@/db?host=/socket/dir",
     )
     database_pool_size: int = Field(10, validation_alias=AliasChoices("CUSTOMERS_DATABASE_POOL_SIZE"), ge=1)
+    database_pool_timeout_seconds: float = Field(
+        2.0,
+        validation_alias=AliasChoices("CUSTOMERS_DATABASE_POOL_TIMEOUT_SECONDS"),
+        gt=0,
+        description="How long a request waits for a free pooled connection before a 503 with Retry-After.",
+    )
+    database_statement_timeout_seconds: float = Field(
+        10.0,
+        validation_alias=AliasChoices("CUSTOMERS_DATABASE_STATEMENT_TIMEOUT_SECONDS"),
+        gt=0,
+        description="Longest run of one SQL statement; a longer one is cancelled (503 with Retry-After).",
+    )
+    max_expensive_calls_per_owner: int = Field(
+        2,
+        validation_alias=AliasChoices("CUSTOMERS_MAX_EXPENSIVE_CALLS_PER_OWNER"),
+        ge=1,
+        description="Imports, exports and searches one owner may run at once (per process); more: 429.",
+    )
     inference_url: str = Field("http://127.0.0.1:8003", validation_alias=AliasChoices("INFERENCE_URL"))
     auth_jwks_url: str = Field(
         "http://127.0.0.1:8001/.well-known/jwks.json", validation_alias=AliasChoices("AUTH_JWKS_URL")
@@ -61,6 +79,13 @@ class CustomersSettings(ServiceSettings):
         gt=0,
         validation_alias=AliasChoices("CUSTOMERS_IMPORT_MAX_BODY_BYTES"),
         description="Body limit of POST /customers/import (the file and its multipart framing); 413 above.",
+    )
+
+    max_customers_per_owner: int = Field(
+        1_000_000,
+        validation_alias=AliasChoices("CUSTOMERS_MAX_PER_OWNER"),
+        ge=1,
+        description="Creating or importing beyond this many customers of one owner answers 409.",
     )
 
     def production_problems(self) -> list[str]:

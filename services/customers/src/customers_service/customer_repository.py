@@ -2,21 +2,30 @@
 
 Nothing here commits: the caller owns the transaction."""
 
-import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, case, delete, func, select, text
+from sqlalchemy import ARRAY, Integer, Select, String, bindparam, case, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from customers_service.inference_client import ModelInput, ModelOutput
-from customers_service.models import PREDICTION_DONE, PREDICTION_PENDING, Customer, Prediction
+from customers_service.models import (
+    PREDICTION_DONE,
+    PREDICTION_PENDING,
+    SEGMENT_OBSERVED,
+    SEGMENT_PREDICTED,
+    Customer,
+    ObservedScore,
+    Prediction,
+)
 from customers_service.schemas import CustomerCreate
+from customers_service.search_text import search_text, search_words
+from customers_service.segment_catalogue import Segments
 
 AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
     ("0-17", 0, 17),
@@ -28,13 +37,19 @@ AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
     ("65+", 65, 120),
 )
 HISTOGRAM_BUCKETS = 10
+SCATTER_POINTS = 2000
+MIN_OBSERVED_FOR_FIT = 20  # r2 and interval coverage need at least this many observed customers
 
 _SORT_COLUMNS: dict[str, Any] = {
     "name": col(Customer.name),
     "created_at": col(Customer.created_at),
     "spending_score": col(Customer.latest_spending_score),
     "age": col(Customer.age),
+    "segment": col(Customer.latest_segment),
 }
+
+
+_NULLABLE_SORT_KEYS = frozenset({"spending_score", "segment"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +67,9 @@ def _order_by(sort: str) -> tuple[ColumnElement[Any], ...]:
     key = sort.lstrip("-")
     column = _SORT_COLUMNS[key]
     if sort.startswith("-"):
-        first = column.desc().nulls_last() if key == "spending_score" else column.desc()
+        first = column.desc().nulls_last() if key in _NULLABLE_SORT_KEYS else column.desc()
         return first, col(Customer.id).desc()
-    first = column.asc().nulls_last() if key == "spending_score" else column.asc()
+    first = column.asc().nulls_last() if key in _NULLABLE_SORT_KEYS else column.asc()
     return first, col(Customer.id).asc()
 
 
@@ -75,15 +90,18 @@ async def get(
     return None if row is None else CustomerWithLatest(row[0], row[1])
 
 
-def _name_matches(q: str) -> ColumnElement[bool]:
-    """Every word of ``q`` is the start of a word of the name (full-text index, no extension needed)."""
-    words = re.findall(r"\w+", q.lower())
+def _search_matches(q: str) -> ColumnElement[bool]:
+    """Every word of ``q`` starts a word of the name (accents, case and punctuation ignored, by the
+    normalised ``search_name`` and its full-text index), or ``q`` is the external id exactly."""
+    external_id_matches = col(Customer.external_id) == q.strip()
+    words = search_words(q)
     if not words:
-        return col(Customer.name).icontains(q.strip(), autoescape=True)
+        return external_id_matches
     query = " & ".join(f"'{word}':*" for word in words)
-    return text(
-        "to_tsvector('simple'::regconfig, customer.name) @@ to_tsquery('simple'::regconfig, :q)"
-    ).bindparams(q=query)  # type: ignore[return-value]
+    name_matches = text(
+        "to_tsvector('simple'::regconfig, customer.search_name) @@ to_tsquery('simple'::regconfig, :q)"
+    ).bindparams(q=query)
+    return or_(name_matches, external_id_matches)
 
 
 async def list_page(
@@ -96,14 +114,17 @@ async def list_page(
     q: str | None = None,
     gender: str | None = None,
     band: str | None = None,
+    segment: str | None = None,
 ) -> tuple[list[CustomerWithLatest], int]:
     conditions: list[ColumnElement[bool]] = [col(Customer.owner_id) == owner_id]
     if q is not None and q.strip():
-        conditions.append(_name_matches(q))
+        conditions.append(_search_matches(q))
     if gender is not None:
         conditions.append(col(Customer.gender) == gender)
     if band is not None:
         conditions.append(col(Customer.latest_band) == band)
+    if segment is not None:
+        conditions.append(col(Customer.latest_segment) == segment)
     order = _order_by(sort)
     # The page first, then the latest predictions of those rows only: joining before OFFSET would
     # look up the prediction of every skipped row too.
@@ -156,16 +177,30 @@ def new_prediction(
         prediction.interval_high = outcome.interval_high
         prediction.model_version = outcome.model_version
         prediction.completed_at = now
+        prediction.segment_id = outcome.segment_id
+        prediction.segment_probability = outcome.segment_probability
+        prediction.mode_low, prediction.mode_high = outcome.modes or (None, None)
+        prediction.warnings = list(outcome.warnings)
     return prediction
 
 
 async def create(
-    *, session: AsyncSession, owner_id: uuid.UUID, values: CustomerCreate, outcome: ModelOutput | None
+    *,
+    session: AsyncSession,
+    owner_id: uuid.UUID,
+    values: CustomerCreate,
+    outcome: ModelOutput | None,
+    segments: Segments | None = None,
 ) -> CustomerWithLatest:
-    """Add the customer and its first prediction (done or pending)."""
+    """Add the customer and its first prediction (done or pending), and its observed score if given."""
     now = datetime.now(UTC)
     customer = Customer(
-        id=uuid.uuid4(), owner_id=owner_id, created_at=now, updated_at=now, **values.model_dump()
+        id=uuid.uuid4(),
+        owner_id=owner_id,
+        created_at=now,
+        updated_at=now,
+        search_name=search_text(values.name),
+        **values.model_dump(exclude={"observed_score"}),
     )
     prediction = new_prediction(
         owner_id=owner_id,
@@ -178,7 +213,53 @@ async def create(
     session.add(customer)
     await session.flush()
     session.add(prediction)
+    if values.observed_score is not None:
+        # The first prediction was made from the inputs alone: it is the one "made before".
+        entry = observe(
+            customer=customer,
+            score=values.observed_score,
+            prior=prediction,
+            latest=prediction,
+            segments=segments,
+            now=now,
+        )
+        session.add(entry)
     return CustomerWithLatest(customer, prediction)
+
+
+def observe(
+    *,
+    customer: Customer,
+    score: int | None,
+    prior: Prediction | None,
+    latest: Prediction | None,
+    segments: Segments | None,
+    now: datetime,
+) -> ObservedScore:
+    """Record the owner's real score (None clears it) on the customer and return its history entry.
+
+    ``prior`` is the newest finished prediction made before the score was known (what the dashboard's
+    accuracy compares it with); ``latest`` the customer's latest prediction (its segment comes back
+    when the score is cleared)."""
+    customer.observed_score = score
+    customer.observed_at = None if score is None else now
+    compared = prior if score is not None and prior is not None and prior.status == PREDICTION_DONE else None
+    customer.prior_score = None if compared is None else compared.spending_score
+    customer.prior_interval_low = None if compared is None else compared.interval_low
+    customer.prior_interval_high = None if compared is None else compared.interval_high
+    assign_segment(customer=customer, segments=segments, latest=latest)
+    return ObservedScore(owner_id=customer.owner_id, customer_id=customer.id, score=score, observed_at=now)
+
+
+def assign_segment(*, customer: Customer, segments: Segments | None, latest: Prediction | None) -> None:
+    """The nearest centroid of (income, observed score) when there is one and the model's segments are
+    known (after a change of score or income), else the latest prediction's segment."""
+    if customer.observed_score is not None and segments is not None and segments.centroids:
+        customer.latest_segment = segments.nearest(customer.annual_income, float(customer.observed_score))
+        customer.latest_segment_probability = None
+        customer.segment_source = SEGMENT_OBSERVED
+    else:
+        customer.set_predicted_segment(latest)
 
 
 def utc_now() -> datetime:
@@ -196,6 +277,8 @@ def update(
     now = datetime.now(UTC)
     for field, value in changes.items():
         setattr(customer, field, value)
+    if "name" in changes:
+        customer.search_name = search_text(customer.name)
     customer.updated_at = now
     session.add(customer)
     if prediction is not None:
@@ -220,7 +303,9 @@ async def delete_all_of_owner(*, session: AsyncSession, owner_id: uuid.UUID) -> 
 _CUSTOMER_COPY_COLUMNS = (
     "id",
     "owner_id",
+    "external_id",
     "name",
+    "search_name",
     "gender",
     "age",
     "annual_income",
@@ -229,6 +314,9 @@ _CUSTOMER_COPY_COLUMNS = (
     "latest_prediction_id",
     "latest_spending_score",
     "latest_band",
+    "latest_segment",
+    "latest_segment_probability",
+    "segment_source",
 )
 _PREDICTION_COPY_COLUMNS = (
     "id",
@@ -245,83 +333,213 @@ _PREDICTION_COPY_COLUMNS = (
     "annual_income",
     "created_at",
     "completed_at",
+    "segment_id",
+    "segment_probability",
+    "mode_low",
+    "mode_high",
+    "warnings",
 )
 
 
 @dataclass(frozen=True, slots=True)
-class CopyRecords:
-    """Rows for COPY into ``customer`` and ``prediction``, one of each per imported customer."""
+class ImportedUpdate:
+    """An existing customer (found by external id) and the values a re-import gives it; with
+    ``predict`` (gender, age or income changed) it gets a new prediction, ``outcome`` or pending."""
+
+    customer_id: uuid.UUID
+    values: CustomerCreate
+    predict: bool
+    outcome: ModelOutput | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecords:
+    """Rows for COPY into ``customer`` and ``prediction``, and the updates of existing customers."""
 
     customers: list[tuple[Any, ...]]
     predictions: list[tuple[Any, ...]]
+    updates: list[dict[str, Any]]
 
 
-def copy_records(
-    *, owner_id: uuid.UUID, rows: Sequence[CustomerCreate], outcomes: Sequence[ModelOutput] | None
-) -> CopyRecords:
+def _prediction_record(
+    *,
+    prediction_id: uuid.UUID,
+    owner_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    values: CustomerCreate,
+    outcome: ModelOutput | None,
+    now: datetime,
+) -> tuple[Any, ...]:
+    return (
+        prediction_id,
+        owner_id,
+        customer_id,
+        PREDICTION_DONE if outcome else PREDICTION_PENDING,
+        outcome.spending_score if outcome else None,
+        outcome.band if outcome else None,
+        outcome.interval_low if outcome else None,
+        outcome.interval_high if outcome else None,
+        outcome.model_version if outcome else None,
+        values.gender,
+        values.age,
+        values.annual_income,
+        now,
+        now if outcome else None,
+        outcome.segment_id if outcome else None,
+        outcome.segment_probability if outcome else None,
+        outcome.modes[0] if outcome and outcome.modes else None,
+        outcome.modes[1] if outcome and outcome.modes else None,
+        list(outcome.warnings) if outcome else [],
+    )
+
+
+def import_records(
+    *,
+    owner_id: uuid.UUID,
+    created: Sequence[tuple[CustomerCreate, ModelOutput | None]],
+    updated: Sequence[ImportedUpdate],
+) -> ImportRecords:
     """Plain CPU work (about 20,000 tuples for an import): call it in a worker thread.
 
-    ``outcomes`` is None when inference was unavailable: every prediction is then pending.
+    A ``None`` outcome stores the prediction as pending (inference was unavailable).
     """
     now = datetime.now(UTC)
-    records = CopyRecords([], [])
-    for index, values in enumerate(rows):
+    records = ImportRecords([], [], [])
+    for values, outcome in created:
         customer_id, prediction_id = uuid.uuid4(), uuid.uuid4()
-        outcome = outcomes[index] if outcomes is not None else None
-        score, band = (outcome.spending_score, outcome.band) if outcome else (None, None)
         records.customers.append(
             (
                 customer_id,
                 owner_id,
+                values.external_id,
                 values.name,
+                search_text(values.name),
                 values.gender,
                 values.age,
                 values.annual_income,
                 now,
                 now,
                 prediction_id,
-                score,
-                band,
+                outcome.spending_score if outcome else None,
+                outcome.band if outcome else None,
+                outcome.segment_id if outcome else None,
+                outcome.segment_probability if outcome else None,
+                SEGMENT_PREDICTED if outcome and outcome.segment_id else None,
             )
         )
         records.predictions.append(
-            (
-                prediction_id,
-                owner_id,
-                customer_id,
-                PREDICTION_DONE if outcome else PREDICTION_PENDING,
-                score,
-                band,
-                outcome.interval_low if outcome else None,
-                outcome.interval_high if outcome else None,
-                outcome.model_version if outcome else None,
-                values.gender,
-                values.age,
-                values.annual_income,
-                now,
-                now if outcome else None,
+            _prediction_record(
+                prediction_id=prediction_id,
+                owner_id=owner_id,
+                customer_id=customer_id,
+                values=values,
+                outcome=outcome,
+                now=now,
             )
+        )
+    for update_ in updated:
+        new_prediction_id = uuid.uuid4() if update_.predict else None
+        if new_prediction_id is not None:
+            records.predictions.append(
+                _prediction_record(
+                    prediction_id=new_prediction_id,
+                    owner_id=owner_id,
+                    customer_id=update_.customer_id,
+                    values=update_.values,
+                    outcome=update_.outcome,
+                    now=now,
+                )
+            )
+        records.updates.append(
+            {
+                "customer_id": update_.customer_id,
+                "owner_id": owner_id,
+                "name": update_.values.name,
+                "search_name": search_text(update_.values.name),
+                "gender": update_.values.gender,
+                "age": update_.values.age,
+                "annual_income": update_.values.annual_income,
+                "now": now,
+                "prediction_id": new_prediction_id,
+                "score": update_.outcome.spending_score if update_.outcome else None,
+                "result_band": update_.outcome.band if update_.outcome else None,
+                "segment": update_.outcome.segment_id if update_.outcome else None,
+                "probability": update_.outcome.segment_probability if update_.outcome else None,
+            }
         )
     return records
 
 
-async def bulk_insert(*, session: AsyncSession, records: CopyRecords) -> int:
-    """COPY the records in, in the session's transaction; returns how many customers."""
+_IMPORT_UPDATE = text(
+    "UPDATE customer SET name = :name, search_name = :search_name, gender = :gender, age = :age, "
+    "annual_income = :annual_income, updated_at = :now, "
+    "latest_prediction_id = COALESCE(CAST(:prediction_id AS uuid), latest_prediction_id), "
+    "latest_spending_score = CASE WHEN CAST(:prediction_id AS uuid) IS NULL THEN latest_spending_score "
+    "ELSE CAST(:score AS double precision) END, "
+    "latest_band = CASE WHEN CAST(:prediction_id AS uuid) IS NULL THEN latest_band "
+    "ELSE CAST(:result_band AS varchar) END, "
+    # A new prediction's segment, unless the owner's observed score decides the segment.
+    "latest_segment = CASE WHEN CAST(:prediction_id AS uuid) IS NULL OR segment_source = 'observed' "
+    "THEN latest_segment ELSE CAST(:segment AS varchar) END, "
+    "latest_segment_probability = CASE WHEN CAST(:prediction_id AS uuid) IS NULL "
+    "OR segment_source = 'observed' THEN latest_segment_probability "
+    "ELSE CAST(:probability AS double precision) END, "
+    "segment_source = CASE WHEN CAST(:prediction_id AS uuid) IS NULL OR segment_source = 'observed' "
+    "THEN segment_source WHEN CAST(:segment AS varchar) IS NULL THEN NULL ELSE 'predicted' END "
+    "WHERE id = :customer_id AND owner_id = :owner_id"
+)
+
+
+async def store_import(*, session: AsyncSession, records: ImportRecords) -> None:
+    """COPY the new rows in and apply the updates, all in the session's transaction."""
     connection = await session.connection()
     raw_connection = await connection.get_raw_connection()
     driver = raw_connection.driver_connection
     assert driver is not None
-    await driver.copy_records_to_table("customer", records=records.customers, columns=_CUSTOMER_COPY_COLUMNS)
-    await driver.copy_records_to_table(
-        "prediction", records=records.predictions, columns=_PREDICTION_COPY_COLUMNS
+    if not driver.is_in_transaction():
+        # SQLAlchemy's asyncpg adapter sends BEGIN with the first statement it runs, and a COPY on the
+        # driver's connection is not one: without this, each COPY would commit on its own (a crash
+        # between them left customers without predictions).
+        await session.execute(text("SELECT 1"))
+    if not driver.is_in_transaction():
+        raise RuntimeError("the import is not inside a transaction")
+    if records.customers:
+        await driver.copy_records_to_table(
+            "customer", records=records.customers, columns=_CUSTOMER_COPY_COLUMNS
+        )
+    if records.updates:
+        await session.execute(_IMPORT_UPDATE, records.updates)
+    if records.predictions:
+        await driver.copy_records_to_table(
+            "prediction", records=records.predictions, columns=_PREDICTION_COPY_COLUMNS
+        )
+
+
+async def by_external_ids(
+    *, session: AsyncSession, owner_id: uuid.UUID, external_ids: Sequence[str]
+) -> dict[str, Customer]:
+    if not external_ids:
+        return {}
+    rows = await session.scalars(
+        select(Customer).where(
+            col(Customer.owner_id) == owner_id,
+            col(Customer.external_id) == func.any(bindparam("ids", list(external_ids), type_=ARRAY(String))),
+        )
     )
-    return len(records.customers)
+    return {customer.external_id: customer for customer in rows if customer.external_id is not None}
+
+
+async def count_of_owner(*, session: AsyncSession, owner_id: uuid.UUID, at_most: int) -> int:
+    """How many customers the owner has, counting no further than ``at_most`` (cheap near a cap)."""
+    limited = select(col(Customer.id)).where(col(Customer.owner_id) == owner_id).limit(at_most).subquery()
+    return int((await session.execute(select(func.count()).select_from(limited))).scalar_one())
 
 
 @dataclass(frozen=True, slots=True)
 class DashboardGroup:
     gender: str
     band: str | None
+    segment: str | None
     bucket: int | None
     age_group: int
     count: int
@@ -342,6 +560,7 @@ async def dashboard_groups(*, session: AsyncSession, owner_id: uuid.UUID) -> lis
         select(
             col(Customer.gender),
             col(Customer.latest_band),
+            col(Customer.latest_segment),
             bucket,
             age_group,
             func.count(),
@@ -349,40 +568,114 @@ async def dashboard_groups(*, session: AsyncSession, owner_id: uuid.UUID) -> lis
             func.coalesce(func.sum(score), 0.0),
         )
         .where(col(Customer.owner_id) == owner_id)
-        .group_by(col(Customer.gender), col(Customer.latest_band), bucket, age_group)
+        .group_by(
+            col(Customer.gender), col(Customer.latest_band), col(Customer.latest_segment), bucket, age_group
+        )
     )
     rows = (await session.execute(statement)).all()
     return [
         DashboardGroup(
             gender=row[0],
             band=row[1],
-            bucket=None if row[2] is None else min(int(row[2]), HISTOGRAM_BUCKETS - 1),
-            age_group=int(row[3]),
-            count=int(row[4]),
-            scored=int(row[5]),
-            score_sum=float(row[6]),
+            segment=row[2],
+            bucket=None if row[3] is None else min(int(row[3]), HISTOGRAM_BUCKETS - 1),
+            age_group=int(row[4]),
+            count=int(row[5]),
+            scored=int(row[6]),
+            score_sum=float(row[7]),
         )
         for row in rows
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ScatterRow:
+    annual_income: float
+    spending_score: float
+    segment: str | None
+    observed: bool
+
+
+async def scatter_sample(
+    *, session: AsyncSession, owner_id: uuid.UUID, limit: int = SCATTER_POINTS
+) -> list[ScatterRow]:
+    """Up to ``limit`` customers with a score (observed, else predicted): the first by id. Ids are random
+    (uuid4), so this is a uniform sample, the same every time for the same customers, read from the
+    (owner_id, id) index without sorting the owner's whole table."""
+    score = func.coalesce(col(Customer.observed_score), col(Customer.latest_spending_score))
+    rows = await session.execute(
+        select(
+            col(Customer.annual_income),
+            score,
+            col(Customer.latest_segment),
+            col(Customer.observed_score).is_not(None),
+        )
+        .where(col(Customer.owner_id) == owner_id, score.is_not(None))
+        .order_by(col(Customer.id))
+        .limit(limit)
+    )
+    return [ScatterRow(float(row[0]), float(row[1]), row[2], bool(row[3])) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracySums:
+    count: int
+    absolute_error_sum: float
+    squared_error_sum: float
+    observed_sum: float
+    observed_square_sum: float
+    covered: int
+
+
+async def accuracy_sums(*, session: AsyncSession, owner_id: uuid.UUID) -> AccuracySums:
+    """Sums over the owner's customers with an observed score and a prediction made before it."""
+    observed = col(Customer.observed_score)
+    error = observed - col(Customer.prior_score)
+    covered = case(
+        (observed.between(col(Customer.prior_interval_low), col(Customer.prior_interval_high)), 1), else_=0
+    )
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(func.abs(error)), 0.0),
+                func.coalesce(func.sum(error * error), 0.0),
+                func.coalesce(func.sum(observed), 0),
+                func.coalesce(func.sum(observed * observed), 0),
+                func.coalesce(func.sum(covered), 0),
+            ).where(
+                col(Customer.owner_id) == owner_id,
+                observed.is_not(None),
+                col(Customer.prior_score).is_not(None),
+            )
+        )
+    ).one()
+    return AccuracySums(int(row[0]), float(row[1]), float(row[2]), float(row[3]), float(row[4]), int(row[5]))
+
+
 async def stream_for_export(
     *, session: AsyncSession, owner_id: uuid.UUID, chunk_size: int = 2000
 ) -> AsyncIterator[Sequence[Any]]:
-    """The owner's customers with their latest score and band, oldest first, read chunk by chunk."""
+    """The owner's customers with their latest prediction, ordered by name then id, chunk by chunk:
+    external_id, name, gender, age, annual_income, score, band, interval low, high, model version,
+    predicted at (None while pending)."""
     statement = (
         select(
-            col(Customer.id),
+            col(Customer.external_id),
             col(Customer.name),
             col(Customer.gender),
             col(Customer.age),
             col(Customer.annual_income),
             col(Customer.latest_spending_score),
             col(Customer.latest_band),
-            col(Customer.created_at),
+            col(Prediction.interval_low),
+            col(Prediction.interval_high),
+            col(Prediction.model_version),
+            col(Prediction.completed_at),
         )
+        .outerjoin(Prediction, col(Prediction.id) == col(Customer.latest_prediction_id))
         .where(col(Customer.owner_id) == owner_id)
-        .order_by(col(Customer.created_at), col(Customer.id))
+        .order_by(col(Customer.name), col(Customer.id))
         .execution_options(yield_per=chunk_size)
     )
     result = await session.stream(statement)

@@ -1,15 +1,21 @@
 """What the customers endpoints do. Each function owns its commit, and calls inference (which may
 take seconds when it is down) with no transaction open, so no pooled connection waits on it."""
 
+import contextlib
+import hashlib
 import uuid
+from collections.abc import AsyncIterator
+from typing import Literal
 
+import asyncpg
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customers_service import customer_repository, prediction_repository
-from customers_service.csv_import import parse_customers_csv
+from customers_service import customer_repository, import_repository, prediction_repository
 from customers_service.customer_repository import CustomerWithLatest, model_input_of, new_prediction, utc_now
-from customers_service.errors import CustomerNotFound
+from customers_service.errors import CustomerLimitReached, CustomerNotFound, ExternalIdTaken, ImportRejected
+from customers_service.file_import import read_customers_file
 from customers_service.inference_client import (
     InferenceClient,
     InferenceRejected,
@@ -17,10 +23,13 @@ from customers_service.inference_client import (
     ModelInput,
     ModelOutput,
 )
-from customers_service.models import Prediction
+from customers_service.messages import Language
+from customers_service.models import PREDICTION_DONE, Customer, Prediction
 from customers_service.schemas import CustomerCreate, CustomerUpdate, ImportResult
+from customers_service.segment_catalogue import SegmentCatalogue
 
 _MODEL_FIELDS = frozenset({"gender", "age", "annual_income"})
+_EXTERNAL_ID_INDEX = "uq_customer_owner_external_id"
 
 
 async def create_customer(
@@ -30,16 +39,41 @@ async def create_customer(
     owner_id: uuid.UUID,
     token: str,
     values: CustomerCreate,
+    max_customers: int,
+    catalogue: SegmentCatalogue,
 ) -> CustomerWithLatest:
-    """Store the customer and its first prediction (``pending`` when inference cannot answer)."""
+    """Store the customer and its first prediction (``pending`` when inference cannot answer).
+
+    CustomerLimitReached when the owner already has ``max_customers``; ExternalIdTaken when another
+    of the owner's customers has the external id."""
+    count = await customer_repository.count_of_owner(
+        session=session, owner_id=owner_id, at_most=max_customers
+    )
+    await session.commit()
+    if count >= max_customers:
+        raise CustomerLimitReached(max_customers)
     outcome = await inference.predict_or_none(
         ModelInput(values.gender, values.age, values.annual_income), token=token
     )
-    created = await customer_repository.create(
-        session=session, owner_id=owner_id, values=values, outcome=outcome
-    )
-    await session.commit()
+    segments = await catalogue.segments(token) if values.observed_score is not None else None
+    async with _external_id_guard(session):
+        created = await customer_repository.create(
+            session=session, owner_id=owner_id, values=values, outcome=outcome, segments=segments
+        )
+        await session.commit()
     return created
+
+
+@contextlib.asynccontextmanager
+async def _external_id_guard(session: AsyncSession) -> AsyncIterator[None]:
+    """The unique index on (owner, external id) refusing a write becomes ExternalIdTaken (409)."""
+    try:
+        yield
+    except (IntegrityError, asyncpg.UniqueViolationError) as exc:
+        await session.rollback()
+        if _EXTERNAL_ID_INDEX in str(getattr(exc, "orig", exc)):
+            raise ExternalIdTaken from exc
+        raise
 
 
 async def update_customer(
@@ -49,14 +83,19 @@ async def update_customer(
     token: str,
     found: CustomerWithLatest,
     values: CustomerUpdate,
+    catalogue: SegmentCatalogue,
 ) -> CustomerWithLatest:
-    """Apply the changed fields; a change of gender, age or income appends a new prediction."""
+    """Apply the changed fields; a change of gender, age or income appends a new prediction; an
+    observed score (null clears it) is kept with its time in the customer's observed-score history."""
     customer = found.customer
-    changes = {
-        field: value
-        for field, value in values.model_dump(exclude_unset=True).items()
-        if getattr(customer, field) != value
-    }
+    sent = values.model_dump(exclude_unset=True)
+    observed_sent = "observed_score" in sent
+    observed = sent.pop("observed_score", None)
+    observed_changed = observed_sent and observed != customer.observed_score
+    changes = {field: value for field, value in sent.items() if getattr(customer, field) != value}
+    income_moves_observed = customer.observed_score is not None and "annual_income" in changes
+    # Asked before any SQL of this request: no pooled connection waits on inference meanwhile.
+    segments = await catalogue.segments(token) if observed_changed or income_moves_observed else None
     prediction = None
     if changes.keys() & _MODEL_FIELDS:
         model_input = ModelInput(
@@ -74,8 +113,22 @@ async def update_customer(
         )
     if changes:
         customer_repository.update(session=session, customer=customer, changes=changes, prediction=prediction)
-        await session.commit()
-    return CustomerWithLatest(customer, prediction or found.latest)
+    latest = prediction or found.latest
+    if observed_changed:
+        prior = found.latest
+        if prior is None or prior.status != PREDICTION_DONE:
+            prior = await prediction_repository.latest_done(session=session, customer_id=customer.id)
+        entry = customer_repository.observe(
+            customer=customer, score=observed, prior=prior, latest=latest, segments=segments, now=utc_now()
+        )
+        customer.updated_at = entry.observed_at
+        session.add_all([customer, entry])
+    elif income_moves_observed:
+        customer_repository.assign_segment(customer=customer, segments=segments, latest=latest)
+    if changes or observed_changed:
+        async with _external_id_guard(session):
+            await session.commit()
+    return CustomerWithLatest(customer, latest)
 
 
 async def predict_again(
@@ -113,21 +166,110 @@ async def delete_owner_customers(*, session: AsyncSession, owner_id: uuid.UUID) 
     await session.commit()
 
 
+ImportMode = Literal["all", "partial"]
+
+
 async def import_customers(
-    *, session: AsyncSession, inference: InferenceClient, owner_id: uuid.UUID, token: str, raw: bytes
+    *,
+    session: AsyncSession,
+    inference: InferenceClient,
+    owner_id: uuid.UUID,
+    token: str,
+    raw: bytes,
+    filename: str | None,
+    mode: ImportMode,
+    language: Language,
+    max_customers: int,
 ) -> ImportResult:
-    """All rows or none (ImportRejected lists every problem); scored by one batch call, stored by COPY."""
-    customers = await run_in_threadpool(parse_customers_csv, raw)
-    outcomes: list[ModelOutput] | None
+    """Store a file's customers: rows whose external id the owner already has update those customers.
+
+    ``all``: every row or none (ImportRejected lists every problem); ``partial``: the good rows, and
+    the bad ones listed in the result. Scored by one batch call made with no transaction open; then
+    the customers, their predictions (pending when inference could not answer) and the record of the
+    upload commit in one transaction, so a crash leaves all of it or nothing. The same upload again
+    within a day is answered with the first one's result.
+    """
+    digest = hashlib.sha256(mode.encode() + b"\n" + raw).hexdigest()
+    repeated = await import_repository.result_of_recent(session=session, owner_id=owner_id, digest=digest)
+    await session.commit()
+    if repeated is not None:
+        return ImportResult.model_validate_json(repeated)
+    parsed = await run_in_threadpool(read_customers_file, raw, filename=filename, language=language)
+    if parsed.problems and mode == "all":
+        raise ImportRejected(parsed.problems)
+    if not parsed.rows:
+        raise ImportRejected(parsed.problems)
+    existing = await customer_repository.by_external_ids(
+        session=session,
+        owner_id=owner_id,
+        external_ids=[row.values.external_id for row in parsed.rows if row.values.external_id is not None],
+    )
+    new_rows = [row.values for row in parsed.rows if row.values.external_id not in existing]
+    if new_rows:
+        count = await customer_repository.count_of_owner(
+            session=session, owner_id=owner_id, at_most=max_customers
+        )
+        if count + len(new_rows) > max_customers:
+            raise CustomerLimitReached(max_customers)
+    await session.commit()
+    changed = [
+        (existing[row.values.external_id], row.values)
+        for row in parsed.rows
+        if row.values.external_id in existing
+    ]
+    to_score = [
+        *new_rows,
+        *(values for customer, values in changed if _model_fields_differ(customer, values)),
+    ]
+    outcomes: list[ModelOutput | None]
     try:
-        outcomes = await inference.predict_batch(
-            [ModelInput(row.gender, row.age, row.annual_income) for row in customers], token=token
+        outcomes = list(
+            await inference.predict_batch(
+                [ModelInput(values.gender, values.age, values.annual_income) for values in to_score],
+                token=token,
+            )
+            if to_score
+            else []
         )
     except (InferenceUnavailable, InferenceRejected):
-        outcomes = None
-    records = await run_in_threadpool(
-        customer_repository.copy_records, owner_id=owner_id, rows=customers, outcomes=outcomes
+        outcomes = [None] * len(to_score)
+    created = list(zip(new_rows, outcomes[: len(new_rows)], strict=True))
+    later_outcomes = iter(outcomes[len(new_rows) :])
+    updated = [
+        customer_repository.ImportedUpdate(
+            customer_id=customer.id,
+            values=values,
+            predict=_model_fields_differ(customer, values),
+            outcome=next(later_outcomes) if _model_fields_differ(customer, values) else None,
+        )
+        for customer, values in changed
+    ]
+    result = ImportResult(
+        imported=len(created),
+        updated=len(updated),
+        pending_predictions=sum(1 for outcome in outcomes if outcome is None),
+        rejected=parsed.problems,
     )
-    imported = await customer_repository.bulk_insert(session=session, records=records)
-    await session.commit()
-    return ImportResult(imported=imported, pending_predictions=0 if outcomes is not None else imported)
+    records = await run_in_threadpool(
+        customer_repository.import_records, owner_id=owner_id, created=created, updated=updated
+    )
+    # The claim is the transaction's first statement: it opens the transaction the COPYs then join.
+    if not await import_repository.claim(
+        session=session, owner_id=owner_id, digest=digest, result=result.model_dump_json()
+    ):
+        await session.rollback()
+        stored = await import_repository.result_of_recent(session=session, owner_id=owner_id, digest=digest)
+        await session.commit()
+        return ImportResult.model_validate_json(stored) if stored is not None else result
+    async with _external_id_guard(session):
+        await customer_repository.store_import(session=session, records=records)
+        await session.commit()
+    return result
+
+
+def _model_fields_differ(customer: Customer, values: CustomerCreate) -> bool:
+    return (customer.gender, customer.age, customer.annual_income) != (
+        values.gender,
+        values.age,
+        values.annual_income,
+    )

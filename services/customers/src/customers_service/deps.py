@@ -1,16 +1,22 @@
 """Request dependencies: the owner behind the token, and the owner's customer named in the path."""
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 
 from customers_service import customer_repository
+from customers_service.config import CustomersSettings
 from customers_service.customer_repository import CustomerWithLatest
 from customers_service.db import SessionDep
 from customers_service.errors import CustomerNotFound, NotAnOwner
 from customers_service.inference_client import InferenceClient
+from customers_service.owner_limits import ExpensiveCallLimit
+from customers_service.search_text import search_words
+from customers_service.segment_catalogue import SegmentCatalogue
 from spendscore_common.security import CurrentPrincipal
 
 
@@ -35,12 +41,50 @@ async def current_owner(request: Request, principal: CurrentPrincipal) -> Owner:
 OwnerDep = Annotated[Owner, Depends(current_owner)]
 
 
+async def expensive_call_slot(request: Request, owner: OwnerDep) -> AsyncIterator[None]:
+    """One of the owner's slots for an import or export, held until the response is sent (a streamed
+    export included); 429 when the owner already runs as many as allowed."""
+    limit: ExpensiveCallLimit = request.app.state.expensive_calls
+    with limit.slot(owner.id):
+        yield
+
+
+async def search_slot(request: Request, owner: OwnerDep) -> AsyncIterator[None]:
+    """Like ``expensive_call_slot`` for a list with a search (``q``); a plain list takes no slot."""
+    if not request.query_params.get("q"):
+        yield
+        return
+    limit: ExpensiveCallLimit = request.app.state.expensive_calls
+    with limit.slot(owner.id):
+        yield
+
+
+ExpensiveCall = Depends(expensive_call_slot)
+Search = Depends(search_slot)
+
+
 def inference_client(request: Request) -> InferenceClient:
     client: InferenceClient = request.app.state.inference
     return client
 
 
 InferenceDep = Annotated[InferenceClient, Depends(inference_client)]
+
+
+def segment_catalogue(request: Request) -> SegmentCatalogue:
+    catalogue: SegmentCatalogue = request.app.state.segment_catalogue
+    return catalogue
+
+
+CatalogueDep = Annotated[SegmentCatalogue, Depends(segment_catalogue)]
+
+
+def service_settings(request: Request) -> CustomersSettings:
+    settings: CustomersSettings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[CustomersSettings, Depends(service_settings)]
 
 
 async def valid_customer(
@@ -59,3 +103,44 @@ async def valid_customer(
 
 
 ValidCustomer = Annotated[CustomerWithLatest, Depends(valid_customer)]
+
+
+MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_WORDS = 8
+
+
+def search_query(
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_SEARCH_LENGTH,
+            description=(
+                "Words the name's words start with (accents, case and punctuation ignored), "
+                f"at most {MAX_SEARCH_WORDS}; or an external id, exactly"
+            ),
+        ),
+    ] = None,
+) -> str | None:
+    """``q`` bounded so that no search costs much: at most MAX_SEARCH_WORDS words, no NUL."""
+    if q is None or not q.strip():
+        return None
+    problem = None
+    if "\x00" in q:
+        problem = "must not contain a NUL character"
+    elif len(search_words(q)) > MAX_SEARCH_WORDS:
+        problem = f"at most {MAX_SEARCH_WORDS} words"
+    if problem is not None:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("query", "q"),
+                    "msg": f"Value error, {problem}",
+                    "input": q[:100],
+                }
+            ]
+        )
+    return q
+
+
+SearchQuery = Annotated[str | None, Depends(search_query)]

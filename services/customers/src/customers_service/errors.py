@@ -4,9 +4,11 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from customers_service.inference_client import InferenceRejected, InferenceUnavailable
+from customers_service.owner_limits import TooManyExpensiveCalls
 from customers_service.schemas import ImportProblem
 
 INFERENCE_RETRY_AFTER_SECONDS = 5
+EXPENSIVE_CALL_RETRY_AFTER_SECONDS = 2
 
 
 class CustomerNotFound(Exception):
@@ -15,6 +17,18 @@ class CustomerNotFound(Exception):
 
 class NotAnOwner(Exception):
     """The token's subject is not a user id (e.g. a service token), so it owns no customers."""
+
+
+class ExternalIdTaken(Exception):
+    """Another of the owner's customers already has this external id."""
+
+
+class CustomerLimitReached(Exception):
+    """The owner has as many customers as CUSTOMERS_MAX_PER_OWNER allows."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"at most {limit} customers per owner")
+        self.limit = limit
 
 
 class ImportRejected(Exception):
@@ -36,11 +50,35 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": "This token does not belong to a store owner"}, status_code=status.HTTP_403_FORBIDDEN
         )
 
+    @app.exception_handler(ExternalIdTaken)
+    async def _external_id_taken(_: Request, __: ExternalIdTaken) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "Another customer already has this external_id"}, status_code=status.HTTP_409_CONFLICT
+        )
+
+    @app.exception_handler(CustomerLimitReached)
+    async def _limit_reached(_: Request, exc: CustomerLimitReached) -> JSONResponse:
+        return JSONResponse(
+            {
+                "detail": f"This account has reached its limit of {exc.limit:,} customers; "
+                "delete some before adding more"
+            },
+            status_code=status.HTTP_409_CONFLICT,
+        )
+
     @app.exception_handler(ImportRejected)
     async def _import_rejected(_: Request, exc: ImportRejected) -> JSONResponse:
         return JSONResponse(
             {"detail": [problem.model_dump() for problem in exc.problems]},
             status_code=422,
+        )
+
+    @app.exception_handler(TooManyExpensiveCalls)
+    async def _too_many_expensive_calls(_: Request, __: TooManyExpensiveCalls) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "Too many imports, exports or searches at once for this account; try again shortly"},
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(EXPENSIVE_CALL_RETRY_AFTER_SECONDS)},
         )
 
     @app.exception_handler(InferenceUnavailable)

@@ -11,8 +11,10 @@ from customers_service.config import CustomersSettings
 from customers_service.db import make_sessionmaker
 from customers_service.errors import install_error_handlers
 from customers_service.inference_client import InferenceClient
+from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.pending_predictions import PendingPredictionCompleter
 from customers_service.routes import customers, dashboard, owners, predictions, transfer
+from customers_service.segment_catalogue import SegmentCatalogue
 from customers_service.service_token import ServiceTokens
 from spendscore_common.app import docs_options, install_common_parts
 from spendscore_common.circuit_breaker import BreakerCollector, CircuitBreaker
@@ -50,7 +52,12 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            pool_timeout_seconds=settings.database_pool_timeout_seconds,
+            statement_timeout_seconds=settings.database_statement_timeout_seconds,
+        )
         sessionmaker = make_sessionmaker(engine)
         auth_http = make_http_client(timeout_seconds=2.0)
         key_store = JwksKeyStore(settings.auth_jwks_url, auth_http)
@@ -79,6 +86,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
             key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience, revocations=revocations
         )
         app.state.inference = inference
+        app.state.segment_catalogue = SegmentCatalogue(inference, service_tokens)
         app.state.completer = completer
         app.state.readiness_checks = [
             ReadinessCheck("database", lambda: database_is_reachable(engine)),
@@ -108,8 +116,10 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         **docs_options(settings),
     )
+    app.state.settings = settings
     install_common_parts(app, settings, body_limits={"/customers/import": settings.import_max_body_bytes})
     app.state.metrics_registry.register(BreakerCollector([inference_breaker]))
+    app.state.expensive_calls = ExpensiveCallLimit(settings.max_expensive_calls_per_owner)
     install_error_handlers(app)
     answer_503_when_database_is_down(app)
     # Declared only for /docs: the Authorize button logs in against the auth service.

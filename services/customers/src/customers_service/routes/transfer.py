@@ -1,80 +1,147 @@
-"""CSV import (all or nothing, scored by one batch call) and streamed CSV export."""
+"""Import (CSV or .xlsx; all or nothing, or partial), the import template, and the export (CSV with
+`,` or `;`, or .xlsx)."""
 
-import csv
-import io
 import uuid
 from collections.abc import AsyncIterator
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, UploadFile, status
+from fastapi import APIRouter, Query, Request, Response, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from customers_service import customer_repository, customers
-from customers_service.csv_import import MAX_BYTES, spreadsheet_safe
+from customers_service.customers import ImportMode
 from customers_service.db import SessionDep
-from customers_service.deps import InferenceDep, OwnerDep
+from customers_service.deps import ExpensiveCall, InferenceDep, OwnerDep, SettingsDep
+from customers_service.file_export import (
+    EXPORT_COLUMNS,
+    TEMPLATE_HEADERS,
+    TEMPLATE_ROWS,
+    XLSX_MEDIA_TYPE,
+    CsvWriter,
+    Delimiter,
+    XlsxWriter,
+)
+from customers_service.file_import import MAX_BYTES
+from customers_service.messages import LanguageDep
 from customers_service.schemas import ImportResult
 
 router = APIRouter(prefix="/customers", tags=["import and export"])
-EXPORT_COLUMNS = ("id", "name", "gender", "age", "annual_income", "spending_score", "band", "created_at")
+FileFormat = Literal["csv", "xlsx"]
 
 
 @router.post(
     "/import",
     status_code=status.HTTP_201_CREATED,
     response_model=ImportResult,
-    responses={422: {"description": "Nothing imported: every bad row with its line, field and reason"}},
+    responses={
+        409: {"description": "The owner's customer limit would be passed, or an external id is taken"},
+        422: {"description": "Nothing imported: every problem as {line, field, message} in `detail`"},
+    },
+    dependencies=[ExpensiveCall],
 )
 async def import_customers(
-    file: UploadFile, owner: OwnerDep, session: SessionDep, inference: InferenceDep
+    file: UploadFile,
+    owner: OwnerDep,
+    session: SessionDep,
+    inference: InferenceDep,
+    settings: SettingsDep,
+    language: LanguageDep,
+    mode: Annotated[
+        ImportMode,
+        Query(description="all: every row or none (422); partial: the good rows, the bad ones in `rejected`"),
+    ] = "all",
 ) -> ImportResult:
-    """CSV with a ``name,gender,age,annual_income`` header and up to 10,000 rows; all rows or none."""
+    """CSV (`,` `;` or tab; UTF-8 or Windows-1252) or .xlsx, up to 10,000 rows, with a header naming
+    the columns in English or Portuguese. Rows whose external id the owner already has update those
+    customers. The same file uploaded again within a day is answered with the first result."""
     # One byte more than allowed is enough for the parser to refuse the file as too large.
     raw = await file.read(MAX_BYTES + 1)
     return await customers.import_customers(
-        session=session, inference=inference, owner_id=owner.id, token=owner.token, raw=raw
+        session=session,
+        inference=inference,
+        owner_id=owner.id,
+        token=owner.token,
+        raw=raw,
+        filename=file.filename,
+        mode=mode,
+        language=language,
+        max_customers=settings.max_customers_per_owner,
     )
+
+
+@router.get(
+    "/import/template",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}, "description": "A file to fill in"}},
+)
+async def import_template(
+    language: LanguageDep,
+    owner: OwnerDep,
+    format: Annotated[FileFormat, Query()] = "csv",  # noqa: A002 - the query parameter's name
+    delimiter: Annotated[Delimiter, Query()] = "comma",
+) -> Response:
+    """The header and two example rows, in the caller's language (`Accept-Language`)."""
+    del owner  # signed-in callers only, like every customers endpoint
+    header, rows = TEMPLATE_HEADERS[language], TEMPLATE_ROWS[language]
+    if format == "xlsx":
+        writer = XlsxWriter(header)
+        writer.append(rows)
+        return _download(writer.finish(), XLSX_MEDIA_TYPE, "customers-template.xlsx")
+    csv_writer = CsvWriter(delimiter, header=EXPORT_COLUMNS[:5])
+    body = csv_writer.start(header) + csv_writer.lines(rows)
+    return _download(body.encode(), "text/csv; charset=utf-8", "customers-template.csv")
 
 
 @router.get(
     "/export",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}, "description": "CSV of the owner's customers"}},
+    responses={
+        200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}, "description": "The owner's customers"}
+    },
+    dependencies=[ExpensiveCall],
 )
-async def export_customers(request: Request, owner: OwnerDep) -> StreamingResponse:
-    """Every customer with the score and band of its latest prediction, streamed as CSV."""
+async def export_customers(
+    request: Request,
+    owner: OwnerDep,
+    format: Annotated[FileFormat, Query()] = "csv",  # noqa: A002 - the query parameter's name
+    delimiter: Annotated[
+        Delimiter, Query(description="semicolon: `;` between cells and decimal commas (pt-BR Excel)")
+    ] = "comma",
+) -> Response:
+    """Every customer with its latest prediction, by name then id: CSV (UTF-8 with BOM) streamed,
+    or .xlsx."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    if format == "xlsx":
+        content = await _xlsx_export(sessionmaker, owner.id)
+        return _download(content, XLSX_MEDIA_TYPE, "customers.xlsx")
     return StreamingResponse(
-        _csv_lines(sessionmaker, owner.id),
+        _csv_export(sessionmaker, owner.id, CsvWriter(delimiter)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="customers.csv"'},
     )
 
 
-async def _csv_lines(
-    sessionmaker: async_sessionmaker[AsyncSession], owner_id: uuid.UUID
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+async def _csv_export(
+    sessionmaker: async_sessionmaker[AsyncSession], owner_id: uuid.UUID, writer: CsvWriter
 ) -> AsyncIterator[str]:
     # Its own session: the response is streamed after the request's dependencies have closed theirs.
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
+    yield writer.start()
     async with sessionmaker() as session:
         async for chunk in customer_repository.stream_for_export(session=session, owner_id=owner_id):
-            writer.writerows(
-                (
-                    row[0],
-                    spreadsheet_safe(row[1]),
-                    row[2],
-                    row[3],
-                    row[4],
-                    "" if row[5] is None else row[5],
-                    row[6] or "",
-                    row[7].isoformat(),
-                )
-                for row in chunk
-            )
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()
+            yield writer.lines(chunk)
+
+
+async def _xlsx_export(sessionmaker: async_sessionmaker[AsyncSession], owner_id: uuid.UUID) -> bytes:
+    writer = XlsxWriter()
+    async with sessionmaker() as session:
+        async for chunk in customer_repository.stream_for_export(session=session, owner_id=owner_id):
+            await run_in_threadpool(writer.append, chunk)
+    return await run_in_threadpool(writer.finish)

@@ -1,0 +1,341 @@
+"""Reading an uploaded customers file (CSV in any of the usual dialects and encodings, or .xlsx):
+every row checked, every problem reported once, with its line and field, in the caller's language."""
+
+import csv
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from customers_service.errors import ImportRejected
+from customers_service.messages import FIELD_LABELS, Language, message
+from customers_service.schemas import (
+    GENDER_VOCABULARY,
+    MAX_EXTERNAL_ID_LENGTH,
+    MAX_INCOME,
+    MAX_NAME_LENGTH,
+    CustomerCreate,
+    ImportProblem,
+)
+
+MAX_ROWS = 10_000
+MAX_BYTES = 5 * 1024 * 1024
+
+# Header names, compared without case, accents, spaces or punctuation ("Annual Income (k$)" ->
+# "annualincomek"), in English and Portuguese.
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "external_id": ("external_id", "externalid", "id", "customerid", "clientid", "codigo", "código", "cod"),
+    "name": ("name", "nome", "customername", "cliente", "nomecliente", "nomedocliente"),
+    "gender": ("gender", "genero", "gênero", "sexo", "sex"),
+    "age": ("age", "idade"),
+    "annual_income": (
+        "annual_income",
+        "annual income (k$)",
+        "annualincomek",
+        "income",
+        "renda",
+        "renda anual",
+        "rendaanualk",
+    ),
+    "observed_score": (
+        "observed_score",
+        "spending score (1-100)",
+        "spending_score",
+        "pontuação",
+        "pontuacao1100",
+        "pontuacaoobservada",
+    ),
+}
+# In a file of our own export, spending_score is the model's prediction, not an observed score.
+_EXPORT_MARKERS = {"modelversion", "predictedat"}
+_REQUIRED = ("gender", "age", "annual_income")
+
+
+def header_key(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if char.isalnum() and not unicodedata.combining(char))
+
+
+_ALIAS_TO_FIELD = {header_key(alias): field for field, aliases in COLUMN_ALIASES.items() for alias in aliases}
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): the export
+# puts an apostrophe before it (file_export.py); the import takes that apostrophe off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_DEFUSED_PART = re.compile(r"(^|[,;\t])'(?=[=+\-@\t\r])")
+
+
+def from_spreadsheet_safe(text: str) -> str:
+    return _DEFUSED_PART.sub(r"\1", text)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    line: int
+    values: CustomerCreate
+    observed_score: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    rows: list[ImportRow]
+    problems: list[ImportProblem]
+
+
+def problem(line: int | None, field: str, text: str) -> ImportProblem:
+    return ImportProblem(line=line, field=field, message=text, reason=text)
+
+
+def read_customers_file(raw: bytes, *, filename: str | None, language: Language) -> ParsedFile:
+    """The good rows and the problems of the bad ones (each once). Raises ImportRejected when the
+    file as a whole cannot be read: size, encoding, header, no rows, too many rows. CPU work: call
+    it in a worker thread."""
+    if len(raw) > MAX_BYTES:
+        raise _file_rejected(message("file_too_large", language, mb=MAX_BYTES // (1024 * 1024)))
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _file_rejected(message("file_old_excel", language))
+    is_xlsx = raw.startswith(b"PK\x03\x04") or (filename or "").lower().endswith(".xlsx")
+    table = _xlsx_table(raw, language) if is_xlsx else _csv_table(raw, language)
+    return _read_table(table, language, defused_names=not is_xlsx)
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    # None in place of the cells: the line cannot be read (an unclosed quote runs to the end).
+    lines: Iterator[tuple[int, list[str] | None]]
+    decimal_comma: bool
+
+
+def _decode(raw: bytes, language: Language) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw.count(b"\x00") > max(len(raw) // 50, 2):
+        raise _file_rejected(message("file_encoding", language))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        content = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        content = raw.decode("latin-1")
+    controls = sum(1 for char in content if unicodedata.category(char) == "Cc" and char not in "\t\r\n\x00")
+    if controls > len(content) // 100:
+        raise _file_rejected(message("file_encoding", language))
+    return content
+
+
+def _csv_table(raw: bytes, language: Language) -> _Table:
+    content = _decode(raw, language)
+    first_line = next((line for line in content.splitlines() if line.strip()), "")
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
+
+    def lines() -> Iterator[tuple[int, list[str] | None]]:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                yield reader.line_num, None
+                return
+            yield reader.line_num, row
+
+    return _Table(lines(), decimal_comma=delimiter != ",")
+
+
+def _xlsx_table(raw: bytes, language: Language) -> _Table:
+    import openpyxl  # imported here: only .xlsx uploads need it
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows: list[tuple[int, list[str] | None]] = []
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            rows.append((line, [_xlsx_cell_text(value) for value in values]))
+            if len(rows) > MAX_ROWS + 50:  # blank lines are skipped later; enough to see "too many"
+                break
+        workbook.close()
+    except Exception as exc:  # a broken zip, a missing part, a sheet of another kind: all unreadable
+        raise _file_rejected(message("file_bad_xlsx", language)) from exc
+    return _Table(iter(rows), decimal_comma=False)
+
+
+def _xlsx_cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_table(table: _Table, language: Language, *, defused_names: bool) -> ParsedFile:
+    header_line, header = next(
+        ((line, row) for line, row in table.lines if row is None or any(cell.strip() for cell in row)),
+        (1, []),
+    )
+    if header is None:
+        raise ImportRejected([problem(header_line, "header", message("row_unreadable", language))])
+    positions = _column_positions(header, header_line, language)
+    rows: list[ImportRow] = []
+    problems: list[ImportProblem] = []
+    first_line_of_id: dict[str, int] = {}
+    count = 0
+    for line, cells in table.lines:
+        if cells is None:
+            problems.append(problem(line, "row", message("row_unreadable", language)))
+            break
+        if not any(cell.strip() for cell in cells):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise _file_rejected(message("too_many_rows", language, max_rows=MAX_ROWS))
+        extra = cells[len(header) :]
+        if len(cells) < max(positions.values()) + 1 or any(cell.strip() for cell in extra):
+            problems.append(
+                problem(line, "row", message("row_width", language, found=len(cells), expected=len(header)))
+            )
+            continue
+        checked = _RowCheck(line, language, table.decimal_comma)
+        row = checked.row({field: cells[index] for field, index in positions.items()}, defused_names)
+        if row is not None and row.values.external_id is not None:
+            first = first_line_of_id.setdefault(row.values.external_id, line)
+            if first != line:
+                checked.add("external_id", message("external_id_repeated", language, first_line=first))
+                row = None
+        problems.extend(checked.problems)
+        if row is not None:
+            rows.append(row)
+    if not rows and not problems:
+        raise _file_rejected(message("no_rows", language))
+    return ParsedFile(rows, problems)
+
+
+def _column_positions(header: list[str], line: int, language: Language) -> dict[str, int]:
+    if not any(cell.strip() for cell in header):
+        raise ImportRejected([problem(line, "header", message("header_missing", language))])
+    keys = [header_key(cell) for cell in header]
+    positions: dict[str, int] = {}
+    problems: list[ImportProblem] = []
+    for index, key in enumerate(keys):
+        field = _ALIAS_TO_FIELD.get(key)
+        if field == "observed_score" and key != "observedscore" and _EXPORT_MARKERS & set(keys):
+            continue
+        if field is None:
+            continue
+        if field in positions:
+            problems.append(
+                problem(line, "header", message("column_repeated", language, column=header[index].strip()))
+            )
+        positions[field] = index
+    required = [*_REQUIRED, *(() if "external_id" in positions else ("name",))]
+    for field in ("name", *_REQUIRED):
+        if field in required and field not in positions:
+            aliases = ", ".join(dict.fromkeys(alias for alias in COLUMN_ALIASES[field] if " " not in alias))
+            problems.append(
+                problem(
+                    line,
+                    "header",
+                    message(
+                        "column_missing", language, column=FIELD_LABELS[field][language], aliases=aliases
+                    ),
+                )
+            )
+    if problems:
+        raise ImportRejected(problems)
+    return positions
+
+
+class _RowCheck:
+    """The checks of one row; each field's problem is reported once, in plain words."""
+
+    def __init__(self, line: int, language: Language, decimal_comma: bool):
+        self.line = line
+        self.language = language
+        self.decimal_comma = decimal_comma
+        self.problems: list[ImportProblem] = []
+
+    def add(self, field: str, text: str) -> None:
+        self.problems.append(problem(self.line, field, text))
+
+    def _say(self, key: str, field: str, **values: object) -> None:
+        self.add(field, message(key, self.language, column=FIELD_LABELS[field][self.language], **values))
+
+    def row(self, cells: dict[str, str], defused_names: bool) -> ImportRow | None:
+        texts = {field: cell.strip() for field, cell in cells.items()}
+        for field, text in texts.items():
+            if "\x00" in text:
+                self._say("nul", field)
+        if self.problems:
+            return None
+        external_id = self._text(texts, "external_id", MAX_EXTERNAL_ID_LENGTH, required=False)
+        name = self._text(texts, "name", MAX_NAME_LENGTH, required=external_id is None)
+        if name is not None and defused_names:
+            name = from_spreadsheet_safe(name)
+        if name is None and external_id is not None:
+            name = message("default_name", self.language, external_id=external_id)
+        gender = GENDER_VOCABULARY.get(texts["gender"].lower())
+        if gender is None:
+            self.add("gender", message("gender_unknown", self.language, value=_shown(texts["gender"])))
+        age = self._number(texts["age"])
+        if age is None or not age.is_integer() or not 0 <= age <= 120:
+            self.add("age", message("age_invalid", self.language, value=_shown(texts["age"])))
+        income = self._number(texts["annual_income"])
+        if income is None or not 0 <= income <= MAX_INCOME:
+            self.add(
+                "annual_income",
+                message(
+                    "income_invalid",
+                    self.language,
+                    value=_shown(texts["annual_income"]),
+                    max_income=MAX_INCOME,
+                ),
+            )
+        observed_score = None
+        if texts.get("observed_score"):
+            score = self._number(texts["observed_score"])
+            if score is None or not score.is_integer() or not 1 <= score <= 100:
+                self.add(
+                    "observed_score",
+                    message("score_invalid", self.language, value=_shown(texts["observed_score"])),
+                )
+            else:
+                observed_score = int(score)
+        if self.problems or name is None or gender is None or age is None or income is None:
+            return None
+        values = CustomerCreate(
+            name=name, gender=gender, age=int(age), annual_income=income, external_id=external_id
+        )
+        return ImportRow(self.line, values, observed_score)
+
+    def _text(self, texts: dict[str, str], field: str, max_length: int, *, required: bool) -> str | None:
+        text = texts.get(field, "")
+        if not text:
+            if required:
+                self._say("required", field)
+            return None
+        if len(text) > max_length:
+            self._say("too_long", field, max_length=max_length)
+            return None
+        return text
+
+    def _number(self, text: str) -> float | None:
+        if self.decimal_comma and text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+
+
+def _shown(text: str) -> str:
+    """A cell as quoted back to the user: short, so a long input is not echoed whole."""
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _file_rejected(text: str) -> ImportRejected:
+    return ImportRejected([problem(None, "file", text)])

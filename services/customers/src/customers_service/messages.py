@@ -1,0 +1,130 @@
+"""What the import, export and template say to people, in English or Brazilian Portuguese.
+
+The language is the caller's (``Accept-Language``); anything but Portuguese gets English.
+"""
+
+from typing import Annotated, Literal
+
+from fastapi import Depends, Header
+
+Language = Literal["en", "pt"]
+
+_MESSAGES: dict[str, dict[Language, str]] = {
+    "file_too_large": {
+        "en": "The file is larger than {mb} MB: split it into smaller files.",
+        "pt": "O arquivo tem mais de {mb} MB: divida-o em arquivos menores.",
+    },
+    "file_encoding": {
+        "en": "The file is not text we can read: save it as CSV UTF-8 (or as an Excel .xlsx file).",
+        "pt": "Não conseguimos ler o texto do arquivo: salve-o como CSV UTF-8 (ou como planilha .xlsx).",
+    },
+    "file_old_excel": {
+        "en": "Old Excel files (.xls) are not supported: save it as .xlsx or CSV.",
+        "pt": "Arquivos do Excel antigo (.xls) não são aceitos: salve como .xlsx ou CSV.",
+    },
+    "file_bad_xlsx": {
+        "en": "This .xlsx file could not be opened: save it again from the spreadsheet program.",
+        "pt": "Não foi possível abrir este arquivo .xlsx: salve-o novamente na planilha.",
+    },
+    "header_missing": {
+        "en": "The first line must name the columns, e.g. name, gender, age, annual_income.",
+        "pt": "A primeira linha deve ter os nomes das colunas, como: nome, gênero, idade, renda_anual.",
+    },
+    "column_missing": {
+        "en": "The column {column} is missing (accepted names: {aliases}).",
+        "pt": "Falta a coluna {column} (nomes aceitos: {aliases}).",
+    },
+    "column_repeated": {
+        "en": "The column {column} appears twice in the header.",
+        "pt": "A coluna {column} aparece duas vezes no cabeçalho.",
+    },
+    "too_many_rows": {
+        "en": "The file has more than {max_rows} customers: split it into smaller files.",
+        "pt": "O arquivo tem mais de {max_rows} clientes: divida-o em arquivos menores.",
+    },
+    "no_rows": {
+        "en": "The file has no customer rows.",
+        "pt": "O arquivo não tem nenhuma linha de cliente.",
+    },
+    "row_width": {
+        "en": "This line has {found} cells where the header has {expected}.",
+        "pt": "Esta linha tem {found} células, mas o cabeçalho tem {expected}.",
+    },
+    "row_unreadable": {
+        "en": "This line could not be read (a quote is probably not closed).",
+        "pt": "Não foi possível ler esta linha (provavelmente falta fechar aspas).",
+    },
+    "required": {
+        "en": "The {column} is empty.",
+        "pt": "O campo {column} está vazio.",
+    },
+    "too_long": {
+        "en": "The {column} is longer than {max_length} characters.",
+        "pt": "O campo {column} tem mais de {max_length} caracteres.",
+    },
+    "nul": {
+        "en": "The {column} contains a NUL character (an invisible control character): remove it.",
+        "pt": "O campo {column} contém um caractere NUL (caractere de controle invisível): remova-o.",
+    },
+    "gender_unknown": {
+        "en": '"{value}" is not a gender we know: use male or female (also m, f, homem, mulher).',
+        "pt": '"{value}" não é um gênero conhecido: use masculino ou feminino (ou m, f, homem, mulher).',
+    },
+    "age_invalid": {
+        "en": '"{value}" is not an age: use a whole number from 0 to 120.',
+        "pt": '"{value}" não é uma idade: use um número inteiro de 0 a 120.',
+    },
+    "income_invalid": {
+        "en": '"{value}" is not an annual income: use a number of thousands from 0 to {max_income}.',
+        "pt": '"{value}" não é uma renda anual: use um número (em milhares) de 0 a {max_income}.',
+    },
+    "score_invalid": {
+        "en": '"{value}" is not a spending score: use a whole number from 1 to 100, or leave it empty.',
+        "pt": '"{value}" não é uma pontuação: use um número inteiro de 1 a 100, ou deixe em branco.',
+    },
+    "external_id_repeated": {
+        "en": "This external id is already used on line {first_line} of the file.",
+        "pt": "Este código já aparece na linha {first_line} do arquivo.",
+    },
+    "default_name": {"en": "Customer {external_id}", "pt": "Cliente {external_id}"},
+}
+
+# How each field is called in a sentence.
+FIELD_LABELS: dict[str, dict[Language, str]] = {
+    "name": {"en": "name", "pt": "nome"},
+    "gender": {"en": "gender", "pt": "gênero"},
+    "age": {"en": "age", "pt": "idade"},
+    "annual_income": {"en": "annual income", "pt": "renda anual"},
+    "external_id": {"en": "external id", "pt": "código"},
+    "observed_score": {"en": "spending score", "pt": "pontuação"},
+}
+
+
+def message(key: str, language: Language, **values: object) -> str:
+    return _MESSAGES[key][language].format(**values)
+
+
+def language_of(accept_language: str | None) -> Language:
+    """The caller's preferred language among ours, by ``Accept-Language`` weights; English otherwise."""
+    best: tuple[float, Language] = (0.0, "en")
+    for index, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        language: Language | None = {"pt": "pt", "en": "en"}.get(tag.strip().lower()[:2])  # type: ignore[assignment]
+        # Earlier entries win ties, as the header lists them in order of preference.
+        score = weight - index * 1e-6
+        if language is not None and score > best[0]:
+            best = (score, language)
+    return best[1]
+
+
+def caller_language(accept_language: Annotated[str | None, Header()] = None) -> Language:
+    return language_of(accept_language)
+
+
+LanguageDep = Annotated[Language, Depends(caller_language)]
