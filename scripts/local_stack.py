@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import NoReturn
 
 import httpx
-from local_supervisor import (
+
+from inference_service.config import MODEL_FILE_NAME
+from scripts.local_supervisor import (
     EmbeddedPostgres,
     Program,
     Supervisor,
@@ -29,8 +31,6 @@ from local_supervisor import (
     follow_logs,
     status_lines,
 )
-
-from inference_service.config import MODEL_FILE_NAME
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATASET = REPO_ROOT / "services" / "inference" / "data" / "Mall_Customers.csv"
@@ -239,6 +239,8 @@ def service_env(config: StackConfig, base: dict[str, str]) -> dict[str, str]:
         "INFERENCE_URL": config.urls["inference"],
         # Each service's /docs page posts to auth's /auth/token from another origin.
         "CORS_ORIGINS": base.get("CORS_ORIGINS", ",".join(local_origins(config))),
+        # The UI runs on this machine and forwards each browser's address to auth's login throttle.
+        "AUTH_TRUSTED_PROXIES": base.get("AUTH_TRUSTED_PROXIES", "127.0.0.1"),
         "PYTHONUNBUFFERED": "1",
     }
 

@@ -14,6 +14,9 @@ def make_test_issuer() -> TokenIssuer:
 
 
 def trust_issuer(app: Any, issuer: TokenIssuer) -> None:
-    """Give a running app's verifier the issuer's keys, as if fetched from the auth service's JWKS."""
+    """Give a running app's verifier the issuer's keys, as if fetched from the auth service's JWKS
+    (with an empty revocation list, as if fetched from its feed)."""
     verifier: TokenVerifier = app.state.token_verifier
     verifier.key_store.set_keys(issuer.jwks())
+    if verifier.revocations is not None and not verifier.revocations.loaded:
+        verifier.revocations.set_entries({})

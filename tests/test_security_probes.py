@@ -324,3 +324,94 @@ def test_every_integer_query_parameter_has_an_upper_bound(running_stack, service
                 for option in schema.get("anyOf", [schema]):
                     if option.get("type") == "integer":
                         assert "maximum" in option, f"{service} {method} {path} ?{parameter['name']}"
+
+
+# --- issue 12 ------------------------------------------------------------------------------------
+
+
+def wait_until_refused(probe, url: str, headers: dict[str, str], deadline_seconds: float = 30.0) -> int:
+    """Poll ``url`` until it answers 401; returns the status seen last (the promise is 10 s; the deadline
+    is generous so that a loaded machine does not make this flaky: the delay is measured in the README)."""
+    deadline = time.monotonic() + deadline_seconds
+    status = probe.get(url, headers=headers).status_code
+    while status != 401 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status = probe.get(url, headers=headers).status_code
+    return status
+
+
+def test_a_password_change_revokes_old_tokens_on_every_service(running_stack, probe):
+    """#2: the old token is refused by auth at once and by customers and inference through the feed;
+    the session that changed the password goes on with its fresh token."""
+    account = running_stack.create_user()
+    endpoints = {
+        "auth": running_stack.urls["auth"] + "/users/me",
+        "customers": running_stack.urls["customers"] + "/customers",
+        "inference": running_stack.urls["inference"] + "/model",
+    }
+    for url in endpoints.values():
+        assert probe.get(url, headers=account.headers).status_code == 200, url
+
+    changed = probe.put(
+        endpoints["auth"] + "/password",
+        json={"current_password": account.password, "new_password": "a-changed-password-7"},
+        headers=account.headers,
+    )
+    assert changed.status_code == 200
+    fresh = {"Authorization": f"Bearer {changed.json()['access_token']}"}
+
+    assert probe.get(endpoints["auth"], headers=account.headers).status_code == 401
+    for service, url in endpoints.items():
+        assert wait_until_refused(probe, url, account.headers) == 401, service
+        assert probe.get(url, headers=fresh).status_code == 200, service
+
+
+def test_a_deactivated_users_token_is_refused_by_customers(running_stack, probe):
+    account = running_stack.create_user()
+    admin = {"Authorization": f"Bearer {running_stack.admin_token()}"}
+    probe.patch(
+        f"{running_stack.urls['auth']}/admin/users/{account.id}", json={"is_active": False}, headers=admin
+    )
+
+    assert wait_until_refused(probe, running_stack.urls["customers"] + "/customers", account.headers) == 401
+
+
+def test_an_admin_token_cannot_wipe_a_store_on_customers(running_stack, probe):
+    """#2: only auth (after checking the caller in its database) may delete an account's customers."""
+    victim = running_stack.create_user()
+    created = probe.post(
+        running_stack.urls["customers"] + "/customers",
+        json={"name": "Kept", "gender": "female", "age": 30, "annual_income": 50},
+        headers=victim.headers,
+    )
+    assert created.status_code == 201, created.text
+    admin = running_stack.create_user(roles=("admin", "user"))
+
+    wiped = probe.delete(
+        f"{running_stack.urls['customers']}/owners/{victim.id}/customers", headers=admin.headers
+    )
+
+    assert wiped.status_code == 403
+    assert (
+        probe.get(running_stack.urls["customers"] + "/customers", headers=victim.headers).json()["total"] == 1
+    )
+
+
+def test_a_user_who_must_change_the_password_is_stopped_on_every_service(running_stack, probe):
+    """Recovery: after an admin's reset, the temporary password's token opens nothing but the password
+    change (and reading who is signed in)."""
+    account = running_stack.create_user()
+    admin = {"Authorization": f"Bearer {running_stack.admin_token()}"}
+    reset = probe.post(f"{running_stack.urls['auth']}/admin/users/{account.id}/password-reset", headers=admin)
+    login = probe.post(
+        running_stack.urls["auth"] + "/auth/login",
+        json={"email": account.email, "password": reset.json()["temporary_password"]},
+    )
+    assert login.json()["must_change_password"] is True
+    pending = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    for url in (running_stack.urls["customers"] + "/customers", running_stack.urls["inference"] + "/model"):
+        response = probe.get(url, headers=pending)
+        assert response.status_code == 403, url
+        assert response.json()["code"] == "password_change_required"
+    assert probe.get(running_stack.urls["auth"] + "/users/me", headers=pending).status_code == 200

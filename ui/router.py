@@ -4,21 +4,59 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from spendscore_ui import session
+from spendscore_ui import i18n, session
+from spendscore_ui.config import get_settings
+from spendscore_ui.i18n import t
 
-st.set_page_config(page_title="SpendScore", page_icon=":material/insights:", layout="wide")
+st.set_page_config(page_title=t("app.name"), page_icon=":material/insights:", layout="wide")
 session.restore_from_cookie()
 
 PROTECTED_PAGES = {
     # url path (file: session.PAGE_FILES): (title, icon, shown in the menu)
-    "customers": ("Customers", ":material/group:", True),
-    "customer": ("Customer", ":material/person:", False),
-    "dashboard": ("Dashboard", ":material/monitoring:", True),
-    "import": ("Import / export", ":material/swap_vert:", True),
-    "model": ("Model", ":material/model_training:", True),
-    "admin": ("Admin", ":material/admin_panel_settings:", True),
-    "account": ("Account", ":material/account_circle:", True),
+    "customers": (t("nav.customers"), ":material/group:", True),
+    "customer": (t("nav.customer"), ":material/person:", False),
+    "dashboard": (t("nav.dashboard"), ":material/monitoring:", True),
+    "import": (t("nav.import"), ":material/swap_vert:", True),
+    "model": (t("nav.model"), ":material/model_training:", True),
+    "admin": (t("nav.admin"), ":material/admin_panel_settings:", True),
+    "account": (t("nav.account"), ":material/account_circle:", True),
 }
+
+
+# On a narrow screen the sidebar covers the page: close it once a page is chosen. Streamlit does so
+# itself only for a phone's user agent, not for a narrow desktop window (and the menu then hides the page).
+_CLOSE_MENU_ON_NARROW_SCREENS = """<script>
+(() => {
+  if (window.spendscoreMenuCloser) return;
+  window.spendscoreMenuCloser = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest('[data-testid="stSidebarNav"] a');
+    const narrow = window.matchMedia("(max-width: 767.98px)").matches;
+    if (!link || !narrow || /Mobi|Android|iPhone|iPad/i.test(navigator.userAgent)) return;
+    setTimeout(() => {
+      const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (close) close.click();
+    }, 0);
+  }, true);
+})();
+</script>"""
+
+
+def _language_switch() -> None:
+    """The sidebar's language choice; remembered in a cookie across sign-ins."""
+
+    def switch() -> None:
+        i18n.set_locale(st.session_state["ui_language"])
+
+    locale = i18n.current_locale()
+    st.session_state["ui_language"] = locale
+    st.selectbox(
+        t("sidebar.language"),
+        i18n.LOCALES,
+        format_func=i18n.LANGUAGE_NAMES.__getitem__,
+        key="ui_language",
+        on_change=switch,
+    )
 
 
 # A page marked default is served at "/" only (its own url path is "not found"), so "/" is a small
@@ -56,32 +94,57 @@ if session.is_signed_in():
         )
         for url_path, (title, icon, shown) in PROTECTED_PAGES.items()
     }
-    login_page = st.Page(session.LOGIN_PAGE, title="Sign in", url_path="login", visibility="hidden")
-    home = st.Page(_open("customers"), title="Home", url_path="home", default=True, visibility="hidden")
+    login_page = st.Page(session.LOGIN_PAGE, title=t("nav.sign_in"), url_path="login", visibility="hidden")
+    password_page = st.Page(
+        session.NEW_PASSWORD_PAGE, title=t("new_password.title"), url_path="password", visibility="hidden"
+    )
+    home = st.Page(
+        _open("customers"), title=t("nav.home"), url_path="home", default=True, visibility="hidden"
+    )
     current = st.navigation(
         {
-            "Store": [home, pages["customers"], pages["customer"], pages["dashboard"], pages["import"]],
-            "Model": [pages["model"]],
-            "Settings": [pages["account"], pages["admin"], login_page],
-        }
+            t("nav.store"): [
+                home,
+                pages["customers"],
+                pages["customer"],
+                pages["dashboard"],
+                pages["import"],
+            ],
+            t("nav.model"): [pages["model"]],
+            t("nav.settings"): [pages["account"], pages["admin"], login_page, password_page],
+        },
+        position="hidden" if session.must_change_password() else "sidebar",
     )
-    if current.url_path == "login":
-        # Just signed in (or an old /login link): go on to the page the user asked for.
-        st.switch_page(pages[session.pop_next_page() or "customers"])
+    if session.must_change_password():
+        # An admin reset the password: nothing else until the user has chosen a new one.
+        if current.url_path != "password":
+            st.switch_page(password_page)
+    elif current.url_path in ("login", "password"):
+        # Just signed in (or an old /login link): go on to the page (and query) the user asked for.
+        next_page = pages[session.pop_next_page() or "customers"]
+        st.switch_page(next_page, query_params=session.pop_next_query())
     with st.sidebar:
         user = session.current_user()
-        st.caption(f"Signed in as **{user.get('name') or user.get('email')}**")
-        if st.button("Sign out", icon=":material/logout:", key="sign_out"):
-            session.sign_out("You have signed out.")
+        st.caption(t("sidebar.signed_in_as"))
+        st.text(user.get("name") or user.get("email"))  # typed by a user: plain text, never Markdown
+        if st.button(t("sidebar.sign_out"), icon=":material/logout:", key="sign_out"):
+            session.sign_out(t("session.signed_out"))
             st.switch_page(session.LOGIN_PAGE)
+        _language_switch()
+        st.html(_CLOSE_MENU_ON_NARROW_SCREENS, unsafe_allow_javascript=True)
 else:
-    login_page = st.Page(session.LOGIN_PAGE, title="Sign in", url_path="login")
-    home = st.Page(_guard(None), title="Home", url_path="home", default=True)
+    login_page = st.Page(session.LOGIN_PAGE, title=t("nav.sign_in"), url_path="login")
+    home = st.Page(_guard(None), title=t("nav.home"), url_path="home", default=True)
     guards = [
         st.Page(_guard(url_path), title=title, url_path=url_path)
         for url_path, (title, _icon, _shown) in PROTECTED_PAGES.items()
     ]
     current = st.navigation([home, login_page, *guards], position="hidden")
 
-session.emit_browser_redirect()
+    with st.sidebar:
+        _language_switch()
+
+session.emit_browser_call()
+session.emit_pending_toast()
+i18n.emit_language_cookie(secure=get_settings().cookie_secure)
 current.run()

@@ -1,14 +1,15 @@
 """Entry point (`streamlit run ui/streamlit_app.py`): the router script plus the session-cookie routes.
 
-`streamlit run` sees the `st.App` below and serves it with uvicorn: Streamlit's own routes, and the two
-server routes that set and clear the HttpOnly session cookie (see spendscore_ui.session_cookie).
+`streamlit run` sees the `st.App` below and serves it with uvicorn: Streamlit's own routes, the two
+server routes that set and clear the HttpOnly session cookie, and the middleware that forbids framing and
+gives each browser the cookie sign-in codes are bound to (see spendscore_ui.session_cookie).
 """
 
 import streamlit as st
 from pydantic import ValidationError
 
 from spendscore_ui.config import get_settings
-from spendscore_ui.session_cookie import session_routes
+from spendscore_ui.session_cookie import session_routes, ui_middleware
 
 try:
     settings = get_settings()
@@ -16,4 +17,8 @@ except ValidationError as error:  # one clear line instead of a traceback (e.g. 
     message = error.errors()[0]["msg"].removeprefix("Value error, ")
     raise SystemExit(f"spendscore-ui: bad configuration: {message}") from None
 
-app = st.App("router.py", routes=session_routes(secure=settings.cookie_secure))
+app = st.App(
+    "router.py",
+    routes=session_routes(secure=settings.cookie_secure),
+    middleware=ui_middleware(secure=settings.cookie_secure),
+)

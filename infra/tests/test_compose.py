@@ -2,6 +2,7 @@
 variables and the services' own ports."""
 
 import importlib
+import ipaddress
 import re
 import subprocess
 import sys
@@ -93,7 +94,42 @@ def test_dependencies_exist_and_are_ready_when_awaited(compose: dict[str, Any]) 
     )
     assert services["auth-migrate"]["command"] == ["python", "-m", "auth_service.migrate"]
     assert services["customers-migrate"]["command"] == ["python", "-m", "customers_service.migrate"]
-    assert "pg_isready" in str(services["postgres"]["healthcheck"]["test"])
+    # Over TCP: the first start's temporary init server answers on the Unix socket only.
+    assert "pg_isready --host 127.0.0.1" in str(services["postgres"]["healthcheck"]["test"])
+    # Dependants wait for readiness (the database answers), not for a live process.
+    for name in ("auth", "customers", "inference"):
+        assert "/readyz" in str(services[name]["healthcheck"]["test"]), name
+
+
+def test_migration_jobs_reuse_the_service_image_with_only_their_database(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for service in ("auth", "customers"):
+        job = services[f"{service}-migrate"]
+        assert "build" not in job, "the image is built once, by the service"
+        assert job["image"] == services[service]["image"]
+        assert job["healthcheck"] == {"disable": True}, "a one-shot job must not inherit the server's check"
+        assert set(job["environment"]) == {f"{service.upper()}_DATABASE_URL", "LOG_LEVEL"}
+
+
+def test_auth_trusts_forwarded_addresses_from_the_ui_only(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    ui_address = services["ui"]["networks"]["default"]["ipv4_address"]
+    assert services["auth"]["environment"]["AUTH_TRUSTED_PROXIES"] == ui_address
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    default_address = ui_address.split(":-")[1].rstrip("}")
+    default_subnet = subnet.split(":-")[1].rstrip("}")
+    assert ipaddress.ip_address(default_address) in ipaddress.ip_network(default_subnet)
+    for name, service in services.items():
+        if name != "ui":
+            assert "networks" not in service, f"{name} takes any address of the subnet"
+
+
+def test_base_images_can_be_replaced(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["postgres"]["image"] == "${POSTGRES_IMAGE:-postgres:17.6-bookworm}"
+    for name in SERVICE_PORTS:
+        # Passed only when set (in .env or the environment); else the Dockerfile's official default.
+        assert services[name]["build"]["args"] == ["PYTHON_IMAGE", "UV_IMAGE"], name
 
 
 def test_every_variable_is_documented_in_env_example(compose_file: Path, documented: set[str]) -> None:

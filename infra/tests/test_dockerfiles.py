@@ -97,12 +97,45 @@ def test_service_command_starts_the_app_factory_the_tests_start(relative_path: s
     assert f"from {command[2]}.main import create_app" in (package / "__main__.py").read_text()
 
 
-def test_ui_command_runs_the_streamlit_app(repo_root: Path) -> None:
+def test_ui_command_runs_the_streamlit_app_on_ui_port(repo_root: Path) -> None:
     command = command_of(repo_root, "ui/Dockerfile")
-    assert command[:4] == ["python", "-m", "streamlit", "run"]
-    assert (repo_root / command[4]).is_file()
+    assert command[:2] == ["sh", "-c"]  # a shell, to expand UI_PORT
+    words = command[2].split()
+    assert words[:5] == ["exec", "python", "-m", "streamlit", "run"]
+    assert (repo_root / words[5]).is_file()
+    assert words[6:] == ["--server.port", '"${UI_PORT}"']
+    steps = instructions(repo_root / "ui/Dockerfile")
+    assert not any("STREAMLIT_SERVER_PORT" in arguments for _, arguments in steps), "it would hide UI_PORT"
+    healthcheck = next(arguments for keyword, arguments in steps if keyword == "HEALTHCHECK")
+    assert "UI_PORT" in healthcheck
+
+
+@pytest.mark.parametrize("relative_path", IMAGES)
+def test_base_images_are_build_arguments_with_the_official_defaults(
+    relative_path: str, repo_root: Path
+) -> None:
+    text = (repo_root / relative_path).read_text()
+    # A `# syntax=` line makes BuildKit fetch a frontend image first: offline or mirrored builds fail.
+    assert not re.search(r"^#\s*syntax=", text, re.MULTILINE | re.IGNORECASE)
+    steps = instructions(repo_root / relative_path)
+    arguments = [arguments for keyword, arguments in steps if keyword == "ARG"]
+    assert "PYTHON_IMAGE=python:3.11.14-slim-bookworm" in arguments
+    assert "UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9" in arguments
+    bases = {arguments.split()[0] for keyword, arguments in steps if keyword == "FROM"}
+    assert bases <= {"${PYTHON_IMAGE}", "${UV_IMAGE}", "build"}, bases
 
 
 def test_dockerignore_keeps_local_state_tests_and_docs_out(repo_root: Path) -> None:
-    patterns = set((repo_root / ".dockerignore").read_text().split())
-    assert {".data", ".venv", "**/tests", "docs", ".env", ".git"} <= patterns
+    patterns = {line for line in (repo_root / ".dockerignore").read_text().splitlines() if line[:1] != "#"}
+    assert {"**/tests", "docs", ".git", ".tools"} <= patterns
+    # At any depth (a pattern without **/ matches at the root only): a key or a model in a member's
+    # folder must not reach an image through its COPY of that folder.
+    assert {
+        "**/.data",
+        "**/.venv",
+        "**/.env",
+        "**/.env.*",
+        "**/*.pem",
+        "**/*.joblib",
+        "**/artifacts",
+    } <= patterns

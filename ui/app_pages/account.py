@@ -1,44 +1,72 @@
-"""Account: who is signed in, change the password, delete the account."""
+"""Account: who is signed in, change name, email and password, delete the account."""
 
 import streamlit as st
 
 from spendscore_ui import session
 from spendscore_ui.api_client import ApiError
+from spendscore_ui.i18n import t, t_md
 
 session.require_login("account")
 api = session.client()
 user = session.current_user()
 
-st.title("Account")
-st.write(f"**{user.get('name', '')}** · {user.get('email', '')} · roles: {', '.join(user.get('roles', []))}")
+st.title(t("account.title"))
+# Name and email were typed by a user: plain text, never Markdown.
+st.text(f"{user.get('name', '')} · {user.get('email', '')}")
+st.caption(t("account.roles") + ": " + ", ".join(t(f"role.{role}") for role in user.get("roles", [])))
 
-st.subheader("Change password")
-with st.form("change_password", clear_on_submit=True):
-    current = st.text_input("Current password", type="password")
-    new = st.text_input("New password", type="password", help="At least 8 characters.")
-    repeated = st.text_input("Repeat the new password", type="password")
-    change = st.form_submit_button("Change password", type="primary")
-if change:
-    if new != repeated:
-        st.error("New password: the two entries differ.")
-    elif len(new) < 8:
-        st.error("New password: use at least 8 characters.")
+st.subheader(t("account.profile"))
+with st.form("profile"):
+    new_name = st.text_input(t("account.name"), value=user.get("name", ""), max_chars=200)
+    new_email = st.text_input(t("account.email"), value=user.get("email", ""), max_chars=320)
+    save_profile = st.form_submit_button(t("account.save_profile"), type="primary")
+if save_profile:
+    changes = {
+        key: value.strip()
+        for key, value in (("name", new_name), ("email", new_email))
+        if value.strip() != user.get(key, "")
+    }
+    if not changes:
+        st.info(t("account.no_changes"))
     else:
         try:
-            api.change_password(current, new)
+            saved = api.update_me(changes)
         except ApiError as error:
-            session.show_error(error, context="Could not change the password")
+            session.show_error(error, context=t("account.could_not_save"))
         else:
-            st.success("Password changed.")
+            session.update_profile(name=saved["name"], email=saved["email"])
+            session.toast_next(t_md("account.profile_saved", name=saved["name"], email=saved["email"]))
+            st.rerun()
 
-st.subheader("Delete my account")
-st.caption("This deletes your account and all your customers and their prediction history.")
-confirmation = st.text_input('Type "DELETE" to confirm', key="delete_me_confirmation")
-if st.button("Delete my account", type="primary", disabled=confirmation != "DELETE"):
+st.subheader(t("account.change_password"))
+with st.form("change_password", clear_on_submit=True):
+    current = st.text_input(t("account.current_password"), type="password")
+    new = st.text_input(t("account.new_password"), type="password", help=t("account.password_help"))
+    repeated = st.text_input(t("account.repeat_password"), type="password")
+    change = st.form_submit_button(t("account.change_password"), type="primary")
+if change:
+    if new != repeated:
+        st.error(t("account.passwords_differ"))
+    elif len(new) < 8:
+        st.error(t("account.password_too_short"))
+    else:
+        try:
+            fresh_token = api.change_password(current, new)
+        except ApiError as error:
+            session.show_error(error, context=t("account.could_not_change_password"))
+        else:
+            session.password_changed(fresh_token)  # this session goes on with the fresh token
+            st.success(t("account.password_changed"))
+
+st.subheader(t("account.delete_title"))
+st.caption(t("account.delete_explain"))
+word = t("account.delete_word")
+confirmation = st.text_input(t("account.delete_confirm_label", word=word), key="delete_me_confirmation")
+if st.button(t("account.delete_button"), type="primary", disabled=confirmation != word):
     try:
         api.delete_me()
     except ApiError as error:
-        session.show_error(error, context="Could not delete the account")
+        session.show_error(error, context=t("account.could_not_delete"))
     else:
-        session.sign_out("Your account was deleted.")
+        session.sign_out(t("session.account_deleted"))
         st.switch_page(session.LOGIN_PAGE)

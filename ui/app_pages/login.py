@@ -4,26 +4,29 @@ import streamlit as st
 
 from spendscore_ui import session
 from spendscore_ui.api_client import ApiError
+from spendscore_ui.i18n import t
 
 if session.is_signed_in():
-    st.switch_page(session.PAGE_FILES[session.pop_next_page() or "customers"])
+    st.switch_page(
+        session.PAGE_FILES[session.pop_next_page() or "customers"], query_params=session.pop_next_query()
+    )
 
-reasons = {"expired": session.EXPIRED_MESSAGE}
+reasons = {"expired": t("session.expired")}
 flash = session.pop_flash() or reasons.get(st.query_params.get("reason", ""))
 
-st.title("SpendScore")
-st.caption("Customer spending scores for store owners.")
+st.title(t("app.name"))
+st.caption(t("app.tagline"))
 if flash:
     st.info(flash, icon=":material/info:")
 
 with st.form("login"):
-    email = st.text_input("Email", autocomplete="email")
-    password = st.text_input("Password", type="password", autocomplete="current-password")
-    submitted = st.form_submit_button("Sign in", type="primary")
+    email = st.text_input(t("login.email"), autocomplete="email")
+    password = st.text_input(t("login.password"), type="password", autocomplete="current-password")
+    submitted = st.form_submit_button(t("login.submit"), type="primary")
 
 if submitted:
     if not email.strip() or not password:
-        st.error("Enter your email and password.")
+        st.error(t("login.missing"))
     else:
         try:
             session.sign_in(email, password)

@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from spendscore_ui import session
+from spendscore_ui import i18n, session
 from spendscore_ui.api_client import ApiClient, ApiError, JsonObject
 from spendscore_ui.config import get_settings
+from spendscore_ui.i18n import t
 
 session.require_login("model")
 
@@ -17,64 +18,78 @@ def load_model_card(token: str) -> JsonObject:
 
 
 def figure(cv_figure: JsonObject) -> str:
-    return f"{cv_figure['mean']:.3f} ± {cv_figure['std']:.3f}"
+    mean = i18n.format_number(cv_figure["mean"], decimals=3, fixed=True)
+    return f"{mean} ± {i18n.format_number(cv_figure['std'], decimals=3, fixed=True)}"
 
 
-st.title("Model")
+st.title(t("model.title"))
 try:
     card = load_model_card(session.token() or "")
 except ApiError as error:
-    session.fail(error, context="Could not load the model card")
+    session.fail(error, context=t("model.could_not_load"))
 
 cv = card["metrics"]["cv"]
 baseline = card["baseline"]
 interval = card["interval"]
 
-trained = session.format_timestamp(card["created_at"])
-st.markdown(f"**{card['name']}** · version `{card['version']}` · trained {trained}")
+st.text(
+    t(
+        "model.summary",
+        name=card["name"],
+        version=card["version"],
+        trained=i18n.format_datetime(card["created_at"]),
+    )
+)
 
-st.subheader("Accuracy")
+st.subheader(t("model.accuracy"))
+metric_column = t("model.metric")
 st.table(
     pd.DataFrame(
         [
             {
-                "Metric (5x5 cross-validation)": label,
-                "Selected model": figure(cv[key]),
-                "Original linear model": figure(baseline["cv"][key]),
+                metric_column: label,
+                t("model.selected"): figure(cv[key]),
+                t("model.baseline"): figure(baseline["cv"][key]),
             }
-            for key, label in (("r2", "R² (higher is better)"), ("mae", "MAE"), ("rmse", "RMSE"))
+            for key, label in (
+                ("r2", t("model.metric_r2")),
+                ("mae", t("model.metric_mae")),
+                ("rmse", t("model.metric_rmse")),
+            )
         ]
-    ).set_index("Metric (5x5 cross-validation)"),
+    ).set_index(metric_column),
 )
 holdout = baseline["holdout"]
-st.caption(f"The original model on its own 20% holdout: MSE {holdout['mse']:.3f}, R² {holdout['r2']:.3f}.")
+st.caption(
+    t(
+        "model.holdout",
+        mse=i18n.format_number(holdout["mse"], decimals=3, fixed=True),
+        r2=i18n.format_number(holdout["r2"], decimals=3, fixed=True),
+    )
+)
 
-st.subheader("Inputs and training ranges")
+st.subheader(t("model.inputs"))
 ranges = card["training_ranges"]
+feature_column = t("model.feature")
 feature_rows = []
 for feature in card["features"]:
     if feature == "gender":  # a category: no numeric range
-        span = "female (0), male (1)"
+        span = t("model.range_gender", female=i18n.gender_label("female"), male=i18n.gender_label("male"))
     else:
-        span = f"{ranges[feature]['min']:g} to {ranges[feature]['max']:g}"
-    feature_rows.append({"Feature": feature, "Training range": span})
-st.table(pd.DataFrame(feature_rows).set_index("Feature"))
+        span = t(
+            "model.range_numbers",
+            low=i18n.format_number(ranges[feature]["min"], decimals=2),
+            high=i18n.format_number(ranges[feature]["max"], decimals=2),
+        )
+    feature_rows.append({feature_column: i18n.field_label(feature), t("model.range"): span})
+st.table(pd.DataFrame(feature_rows).set_index(feature_column))
 
-level = interval["level"]
-coverage = interval["cv_coverage"]
-r2_mean = cv["r2"]["mean"]
-st.subheader("What the score means")
-st.markdown(
-    f"""
-The spending score (1-100) estimates how much a customer spends compared with the other customers
-of the mall in the original data: **low** below 25, **medium** from 25 to 75, **high** above 75.
-
-It is an estimate from only three facts (gender, age and annual income). These explain only part of
-how people spend: in cross-validation the model explains about
-**{r2_mean * 100:.0f}%** of the variation in scores (R²), the rest depends on things the model
-does not know. Each prediction comes with a range (its {level * 100:.0f}% interval): for customers like this
-one, the real score falls inside it about {level * 100:.0f}% of the time (measured: {coverage * 100:.0f}%).
-Treat the score as a rough guide for a group of customers, not a fact about one person, and be careful
-with customers outside the training ranges above: their scores are extrapolations.
-"""
+st.subheader(t("model.meaning_title"))
+st.text(
+    t(
+        "model.meaning",
+        r2=i18n.format_percent(cv["r2"]["mean"]),
+        level=i18n.format_percent(interval["level"]),
+        coverage=i18n.format_percent(interval["cv_coverage"]),
+    )
 )

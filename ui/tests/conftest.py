@@ -22,8 +22,8 @@ from fastapi.responses import JSONResponse, Response
 from streamlit.testing.v1 import AppTest
 
 from auth_service.schemas import TokenResponse, UserPublic, UsersPage
-from customers_service.csv_import import parse_customers_csv
 from customers_service.errors import ImportRejected
+from customers_service.file_import import read_customers_file
 from customers_service.schemas import (
     AgeGroup,
     BandCounts,
@@ -51,6 +51,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+class PasswordChangeRequired(Exception):
+    """Auth's 403 for every call but the password change after an admin reset."""
+
+
 class FakeServices:
     """Auth, customers and inference as one small FastAPI app answering with the services' models."""
 
@@ -61,6 +65,7 @@ class FakeServices:
         self.valid_tokens: set[str] = set()
         self.inference_unavailable = False
         self.requests: list[dict[str, Any]] = []
+        self.logins: list[dict[str, Any]] = []
         self.app = self._build()
 
     # --- state helpers used by tests ----------------------------------------------------------
@@ -100,12 +105,15 @@ class FakeServices:
         self.valid_tokens.add(token)
         return token
 
-    def _user(self, authorization: str | None) -> dict[str, Any]:
+    def _user(self, authorization: str | None, *, password_change: bool = False) -> dict[str, Any]:
         token = (authorization or "").removeprefix("Bearer ")
         if token not in self.valid_tokens:
             raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
         claims = jwt.decode(token, FAKE_SIGNING_KEY, algorithms=["HS256"])
-        return self.users[claims["sub"]]
+        user = self.users[claims["sub"]]
+        if user.get("must_change_password") and not password_change:
+            raise PasswordChangeRequired()
+        return user
 
     def _admin(self, authorization: str | None) -> dict[str, Any]:
         user = self._user(authorization)
@@ -123,7 +131,7 @@ class FakeServices:
     def _customer_out(self, customer_id: str) -> CustomerRead:
         latest = self.history[customer_id][-1]
         return CustomerRead.model_validate(
-            {**self.customers[customer_id], "latest_prediction": latest.model_dump()}
+            {"external_id": None, **self.customers[customer_id], "latest_prediction": latest.model_dump()}
         )
 
     def store_prediction(self, customer_id: str) -> PredictionRead:
@@ -190,24 +198,65 @@ class FakeServices:
             return await call_next(request)
 
         @app.post("/auth/login")
-        def login(body: dict[str, Any]) -> TokenResponse:
+        def login(body: dict[str, Any]) -> JSONResponse:
+            fake.logins.append(body)
             for user in fake.users.values():
                 if user["email"] == body.get("email") and user["password"] == body.get("password"):
-                    if not user["is_active"]:
-                        break
-                    return TokenResponse(access_token=fake._token_for(user), expires_in=7200)
+                    if not user["is_active"]:  # auth's answer to the right password of a deactivated user
+                        return JSONResponse(
+                            {"detail": "This account is deactivated", "code": "account_deactivated"}, 403
+                        )
+                    answer = TokenResponse(access_token=fake._token_for(user), expires_in=7200).model_dump()
+                    device_token = body.get("device_token") or f"device-{uuid.uuid4().hex}"
+                    return JSONResponse(
+                        {
+                            **answer,
+                            "device_token": device_token,
+                            "must_change_password": user.get("must_change_password", False),
+                        }
+                    )
             raise HTTPException(401, "Incorrect email or password")
 
         def public(user: dict[str, Any]) -> UserPublic:
             return UserPublic.model_validate(user)
 
-        @app.put("/users/me/password", status_code=204)
-        def change_password(body: dict[str, Any], authorization: str | None = Header(None)) -> Response:
-            user = fake._user(authorization)
+        @app.put("/users/me/password")
+        def change_password(body: dict[str, Any], authorization: str | None = Header(None)) -> JSONResponse:
+            user = fake._user(authorization, password_change=True)
             if body.get("current_password") != user["password"]:
-                raise HTTPException(400, "The current password is wrong.")
+                raise HTTPException(400, "The current password is incorrect")
             user["password"] = body["new_password"]
-            return Response(status_code=204)
+            user["must_change_password"] = False
+            fake.valid_tokens.clear()  # every other session ends; this one goes on with a fresh token
+            return JSONResponse({"access_token": fake._token_for(user), "token_type": "bearer"})
+
+        @app.patch("/users/me")
+        def update_me(body: dict[str, Any], authorization: str | None = Header(None)) -> UserPublic:
+            user = fake._user(authorization)
+            if "name" in body and not body["name"]:
+                raise HTTPException(
+                    422,
+                    [
+                        {
+                            "type": "string_too_short",
+                            "loc": ["body", "name"],
+                            "msg": "String should have at least 1 character",
+                            "ctx": {"min_length": 1},
+                        }
+                    ],
+                )
+            if any(other["email"] == body.get("email") for other in fake.users.values() if other is not user):
+                raise HTTPException(409, "A user with this email already exists")
+            user.update({key: value for key, value in body.items() if key in ("name", "email")})
+            return public(user)
+
+        @app.post("/admin/users/{user_id}/password-reset")
+        def reset_password(user_id: str, authorization: str | None = Header(None)) -> dict[str, str]:
+            fake._admin(authorization)
+            user = fake.users[user_id]
+            user["password"] = f"temp-{uuid.uuid4().hex[:12]}"
+            user["must_change_password"] = True
+            return {"temporary_password": user["password"]}
 
         @app.delete("/users/me", status_code=204)
         def delete_me(authorization: str | None = Header(None)) -> Response:
@@ -317,10 +366,13 @@ class FakeServices:
             file: UploadFile, authorization: str | None = Header(None)
         ) -> ImportResult:
             owner = fake._owner(authorization)
-            try:  # the customers service's own parser: its {"detail": [{line, field, reason}]} on 422
-                rows = parse_customers_csv(await file.read())
+            try:  # the customers service's own reader: its {"detail": [{line, field, reason}]} on 422
+                parsed = read_customers_file(await file.read(), filename=file.filename, language="en")
             except ImportRejected as rejected:
                 raise HTTPException(422, [problem.model_dump() for problem in rejected.problems]) from None
+            if parsed.problems:
+                raise HTTPException(422, [problem.model_dump() for problem in parsed.problems])
+            rows = [row.values for row in parsed.rows]
             for values in rows:
                 fake._add_customer(owner["id"], values)
             pending = len(rows) if fake.inference_unavailable else 0
@@ -419,6 +471,11 @@ class FakeServices:
                     },
                 }
             )
+
+        @app.exception_handler(PasswordChangeRequired)
+        async def password_change_required(_request: Request, _error: Exception) -> JSONResponse:
+            body = {"detail": "Choose a new password first", "code": "password_change_required"}
+            return JSONResponse(body, status_code=403)
 
         @app.exception_handler(HTTPException)
         async def http_error(_request: Request, error: HTTPException) -> JSONResponse:

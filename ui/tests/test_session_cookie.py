@@ -13,12 +13,19 @@ from customers_service.schemas import ImportProblem
 from spendscore_ui.api_client import describe_error
 from spendscore_ui.config import UISettings
 from spendscore_ui.session_cookie import (
+    BROWSER_COOKIE,
     COOKIE_NAME,
+    DEVICE_COOKIE,
+    END_PATH,
+    SESSION_HEADER,
+    START_PATH,
+    Handoff,
     HandoffCodes,
     SessionCookieSealer,
     handoff_codes,
     revoked_sessions,
     session_routes,
+    ui_middleware,
 )
 
 
@@ -80,67 +87,131 @@ def test_signed_out_cookie_is_refused():
     assert sealer.open(value) is None
 
 
-def test_handoff_codes_are_single_use_and_short_lived():
+def test_handoff_codes_are_single_use_short_lived_and_bound_to_one_browser():
     codes = HandoffCodes(lifetime=0.2)
-    code = codes.issue("cookie-value")
-    assert codes.redeem(code) == "cookie-value"
-    assert codes.redeem(code) is None
-    late = codes.issue("other")
+    code = codes.issue(Handoff("cookie-value"), browser="browser-a")
+    assert codes.redeem(code, browser="browser-a") == Handoff("cookie-value")
+    assert codes.redeem(code, browser="browser-a") is None
+    late = codes.issue(Handoff("other"), browser="browser-a")
     time.sleep(0.3)
-    assert codes.redeem(late) is None
-    assert codes.redeem("never-issued") is None
+    assert codes.redeem(late, browser="browser-a") is None
+    assert codes.redeem("never-issued", browser="browser-a") is None
+    # Login CSRF: another browser (or one without its browser cookie) cannot use the code, which is
+    # then spent for the right browser too.
+    stolen = codes.issue(Handoff("attacker-session"), browser="browser-a")
+    assert codes.redeem(stolen, browser="browser-b") is None
+    assert codes.redeem(stolen, browser="browser-a") is None
+    unbound = codes.issue(Handoff("no-browser"), browser=None)
+    assert codes.redeem(unbound, browser=None) is None
 
 
-def client(*, secure: bool = False) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(Starlette(routes=session_routes(secure=secure)))
-    return httpx.AsyncClient(transport=transport, base_url="http://ui.test", follow_redirects=False)
+def client(*, secure: bool = False, browser: str | None = "browser-1") -> httpx.AsyncClient:
+    app = Starlette(routes=session_routes(secure=secure), middleware=ui_middleware(secure=secure))
+    cookies = {BROWSER_COOKIE: browser} if browser else None
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app), base_url="http://ui.test", follow_redirects=False, cookies=cookies
+    )
 
 
-async def test_start_route_sets_an_httponly_strict_cookie_and_redirects():
-    code = handoff_codes.issue("sealed-value")
-    response = await client().get("/session/start", params={"code": code, "next": "/customers"})
-    assert response.status_code == 303
-    assert response.headers["location"] == "/customers"
+PAGE_SCRIPT = {SESSION_HEADER: "1", "Sec-Fetch-Site": "same-origin", "Origin": "http://ui.test"}
+
+
+async def test_start_route_sets_an_httponly_strict_cookie_for_the_browser_that_signed_in():
+    code = handoff_codes.issue(Handoff("sealed-value"), browser="browser-1")
+    response = await client().post(START_PATH, json={"code": code}, headers=PAGE_SCRIPT)
+    assert response.status_code == 204
     set_cookie = response.headers["set-cookie"]
     assert set_cookie.startswith(f"{COOKIE_NAME}=sealed-value;")
     assert "HttpOnly" in set_cookie and "SameSite=strict" in set_cookie and "Path=/" in set_cookie
     assert "Secure" not in set_cookie
     assert response.headers["cache-control"] == "no-store"
     # The code is spent: a replay gets no cookie.
-    replay = await client().get("/session/start", params={"code": code, "next": "/customers"})
-    assert replay.headers["location"] == "/login" and "set-cookie" not in replay.headers
+    replay = await client().post(START_PATH, json={"code": code}, headers=PAGE_SCRIPT)
+    assert replay.status_code == 403 and "set-cookie" not in replay.headers
+
+
+async def test_start_route_refuses_a_code_replayed_into_another_browser():
+    """Login CSRF: the attacker's own code, sent on to a victim's browser, signs nobody in."""
+    code = handoff_codes.issue(Handoff("attacker-session"), browser="attacker-browser")
+    response = await client(browser="victim-browser").post(
+        START_PATH, json={"code": code}, headers=PAGE_SCRIPT
+    )
+    assert response.status_code == 403 and "set-cookie" not in response.headers
+    no_cookie = handoff_codes.issue(Handoff("attacker-session"), browser="attacker-browser")
+    response = await client(browser=None).post(START_PATH, json={"code": no_cookie}, headers=PAGE_SCRIPT)
+    assert response.status_code == 403
+    assert not any(value.startswith(COOKIE_NAME) for value in response.headers.get_list("set-cookie"))
+
+
+async def test_start_route_hands_over_the_device_cookie_for_90_days():
+    code = handoff_codes.issue(Handoff("sealed-value", device_token="device-secret"), browser="browser-1")
+    response = await client().post(START_PATH, json={"code": code}, headers=PAGE_SCRIPT)
+    device = next(
+        value for value in response.headers.get_list("set-cookie") if value.startswith(DEVICE_COOKIE)
+    )
+    assert "device-secret" in device and "HttpOnly" in device and "Max-Age=7776000" in device
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # a link or a form: no custom header
+        {"Sec-Fetch-Site": "cross-site", SESSION_HEADER: "1"},
+        {"Sec-Fetch-Site": "same-site", SESSION_HEADER: "1"},
+        {"Origin": "https://evil.example", SESSION_HEADER: "1"},
+    ],
+)
+async def test_session_routes_refuse_what_is_not_this_sites_page_script(headers):
+    code = handoff_codes.issue(Handoff("sealed-value"), browser="browser-1")
+    started = await client().post(START_PATH, json={"code": code}, headers=headers)
+    assert started.status_code == 403
+    assert not any(value.startswith(COOKIE_NAME) for value in started.headers.get_list("set-cookie"))
+    ended = await client().post(END_PATH, headers=headers)
+    assert ended.status_code == 403
+    assert not any(value.startswith(COOKIE_NAME) for value in ended.headers.get_list("set-cookie"))
+
+
+async def test_a_cross_site_get_signs_nobody_in_or_out():
+    code = handoff_codes.issue(Handoff("sealed-value"), browser="browser-1")
+    assert (await client().get(START_PATH, params={"code": code})).status_code == 405
+    ended = await client().get(END_PATH)
+    assert ended.status_code == 405
+    assert not any(value.startswith(COOKIE_NAME) for value in ended.headers.get_list("set-cookie"))
 
 
 async def test_secure_flag_follows_the_setting_not_the_request():
     # Behind a TLS-terminating load balancer the request arrives over plain HTTP with no header.
-    code = handoff_codes.issue("sealed-value")
-    response = await client(secure=True).get("/session/start", params={"code": code, "next": "/"})
+    code = handoff_codes.issue(Handoff("sealed-value"), browser="browser-1")
+    response = await client(secure=True).post(START_PATH, json={"code": code}, headers=PAGE_SCRIPT)
     assert "Secure" in response.headers["set-cookie"]
-    ended = await client(secure=True).get("/session/end")
+    ended = await client(secure=True).post(END_PATH, headers=PAGE_SCRIPT)
     assert "Secure" in ended.headers["set-cookie"]
     # A client-supplied X-Forwarded-Proto changes nothing.
-    code = handoff_codes.issue("sealed-value")
-    response = await client(secure=False).get(
-        "/session/start", params={"code": code, "next": "/"}, headers={"X-Forwarded-Proto": "https"}
+    code = handoff_codes.issue(Handoff("sealed-value"), browser="browser-1")
+    response = await client(secure=False).post(
+        START_PATH, json={"code": code}, headers={**PAGE_SCRIPT, "X-Forwarded-Proto": "https"}
     )
     assert "Secure" not in response.headers["set-cookie"]
 
 
-async def test_start_route_never_redirects_off_site():
-    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "customers"):
-        code = handoff_codes.issue("sealed-value")
-        response = await client().get("/session/start", params={"code": code, "next": target})
-        assert response.headers["location"] == "/"
+async def test_end_route_clears_the_session_cookie_only():
+    response = await client().post(END_PATH, headers=PAGE_SCRIPT)
+    assert response.status_code == 204
+    [cleared] = response.headers.get_list("set-cookie")
+    assert cleared.startswith(f"{COOKIE_NAME}=") and ('=""' in cleared or "Max-Age=0" in cleared)
 
 
-async def test_end_route_clears_the_cookie():
-    response = await client().get("/session/end", params={"reason": "expired"})
-    assert response.status_code == 303
-    assert response.headers["location"] == "/login?reason=expired"
-    assert (
-        f'{COOKIE_NAME}="";' in response.headers["set-cookie"]
-        or "Max-Age=0" in response.headers["set-cookie"]
+async def test_every_response_forbids_framing_and_gives_a_new_browser_its_cookie():
+    response = await client(browser=None).post(END_PATH)
+    assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert response.headers["x-frame-options"] == "DENY"
+    browser_cookie = next(
+        value for value in response.headers.get_list("set-cookie") if value.startswith(BROWSER_COOKIE)
     )
+    assert "HttpOnly" in browser_cookie and len(browser_cookie.split(";")[0]) > 40
+    known = await client(browser="browser-1").post(END_PATH)
+    assert known.headers["x-frame-options"] == "DENY"
+    assert not any(value.startswith(BROWSER_COOKIE) for value in known.headers.get_list("set-cookie"))
 
 
 class FakeResponse:
@@ -166,9 +237,17 @@ def test_import_errors_keep_their_line_numbers():
     body = {
         "detail": [
             ImportProblem(
-                line=3, field="age", reason="Input should be less than or equal to 120"
+                line=3,
+                field="age",
+                reason="Input should be less than or equal to 120",
+                message="Input should be less than or equal to 120",
             ).model_dump(),
-            ImportProblem(line=None, field="file", reason="the file has no customer rows").model_dump(),
+            ImportProblem(
+                line=None,
+                field="file",
+                reason="the file has no customer rows",
+                message="the file has no customer rows",
+            ).model_dump(),
         ]
     }
     message, problems = describe_error(FakeResponse(422, body))

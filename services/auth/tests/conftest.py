@@ -38,7 +38,9 @@ def auth_database_url(test_postgres: TestPostgres) -> str:
 async def clean_tables(auth_database_url: str) -> None:
     connection = await asyncpg.connect(auth_database_url)
     try:
-        await connection.execute("TRUNCATE users, login_throttles, pending_owner_deletions")
+        await connection.execute(
+            "TRUNCATE users, login_throttles, pending_owner_deletions, token_revocations, device_tokens"
+        )
     finally:
         await connection.close()
 

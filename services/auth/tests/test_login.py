@@ -32,8 +32,8 @@ async def test_token_carries_the_user_claims_signed_with_eddsa(api):
     assert claims["roles"] == ["user"]
     assert claims["iss"] == "spendscore-auth"
     assert claims["aud"] == "spendscore"
-    assert claims["exp"] - claims["iat"] == 7200
-    assert claims["nbf"] == claims["iat"]
+    assert claims["exp"] - int(claims["iat"]) == 7200
+    assert claims["nbf"] == int(claims["iat"])  # iat keeps milliseconds (revocation compares it)
     assert uuid.UUID(hex=claims["jti"])
 
 
@@ -88,16 +88,19 @@ async def test_unknown_email_costs_a_bcrypt_check_too(api, monkeypatch):
     assert checked == ["a-guess-1234"]
 
 
-async def test_a_deactivated_user_cannot_log_in(api):
+async def test_a_deactivated_user_cannot_log_in_and_learns_why_only_with_the_right_password(api):
     account = await api.create_user()
     await api.client.patch(
         f"/admin/users/{account.id}", json={"is_active": False}, headers=await api.admin_headers()
     )
 
-    response = await api.login(account.email, account.password)
+    right = await api.login(account.email, account.password)
+    wrong = await api.login(account.email, "not-the-password")
 
-    assert response.status_code == 401
-    assert response.json() == {"detail": "Incorrect email or password"}
+    assert right.status_code == 403
+    assert right.json() == {"detail": "This account is deactivated", "code": "account_deactivated"}
+    assert wrong.status_code == 401
+    assert wrong.json() == {"detail": "Incorrect email or password"}
 
 
 async def test_an_overlong_password_at_login_is_a_plain_401(api):

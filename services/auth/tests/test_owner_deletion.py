@@ -61,7 +61,7 @@ async def test_deletion_reaches_the_customers_service_with_a_service_token(
     principal = await verifier.verify(token)
     assert principal.user_id == "auth-service" and principal.roles == frozenset({"service"})
     claims = jwt.decode(token, options={"verify_signature": False})
-    assert claims["exp"] - claims["iat"] == 60
+    assert claims["exp"] - int(claims["iat"]) == 60
 
 
 async def test_the_call_is_repeated_once_the_owners_tokens_have_expired(

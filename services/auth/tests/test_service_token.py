@@ -33,7 +33,7 @@ async def test_the_customers_service_gets_a_ten_minute_service_token(api_with_se
     assert claims["roles"] == ["service"]
     assert claims["email"] is None
     assert claims["name"] == "customers service"
-    assert claims["exp"] - claims["iat"] == 600
+    assert claims["exp"] - int(claims["iat"]) == 600
     assert jwt.get_unverified_header(token)["kid"] == api_with_secret.app.state.token_issuer.signing_key.kid
     verifier = TokenVerifier(
         JwksKeyStore("http://auth.test/.well-known/jwks.json", api_with_secret.client),

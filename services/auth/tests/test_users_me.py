@@ -59,7 +59,8 @@ async def test_change_my_password(api):
         headers=account.headers,
     )
 
-    assert response.status_code == 204
+    assert response.status_code == 200
+    assert set(response.json()) == {"access_token", "token_type", "expires_in"}
     assert (await api.login(account.email, account.password)).status_code == 401
     assert (await api.login(account.email, "a-new-password-2")).status_code == 200
 

@@ -6,7 +6,7 @@ from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel
 
 from spendscore_common.app import docs_options, install_common_parts
-from spendscore_common.security import CurrentPrincipal, require_any_role
+from spendscore_common.security import CurrentPrincipal, PrincipalEvenIfPasswordChangeIsDue, require_any_role
 from spendscore_common.settings import ServiceSettings
 from spendscore_common.tokens import JwksKeyStore, TokenVerifier
 from testkit.tokens import TEST_AUDIENCE, TEST_ISSUER
@@ -22,11 +22,15 @@ class SignUp(BaseModel):
 def build_app(key_store: JwksKeyStore, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings(app_env="test", max_body_bytes=1000)
     app = FastAPI(**docs_options(settings))
-    install_common_parts(app, settings, body_limits={"/upload": 5000})
+    install_common_parts(app, settings, body_limits={"/upload": 50_000})
     app.state.token_verifier = TokenVerifier(key_store, issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
 
     @app.get("/me")
     async def me(principal: CurrentPrincipal) -> dict[str, str]:
+        return {"user_id": principal.user_id}
+
+    @app.get("/who-am-i")
+    async def who_am_i(principal: PrincipalEvenIfPasswordChangeIsDue) -> dict[str, str]:
         return {"user_id": principal.user_id}
 
     @app.get("/admin-only", dependencies=[Depends(require_any_role("admin"))])

@@ -10,7 +10,13 @@ import pytest
 
 from auth_service.tokens import SigningKey
 from spendscore_common.settings import ServiceSettings
-from spendscore_common.tokens import InvalidTokenError, JwksKeyStore, TokenVerifier
+from spendscore_common.tokens import (
+    InvalidTokenError,
+    JwksKeyStore,
+    KeysUnavailableError,
+    RevocationList,
+    TokenVerifier,
+)
 from testkit.forged_tokens import claims_with, forged_tokens, sign
 from testkit.tokens import TEST_AUDIENCE, TEST_ISSUER
 
@@ -207,17 +213,18 @@ async def test_a_chunked_body_is_cut_off_at_the_limit(app):
 
 async def test_an_upload_path_keeps_its_own_larger_limit(app, token_issuer):
     token = token_issuer.issue(subject="user-1", roles=["user"])
-    headers = {"authorization": f"Bearer {token}", "content-length": "3000"}
-    status, _, answer, _ = await call_asgi(app, "POST", "/upload", headers, [b"x" * 3000])
-    assert (status, json.loads(answer)) == (200, {"bytes": 3000})
-    headers["content-length"] = "6000"
-    assert (await call_asgi(app, "POST", "/upload", headers, [b"x" * 6000]))[0] == 413
+    headers = {"authorization": f"Bearer {token}", "content-length": "30000"}
+    status, _, answer, _ = await call_asgi(app, "POST", "/upload", headers, [b"x" * 30000])
+    assert (status, json.loads(answer)) == (200, {"bytes": 30000})
+    headers["content-length"] = "60000"
+    assert (await call_asgi(app, "POST", "/upload", headers, [b"x" * 60000]))[0] == 413
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic abc"])
 async def test_without_valid_credentials_the_401_comes_before_the_body_is_read(app, authorization):
-    headers = {"content-length": "4000"} | ({"authorization": authorization} if authorization else {})
-    status, response_headers, _, read = await call_asgi(app, "POST", "/upload", headers, [b"x" * 4000])
+    headers = {"content-length": "40000"} | ({"authorization": authorization} if authorization else {})
+    chunks = [b"x" * 10000] * 4
+    status, response_headers, _, read = await call_asgi(app, "POST", "/upload", headers, chunks)
     assert (status, read) == (401, 0)
     assert response_headers[b"www-authenticate"] == b"Bearer"
     assert response_headers[b"connection"] == b"close"  # the unread body is not read afterwards either
@@ -293,3 +300,153 @@ def test_docs_enabled_is_read_from_the_environment(monkeypatch):
     assert ServiceSettings().docs_are_enabled is False
     monkeypatch.setenv("DOCS_ENABLED", "true")
     assert ServiceSettings().docs_are_enabled is True
+
+
+# --- issue 12 ------------------------------------------------------------------------------------
+
+
+async def test_an_over_long_token_is_refused_before_it_is_decoded(client, token_issuer, monkeypatch):
+    """#1: a huge bearer token costs nothing: refused on its length alone."""
+    decoded = []
+    monkeypatch.setattr("base64.b64decode", lambda *args, **kwargs: decoded.append(args) or b"")
+    genuine = token_issuer.issue(subject="user-1", roles=["user"], name="x" * 3000)
+
+    response = await client.get("/me", headers=bearer(genuine + "A" * 2000))
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "token too long"}
+    assert decoded == []
+
+
+async def test_each_token_is_parsed_once(key_store, token_issuer, monkeypatch):
+    """#1: the header is not parsed on its own and then the whole token again (PyJWT's parser is not
+    run at all: one split, one decode of each part)."""
+    import jwt.api_jws
+
+    parses = []
+    original = jwt.api_jws.PyJWS._load
+    monkeypatch.setattr(
+        jwt.api_jws.PyJWS, "_load", lambda self, token: parses.append(1) or original(self, token)
+    )
+    verifier = TokenVerifier(key_store, issuer=TEST_ISSUER, audience=TEST_AUDIENCE, cache_size=0)
+
+    assert (await verifier.verify(token_issuer.issue(subject="user-1", roles=["user"]))).user_id == "user-1"
+    assert parses == []
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"exp": float("inf")}, {"iat": True}, {"crit_header": True}, {"aud": ["other"]}, {"sub": 42}],
+)
+async def test_odd_claims_are_refused_by_the_single_pass_parser(key_store, token_issuer, claims):
+    verifier = TokenVerifier(key_store, issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
+    if claims.pop("crit_header", False):
+        token = jwt.encode(
+            claims_with(),
+            token_issuer.signing_key.private_key,
+            algorithm="EdDSA",
+            headers={"kid": token_issuer.signing_key.kid, "crit": ["exp"]},
+        )
+    else:
+        # json.dumps writes inf as Infinity, which JSON does not allow: refused as malformed too.
+        token = sign(token_issuer.signing_key, claims_with(**claims))
+    with pytest.raises(InvalidTokenError):
+        await verifier.verify(token)
+
+
+def revocation_feed(entries: dict[str, float], state: dict) -> httpx.AsyncClient:
+    """An auth service stand-in that publishes ``entries`` with an ETag and answers 304 to it."""
+
+    def endpoint(request: httpx.Request) -> httpx.Response:
+        state.setdefault("requests", []).append(request.headers.get("if-none-match"))
+        if not state.get("up", True):
+            raise httpx.ConnectError("auth is down", request=request)
+        etag = f'"{len(entries)}-{sum(entries.values())}"'
+        if request.headers.get("if-none-match") == etag:
+            return httpx.Response(304, headers={"ETag": etag})
+        body = {
+            "revocations": [{"user_id": user, "issued_before": cutoff} for user, cutoff in entries.items()]
+        }
+        return httpx.Response(200, json=body, headers={"ETag": etag})
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(endpoint))
+
+
+async def test_tokens_issued_before_a_revocation_are_refused_even_when_remembered(key_store, token_issuer):
+    """#2: the verifier keeps the feed fresh in the background; a cached token is checked again."""
+    entries: dict[str, float] = {}
+    state: dict = {}
+    revocations = RevocationList("http://auth/revocations", revocation_feed(entries, state))
+    verifier = TokenVerifier(key_store, issuer=TEST_ISSUER, audience=TEST_AUDIENCE, revocations=revocations)
+    old = token_issuer.issue(subject="user-1", roles=["user"])
+    bystander = token_issuer.issue(subject="user-2", roles=["user"])
+    assert (await verifier.verify(old)).user_id == "user-1"  # first use fetches the feed, then remembered
+
+    entries["user-1"] = time.time() + 0.001
+    await asyncio.sleep(0.002)
+    fresh = token_issuer.issue(subject="user-1", roles=["user"])
+    refresher = asyncio.create_task(revocations.keep_fresh(every_seconds=0.02))
+    try:
+        await asyncio.sleep(0.1)
+        with pytest.raises(InvalidTokenError, match="revoked"):
+            await verifier.verify(old)
+        assert (await verifier.verify(fresh)).user_id == "user-1"
+        assert (await verifier.verify(bystander)).user_id == "user-2"
+        assert any(state["requests"]), "later polls are conditional (If-None-Match)"
+        state["up"] = False
+        await asyncio.sleep(0.1)
+        with pytest.raises(InvalidTokenError, match="revoked"):  # auth down: the last list stays
+            await verifier.verify(old)
+    finally:
+        refresher.cancel()
+
+
+async def test_without_any_revocation_list_tokens_get_503_not_trust(key_store, token_issuer):
+    revocations = RevocationList("http://auth/revocations", revocation_feed({}, {"up": False}))
+    verifier = TokenVerifier(key_store, issuer=TEST_ISSUER, audience=TEST_AUDIENCE, revocations=revocations)
+    with pytest.raises(KeysUnavailableError):
+        await verifier.verify(token_issuer.issue(subject="user-1", roles=["user"]))
+
+
+async def test_a_token_that_must_change_its_password_is_403_with_a_code_except_where_allowed(
+    client, token_issuer
+):
+    """Recovery: a token marked must_change_password opens only the routes that allow it."""
+    token = token_issuer.issue(subject="user-1", roles=["admin"], must_change_password=True)
+
+    for path in ("/me", "/admin-only"):
+        refused = await client.get(path, headers=bearer(token))
+        assert refused.status_code == 403, path
+        assert refused.json() == {
+            "detail": "You must choose a new password before continuing",
+            "code": "password_change_required",
+        }
+    assert (await client.get("/who-am-i", headers=bearer(token))).json() == {"user_id": "user-1"}
+
+
+async def test_only_the_auth_services_own_token_passes_require_auth_service(token_issuer):
+    from fastapi import Depends, FastAPI
+
+    from spendscore_common.security import require_auth_service
+
+    app = FastAPI()
+    app.state.token_verifier = TokenVerifier(
+        JwksKeyStore.fixed(token_issuer.jwks()), issuer=TEST_ISSUER, audience=TEST_AUDIENCE
+    )
+
+    @app.delete("/wipe", dependencies=[Depends(require_auth_service)])
+    async def wipe() -> dict[str, bool]:
+        return {"ok": True}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as http:
+        statuses = {
+            caller: (
+                await http.delete("/wipe", headers=bearer(token_issuer.issue(subject=caller, roles=roles)))
+            ).status_code
+            for caller, roles in {
+                "auth-service": ["service"],
+                "service:customers": ["service"],
+                "an-admin": ["admin", "user"],
+            }.items()
+        }
+    assert statuses == {"auth-service": 200, "service:customers": 403, "an-admin": 403}

@@ -34,3 +34,18 @@ def test_production_refuses_a_missing_service_secret():
     with pytest.raises(ValidationError, match="CUSTOMERS_SERVICE_SECRET"):
         CustomersSettings(**values)
     assert CustomersSettings(**values, service_secret="s" * 40).service_secret is not None
+
+
+def test_migration_needs_only_its_database_url_even_in_production(test_postgres):
+    """The Compose and ECS migration jobs carry no service secret: that check belongs to serving."""
+    url = test_postgres.create_database("customers_migrate_production")
+    env = {key: value for key, value in os.environ.items() if key != "CUSTOMERS_SERVICE_SECRET"}
+    env |= {"APP_ENV": "production", "CUSTOMERS_DATABASE_URL": url}
+    finished = subprocess.run(
+        [sys.executable, "-m", "customers_service.migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finished.returncode == 0, finished.stderr

@@ -9,7 +9,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -50,6 +50,8 @@ class FieldProblem:
     message: str
     field: str | None = None
     line: int | None = None
+    kind: str | None = None  # pydantic's error type ("string_too_short", "less_than_equal", ...)
+    context: dict[str, Any] | None = None  # pydantic's ctx ({"max_length": 200}, {"le": 120}, ...)
 
     def __str__(self) -> str:
         where = []
@@ -60,14 +62,23 @@ class FieldProblem:
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
+ErrorKind = Literal["http", "expired", "timeout", "unreachable", "unavailable", "server_error"]
+
+
 @dataclass
 class ApiError(Exception):
-    """A service answered with an error; ``message`` is fit to show to the user."""
+    """A service answered with an error. ``message`` is an English sentence for logs and tests; the UI
+    shows ``i18n.error_text(error)``, built from the structured fields below."""
 
     status_code: int
     message: str
     problems: list[FieldProblem] = field(default_factory=list)
     request_id: str | None = None
+    service: str | None = None
+    kind: ErrorKind = "http"
+    code: str | None = None  # the body's "code" when the service sends one ("account_deactivated", ...)
+    detail: str | None = None  # the body's "detail" when it is a sentence
+    retry_after: str | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -78,6 +89,16 @@ class ApiError(Exception):
             if problem.field == name:
                 return problem.message
         return None
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """What a successful sign-in gives: the token, this browser's device token, and whether the user
+    must choose a new password first (after an admin reset)."""
+
+    access_token: str
+    device_token: str | None = None
+    must_change_password: bool = False
 
 
 class SessionExpired(ApiError):
@@ -101,10 +122,22 @@ def _problem_from_item(item: JsonObject) -> FieldProblem:
     the customers service's ``{"line", "field", "reason"}`` (line None: the whole file)."""
     # pydantic starts the message of a validator's ValueError with "Value error, ": not for the user.
     if "reason" in item:
+        # The import's problems: ``message`` is already in the caller's language (Accept-Language).
+        localised = item.get("message")
+        if isinstance(localised, str) and localised:
+            return FieldProblem(
+                message=localised, field=str(item["field"]), line=item["line"], kind="localised"
+            )
         reason = str(item["reason"]).removeprefix("Value error, ")
         return FieldProblem(message=reason, field=str(item["field"]), line=item["line"])
+    context = item.get("ctx")
     return FieldProblem(
-        message=str(item["msg"]).removeprefix("Value error, "), field=_field_name(item.get("loc"))
+        message=str(item["msg"]).removeprefix("Value error, "),
+        field=_field_name(item.get("loc")),
+        kind=str(item["type"]) if isinstance(item.get("type"), str) else None,
+        context={key: value for key, value in context.items() if key != "error"}
+        if isinstance(context, dict)
+        else None,
     )
 
 
@@ -142,13 +175,18 @@ def describe_error(response: httpx.Response) -> tuple[str, list[FieldProblem]]:
     return message, problems
 
 
-def _detail_text(response: httpx.Response) -> str | None:
+def _body_field(response: httpx.Response, name: str) -> str | None:
+    """A string field of the JSON body ("detail", "code"), or None."""
     try:
         body = response.json()
     except ValueError:
         return None
-    detail = body.get("detail") if isinstance(body, dict) else None
-    return detail if isinstance(detail, str) and detail else None
+    value = body.get(name) if isinstance(body, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _detail_text(response: httpx.Response) -> str | None:
+    return _body_field(response, "detail")
 
 
 class _SharedHttp:
@@ -168,9 +206,10 @@ class _SharedHttp:
 class ApiClient:
     """The services' HTTP APIs as methods; ``token`` is the signed-in user's bearer token (or None)."""
 
-    def __init__(self, settings: UISettings, token: str | None = None) -> None:
+    def __init__(self, settings: UISettings, token: str | None = None, *, language: str = "en") -> None:
         self._settings = settings
         self._token = token
+        self._language = language  # sent as Accept-Language: services that localise answer in it
 
     def _request(
         self,
@@ -184,7 +223,12 @@ class ApiClient:
         extra_headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         request_id = uuid.uuid4().hex
-        headers = {"X-Request-ID": request_id, "Accept": "application/json", **(extra_headers or {})}
+        headers = {
+            "X-Request-ID": request_id,
+            "Accept": "application/json",
+            "Accept-Language": self._language,
+            **(extra_headers or {}),
+        }
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         url = self._settings.base_url(service) + path
@@ -197,65 +241,116 @@ class ApiClient:
         except httpx.TimeoutException as error:
             logger.warning("%s %s timed out (request %s)", method, path, request_id)
             raise ServiceUnavailable(
-                0, f"{label} did not answer in time. Please try again.", request_id=request_id
+                0,
+                f"{label} did not answer in time. Please try again.",
+                request_id=request_id,
+                service=service,
+                kind="timeout",
             ) from error
         except httpx.HTTPError as error:
             logger.warning("%s %s failed: %s (request %s)", method, path, type(error).__name__, request_id)
             raise ServiceUnavailable(
-                0, f"{label} is not reachable right now. Please try again shortly.", request_id=request_id
+                0,
+                f"{label} is not reachable right now. Please try again shortly.",
+                request_id=request_id,
+                service=service,
+                kind="unreachable",
             ) from error
         if response.status_code < 400:
             return response
         logger.info("%s %s answered %s (request %s)", method, path, response.status_code, request_id)
+        retry = response.headers.get("Retry-After")
+        structured: dict[str, Any] = {
+            "request_id": request_id,
+            "service": service,
+            "code": _body_field(response, "code"),
+            "detail": _detail_text(response),
+            "retry_after": retry if retry and retry.isdigit() else None,
+        }
         if response.status_code == 401:
-            raise SessionExpired(401, "Your session expired, please sign in again.", request_id=request_id)
+            raise SessionExpired(
+                401, "Your session expired, please sign in again.", kind="expired", **structured
+            )
         if response.status_code in (502, 503, 504):
-            retry = response.headers.get("Retry-After")
             hint = f"Please try again in {retry} seconds." if retry else "Please try again shortly."
             # The service's own words when it has them (e.g. customers saying inference is down).
             detail = _detail_text(response)
             message = f"{detail.rstrip('.')}." if detail else f"{label} is unavailable right now. {hint}"
-            raise ServiceUnavailable(response.status_code, message, request_id=request_id)
+            raise ServiceUnavailable(response.status_code, message, kind="unavailable", **structured)
         if response.status_code >= 500:
             raise ApiError(
                 response.status_code,
                 f"{label} had an unexpected problem (reference {request_id}).",
-                request_id=request_id,
+                kind="server_error",
+                **structured,
             )
         message, problems = describe_error(response)
-        raise ApiError(response.status_code, message, problems, request_id=request_id)
+        raise ApiError(response.status_code, message, problems, **structured)
 
     def _json(self, service: ServiceName, method: str, path: str, **kwargs: Any) -> Any:
         return self._request(service, method, path, **kwargs).json()
 
     # --- auth -----------------------------------------------------------------------------------
 
-    def login(self, email: str, password: str, *, browser_address: str | None = None) -> str:
-        """The access token for these credentials (raises ApiError with a readable message).
+    def login(
+        self,
+        email: str,
+        password: str,
+        *,
+        browser_address: str | None = None,
+        device_token: str | None = None,
+    ) -> "LoginResult":
+        """Sign in with these credentials (raises ApiError; a 401 says "wrong email or password").
 
         ``browser_address`` is passed on as X-Forwarded-For: every login reaches auth from this server,
-        so without it auth's per-address throttle would count all users' failures as one address's."""
+        so without it auth's per-address throttle would count all users' failures as one address's.
+        ``device_token`` is this browser's device cookie from an earlier sign-in (issue 12 item 3): with
+        it, auth limits failures per device instead of locking the account."""
         forwarded = {"X-Forwarded-For": browser_address} if browser_address else None
+        payload: JsonObject = {"email": email, "password": password}
+        if device_token:
+            payload["device_token"] = device_token
         try:
-            body = self._json(
-                "auth",
-                "POST",
-                "/auth/login",
-                json={"email": email, "password": password},
-                extra_headers=forwarded,
-            )
+            body = self._json("auth", "POST", "/auth/login", json=payload, extra_headers=forwarded)
         except SessionExpired as error:
-            raise ApiError(401, "Wrong email or password.", request_id=error.request_id) from error
-        token: str = body["access_token"]
-        return token
+            raise ApiError(
+                401,
+                "Wrong email or password.",
+                request_id=error.request_id,
+                service="auth",
+                code=error.code,
+                detail=error.detail,
+            ) from error
+        device = body.get("device_token")
+        return LoginResult(
+            access_token=str(body["access_token"]),
+            device_token=device if isinstance(device, str) and device else None,
+            must_change_password=body.get("must_change_password") is True,
+        )
 
-    def change_password(self, current_password: str, new_password: str) -> None:
-        self._request(
+    def change_password(self, current_password: str, new_password: str) -> str | None:
+        """Change the signed-in user's password; the fresh access token auth answers with (None when it
+        answers 204)."""
+        response = self._request(
             "auth",
             "PUT",
             "/users/me/password",
             json={"current_password": current_password, "new_password": new_password},
         )
+        if response.status_code == 204 or not response.content:
+            return None
+        fresh = response.json().get("access_token")
+        return fresh if isinstance(fresh, str) and fresh else None
+
+    def update_me(self, changes: JsonObject) -> JsonObject:
+        """Change the signed-in user's own name and/or email (``PATCH /users/me``)."""
+        result: JsonObject = self._json("auth", "PATCH", "/users/me", json=changes)
+        return result
+
+    def reset_password(self, user_id: str) -> str:
+        """An admin resets an account's password: the temporary password, shown once."""
+        body = self._json("auth", "POST", f"/admin/users/{user_id}/password-reset")
+        return str(body["temporary_password"])
 
     def delete_me(self) -> None:
         self._request("auth", "DELETE", "/users/me")

@@ -4,20 +4,25 @@ The token lives only in ``st.session_state`` (server memory) and in the HttpOnly
 ``session_cookie`` seals; it is never rendered, logged or handed to page scripts.
 """
 
+import json
 import logging
 from functools import lru_cache
 from typing import Any, NoReturn
-from urllib.parse import urlencode
 
 import jwt
 import streamlit as st
 
+from spendscore_ui import i18n
 from spendscore_ui.api_client import ApiClient, ApiError, ServiceUnavailable, SessionExpired
 from spendscore_ui.config import get_settings
 from spendscore_ui.session_cookie import (
+    BROWSER_COOKIE,
     COOKIE_NAME,
+    DEVICE_COOKIE,
     END_PATH,
+    SESSION_HEADER,
     START_PATH,
+    Handoff,
     SessionCookieSealer,
     handoff_codes,
     revoked_sessions,
@@ -26,6 +31,7 @@ from spendscore_ui.session_cookie import (
 logger = logging.getLogger(__name__)
 
 LOGIN_PAGE = "app_pages/login.py"
+NEW_PASSWORD_PAGE = "app_pages/new_password.py"
 PAGE_FILES = {
     "customers": "app_pages/customers.py",
     "customer": "app_pages/customer.py",
@@ -35,7 +41,6 @@ PAGE_FILES = {
     "admin": "app_pages/admin.py",
     "account": "app_pages/account.py",
 }
-EXPIRED_MESSAGE = "Your session expired, please sign in again."
 
 _TOKEN = "auth_token"
 _USER = "auth_user"
@@ -43,7 +48,10 @@ _COOKIE = "auth_cookie"  # (session id, expiry) of the cookie made at sign-in, t
 _SIGNED_OUT = "auth_signed_out"
 _NEXT_PAGE = "auth_next_page"
 _FLASH = "auth_flash"
-_BROWSER_REDIRECT = "auth_browser_redirect"
+_NEXT_QUERY = "auth_next_query"
+_MUST_CHANGE_PASSWORD = "auth_must_change_password"
+_BROWSER_CALL = "auth_browser_call"
+_TOAST = "auth_toast"
 
 
 @lru_cache(maxsize=1)
@@ -71,9 +79,15 @@ def _set_user(token: str) -> None:
     }
 
 
+def update_profile(*, name: str, email: str) -> None:
+    """After the user changed their own name or email: show the new ones (the token's claims are older)."""
+    user = current_user()
+    st.session_state[_USER] = {**user, "name": name or email, "email": email}
+
+
 def client() -> ApiClient:
     """An API client for this session (with its token when signed in)."""
-    return ApiClient(get_settings(), st.session_state.get(_TOKEN))
+    return ApiClient(get_settings(), st.session_state.get(_TOKEN), language=i18n.current_locale())
 
 
 def token() -> str | None:
@@ -106,47 +120,87 @@ def restore_from_cookie() -> None:
     st.session_state[_COOKIE] = (cookie.session_id, cookie.expires_at)
 
 
-def sign_in(email: str, password: str) -> None:
-    """Log in against auth (raises ApiError); keep the token and arrange the cookie hand-off to the
-    page the user asked for (the customers list by default)."""
-    address = st.context.ip_address  # None when unknown (and not a str under AppTest)
-    new_token = ApiClient(get_settings()).login(
-        email.strip(), password, browser_address=address if isinstance(address, str) else None
-    )
-    next_page = st.session_state.get(_NEXT_PAGE) or "customers"
-    _set_user(new_token)
-    st.session_state.pop(_SIGNED_OUT, None)
+def _context_cookie(name: str) -> str | None:
+    value = st.context.cookies.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def _hand_off(new_token: str, *, device_token: str | None = None) -> None:
+    """Seal the token into a cookie value and have this browser fetch it from the cookie route in the
+    background (no page load); the code only works for this browser."""
     cookie_value, cookie = _sealer().seal(new_token)
     st.session_state[_COOKIE] = (cookie.session_id, cookie.expires_at)
-    code = handoff_codes.issue(cookie_value)
-    target = "/" + next_page
-    st.session_state[_BROWSER_REDIRECT] = f"{START_PATH}?{urlencode({'code': code, 'next': target})}"
+    code = handoff_codes.issue(Handoff(cookie_value, device_token), browser=_context_cookie(BROWSER_COOKIE))
+    st.session_state[_BROWSER_CALL] = (START_PATH, {"code": code})
+
+
+def sign_in(email: str, password: str) -> None:
+    """Log in against auth (raises ApiError) with this browser's device token; keep the token and hand
+    the cookie over in the background. The page asked for before sign-in comes next (``pop_next_page``)."""
+    address = st.context.ip_address  # None when unknown (and not a str under AppTest)
+    login = ApiClient(get_settings(), language=i18n.current_locale()).login(
+        email.strip(),
+        password,
+        browser_address=address if isinstance(address, str) else None,
+        device_token=_context_cookie(DEVICE_COOKIE),
+    )
+    _set_user(login.access_token)
+    st.session_state.pop(_SIGNED_OUT, None)
+    if login.must_change_password:
+        st.session_state[_MUST_CHANGE_PASSWORD] = True
+    _hand_off(login.access_token, device_token=login.device_token)
     logger.info("user signed in")
 
 
-def sign_out(message: str | None = None, *, reason: str | None = None) -> None:
+def replace_token(new_token: str) -> None:
+    """After a password change: continue with the fresh token (the old one is revoked), in the cookie too."""
+    old = st.session_state.get(_COOKIE)
+    if old:
+        revoked_sessions.add(old[0], old[1])
+    _set_user(new_token)
+    _hand_off(new_token)
+
+
+def must_change_password() -> bool:
+    return bool(st.session_state.get(_MUST_CHANGE_PASSWORD))
+
+
+def require_new_password() -> NoReturn:
+    """Auth says this user must choose a new password first (an admin reset it): show that form."""
+    st.session_state[_MUST_CHANGE_PASSWORD] = True
+    st.rerun()
+
+
+def password_changed(new_token: str | None) -> None:
+    st.session_state.pop(_MUST_CHANGE_PASSWORD, None)
+    if new_token:
+        replace_token(new_token)
+
+
+def sign_out(message: str | None = None) -> None:
     """Forget the token, revoke the cookie and have the browser drop it; the next run shows login."""
     cookie = st.session_state.get(_COOKIE)
     if cookie:
         revoked_sessions.add(cookie[0], cookie[1])
-    for key in (_TOKEN, _USER, _COOKIE, _NEXT_PAGE):
+    for key in (_TOKEN, _USER, _COOKIE, _NEXT_PAGE, _NEXT_QUERY, _MUST_CHANGE_PASSWORD):
         st.session_state.pop(key, None)
     st.session_state[_SIGNED_OUT] = True
     if message:
         st.session_state[_FLASH] = message
-    query = f"?{urlencode({'reason': reason})}" if reason else ""
-    st.session_state[_BROWSER_REDIRECT] = END_PATH + query
+    st.session_state[_BROWSER_CALL] = (END_PATH, {})
 
 
 def expire_session() -> NoReturn:
     """A 401 from a service: back to the login page with a clear message."""
-    sign_out(EXPIRED_MESSAGE, reason="expired")
+    sign_out(i18n.t("session.expired"))
     st.switch_page(LOGIN_PAGE)
 
 
 def send_to_login(next_page: str | None) -> NoReturn:
+    """To the login page, remembering the page and its query (``/customer?id=...``) to open after it."""
     if next_page:
         st.session_state[_NEXT_PAGE] = next_page
+        st.session_state[_NEXT_QUERY] = {key: st.query_params[key] for key in st.query_params}
     st.switch_page(LOGIN_PAGE)
 
 
@@ -155,20 +209,48 @@ def pop_next_page() -> str | None:
     return value if isinstance(value, str) and value in PAGE_FILES else None
 
 
+def pop_next_query() -> dict[str, str]:
+    """The query the page asked for before sign-in had (e.g. ``{"id": ...}``), once."""
+    value = st.session_state.pop(_NEXT_QUERY, None)
+    if not isinstance(value, dict):
+        return {}
+    return {str(key): str(item) for key, item in value.items()}
+
+
+def toast_next(message: str) -> None:
+    """A short confirmation to show (as a toast) on whichever page the next run draws."""
+    st.session_state[_TOAST] = message
+
+
+def emit_pending_toast() -> None:
+    message = st.session_state.pop(_TOAST, None)
+    if isinstance(message, str):
+        st.toast(message, icon=":material/check_circle:")
+
+
 def pop_flash() -> str | None:
     value = st.session_state.pop(_FLASH, None)
     return value if isinstance(value, str) else None
 
 
-def emit_browser_redirect() -> None:
-    """Send the browser to a pending cookie route (sign-in hand-off or sign-out). Only the single-use
-    code or nothing travels in the URL; the token never reaches the page."""
-    target = st.session_state.pop(_BROWSER_REDIRECT, None)
-    if target:
-        st.html(
-            f"<script>window.location.replace({target!r});</script>",
-            unsafe_allow_javascript=True,
-        )
+def emit_browser_call() -> None:
+    """Have the browser post to a pending cookie route (sign-in hand-off or sign-out) in the background:
+    same origin, with the header the routes require, no navigation. Only the single-use code travels;
+    the token never reaches the page."""
+    pending = st.session_state.pop(_BROWSER_CALL, None)
+    if not pending:
+        return
+    path, body = pending
+    options = {
+        "method": "POST",
+        "credentials": "same-origin",
+        "headers": {"Content-Type": "application/json", SESSION_HEADER: "1"},
+        "body": json.dumps(body),
+    }
+    st.html(
+        f"<script>fetch({json.dumps(path)}, {json.dumps(options)});</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def require_login(url_path: str) -> None:
@@ -180,23 +262,28 @@ def require_login(url_path: str) -> None:
 def require_admin() -> None:
     require_login("admin")
     if not is_admin():
-        st.error(
-            "This page is for administrators only. Your account does not have the admin role; "
-            "ask an administrator if you need access.",
-            icon=":material/block:",
-        )
+        st.error(i18n.t("session.admin_only"), icon=":material/block:")
         st.stop()
 
 
+def error_sentence(error: ApiError, *, context: str | None = None) -> str:
+    """The error as one sentence in the user's language, after ``context`` (already translated)."""
+    message = i18n.error_text(error)
+    return i18n.t("error.context", context=context, message=message) if context else message
+
+
 def show_error(error: ApiError, *, context: str | None = None) -> None:
-    """Show a service error readably; a 401 ends the session instead."""
+    """Show a service error as a plain sentence in the user's language; a 401 ends the session instead.
+
+    ``context`` is a translated phrase such as ``t("admin.could_not_create")``."""
     if isinstance(error, SessionExpired):
         expire_session()
-    prefix = f"{context}: " if context else ""
+    if error.status_code == 403 and error.code == "password_change_required":
+        require_new_password()
     if isinstance(error, ServiceUnavailable):
-        st.warning(prefix + error.message, icon=":material/cloud_off:")
+        st.warning(error_sentence(error, context=context), icon=":material/cloud_off:")
         return
-    st.error(prefix + error.message, icon=":material/error:")
+    st.error(error_sentence(error, context=context), icon=":material/error:")
 
 
 def fail(error: ApiError, *, context: str | None = None) -> NoReturn:
@@ -206,6 +293,5 @@ def fail(error: ApiError, *, context: str | None = None) -> NoReturn:
 
 
 def format_timestamp(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        return ""
-    return value.replace("T", " ")[:16]
+    """A service timestamp for display (kept for the pages; see ``i18n.format_datetime``)."""
+    return i18n.format_datetime(value)

@@ -1,38 +1,58 @@
 """Refresh survival without exposing the token to JavaScript: an encrypted HttpOnly cookie set by a route.
 
 Streamlit scripts talk to the browser over a websocket and cannot set HTTP cookies, so after a sign-in
-the script stores the sealed cookie value under a random single-use code (valid 60 s) and sends the
-browser to ``/session/start?code=...``. That route (an ``st.App`` server route in this process) trades
-the code for a ``Set-Cookie: HttpOnly; SameSite=Strict`` (``Secure`` when ``UI_COOKIE_SECURE``) and
-redirects back. The value is AES-256-GCM ciphertext under a key derived from ``UI_COOKIE_SECRET``: the
-token cannot be read from it, and any change to it fails authentication. On a refresh the new script run
-reads the cookie from ``st.context.cookies`` and trusts it only when it decrypts, has not expired and was
-not signed out.
+the script stores the sealed cookie value under a random single-use code (valid 60 s), bound to the
+browser that signed in, and the page posts that code in the background (``fetch``, no navigation: the
+signed-in page is usable at once) to ``POST /session/start``. That route (an ``st.App`` server route in
+this process) trades the code for a ``Set-Cookie: HttpOnly; SameSite=Strict`` (``Secure`` when
+``UI_COOKIE_SECURE``). The value is AES-256-GCM ciphertext under a key derived from ``UI_COOKIE_SECRET``:
+the token cannot be read from it, and any change to it fails authentication. On a refresh the new script
+run reads the cookie from ``st.context.cookies`` and trusts it only when it decrypts, has not expired and
+was not signed out.
+
+Login CSRF: the code is bound to the browser's own random ``spendscore_browser`` cookie (set on its first
+page load by ``BrowserGuardMiddleware``), so a code replayed into another browser is refused. Both routes
+take only a same-origin ``POST`` with the ``X-SpendScore-Session`` header (a cross-site page can neither
+navigate to them nor send that header without a CORS preflight, which they never approve), so a
+cross-site request cannot sign anybody in or out. The middleware also forbids framing every page.
 """
 
 import base64
 import binascii
+import hmac
 import json
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE_NAME = "spendscore_session"
+BROWSER_COOKIE = "spendscore_browser"
+DEVICE_COOKIE = "spendscore_device"
 START_PATH = "/session/start"
 END_PATH = "/session/end"
+SESSION_HEADER = "X-SpendScore-Session"
 CODE_LIFETIME_SECONDS = 60.0
 MAX_COOKIE_LIFETIME_SECONDS = 2 * 60 * 60
+BROWSER_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
+DEVICE_COOKIE_MAX_AGE = 90 * 24 * 60 * 60
+_MAX_ROUTE_BODY = 4096
+FRAME_HEADERS = ((b"content-security-policy", b"frame-ancestors 'none'"), (b"x-frame-options", b"DENY"))
 _NONCE_BYTES = 12
 # Bound into the key and, as associated data, into every value: a value made for another purpose
 # (or another cookie) with the same secret does not open here.
@@ -103,29 +123,44 @@ class SessionCookieSealer:
         return cookie
 
 
+@dataclass(frozen=True)
+class Handoff:
+    """What a code stands for: the sealed session cookie and, when auth gave one, the device token."""
+
+    cookie_value: str
+    device_token: str | None = None
+
+
 class HandoffCodes:
-    """Single-use codes, each standing for one sealed cookie value for a minute (process memory)."""
+    """Single-use codes, each standing for one hand-off for a minute, bound to one browser (process
+    memory)."""
 
     def __init__(self, lifetime: float = CODE_LIFETIME_SECONDS) -> None:
         self._lifetime = lifetime
-        self._codes: dict[str, tuple[str, float]] = {}
+        self._codes: dict[str, tuple[Handoff, str | None, float]] = {}
         self._lock = threading.Lock()
 
-    def issue(self, cookie_value: str) -> str:
+    def issue(self, handoff: Handoff, *, browser: str | None) -> str:
+        """A code for ``handoff`` that only the browser holding the ``browser`` cookie can redeem (with
+        no browser cookie known, nobody can: the session then just does not survive a refresh)."""
         code = secrets.token_urlsafe(32)
         now = time.monotonic()
         with self._lock:
-            self._codes = {key: entry for key, entry in self._codes.items() if entry[1] > now}
-            self._codes[code] = (cookie_value, now + self._lifetime)
+            self._codes = {key: entry for key, entry in self._codes.items() if entry[2] > now}
+            self._codes[code] = (handoff, browser, now + self._lifetime)
         return code
 
-    def redeem(self, code: str) -> str | None:
-        """The cookie value for this code, once; None when unknown, used or expired."""
+    def redeem(self, code: str, *, browser: str | None) -> Handoff | None:
+        """The hand-off for this code, once, to the browser it was issued to; None when unknown, used,
+        expired or presented by another browser (the code is spent either way)."""
         with self._lock:
             entry = self._codes.pop(code, None)
-        if entry is None or entry[1] <= time.monotonic():
+        if entry is None or entry[2] <= time.monotonic():
             return None
-        return entry[0]
+        handoff, bound_to, _expires = entry
+        if not bound_to or not browser or not hmac.compare_digest(bound_to, browser):
+            return None
+        return handoff
 
 
 class RevokedSessions:
@@ -150,41 +185,73 @@ handoff_codes = HandoffCodes()
 revoked_sessions = RevokedSessions()
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: no scheme, no ``//host``, no backslash tricks (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
+def is_same_origin_script(request: Request) -> bool:
+    """A POST from this site's own page script: our custom header (impossible cross-site without a CORS
+    preflight) and, when the browser says where it comes from, this very origin."""
+    if request.headers.get(SESSION_HEADER) != "1":
+        return False
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = request.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == request.headers.get("host")
+
+
+async def _small_json(request: Request) -> dict[str, Any]:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _MAX_ROUTE_BODY:
+            return {}
+    try:
+        content = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return content if isinstance(content, dict) else {}
+
+
 async def start_session(request: Request, *, secure: bool) -> Response:
-    """Trade a single-use code for the HttpOnly session cookie, then go back into the app."""
-    cookie_value = handoff_codes.redeem(request.query_params.get("code", ""))
-    if cookie_value is None:
-        return _no_store(RedirectResponse("/login", status_code=303))
-    response = RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+    """Trade a single-use code (from this browser's own page) for the HttpOnly session cookie."""
+    if not is_same_origin_script(request):
+        return _no_store(Response(status_code=403))
+    code = (await _small_json(request)).get("code")
+    handoff = handoff_codes.redeem(str(code or ""), browser=request.cookies.get(BROWSER_COOKIE))
+    if handoff is None:
+        return _no_store(Response(status_code=403))
+    response = Response(status_code=204)
     response.set_cookie(
         COOKIE_NAME,
-        cookie_value,
+        handoff.cookie_value,
         max_age=MAX_COOKIE_LIFETIME_SECONDS,
         path="/",
         httponly=True,
         samesite="strict",
         secure=secure,
     )
+    if handoff.device_token:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            handoff.device_token,
+            max_age=DEVICE_COOKIE_MAX_AGE,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+        )
     return _no_store(response)
 
 
 async def end_session(request: Request, *, secure: bool) -> Response:
-    """Remove the session cookie and show the login page (saying why, for an expired session)."""
-    target = "/login?reason=expired" if request.query_params.get("reason") == "expired" else "/login"
-    response = RedirectResponse(target, status_code=303)
+    """Remove the session cookie (a same-origin POST from the page; the device cookie stays)."""
+    if not is_same_origin_script(request):
+        return _no_store(Response(status_code=403))
+    response = Response(status_code=204)
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=secure)
     return _no_store(response)
 
@@ -195,6 +262,41 @@ def session_routes(*, secure: bool) -> list[Route]:
     load balancer the request arrives over HTTP, and ``X-Forwarded-Proto`` is whatever the client says
     unless a proxy overwrites it."""
     return [
-        Route(START_PATH, partial(start_session, secure=secure), methods=["GET"]),
-        Route(END_PATH, partial(end_session, secure=secure), methods=["GET"]),
+        Route(START_PATH, partial(start_session, secure=secure), methods=["POST"]),
+        Route(END_PATH, partial(end_session, secure=secure), methods=["POST"]),
     ]
+
+
+class BrowserGuardMiddleware:
+    """On every HTTP response of the UI (Streamlit's pages included): forbid framing (clickjacking) and
+    give a browser that has none its random ``spendscore_browser`` cookie, to which sign-in codes are
+    bound. Websockets pass through untouched."""
+
+    def __init__(self, app: ASGIApp, *, secure: bool) -> None:
+        self._app = app
+        self._secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        has_browser_cookie = BROWSER_COOKIE in Request(scope).cookies
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in FRAME_HEADERS:
+                    headers[name.decode()] = value.decode()
+                headers.setdefault("x-content-type-options", "nosniff")
+                if not has_browser_cookie:
+                    attributes = f"Path=/; Max-Age={BROWSER_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax"
+                    cookie = f"{BROWSER_COOKIE}={secrets.token_urlsafe(32)}; {attributes}"
+                    headers.append("set-cookie", cookie + ("; Secure" if self._secure else ""))
+            await send(message)
+
+        await self._app(scope, receive, send_with_headers)
+
+
+def ui_middleware(*, secure: bool) -> list[Middleware]:
+    """The middleware ``st.App`` runs before Streamlit's own."""
+    return [Middleware(BrowserGuardMiddleware, secure=secure)]

@@ -43,7 +43,8 @@ def preflight(settings: AuthSettings) -> None:
 
 
 def main() -> None:
-    run_service("auth", AuthSettings, create_app, preflight)
+    # X-Forwarded-For is believed only from AUTH_TRUSTED_PROXIES, by the app: not by uvicorn.
+    run_service("auth", AuthSettings, create_app, preflight, proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -5,21 +5,29 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth_service import login_throttle, owner_deletions, user_repository
+from auth_service import device_tokens, login_throttle, owner_deletions, revocations, user_repository
 from auth_service.errors import (
+    AccountDeactivatedError,
     InvalidCredentialsError,
     LastAdminError,
+    SamePasswordError,
     TooManyAttemptsError,
     WrongCurrentPasswordError,
 )
 from auth_service.login_throttle import ThrottlePolicy
 from auth_service.models import User, utc_now
-from auth_service.passwords import PasswordHasher
-from auth_service.schemas import ProfileUpdate, UserCreate, UserUpdate
+from auth_service.passwords import PasswordHasher, temporary_password
+from auth_service.schemas import ProfileUpdate, UserCreate, UserUpdate, fold_email
 
 logger = logging.getLogger(__name__)
 
 ADMIN_ROLES = ("admin", "user")
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    user: User
+    device_token: str  # a new one at every login: the browser sends it back next time
 
 
 async def authenticate(
@@ -30,15 +38,25 @@ async def authenticate(
     email: str,
     password: str,
     address: str | None,
-) -> User:
-    """The active user with this email and password. Unknown email, wrong password and deactivated
-    account all raise the same InvalidCredentialsError after the same bcrypt work."""
-    email = email.strip().lower()
+    device_token: str | None = None,
+) -> LoginOutcome:
+    """The active user with this email and password, and a fresh device token for the browser.
+
+    Unknown email and wrong password raise the same InvalidCredentialsError after the same bcrypt work;
+    the right password of a deactivated account raises AccountDeactivatedError. With a valid device
+    token of this account the attempt is counted on that token instead of the account.
+    """
+    email = fold_email(email)
     now = utc_now()
+    device_hash = (
+        await device_tokens.valid_for(db_session=db_session, token=device_token, email=email, now=now)
+        if device_token
+        else None
+    )
     wait = await login_throttle.count_attempt(
         db_session=db_session,
         policy=policy,
-        limits=policy.login_limits(email=email, address=address),
+        limits=policy.login_limits(email=email, address=address, device_hash=device_hash),
         now=now,
     )
     user = (
@@ -51,13 +69,20 @@ async def authenticate(
     if user is None:
         await hasher.verify_dummy(password)
         raise InvalidCredentialsError()
-    if not (await hasher.verify(password, user.password_hash) and user.is_active):
+    if not await hasher.verify(password, user.password_hash):
         raise InvalidCredentialsError()
-    await login_throttle.forget_successful_login(db_session=db_session, email=email, address=address)
+    if not user.is_active:
+        raise AccountDeactivatedError()
+    await login_throttle.forget_successful_login(
+        db_session=db_session, email=email, address=address, device_hash=device_hash
+    )
+    if device_hash:
+        await device_tokens.forget(db_session=db_session, hashed=device_hash)
+    new_device_token = await device_tokens.issue(db_session=db_session, user_id=user.id, now=now)
     user.last_login_at = now
     await user_repository.save(db_session=db_session, user=user)
     await db_session.commit()
-    return user
+    return LoginOutcome(user, new_device_token)
 
 
 async def create_user(*, db_session: AsyncSession, hasher: PasswordHasher, request: UserCreate) -> User:
@@ -82,9 +107,16 @@ async def update_user(*, db_session: AsyncSession, user: User, changes: UserUpda
     )
     if not stays_active_admin:
         await _refuse_if_last_admin(db_session=db_session, user=user)
+    # Tokens carry the roles: those issued before a role is taken away or the account is deactivated
+    # are void (a promotion voids nothing: an old token only lacks the new role until re-login).
+    authority_lost = bool(set(user.roles) - set(fields.get("roles", user.roles))) or (
+        user.is_active and not fields.get("is_active", True)
+    )
     for name, value in fields.items():
         setattr(user, name, value)
     user.updated_at = utc_now()
+    if authority_lost:
+        await revocations.revoke_tokens(db_session=db_session, user_id=user.id)
     await user_repository.save(db_session=db_session, user=user)
     await db_session.commit()
     await db_session.refresh(user)
@@ -101,7 +133,7 @@ async def change_password(
     new_password: str,
 ) -> None:
     """Set a new password once the current one is given; a wrong one counts as a guess, throttled
-    like logins."""
+    like logins. Every token issued until now is void (the caller issues the session a fresh one)."""
     limits = policy.password_change_limits(user_id=user.id)
     wait = await login_throttle.count_attempt(
         db_session=db_session, policy=policy, limits=limits, now=utc_now()
@@ -111,17 +143,36 @@ async def change_password(
         raise TooManyAttemptsError(wait, detail="Too many wrong current passwords; try again later")
     if not await hasher.verify(current_password, user.password_hash):
         raise WrongCurrentPasswordError()
+    if new_password == current_password:
+        raise SamePasswordError()
     user.password_hash = await hasher.hash(new_password)
+    user.must_change_password = False
     user.updated_at = utc_now()
     await login_throttle.forget(db_session=db_session, key=login_throttle.password_change_key(user.id))
+    await revocations.revoke_tokens(db_session=db_session, user_id=user.id)
     await user_repository.save(db_session=db_session, user=user)
     await db_session.commit()
+
+
+async def reset_password(*, db_session: AsyncSession, hasher: PasswordHasher, user: User) -> str:
+    """An admin's reset: a generated temporary password (returned once, stored hashed) that the user
+    must replace at the next sign-in; every token the user holds is void."""
+    password = temporary_password()
+    user.password_hash = await hasher.hash(password)
+    user.must_change_password = True
+    user.updated_at = utc_now()
+    await revocations.revoke_tokens(db_session=db_session, user_id=user.id)
+    await user_repository.save(db_session=db_session, user=user)
+    await db_session.commit()
+    logger.info("password reset by an admin", extra={"user_id": str(user.id)})
+    return password
 
 
 async def delete_user(*, db_session: AsyncSession, user: User) -> None:
     """Delete the account and, in the same transaction, queue the deletion of its customers."""
     await _refuse_if_last_admin(db_session=db_session, user=user)
     await owner_deletions.record(db_session=db_session, owner_id=user.id)
+    await revocations.revoke_tokens(db_session=db_session, user_id=user.id)
     await user_repository.delete(db_session=db_session, user=user)
     await db_session.commit()
     logger.info("user deleted", extra={"user_id": str(user.id)})
@@ -166,7 +217,9 @@ async def ensure_admin(
         existing.password_hash = await hasher.hash(password)
         existing.roles = sorted({*existing.roles, *ADMIN_ROLES})
         existing.is_active = True
+        existing.must_change_password = False
         existing.updated_at = utc_now()
+        await revocations.revoke_tokens(db_session=db_session, user_id=existing.id)
         await user_repository.save(db_session=db_session, user=existing)
         await db_session.commit()
     return AdminOutcome(existing, created=False)

@@ -1,15 +1,18 @@
 """The auth service's settings, read once from the environment (prefix ``AUTH_`` for its own fields)."""
 
+import ipaddress
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from auth_service.passwords import password_problem
 from auth_service.schemas import normalise_email
 from spendscore_common.settings import ServiceSettings
 
 MIN_SERVICE_SECRET_LENGTH = 32
+ProxyNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class AuthSettings(ServiceSettings):
@@ -35,7 +38,12 @@ class AuthSettings(ServiceSettings):
 
     login_max_failures_per_email: int = Field(5, ge=1)
     login_max_failures_per_address: int = Field(50, ge=1)
+    login_max_failures_per_device: int = Field(5, ge=1)
     login_throttle_window_seconds: int = Field(900, ge=1)
+    trusted_proxies: Annotated[list[ProxyNetwork], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated addresses and CIDRs whose X-Forwarded-For is believed (the UI)",
+    )
 
     deletion_poll_seconds: float = Field(5.0, gt=0)
     deletion_retry_base_seconds: float = Field(2.0, gt=0)
@@ -55,6 +63,17 @@ class AuthSettings(ServiceSettings):
         validation_alias=AliasChoices("CUSTOMERS_SERVICE_SECRET"),
         description="Shared with the customers service, which trades it for a service token",
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [
+                ipaddress.ip_network(part, strict=False) if isinstance(part, str) else part for part in value
+            ]
+        return value
 
     @field_validator("bootstrap_admin_email", mode="before")
     @classmethod

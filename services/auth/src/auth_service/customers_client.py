@@ -7,8 +7,9 @@ import httpx
 
 from auth_service.tokens import TokenIssuer
 from spendscore_common.circuit_breaker import CircuitBreaker, CircuitOpenError
+from spendscore_common.tokens import AUTH_SERVICE_SUBJECT
 
-SERVICE_SUBJECT = "auth-service"
+SERVICE_SUBJECT = AUTH_SERVICE_SUBJECT
 SERVICE_TOKEN_TTL_SECONDS = 60
 
 

@@ -1,21 +1,24 @@
 """FastAPI dependencies: the per-request database session, the process-wide parts, the current user."""
 
+import ipaddress
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth_service import user_repository
-from auth_service.errors import AccountUnavailableError, ForbiddenError, NotFoundError
+from auth_service import revocations, user_repository
+from auth_service.config import AuthSettings, ProxyNetwork
+from auth_service.errors import AccountUnavailableError, ForbiddenError, NotFoundError, RevokedTokenError
 from auth_service.login_throttle import ThrottlePolicy
 from auth_service.models import User
 from auth_service.owner_deletions import OwnerDeletionWorker
 from auth_service.passwords import PasswordHasher
 from auth_service.service_clients import ServiceClients
 from auth_service.tokens import TokenIssuer
-from spendscore_common.security import CurrentPrincipal, oauth2_scheme
+from spendscore_common.security import CurrentPrincipal, PrincipalEvenIfPasswordChangeIsDue, oauth2_scheme
+from spendscore_common.tokens import Principal
 
 # Declared so that /docs offers the password flow against this service's own /auth/token.
 _oauth2 = oauth2_scheme("/auth/token")
@@ -51,7 +54,40 @@ def _deletion_worker(request: Request) -> OwnerDeletionWorker:
     return worker
 
 
+def client_address(request: Request) -> str | None:
+    """The caller's address: the peer's, or, when the peer is one of AUTH_TRUSTED_PROXIES (the UI),
+    the last address its X-Forwarded-For names that is not a trusted proxy. Anyone else's
+    X-Forwarded-For is ignored."""
+    settings: AuthSettings = request.app.state.settings
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for")
+    if peer is None or not forwarded or not _is_trusted(peer, settings.trusted_proxies):
+        return peer
+    hops = [hop.strip() for hop in forwarded.split(",")]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, settings.trusted_proxies):
+            return hop if _is_address(hop) else peer
+    return hops[0] if _is_address(hops[0]) else peer
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(address: str, proxies: Sequence[ProxyNetwork]) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in proxies)
+
+
 SessionDep = Annotated[AsyncSession, Depends(_db_session)]
+ClientAddressDep = Annotated[str | None, Depends(client_address)]
 HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 IssuerDep = Annotated[TokenIssuer, Depends(_issuer)]
 ThrottlePolicyDep = Annotated[ThrottlePolicy, Depends(_throttle_policy)]
@@ -59,12 +95,9 @@ ServiceClientsDep = Annotated[ServiceClients, Depends(_service_clients)]
 DeletionWorkerDep = Annotated[OwnerDeletionWorker, Depends(_deletion_worker)]
 
 
-async def _current_user(
-    principal: CurrentPrincipal,
-    db_session: SessionDep,
-    _docs_scheme: Annotated[str | None, Depends(_oauth2)],
-) -> User:
-    """The account behind a verified token; a token outliving its account (deleted, deactivated) is 401."""
+async def _user_of(principal: Principal, db_session: AsyncSession) -> User:
+    """The account behind a verified token; a token outliving its account (deleted, deactivated) or
+    revoked (password change, role change, reset) is 401, read from this service's own database."""
     try:
         user_id = uuid.UUID(principal.user_id)
     except ValueError as exc:
@@ -72,10 +105,33 @@ async def _current_user(
     user = await user_repository.get(db_session=db_session, user_id=user_id)
     if user is None or not user.is_active:
         raise AccountUnavailableError()
+    cutoff = await revocations.issued_before(db_session=db_session, user_id=user_id)
+    if cutoff is not None and principal.issued_at < cutoff:
+        raise RevokedTokenError()
     return user
 
 
+async def _current_user(
+    principal: CurrentPrincipal,
+    db_session: SessionDep,
+    _docs_scheme: Annotated[str | None, Depends(_oauth2)],
+) -> User:
+    return await _user_of(principal, db_session)
+
+
 CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+async def _user_even_if_password_change_is_due(
+    principal: PrincipalEvenIfPasswordChangeIsDue,
+    db_session: SessionDep,
+    _docs_scheme: Annotated[str | None, Depends(_oauth2)],
+) -> User:
+    return await _user_of(principal, db_session)
+
+
+# Only for reading who is signed in and for choosing the new password after an admin's reset.
+UserEvenIfPasswordChangeIsDue = Annotated[User, Depends(_user_even_if_password_change_is_due)]
 
 
 async def _current_admin(user: CurrentUser) -> User:

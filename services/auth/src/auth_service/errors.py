@@ -9,6 +9,7 @@ class AuthServiceError(Exception):
 
     status_code = status.HTTP_400_BAD_REQUEST
     detail = "Bad request"
+    code: str | None = None  # machine-readable, sent beside detail when set
 
     def __init__(self, detail: str | None = None):
         super().__init__(detail or self.detail)
@@ -57,6 +58,20 @@ class AccountUnavailableError(InvalidCredentialsError):
     detail = "This account no longer exists or is deactivated"
 
 
+class RevokedTokenError(InvalidCredentialsError):
+    """A token issued before its user's password change, deactivation, role change or password reset."""
+
+    detail = "This token was revoked: sign in again"
+
+
+class AccountDeactivatedError(AuthServiceError):
+    """The right password for a deactivated account (a wrong one gets the plain 401: nothing leaks)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    detail = "This account is deactivated"
+    code = "account_deactivated"
+
+
 class InvalidClientError(InvalidCredentialsError):
     """The same answer for an unknown client, a wrong secret and a client with no secret configured."""
 
@@ -66,6 +81,11 @@ class InvalidClientError(InvalidCredentialsError):
 class WrongCurrentPasswordError(AuthServiceError):
     status_code = status.HTTP_400_BAD_REQUEST
     detail = "The current password is incorrect"
+
+
+class SamePasswordError(AuthServiceError):
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+    detail = "new_password must differ from the current password"
 
 
 class TooManyAttemptsError(AuthServiceError):
@@ -83,7 +103,8 @@ class TooManyAttemptsError(AuthServiceError):
 
 async def _handle(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AuthServiceError)
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    body = {"detail": exc.detail} if exc.code is None else {"detail": exc.detail, "code": exc.code}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,5 +1,6 @@
-"""Throttling of password guesses, kept in PostgreSQL (so it holds across replicas): logins per email and
-per address, password changes per user.
+"""Throttling of password guesses, kept in PostgreSQL (so it holds across replicas): logins per email (or,
+from a browser holding a device token of the account, per device token) and per address, password changes
+per user, service-token requests per address.
 
 An attempt is counted *before* the password is checked, in one atomic upsert per key, so parallel
 requests cannot all pass a check made before any of them is recorded.
@@ -23,12 +24,24 @@ class ThrottlePolicy:
     max_failures_per_email: int
     max_failures_per_address: int
     window: timedelta
+    max_failures_per_device: int = 5
 
-    def login_limits(self, *, email: str, address: str | None) -> dict[str, int]:
-        limits = {email_key(email): self.max_failures_per_email}
+    def login_limits(
+        self, *, email: str, address: str | None, device_hash: str | None = None
+    ) -> dict[str, int]:
+        """Per account, or per device token when the login presents a valid one; per address always."""
+        limits = (
+            {device_key(device_hash): self.max_failures_per_device}
+            if device_hash
+            else {email_key(email): self.max_failures_per_email}
+        )
         if address:
             limits[address_key(address)] = self.max_failures_per_address
         return limits
+
+    def service_token_limits(self, *, address: str | None) -> dict[str, int]:
+        # Per address only: a per-client lock would let anyone lock the customers service out.
+        return {service_token_key(address or "unknown"): self.max_failures_per_address}
 
     def password_change_limits(self, *, user_id: uuid.UUID) -> dict[str, int]:
         # A wrong current password is a guess at the account's password: the per-account login limit.
@@ -41,6 +54,14 @@ def email_key(email: str) -> str:
 
 def address_key(address: str) -> str:
     return f"address:{address}"
+
+
+def device_key(device_hash: str) -> str:
+    return f"device:{device_hash}"
+
+
+def service_token_key(address: str) -> str:
+    return f"service-token:{address}"
 
 
 def password_change_key(user_id: uuid.UUID) -> str:
@@ -75,17 +96,25 @@ async def count_attempt(
     return max(1, math.ceil(max(waits))) if waits else None
 
 
-async def forget_successful_login(*, db_session: AsyncSession, email: str, address: str | None) -> None:
-    """A successful login clears the email's failures and takes back its own count from the address.
-    The address's earlier failures are kept on purpose: an attacker's own good logins must not reset
-    the budget they spend guessing other accounts."""
-    await forget(db_session=db_session, key=email_key(email))
+async def forget_successful_login(
+    *, db_session: AsyncSession, email: str, address: str | None, device_hash: str | None = None
+) -> None:
+    """A successful login clears the failures of what it was counted on (the email, or the device token
+    it presented) and takes back its own count from the address. A login by device token leaves the
+    account's count alone, and the address's earlier failures are kept: neither the owner's nor an
+    attacker's own good logins may reset the budget someone spends guessing."""
+    await forget(db_session=db_session, key=device_key(device_hash) if device_hash else email_key(email))
     if address:
-        await db_session.exec(
-            update(LoginThrottle)
-            .where(col(LoginThrottle.key) == address_key(address))
-            .values(failures=func.greatest(col(LoginThrottle.failures) - 1, 0))
-        )
+        await give_back(db_session=db_session, key=address_key(address))
+
+
+async def give_back(*, db_session: AsyncSession, key: str) -> None:
+    """Take one attempt back from ``key``'s count (it was a success)."""
+    await db_session.exec(
+        update(LoginThrottle)
+        .where(col(LoginThrottle.key) == key)
+        .values(failures=func.greatest(col(LoginThrottle.failures) - 1, 0))
+    )
 
 
 async def forget(*, db_session: AsyncSession, key: str) -> None:

@@ -5,12 +5,21 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from pydantic import ValidationError
+from pydantic import AliasChoices, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from auth_service.config import AuthSettings
 from spendscore_common.server import describe_settings_error
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
+
+class MigrationSettings(BaseSettings):
+    """All a migration needs: the database. Not AuthSettings, whose production checks (signing key,
+    bootstrap admin...) are about serving, and which a one-shot migration job must not have to carry."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    database_url: str = Field(validation_alias=AliasChoices("AUTH_DATABASE_URL"))
 
 
 def alembic_config(database_url: str) -> Config:
@@ -29,7 +38,7 @@ def downgrade(database_url: str, revision: str) -> None:
 
 def main() -> None:
     try:
-        settings = AuthSettings()
+        settings = MigrationSettings()
     except ValidationError as exc:
         sys.exit(f"auth migrate: {describe_settings_error(exc)}")
     try:

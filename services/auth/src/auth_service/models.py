@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, String
+from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Uuid
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -23,10 +23,10 @@ def _timestamp(*, nullable: bool = False) -> Column:
 
 
 class User(AuthTable, table=True):
-    """A store owner or an admin. ``email`` is stored lower-cased, so uniqueness ignores case."""
+    """A store owner or an admin. ``email`` is stored normalised (NFKC, case-folded: see
+    ``schemas.normalise_email``), so uniqueness ignores case and look-alike forms."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     email: str = Field(sa_column=Column(String(320), nullable=False, unique=True))
@@ -39,6 +39,8 @@ class User(AuthTable, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     updated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     last_login_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    # Set by an admin's password reset: the user's next sign-in can do nothing but choose a new one.
+    must_change_password: bool = Field(default=False)
 
     @property
     def is_admin(self) -> bool:
@@ -69,3 +71,33 @@ class PendingOwnerDeletion(AuthTable, table=True):
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     last_error: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
+
+
+class TokenRevocation(AuthTable, table=True):
+    """Tokens of ``user_id`` issued before ``issued_before`` are void (password change, deactivation,
+    deletion, role change). Published at GET /revocations; a row is dropped once every token it voids
+    has expired."""
+
+    __tablename__ = "token_revocations"
+    __table_args__ = (Index("ix_token_revocations_issued_before", "issued_before"),)
+
+    user_id: uuid.UUID = Field(primary_key=True)
+    issued_before: datetime = Field(sa_column=_timestamp())
+
+
+class DeviceToken(AuthTable, table=True):
+    """A browser that has signed in to this account before (OWASP's device cookie), by the SHA-256 of
+    the opaque token it holds. A login presenting it is throttled per device, not by the account lock."""
+
+    __tablename__ = "device_tokens"
+    __table_args__ = (
+        Index("ix_device_tokens_user_id", "user_id"),
+        Index("ix_device_tokens_expires_at", "expires_at"),
+    )
+
+    token_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    user_id: uuid.UUID = Field(
+        sa_column=Column(Uuid(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
+    expires_at: datetime = Field(sa_column=_timestamp())

@@ -6,7 +6,8 @@ A token issued before the deletion stays valid for its lifetime, so its owner co
 customers after the first acknowledgement: the row is kept and the call made once more after every
 such token has expired; only an acknowledgement of that last call removes the row.
 
-The worker is also the app's housekeeper: once a minute it drops expired login throttle rows.
+The worker is also the app's housekeeper: once a minute it drops expired login throttle rows, device
+tokens and revocations.
 """
 
 import asyncio
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth_service import login_throttle
+from auth_service import device_tokens, login_throttle, revocations
 from auth_service.customers_client import CustomersClient, CustomersUnavailableError
 from auth_service.login_throttle import ThrottlePolicy
 from auth_service.models import PendingOwnerDeletion, utc_now
@@ -160,13 +161,16 @@ class OwnerDeletionWorker:
                 await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
 
     async def purge_expired_throttles(self) -> None:
-        """Drop expired login throttle rows, unless that was done less than a minute ago."""
+        """Drop expired login throttle rows, device tokens and revocations, unless that was done less
+        than a minute ago."""
         now = utc_now()
         if self._next_throttle_purge is not None and now < self._next_throttle_purge:
             return
         self._next_throttle_purge = now + THROTTLE_PURGE_INTERVAL
         async with self._session_factory() as db_session, db_session.begin():
             await login_throttle.delete_expired(db_session=db_session, policy=self._throttle_policy, now=now)
+            await device_tokens.delete_expired(db_session=db_session, now=now)
+            await revocations.delete_expired(db_session=db_session, now=now)
 
     async def deliver_due(self) -> int:
         """One round: call the customers service once for every due deletion; returns how many rows

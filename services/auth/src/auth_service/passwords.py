@@ -2,6 +2,7 @@
 
 import asyncio
 import secrets
+from importlib import resources
 
 import bcrypt
 
@@ -10,13 +11,28 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_BYTES = 72
 
 
+def _common_passwords() -> frozenset[str]:
+    text = resources.files("auth_service").joinpath("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+COMMON_PASSWORDS = _common_passwords()
+
+
 def password_problem(password: str) -> str | None:
     """Why a new password is not acceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"password must be at least {MIN_PASSWORD_LENGTH} characters"
     if len(password.encode()) > MAX_PASSWORD_BYTES:
         return f"password must be at most {MAX_PASSWORD_BYTES} bytes in UTF-8 (bcrypt's limit)"
+    if password.lower() in COMMON_PASSWORDS:
+        return "password is one of the 1,000 most common passwords: choose another"
     return None
+
+
+def temporary_password() -> str:
+    """A random password for an admin's reset: 16 characters from 96 bits, readable aloud."""
+    return secrets.token_urlsafe(12)
 
 
 class PasswordHasher:

@@ -1,5 +1,6 @@
 """Request and response shapes of the auth API (never the password hash)."""
 
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -12,14 +13,47 @@ from auth_service.passwords import password_problem
 Role = Literal["user", "admin"]
 
 
+def fold_email(value: str) -> str:
+    """The form an address is stored and compared in: NFKC (fullwidth and other compatibility forms
+    become plain letters), case-folded, and the Turkish dotted İ and dotless ı folded to i, so that
+    look-alikes of an address are the same address."""
+    folded = unicodedata.normalize("NFKC", value.strip()).casefold()
+    return unicodedata.normalize("NFKC", folded.replace("i\u0307", "i").replace("\u0131", "i"))
+
+
+# Scripts that are written together: Japanese mixes Han, Hiragana and Katakana; Korean Han and Hangul.
+_SCRIPT_FAMILIES = {"CJK": "Han", "HIRAGANA": "Han", "KATAKANA": "Han", "HANGUL": "Han"}
+
+
+def _script_of(character: str) -> str | None:
+    """The script of a letter, from its Unicode name (LATIN SMALL LETTER A -> LATIN); None for what
+    belongs to every script (digits, punctuation, marks)."""
+    if not unicodedata.category(character).startswith("L"):
+        return None
+    script = unicodedata.name(character, "UNKNOWN").split(" ", 1)[0]
+    return _SCRIPT_FAMILIES.get(script, script)
+
+
+def mixed_scripts(local_part: str) -> set[str]:
+    """The scripts a local part's letters come from, when there is more than one (else empty)."""
+    scripts = {script for script in map(_script_of, local_part) if script is not None}
+    return scripts if len(scripts) > 1 else set()
+
+
 def normalise_email(value: str) -> str:
-    """A syntactically valid address, lower-cased: the form stored and compared."""
+    """A syntactically valid address in its folded form (``fold_email``); a local part mixing scripts
+    (a Cyrillic а among Latin letters) is refused."""
     try:
         # test_environment allows the reserved ``.test`` domain used by the test suites.
-        result = validate_email(value.strip(), check_deliverability=False, test_environment=True)
+        result = validate_email(fold_email(value), check_deliverability=False, test_environment=True)
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from exc
-    return result.normalized.lower()
+    scripts = mixed_scripts(result.local_part)
+    if scripts:
+        raise ValueError(
+            "the part before the @ mixes scripts (" + ", ".join(sorted(scripts)).title() + "): use one"
+        )
+    return fold_email(result.normalized)
 
 
 def _check_new_password(value: str) -> str:
@@ -41,6 +75,12 @@ class LoginRequest(BaseModel):
     # Not validated as an address: a malformed one gets the same 401 as any other wrong login.
     email: str = Field(max_length=320)
     password: str = Field(max_length=1024)
+    device_token: str | None = Field(
+        None,
+        max_length=200,
+        description="The device_token a previous login from this browser returned: with it, this "
+        "browser's attempts are limited on their own, not by the account-wide lock",
+    )
 
 
 class TokenResponse(BaseModel):
@@ -49,6 +89,31 @@ class TokenResponse(BaseModel):
     expires_in: int = Field(
         description="Seconds until the token expires (7200 for a user, 600 for a service)"
     )
+
+
+class LoginResponse(TokenResponse):
+    device_token: str = Field(
+        description="Opaque, valid 90 days: send it back as device_token with this browser's next logins"
+    )
+    must_change_password: bool = Field(
+        description="True after an admin's password reset: until PUT /users/me/password, every other "
+        "endpoint answers 403 password_change_required"
+    )
+
+
+class TemporaryPassword(BaseModel):
+    temporary_password: str = Field(
+        description="Shown this once: the user signs in with it and must then choose a new password"
+    )
+
+
+class Revocation(BaseModel):
+    user_id: str
+    issued_before: float = Field(description="Unix time: this user's tokens with an earlier iat are void")
+
+
+class RevocationFeed(BaseModel):
+    revocations: list[Revocation]
 
 
 class ServiceTokenRequest(BaseModel):

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import json
+import math
 import time
 import uuid
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from spendscore_common.tokens import JwksKeyStore, TokenVerifier
+from spendscore_common.tokens import MUST_CHANGE_PASSWORD_CLAIM, JwksKeyStore, TokenVerifier
 
 ACCESS_TOKEN_TTL_SECONDS = 2 * 60 * 60
 ALGORITHM = "EdDSA"
@@ -70,6 +71,11 @@ class SigningKey:
         return self.public_jwk["kid"]
 
 
+def issued_at_now() -> float:
+    """Now as Unix time, cut to milliseconds: the resolution of ``iat`` and of revocations."""
+    return math.floor(time.time() * 1000) / 1000
+
+
 class TokenIssuer:
     """Issues access tokens with the current key; publishes it and any retired keys still trusted."""
 
@@ -99,20 +105,25 @@ class TokenIssuer:
         email: str | None = None,
         name: str | None = None,
         ttl_seconds: int | None = None,
+        must_change_password: bool = False,
     ) -> str:
-        now = int(time.time())
-        claims = {
+        """A signed token. ``iat`` keeps milliseconds, so that a token issued right after a revocation
+        (the fresh one of a password change) is told apart from those issued before it."""
+        now = issued_at_now()
+        claims: dict[str, Any] = {
             "sub": subject,
             "email": email,
             "name": name,
             "roles": sorted(roles),
             "iat": now,
-            "nbf": now,
-            "exp": now + (self.ttl_seconds if ttl_seconds is None else ttl_seconds),
+            "nbf": int(now),
+            "exp": int(now) + (self.ttl_seconds if ttl_seconds is None else ttl_seconds),
             "iss": self.issuer,
             "aud": self.audience,
             "jti": uuid.uuid4().hex,
         }
+        if must_change_password:
+            claims[MUST_CHANGE_PASSWORD_CLAIM] = True
         return jwt.encode(
             claims, self.signing_key.private_key, algorithm=ALGORITHM, headers={"kid": self._kid}
         )

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth_service.errors import EmailAlreadyUsedError
 from auth_service.models import User
+from auth_service.schemas import fold_email
 
 
 async def get(*, db_session: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -17,7 +18,7 @@ async def get(*, db_session: AsyncSession, user_id: uuid.UUID) -> User | None:
 
 
 async def get_by_email(*, db_session: AsyncSession, email: str) -> User | None:
-    result = await db_session.exec(select(User).where(User.email == email.strip().lower()))
+    result = await db_session.exec(select(User).where(User.email == fold_email(email)))
     return result.first()
 
 

@@ -12,6 +12,7 @@ from spendscore_common.input_checks import validation_error_response
 from spendscore_common.metrics import HttpMetrics
 from spendscore_common.middleware import RequestGuardMiddleware
 from spendscore_common.request_context import REQUEST_ID_HEADER
+from spendscore_common.security import install_security_error_handler
 from spendscore_common.settings import ServiceSettings
 
 
@@ -33,6 +34,7 @@ def install_common_parts(
     Call it before a service adds its own RequestValidationError handler, if it has one.
     """
     app.include_router(health_router())
+    install_security_error_handler(app)
     metrics = HttpMetrics()
     metrics.install_route(app)
     # A service adds its own collectors (circuit breakers) to this registry.

@@ -14,18 +14,22 @@ from fastapi.security import HTTPBearer
 from starlette.requests import Request
 from starlette.types import Scope
 
-from spendscore_common.security import current_principal
+from spendscore_common.security import principal_even_if_password_change_is_due
 
 _bearer = HTTPBearer(auto_error=False)
 _FLAG = "_spendscore_needs_token"  # cached on the route object itself
 
 
 def _depends_on_principal(dependant: Dependant) -> bool:
-    return any(sub.call is current_principal or _depends_on_principal(sub) for sub in dependant.dependencies)
+    return any(
+        sub.call is principal_even_if_password_change_is_due or _depends_on_principal(sub)
+        for sub in dependant.dependencies
+    )
 
 
 def route_needs_token(route: Any) -> bool:
-    """True when the route (an APIRoute) verifies a bearer token through ``current_principal``."""
+    """True when the route (an APIRoute) verifies a bearer token (through ``current_principal`` or
+    ``principal_even_if_password_change_is_due``, which the former builds on)."""
     if not isinstance(route, APIRoute):
         return False
     known: bool | None = getattr(route, _FLAG, None)
@@ -40,4 +44,4 @@ async def refuse_unless_authenticated(scope: Scope) -> None:
     if not route_needs_token(scope.get("route")):
         return
     request = Request(scope)
-    await current_principal(request, await _bearer(request))
+    await principal_even_if_password_change_is_due(request, await _bearer(request))

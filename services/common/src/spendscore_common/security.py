@@ -3,7 +3,8 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 
 from spendscore_common.tokens import InvalidTokenError, KeysUnavailableError, Principal, TokenVerifier
@@ -12,6 +13,27 @@ from spendscore_common.tokens import InvalidTokenError, KeysUnavailableError, Pr
 # "Authorize" button (password flow against the auth service) and a paste-a-token field.
 _bearer = HTTPBearer(auto_error=False, description="Paste an access token from POST /auth/login")
 _UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
+PASSWORD_CHANGE_REQUIRED_DETAIL = "You must choose a new password before continuing"
+
+
+class CodedHTTPException(HTTPException):
+    """An HTTP error whose body carries a machine-readable ``code`` beside ``detail``."""
+
+    def __init__(self, status_code: int, detail: str, code: str, headers: dict[str, str] | None = None):
+        super().__init__(status_code, detail, headers=headers)
+        self.code = code
+
+
+async def _coded_error_response(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CodedHTTPException)
+    return JSONResponse(
+        {"detail": exc.detail, "code": exc.code}, status_code=exc.status_code, headers=exc.headers
+    )
+
+
+def install_security_error_handler(app: FastAPI) -> None:
+    """Answer the errors of these dependencies as ``{"detail": ..., "code": ...}``."""
+    app.add_exception_handler(CodedHTTPException, _coded_error_response)
 
 
 def oauth2_scheme(token_url: str) -> OAuth2PasswordBearer:
@@ -24,11 +46,12 @@ def _token_verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
-async def current_principal(
+async def principal_even_if_password_change_is_due(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The verified caller; 401 with ``WWW-Authenticate: Bearer`` for a missing or bad token."""
+    """The verified caller, even one who must choose a new password first (for the few routes that
+    let them: reading who they are, changing the password); 401 for a missing or bad token."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Not authenticated", headers=_UNAUTHORIZED_HEADERS)
     try:
@@ -43,7 +66,28 @@ async def current_principal(
         ) from exc
 
 
+PrincipalEvenIfPasswordChangeIsDue = Annotated[Principal, Depends(principal_even_if_password_change_is_due)]
+
+
+async def current_principal(principal: PrincipalEvenIfPasswordChangeIsDue) -> Principal:
+    """The verified caller; 401 with ``WWW-Authenticate: Bearer`` for a missing or bad token, 403
+    ``password_change_required`` while the caller must choose a new password."""
+    if principal.must_change_password:
+        raise CodedHTTPException(
+            status.HTTP_403_FORBIDDEN, PASSWORD_CHANGE_REQUIRED_DETAIL, code="password_change_required"
+        )
+    return principal
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def require_auth_service(principal: CurrentPrincipal) -> Principal:
+    """Lets through only the auth service's own service token (403 for anyone else, admins included):
+    for what auth decides after checking the caller's current rights in its database."""
+    if not principal.is_auth_service:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only the auth service may do this")
+    return principal
 
 
 def require_any_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:

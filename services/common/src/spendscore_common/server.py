@@ -47,8 +47,12 @@ def run_service(
     load_settings: Callable[[], SettingsT],
     create_app: Callable[[SettingsT], FastAPI],
     preflight: Callable[[SettingsT], None] | None = None,
+    *,
+    proxy_headers: bool = True,
 ) -> None:
     """Load the settings once, run ``preflight`` checks, then serve ``create_app(settings)``.
+
+    ``proxy_headers`` False leaves X-Forwarded-For to the app (auth decides itself whom to believe).
 
     Any ValidationError or StartupError ends the process with exit code 1 and one line on stderr.
     """
@@ -69,7 +73,7 @@ def run_service(
         port=settings.port,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        proxy_headers=proxy_headers,
         http=BoundedHttpToolsProtocol,
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         timeout_graceful_shutdown=10,

@@ -14,6 +14,7 @@ from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.pending_predictions import PendingPredictionCompleter
 from customers_service.routes import customers, dashboard, owners, predictions, transfer
+from customers_service.segment_catalogue import SegmentCatalogue
 from customers_service.service_token import ServiceTokens
 from spendscore_common.app import docs_options, install_common_parts
 from spendscore_common.circuit_breaker import BreakerCollector, CircuitBreaker
@@ -21,7 +22,13 @@ from spendscore_common.database import answer_503_when_database_is_down, databas
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
 from spendscore_common.security import oauth2_scheme
-from spendscore_common.tokens import JwksKeyStore, KeysUnavailableError, TokenVerifier
+from spendscore_common.tokens import (
+    JwksKeyStore,
+    KeysUnavailableError,
+    RevocationList,
+    TokenVerifier,
+    revocations_url_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +61,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         sessionmaker = make_sessionmaker(engine)
         auth_http = make_http_client(timeout_seconds=2.0)
         key_store = JwksKeyStore(settings.auth_jwks_url, auth_http)
+        revocations = RevocationList(revocations_url_for(settings.auth_jwks_url), auth_http)
         inference = InferenceClient(
             settings.inference_url,
             timeout_seconds=settings.inference_timeout_seconds,
@@ -75,9 +83,10 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         )
         app.state.sessionmaker = sessionmaker
         app.state.token_verifier = TokenVerifier(
-            key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+            key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience, revocations=revocations
         )
         app.state.inference = inference
+        app.state.segment_catalogue = SegmentCatalogue(inference, service_tokens)
         app.state.completer = completer
         app.state.readiness_checks = [
             ReadinessCheck("database", lambda: database_is_reachable(engine)),
@@ -87,6 +96,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         ]
         background = [
             asyncio.create_task(_prefetch_keys(key_store), name="jwks-prefetch"),
+            asyncio.create_task(revocations.keep_fresh(), name="revocations-refresh"),
             asyncio.create_task(completer.run_forever(), name="pending-prediction-completer"),
         ]
         try:

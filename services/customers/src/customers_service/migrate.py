@@ -7,15 +7,25 @@ from pathlib import Path
 import asyncpg
 from alembic import command
 from alembic.config import Config
-from pydantic import ValidationError
+from pydantic import AliasChoices, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from customers_service.config import CustomersSettings
 from spendscore_common.database import asyncpg_url
 from spendscore_common.logging import configure_logging
 from spendscore_common.server import describe_settings_error
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 logger = logging.getLogger(__name__)
+
+
+class MigrationSettings(BaseSettings):
+    """All a migration needs: the database (and the log level). Not CustomersSettings, whose production
+    checks (the service secret...) are about serving, not about a one-shot migration job."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    database_url: str = Field(validation_alias=AliasChoices("CUSTOMERS_DATABASE_URL"))
+    log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL"))
 
 
 def alembic_config(database_url: str) -> Config:
@@ -36,7 +46,7 @@ def downgrade_base(database_url: str) -> None:
 
 def main() -> None:
     try:
-        settings = CustomersSettings()  # read from the environment
+        settings = MigrationSettings()  # read from the environment
     except ValidationError as exc:
         sys.exit(f"customers migrate: {describe_settings_error(exc)}")
     configure_logging("customers-migrate", settings.log_level)

@@ -20,7 +20,7 @@ from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
 from spendscore_common.input_checks import safe_validation_errors
 from spendscore_common.security import oauth2_scheme
-from spendscore_common.tokens import JwksKeyStore, TokenVerifier
+from spendscore_common.tokens import JwksKeyStore, RevocationList, TokenVerifier, revocations_url_for
 
 
 async def _too_many_items_or_invalid(_: Request, exc: Exception) -> Response:
@@ -49,16 +49,21 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
         app.state.predictor = SpendingScorePredictor(app.state.model)
         async with make_http_client() as http_client:
             key_store = JwksKeyStore(settings.auth_jwks_url, http_client)
+            revocations = RevocationList(revocations_url_for(settings.auth_jwks_url), http_client)
             app.state.token_verifier = TokenVerifier(
-                key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+                key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience, revocations=revocations
             )
             # In the background: the service starts (and serves cached keys) while auth is down.
-            refresher = asyncio.create_task(key_store.keep_fresh(), name="jwks-refresh")
+            refreshers = [
+                asyncio.create_task(key_store.keep_fresh(), name="jwks-refresh"),
+                asyncio.create_task(revocations.keep_fresh(), name="revocations-refresh"),
+            ]
             try:
                 yield
             finally:
-                refresher.cancel()
-                await asyncio.gather(refresher, return_exceptions=True)
+                for refresher in refreshers:
+                    refresher.cancel()
+                await asyncio.gather(*refreshers, return_exceptions=True)
 
     async def model_loaded() -> bool:
         return getattr(app.state, "predictor", None) is not None

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 from auth_service import accounts, user_repository
 from auth_service.deps import CurrentAdmin, DeletionWorkerDep, HasherDep, SessionDep, UserById
 from auth_service.models import User
-from auth_service.schemas import UserCreate, UserPublic, UsersPage, UserUpdate
+from auth_service.schemas import TemporaryPassword, UserCreate, UserPublic, UsersPage, UserUpdate
 from spendscore_common.params import Offset
 
 router = APIRouter(prefix="/admin/users", tags=["admin"])
@@ -57,3 +57,17 @@ async def delete_user(user: UserById, db_session: SessionDep, worker: DeletionWo
     await accounts.delete_user(db_session=db_session, user=user)
     worker.wake()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{user_id}/password-reset",
+    response_model=TemporaryPassword,
+    status_code=status.HTTP_200_OK,
+    summary=(
+        "Reset a user's password: returns a temporary password once; the user must choose a new one "
+        "at the next sign-in, and every token they hold is void"
+    ),
+)
+async def reset_password(user: UserById, db_session: SessionDep, hasher: HasherDep) -> TemporaryPassword:
+    password = await accounts.reset_password(db_session=db_session, hasher=hasher, user=user)
+    return TemporaryPassword(temporary_password=password)

@@ -3,15 +3,24 @@
 from fastapi import APIRouter, Response, status
 
 from auth_service import accounts
-from auth_service.deps import CurrentUser, DeletionWorkerDep, HasherDep, SessionDep, ThrottlePolicyDep
+from auth_service.deps import (
+    CurrentUser,
+    DeletionWorkerDep,
+    HasherDep,
+    IssuerDep,
+    SessionDep,
+    ThrottlePolicyDep,
+    UserEvenIfPasswordChangeIsDue,
+)
 from auth_service.models import User
-from auth_service.schemas import PasswordChange, ProfileUpdate, UserPublic
+from auth_service.routes.login import token_for
+from auth_service.schemas import PasswordChange, ProfileUpdate, TokenResponse, UserPublic
 
 router = APIRouter(prefix="/users/me", tags=["my account"])
 
 
 @router.get("", response_model=UserPublic, status_code=status.HTTP_200_OK, summary="My profile")
-async def read_me(user: CurrentUser) -> User:
+async def read_me(user: UserEvenIfPasswordChangeIsDue) -> User:
     return user
 
 
@@ -24,21 +33,26 @@ async def update_me(changes: ProfileUpdate, user: CurrentUser, db_session: Sessi
 
 @router.put(
     "/password",
-    response_model=None,
-    status_code=status.HTTP_204_NO_CONTENT,
+    response_model=TokenResponse,
+    status_code=status.HTTP_200_OK,
     responses={
         400: {"description": "The current password is incorrect"},
+        422: {"description": "The new password is too short, too common or the current one"},
         429: {"description": "Too many wrong current passwords; see the Retry-After header"},
     },
-    summary="Change my password (needs the current one)",
+    summary=(
+        "Change my password (needs the current one): every other session ends, this one continues "
+        "with the fresh token returned"
+    ),
 )
 async def change_my_password(
     change: PasswordChange,
-    user: CurrentUser,
+    user: UserEvenIfPasswordChangeIsDue,
     db_session: SessionDep,
     hasher: HasherDep,
     policy: ThrottlePolicyDep,
-) -> Response:
+    issuer: IssuerDep,
+) -> TokenResponse:
     await accounts.change_password(
         db_session=db_session,
         hasher=hasher,
@@ -47,7 +61,8 @@ async def change_my_password(
         current_password=change.current_password,
         new_password=change.new_password,
     )
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    # Issued after the revocation, so it is the one token of this user still valid.
+    return token_for(user, issuer)
 
 
 @router.delete(

@@ -1,0 +1,6 @@
+"""The UI's message catalogues: one module per language and section, merged by ``spendscore_ui.i18n``.
+
+``core_*``: sign-in, session, menu, account, admin, model, errors, shared words (genders, bands, fields).
+``pages_*``: the store pages (customers, customer, dashboard, import/export) and their charts.
+Every key must be in both languages (a test checks it, and that every key the code uses exists).
+"""

@@ -1,0 +1,214 @@
+"""The catalogues are complete for every key the code uses; locale choice, formatting and error sentences."""
+
+import re
+import string
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from spendscore_ui import i18n
+from spendscore_ui.api_client import ApiError, FieldProblem, describe_error
+
+UI_DIR = Path(__file__).resolve().parent.parent
+# t("key"), tn("key", n), i18n.t("key"): the first argument when it is a literal.
+_KEY_CALL = re.compile(r"""\b(?:t|tn)\(\s*["']([A-Za-z0-9_.]+)["']""")
+# Keys built at run time from a fixed vocabulary, e.g. t(f"gender.{gender}").
+_DYNAMIC_PREFIXES = {
+    "gender.": i18n.GENDERS,
+    "band.": i18n.BANDS,
+    "service.": ("auth", "customers", "inference", "unknown"),
+    "role.": ("user", "admin"),
+}
+
+
+def _ui_sources(root: Path) -> list[Path]:
+    return [
+        path
+        for path in root.rglob("*.py")
+        if "tests" not in path.relative_to(root).parts and "catalogues" not in path.parts
+    ]
+
+
+def used_keys(root: Path = UI_DIR) -> set[str]:
+    keys: set[str] = set()
+    for path in _ui_sources(root):
+        keys.update(_KEY_CALL.findall(path.read_text(encoding="utf-8")))
+    for prefix, names in _DYNAMIC_PREFIXES.items():
+        keys.update(prefix + name for name in names)
+    return keys
+
+
+def _expand_plurals(keys: set[str]) -> set[str]:
+    """tn("key", n) looks up key.one and key.other."""
+    catalogue = i18n.CATALOGUES["en"]
+    expanded = set()
+    for key in keys:
+        if key not in catalogue and f"{key}.one" in catalogue:
+            expanded.update({f"{key}.one", f"{key}.other"})
+        else:
+            expanded.add(key)
+    return expanded
+
+
+def test_the_scan_finds_the_keys_of_the_pages():
+    keys = used_keys()
+    assert "login.submit" in keys  # a literal t("...") in app_pages/login.py
+    assert len(keys) > 50
+
+
+@pytest.mark.parametrize("locale", i18n.LOCALES)
+def test_every_key_the_code_uses_is_in_the_catalogue(locale):
+    missing = sorted(_expand_plurals(used_keys()) - set(i18n.CATALOGUES[locale]))
+    assert missing == [], f"{locale} lacks {missing}"
+
+
+def test_both_languages_have_the_same_keys_and_placeholders():
+    english, portuguese = i18n.CATALOGUES["en"], i18n.CATALOGUES["pt-BR"]
+    assert sorted(set(english) ^ set(portuguese)) == []
+
+    def fields(template: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+    different = [key for key in english if fields(english[key]) != fields(portuguese[key])]
+    assert different == []
+
+
+def test_a_missing_key_is_caught(tmp_path):
+    """The check is real: a page using an unknown key makes it fail."""
+    page = tmp_path / "app_pages" / "extra.py"
+    page.parent.mkdir()
+    page.write_text('st.title(t("no.such.key"))\nst.caption(i18n.t("login.title"))\n')
+    assert _expand_plurals(used_keys(tmp_path)) - set(i18n.CATALOGUES["en"]) == {"no.such.key"}
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("pt-BR,pt;q=0.9,en-US;q=0.8,en;q=0.7", "pt-BR"),
+        ("en-US,en;q=0.9,pt-BR;q=0.8", "en"),
+        ("de-DE,de;q=0.9,pt;q=0.5,en;q=0.4", "pt-BR"),
+        ("fr-FR", None),
+        ("en;q=0.2, pt-PT;q=0.8", "pt-BR"),
+        ("pt;q=0", None),
+        ("", None),
+    ],
+)
+def test_accept_language_negotiation(header, expected):
+    assert i18n.negotiate(header) == expected
+
+
+def _in(locale, monkeypatch):
+    monkeypatch.setattr(i18n, "current_locale", lambda: locale)
+
+
+def test_numbers_and_dates_per_locale(monkeypatch):
+    monkeypatch.setattr(i18n, "browser_timezone", lambda: ZoneInfo("America/Sao_Paulo"))
+    _in("pt-BR", monkeypatch)
+    assert i18n.format_number(1234.5) == "1.234,5"
+    assert i18n.format_percent(0.8) == "80%"
+    # 13:05 UTC is 10:05 in São Paulo (UTC-3)
+    assert i18n.format_datetime("2026-12-01T13:05:00+00:00") == "1 de dez. de 2026 10:05"
+    assert i18n.gender_label("female") == "Feminino"
+    assert i18n.tn("admin.count", 1) == "1 conta"
+    assert i18n.tn("admin.count", 1200) == "1.200 contas"
+    _in("en", monkeypatch)
+    assert i18n.format_number(1234.5) == "1,234.5"
+    assert i18n.format_datetime("2026-12-01T13:05:00Z") == "Dec 1, 2026, 10:05\u202fAM"
+    assert i18n.gender_label("male") == "Male"
+
+
+def _error(status: int, body: object, headers: dict[str, str] | None = None) -> ApiError:
+    response = httpx.Response(status, json=body, headers=headers)
+    message, problems = describe_error(response)
+    detail = body.get("detail") if isinstance(body, dict) else None
+    code = body.get("code") if isinstance(body, dict) else None
+    return ApiError(
+        status,
+        message,
+        problems,
+        service="customers",
+        detail=detail if isinstance(detail, str) else None,
+        code=code,
+        retry_after=(headers or {}).get("Retry-After"),
+    )
+
+
+def test_validation_errors_become_sentences_in_both_languages(monkeypatch):
+    error = _error(
+        422,
+        {
+            "detail": [
+                {
+                    "type": "string_too_short",
+                    "loc": ["body", "name"],
+                    "msg": "String should have at least 1 character",
+                    "ctx": {"min_length": 1},
+                },
+                {
+                    "type": "less_than_equal",
+                    "loc": ["body", "age"],
+                    "msg": "Input should be less than or equal to 120",
+                    "ctx": {"le": 120},
+                },
+            ]
+        },
+    )
+    _in("pt-BR", monkeypatch)
+    text = i18n.error_text(error)
+    assert text == "Corrija: Nome: precisa de pelo menos 1 caracteres; Idade: deve ser no máximo 120."
+    assert i18n.field_error(error, "age") == "deve ser no máximo 120"
+    _in("en", monkeypatch)
+    assert (
+        i18n.error_text(error)
+        == "Please correct: Name: needs at least 1 characters; Age: must be at most 120."
+    )
+    assert "String should" not in i18n.error_text(error)
+
+
+def test_codes_and_known_details_are_translated(monkeypatch):
+    _in("pt-BR", monkeypatch)
+    deactivated = _error(403, {"detail": "This account is deactivated", "code": "account_deactivated"})
+    assert i18n.error_text(deactivated).startswith("Esta conta está desativada")
+    assert i18n.error_text(_error(409, {"detail": "A user with this email already exists"})) == (
+        "Já existe uma conta com este e-mail."
+    )
+    throttled = _error(
+        429, {"detail": "Too many failed login attempts; try again later"}, {"Retry-After": "60"}
+    )
+    assert (
+        i18n.error_text(throttled)
+        == "Tentativas de entrada com falha demais. Tente novamente em 60 segundos."
+    )
+    unknown = _error(400, {"detail": "Something only the service knows"})
+    assert i18n.error_text(unknown) == "O pedido não foi aceito."
+
+
+def test_import_problems_name_the_line(monkeypatch):
+    _in("en", monkeypatch)
+    problem = FieldProblem(message="Input should be less than or equal to 120", field="age", line=3)
+    assert i18n.problem_sentence(problem) == "line 3, Age: must be at most 120"
+    _in("pt-BR", monkeypatch)
+    assert i18n.problem_sentence(problem) == "linha 3, Idade: deve ser no máximo 120"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "![x](http://attacker.example/pixel.png)",
+        "[click me](https://evil.example)",
+        "<img src=http://attacker.example/a.png>",
+        ":red[alarm] :material/warning:",
+        "**bold** _it_ `code` # heading",
+        "line\nbreak\n\n- list",
+    ],
+)
+def test_escaped_names_render_as_their_own_characters(name):
+    """What a Markdown renderer makes of an escaped name: the same characters, no link, image or tag."""
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").render(i18n.escape_markdown(name))
+    assert "<a " not in html and "<img" not in html and "<strong>" not in html and "<em>" not in html
+    assert "<h1>" not in html and "<li>" not in html and "<code>" not in html
+    assert "[" not in i18n.escape_markdown(name).replace("\\[", "")
