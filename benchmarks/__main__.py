@@ -74,7 +74,7 @@ def inference_rows() -> list[Row]:
         ),
         Row(
             "inference",
-            "10,000-row batch, model time",
+            "10,000-row batch, model time (score, interval, segment, modes)",
             per_round(in_process, "batch_10k_model_ms"),
             "ms",
             "≤ 50 ms",
