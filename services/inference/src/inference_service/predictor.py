@@ -56,6 +56,11 @@ class SpendingScorePredictor:
             [(GENDER_CODE[item.gender], item.age, item.annual_income) for item in items], dtype=np.float64
         )
 
+    def predict_one(self, item: CustomerFeatures) -> dict[str, Any]:
+        """The answer for one customer: what ``predict`` gives for a one-row matrix."""
+        # The interval, segment and peak models are numpy models: the whole answer goes through them.
+        return self.predict(self.to_matrix([item]))[0]
+
     def predict(self, features: np.ndarray) -> list[dict[str, Any]]:
         """One answer per row of an (n, 3) matrix: gender code, age, annual income."""
         model = self.model
