@@ -75,18 +75,20 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
             if settings.service_secret is None
             else ServiceTokens(auth_http, auth_url=settings.auth_url, client_secret=settings.service_secret)
         )
+        segment_catalogue = SegmentCatalogue(inference, service_tokens)
         completer = PendingPredictionCompleter(
             sessionmaker=sessionmaker,
             inference=inference,
             service_tokens=service_tokens,
             interval_seconds=settings.pending_retry_interval_seconds,
+            segment_catalogue=segment_catalogue,
         )
         app.state.sessionmaker = sessionmaker
         app.state.token_verifier = TokenVerifier(
             key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience, revocations=revocations
         )
         app.state.inference = inference
-        app.state.segment_catalogue = SegmentCatalogue(inference, service_tokens)
+        app.state.segment_catalogue = segment_catalogue
         app.state.completer = completer
         app.state.readiness_checks = [
             ReadinessCheck("database", lambda: database_is_reachable(engine)),
