@@ -5,6 +5,7 @@ chart's canvas/svg), never for the page load. Screenshots of each page go to doc
 """
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -404,6 +405,10 @@ def test_sign_in_in_portuguese_is_one_page_load(ui_url, browser, stack):
     expect(page).to_have_url(re.compile(r"/customers$"))
     wait_for_session_cookie(page)
     assert loads == []
+    # The device cookie (issue 12 item 3): HttpOnly, 90 days, sent with this browser's next logins.
+    device = next(c for c in context.cookies() if c["name"] == "spendscore_device")
+    assert device["httpOnly"] and 89 * 86400 < device["expires"] - time.time() <= 90 * 86400
+    assert "spendscore_device" not in page.evaluate("document.cookie")
     page.reload()
     expect(page.get_by_role("button", name="Sair")).to_be_visible(timeout=WAIT_MS)
 
