@@ -31,16 +31,27 @@ from customers_service.models import Customer
 _SEED = 20261127
 _CUSTOMER_COLUMNS = (
     "id", "owner_id", "name", "gender", "age", "annual_income", "created_at", "updated_at",
-    "latest_prediction_id", "latest_spending_score", "latest_band",
+    "latest_prediction_id", "latest_spending_score", "latest_band", "latest_segment",
+    "latest_segment_probability", "segment_source", "observed_score", "observed_at", "prior_score",
+    "prior_interval_low", "prior_interval_high",
 )  # fmt: skip
 _PREDICTION_COLUMNS = (
     "id", "owner_id", "customer_id", "status", "spending_score", "band", "interval_low", "interval_high",
-    "model_version", "gender", "age", "annual_income", "created_at", "completed_at",
+    "model_version", "gender", "age", "annual_income", "created_at", "completed_at", "segment_id",
+    "segment_probability",
 )  # fmt: skip
+OBSERVED_SHARE = 0.1  # customers whose real score the owner entered
 
 
 def _band(score: float) -> str:
     return "low" if score < 25 else ("high" if score > 75 else "medium")
+
+
+def _segment(income: float, score: float) -> str:
+    """About where the model's five segments lie: enough to give the dashboard realistic groups."""
+    income_level = "low" if income < 40 else ("high" if income > 70 else "average")
+    spending = "average" if income_level == "average" else ("low" if score < 50 else "high")
+    return f"{income_level}-income-{spending}-spending"
 
 
 async def seed_customers(database_url: str, owner_id: uuid.UUID, count: int) -> float:
@@ -55,13 +66,18 @@ async def seed_customers(database_url: str, owner_id: uuid.UUID, count: int) -> 
         age, income = rng.randint(18, 70), float(rng.randint(15, 137))
         score = float(rng.randint(1, 100))
         created = base + timedelta(seconds=index * 300)
+        segment = _segment(income, score)
+        observed = rng.randint(1, 100) if rng.random() < OBSERVED_SHARE else None
         customers.append(
             (customer_id, owner_id, f"Customer {index:06d}", gender, age, income, created, created,
-             prediction_id, score, _band(score))
+             prediction_id, score, _band(score),
+             segment if observed is None else _segment(income, observed), 0.7 if observed is None else None,
+             "predicted" if observed is None else "observed", observed, created if observed else None,
+             score if observed else None, score - 12 if observed else None, score + 12 if observed else None)
         )  # fmt: skip
         predictions.append(
             (prediction_id, owner_id, customer_id, "done", score, _band(score), score - 12, score + 12,
-             "bench", gender, age, income, created, created)
+             "bench", gender, age, income, created, created, segment, 0.7)
         )  # fmt: skip
     connection = await asyncpg.connect(database_url)
     try:

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import NoReturn
 
 import httpx
-from local_supervisor import (
+
+from inference_service.config import MODEL_FILE_NAME
+from scripts.local_supervisor import (
     EmbeddedPostgres,
     Program,
     Supervisor,
@@ -29,8 +31,6 @@ from local_supervisor import (
     follow_logs,
     status_lines,
 )
-
-from inference_service.config import MODEL_FILE_NAME
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATASET = REPO_ROOT / "services" / "inference" / "data" / "Mall_Customers.csv"

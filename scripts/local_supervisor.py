@@ -302,7 +302,8 @@ def embedded_postgres(pgdata: Path, *, name: str = "postgres") -> EmbeddedPostgr
     program = Program(
         name=name,
         command=[str(server.bin_path / "postgres"), "-D", str(pgdata), "-h", "", "-k", str(socket_dir)],
-        cwd=pgdata,
+        # Not pgdata: the server's user may not traverse the directories above it (paths are absolute).
+        cwd=Path("/"),
         priority=100,
         user=server.system_user,
         stop_signal="INT",  # fast shutdown: TERM would wait for every client to disconnect

@@ -22,8 +22,8 @@ from fastapi.responses import JSONResponse, Response
 from streamlit.testing.v1 import AppTest
 
 from auth_service.schemas import TokenResponse, UserPublic, UsersPage
-from customers_service.csv_import import parse_customers_csv
 from customers_service.errors import ImportRejected
+from customers_service.file_import import read_customers_file
 from customers_service.schemas import (
     AgeGroup,
     BandCounts,
@@ -131,7 +131,7 @@ class FakeServices:
     def _customer_out(self, customer_id: str) -> CustomerRead:
         latest = self.history[customer_id][-1]
         return CustomerRead.model_validate(
-            {**self.customers[customer_id], "latest_prediction": latest.model_dump()}
+            {"external_id": None, **self.customers[customer_id], "latest_prediction": latest.model_dump()}
         )
 
     def store_prediction(self, customer_id: str) -> PredictionRead:
@@ -366,10 +366,13 @@ class FakeServices:
             file: UploadFile, authorization: str | None = Header(None)
         ) -> ImportResult:
             owner = fake._owner(authorization)
-            try:  # the customers service's own parser: its {"detail": [{line, field, reason}]} on 422
-                rows = parse_customers_csv(await file.read())
+            try:  # the customers service's own reader: its {"detail": [{line, field, reason}]} on 422
+                parsed = read_customers_file(await file.read(), filename=file.filename, language="en")
             except ImportRejected as rejected:
                 raise HTTPException(422, [problem.model_dump() for problem in rejected.problems]) from None
+            if parsed.problems:
+                raise HTTPException(422, [problem.model_dump() for problem in parsed.problems])
+            rows = [row.values for row in parsed.rows]
             for values in rows:
                 fake._add_customer(owner["id"], values)
             pending = len(rows) if fake.inference_unavailable else 0

@@ -227,3 +227,145 @@ def test_admin_page_for_an_admin(ui_url, browser, stack):
     expect(page).to_have_url(re.compile(r"/admin$"))
     shot(page, "admin")
     context.close()
+
+
+def document_loads(page: Page) -> list[str]:
+    """Every full page load of the main frame from now on (Streamlit's own page switches are not loads)."""
+    loads: list[str] = []
+    page.on("load", lambda: loads.append(page.url))
+    return loads
+
+
+def test_sign_in_in_portuguese_is_one_page_load(ui_url, browser, stack):
+    """Accept-Language pt-BR: the login page and the app in Portuguese; signing in draws the signed-in
+    page in the same document (no second load) and the cookie still arrives for a refresh."""
+    owner = stack.create_user()
+    context = browser.new_context(viewport=VIEWPORT, locale="pt-BR", timezone_id="America/Sao_Paulo")
+    page = context.new_page()
+    page.goto(ui_url + "/login")
+    expect(page.get_by_role("textbox", name="E-mail")).to_be_visible(timeout=WAIT_MS)
+    shot(page, "login-pt-BR")
+    loads = document_loads(page)
+    page.get_by_role("textbox", name="E-mail").fill(owner.email)
+    page.get_by_role("textbox", name="Senha").fill(owner.password)
+    page.get_by_role("button", name="Entrar").click()
+    expect(page.get_by_role("button", name="Sair")).to_be_visible(timeout=WAIT_MS)
+    expect(page).to_have_url(re.compile(r"/customers$"))
+    wait_for_session_cookie(page)
+    assert loads == []
+    page.reload()
+    expect(page.get_by_role("button", name="Sair")).to_be_visible(timeout=WAIT_MS)
+
+    # The switch to English is remembered across sign-out and sign-in (a cookie), over Accept-Language.
+    page.get_by_test_id("stSidebar").get_by_role("combobox").first.click()
+    page.get_by_role("option", name="English").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("button", name="Sign out").click()
+    expect_login_page(page)
+    page.reload()
+    expect_login_page(page)
+    context.close()
+
+
+def test_deep_link_survives_sign_in(ui_url, browser, stack):
+    owner = stack.create_user()
+    name = f"Deep {uuid.uuid4().hex[:6]}"
+    created = httpx.post(
+        f"{stack.urls['customers']}/customers",
+        json={"name": name, "gender": "female", "age": 40, "annual_income": 55},
+        headers=owner.headers,
+    )
+    assert created.status_code == 201, created.text
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(f"{ui_url}/customer?id={created.json()['id']}")
+    expect_login_page(page)
+    sign_in(page, owner.email, owner.password)
+    expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=WAIT_MS)
+    expect(page).to_have_url(re.compile(rf"/customer\?id={created.json()['id']}$"))
+    context.close()
+
+
+def test_login_csrf_a_code_replayed_into_another_browser_signs_nobody_in(ui_url, browser, stack):
+    attacker = stack.create_user()
+    attacker_context = browser.new_context(viewport=VIEWPORT)
+    attacker_page = attacker_context.new_page()
+    stolen: list[str] = []
+
+    def keep_the_code(route, request) -> None:  # the attacker's browser never redeems its own code
+        stolen.append(request.post_data_json["code"])
+        route.abort()
+
+    attacker_page.route("**/session/start", keep_the_code)
+    attacker_page.goto(ui_url + "/login")
+    expect_login_page(attacker_page)
+    sign_in(attacker_page, attacker.email, attacker.password)
+    expect(attacker_page.get_by_role("button", name="Sign out")).to_be_visible(timeout=WAIT_MS)
+    for _ in range(WAIT_MS // 250):
+        if stolen:
+            break
+        attacker_page.wait_for_timeout(250)
+    assert stolen, "the sign-in never posted its code"
+
+    victim_context = browser.new_context(viewport=VIEWPORT)
+    victim = victim_context.new_page()
+    victim.goto(ui_url + "/login")
+    expect_login_page(victim)
+    # The code, posted from the victim's own page exactly as the app's script would: refused.
+    status = victim.evaluate(
+        """async (code) => (await fetch("/session/start", {method: "POST", credentials: "same-origin",
+            headers: {"Content-Type": "application/json", "X-SpendScore-Session": "1"},
+            body: JSON.stringify({code})})).status""",
+        stolen[0],
+    )
+    assert status == 403
+    # ... and as a link: no route takes a GET (Streamlit just draws its app there), no cookie.
+    victim.goto(f"{ui_url}/session/start?code={stolen[0]}")
+    assert all(c["name"] != "spendscore_session" for c in victim_context.cookies())
+    attacker_context.close()
+
+    # A signed-in user sent to /session/end from elsewhere (a link, an <img>) stays signed in.
+    owner = stack.create_user()
+    victim.goto(ui_url + "/login")
+    sign_in(victim, owner.email, owner.password)
+    wait_for_session_cookie(victim)
+    victim.goto(ui_url + "/session/end")
+    assert any(c["name"] == "spendscore_session" for c in victim_context.cookies())
+    victim.goto(ui_url + "/customers")
+    expect(victim.get_by_role("button", name="Sign out")).to_be_visible(timeout=WAIT_MS)
+    victim_context.close()
+
+
+def test_ui_pages_cannot_be_framed(ui_url, browser):
+    for path in ("/", "/login", "/customers"):
+        response = httpx.get(ui_url + path)
+        assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
+        assert response.headers["x-frame-options"] == "DENY"
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_content(f'<iframe id="ui" src="{ui_url}/login" width="800" height="600"></iframe>')
+    page.wait_for_timeout(1500)
+    framed = page.frame_locator("#ui")
+    expect(framed.get_by_role("textbox", name="Email")).to_have_count(0)
+    context.close()
+
+
+def test_phone_menu_closes_after_choosing_a_page(ui_url, browser, stack):
+    owner = stack.create_user()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="pt-BR", is_mobile=True)
+    page = context.new_page()
+    page.goto(ui_url + "/login")
+    page.get_by_role("textbox", name="E-mail").fill(owner.email)
+    page.get_by_role("textbox", name="Senha").fill(owner.password)
+    page.get_by_role("button", name="Entrar").click()
+    expect(page).to_have_url(re.compile(r"/customers$"), timeout=WAIT_MS)
+    page.get_by_test_id("stExpandSidebarButton").click()
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_have_attribute("data-collapsed", "false", timeout=WAIT_MS)
+    shot(page, "phone-menu-pt-BR")
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Modelo").click()
+    expect(page.get_by_role("heading", name="Modelo", exact=True)).to_be_visible(timeout=WAIT_MS)
+    expect(sidebar).to_have_attribute("data-collapsed", "true", timeout=WAIT_MS)
+    expect(page.get_by_role("heading", name="O que a pontuação significa")).to_be_visible(timeout=WAIT_MS)
+    shot(page, "phone-model-pt-BR")
+    context.close()

@@ -98,8 +98,9 @@ def test_import_shows_each_bad_row(signed_in, fake):
     assert list(preview["name"]) == ["Ana", "Bruno", "Carla"]
     signed_in.button[0].click().run()
     assert signed_in.error[0].value == (
-        "Nothing was imported: Please correct: line 3, Gender: must be female or male; "
-        "line 4, Age: must be at most 120."
+        'Nothing was imported: Please correct: line 3, Gender: "x" is not a gender we know: use male '
+        'or female (also m, f, homem, mulher); line 4, Age: "300" is not an age: use a whole number from '
+        "0 to 120."
     )
     problems = signed_in.dataframe[1].value
     assert list(problems["Line"]) == [3, 4]

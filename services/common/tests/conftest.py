@@ -22,7 +22,7 @@ class SignUp(BaseModel):
 def build_app(key_store: JwksKeyStore, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings(app_env="test", max_body_bytes=1000)
     app = FastAPI(**docs_options(settings))
-    install_common_parts(app, settings, body_limits={"/upload": 5000})
+    install_common_parts(app, settings, body_limits={"/upload": 50_000})
     app.state.token_verifier = TokenVerifier(key_store, issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
 
     @app.get("/me")

@@ -213,17 +213,18 @@ async def test_a_chunked_body_is_cut_off_at_the_limit(app):
 
 async def test_an_upload_path_keeps_its_own_larger_limit(app, token_issuer):
     token = token_issuer.issue(subject="user-1", roles=["user"])
-    headers = {"authorization": f"Bearer {token}", "content-length": "3000"}
-    status, _, answer, _ = await call_asgi(app, "POST", "/upload", headers, [b"x" * 3000])
-    assert (status, json.loads(answer)) == (200, {"bytes": 3000})
-    headers["content-length"] = "6000"
-    assert (await call_asgi(app, "POST", "/upload", headers, [b"x" * 6000]))[0] == 413
+    headers = {"authorization": f"Bearer {token}", "content-length": "30000"}
+    status, _, answer, _ = await call_asgi(app, "POST", "/upload", headers, [b"x" * 30000])
+    assert (status, json.loads(answer)) == (200, {"bytes": 30000})
+    headers["content-length"] = "60000"
+    assert (await call_asgi(app, "POST", "/upload", headers, [b"x" * 60000]))[0] == 413
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic abc"])
 async def test_without_valid_credentials_the_401_comes_before_the_body_is_read(app, authorization):
-    headers = {"content-length": "4000"} | ({"authorization": authorization} if authorization else {})
-    status, response_headers, _, read = await call_asgi(app, "POST", "/upload", headers, [b"x" * 4000])
+    headers = {"content-length": "40000"} | ({"authorization": authorization} if authorization else {})
+    chunks = [b"x" * 10000] * 4
+    status, response_headers, _, read = await call_asgi(app, "POST", "/upload", headers, chunks)
     assert (status, read) == (401, 0)
     assert response_headers[b"www-authenticate"] == b"Bearer"
     assert response_headers[b"connection"] == b"close"  # the unread body is not read afterwards either

@@ -20,7 +20,6 @@ from inference_service.training import (
     check_fast_model,
     exactness_probe,
     save_artifact,
-    train,
 )
 
 
@@ -38,12 +37,6 @@ def test_baseline_is_the_original_model_and_selected_model_beats_it(loaded_model
     assert metadata["metrics"]["cv"]["r2"]["mean"] >= MIN_SELECTED_CV_R2
     assert 0.7 <= metadata["interval"]["cv_coverage"] <= 0.9
     assert metadata["data"]["sha256"] == load_training_data().sha256
-
-
-@pytest.fixture(scope="module")
-def retrained() -> TrainingResult:
-    """A second training run, in this process: the session's model was trained by the CLI."""
-    return train()
 
 
 def test_training_twice_gives_the_same_predictions(
@@ -121,3 +114,15 @@ def test_model_card_says_the_limits_plainly(loaded_model: LoadedModel) -> None:
     assert "explain only part of the spending score" in card
     assert "Original model (baseline)" in card
     assert loaded_model.metadata["selected"]["candidate"] in card
+
+
+def test_the_one_row_path_gives_exactly_what_numpy_gives(loaded_model: LoadedModel) -> None:
+    """Whole-number ages and incomes (where neighbours tie most) and random ones, in and out of range."""
+    grid = [(g, float(a), float(i)) for g in (0.0, 1.0) for a in range(0, 121, 2) for i in range(0, 160, 4)]
+    rows = grid + [tuple(row) for row in probe_inputs(2000).tolist()]
+    batch = loaded_model.fast_model.predict(np.array(rows)).tolist()
+    plain = [loaded_model.fast_model.predict_one(row) for row in rows]  # type: ignore[arg-type]
+    assert sum(value is not None for value in plain) > 0.9 * len(rows)  # ties fall back to numpy
+    assert [value for value in plain if value is not None] == [
+        expected for value, expected in zip(plain, batch, strict=True) if value is not None
+    ]

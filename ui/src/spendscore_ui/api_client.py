@@ -122,6 +122,12 @@ def _problem_from_item(item: JsonObject) -> FieldProblem:
     the customers service's ``{"line", "field", "reason"}`` (line None: the whole file)."""
     # pydantic starts the message of a validator's ValueError with "Value error, ": not for the user.
     if "reason" in item:
+        # The import's problems: ``message`` is already in the caller's language (Accept-Language).
+        localised = item.get("message")
+        if isinstance(localised, str) and localised:
+            return FieldProblem(
+                message=localised, field=str(item["field"]), line=item["line"], kind="localised"
+            )
         reason = str(item["reason"]).removeprefix("Value error, ")
         return FieldProblem(message=reason, field=str(item["field"]), line=item["line"])
     context = item.get("ctx")
@@ -200,9 +206,10 @@ class _SharedHttp:
 class ApiClient:
     """The services' HTTP APIs as methods; ``token`` is the signed-in user's bearer token (or None)."""
 
-    def __init__(self, settings: UISettings, token: str | None = None) -> None:
+    def __init__(self, settings: UISettings, token: str | None = None, *, language: str = "en") -> None:
         self._settings = settings
         self._token = token
+        self._language = language  # sent as Accept-Language: services that localise answer in it
 
     def _request(
         self,
@@ -216,7 +223,12 @@ class ApiClient:
         extra_headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         request_id = uuid.uuid4().hex
-        headers = {"X-Request-ID": request_id, "Accept": "application/json", **(extra_headers or {})}
+        headers = {
+            "X-Request-ID": request_id,
+            "Accept": "application/json",
+            "Accept-Language": self._language,
+            **(extra_headers or {}),
+        }
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         url = self._settings.base_url(service) + path

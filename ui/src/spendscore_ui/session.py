@@ -87,7 +87,7 @@ def update_profile(*, name: str, email: str) -> None:
 
 def client() -> ApiClient:
     """An API client for this session (with its token when signed in)."""
-    return ApiClient(get_settings(), st.session_state.get(_TOKEN))
+    return ApiClient(get_settings(), st.session_state.get(_TOKEN), language=i18n.current_locale())
 
 
 def token() -> str | None:
@@ -138,7 +138,7 @@ def sign_in(email: str, password: str) -> None:
     """Log in against auth (raises ApiError) with this browser's device token; keep the token and hand
     the cookie over in the background. The page asked for before sign-in comes next (``pop_next_page``)."""
     address = st.context.ip_address  # None when unknown (and not a str under AppTest)
-    login = ApiClient(get_settings()).login(
+    login = ApiClient(get_settings(), language=i18n.current_locale()).login(
         email.strip(),
         password,
         browser_address=address if isinstance(address, str) else None,

@@ -9,11 +9,15 @@ serving process imports numpy only:
   predicting is three ``searchsorted`` calls and one lookup (exact, whatever the number of trees);
 - k nearest neighbours keeps the scaled training points; the neighbours of a row are chosen by the
   same numpy calls scikit-learn's brute search makes on a precomputed distance matrix (see
-  ``nearest_targets``), so that ties are broken identically;
-- a linear model is its coefficients; an average of models is the average of their conversions.
+  ``nearest_indices``), so that ties are broken identically;
+- a linear model is its coefficients; an average of models is the average of their conversions;
+- a classifier's probabilities come the same ways: a forest's table holds one probability per class in
+  each cell, a multinomial logistic regression is one linear score per class and a softmax.
 """
 
-from dataclasses import dataclass
+import bisect
+import struct
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -24,31 +28,43 @@ NEIGHBOUR_CHUNK_ROWS = 2000
 
 class FastModel(Protocol):
     def predict(self, features: np.ndarray) -> np.ndarray:
-        """Raw predictions for an (n, 3) float64 array."""
+        """Raw predictions for an (n, 3) float64 array ((n, classes) probabilities for a classifier)."""
         ...
 
     def to_spec(self) -> dict[str, Any]:
         """Arrays and plain values only: what the artifact stores."""
         ...
 
+    def predict_one(self, row: tuple[float, float, float]) -> float | None:
+        """The same number ``predict`` gives for this one row, in plain Python (numpy's per-call cost
+        is most of a one-row prediction); None when it cannot promise the same number."""
+        ...
+
+
+def _float32(value: float) -> float:
+    return float(struct.unpack("f", struct.pack("f", value))[0])
+
 
 def squared_distances(points: np.ndarray, training_points: np.ndarray) -> np.ndarray:
     """(n, m) squared euclidean distances; training and serving both use this one function."""
-    differences = points[:, np.newaxis, :] - training_points[np.newaxis, :, :]
-    # A plain reduction over the last axis: each value does not depend on how many rows come along.
-    return np.asarray(np.sum(differences * differences, axis=2))
+    # Column by column, in a fixed order: each value does not depend on how many rows come along,
+    # and no (n, m, columns) temporary is made.
+    total = np.zeros((len(points), len(training_points)))
+    for column in range(points.shape[1]):
+        differences = points[:, column, np.newaxis] - training_points[np.newaxis, :, column]
+        total += differences * differences
+    return total
 
 
-def nearest_targets(distances: np.ndarray, targets: np.ndarray, k: int) -> np.ndarray:
-    """Mean target of the k nearest training points of each row.
+def nearest_indices(distances: np.ndarray, k: int) -> np.ndarray:
+    """(n, k) indices of the k nearest training points of each row, nearest first.
 
     The same calls as scikit-learn's ``KNeighborsRegressor`` on a precomputed matrix (argpartition,
     then argsort of the k kept), so that among points at the same distance the same ones are kept.
     """
     kept = np.argpartition(distances, k - 1, axis=1)[:, :k]
     rows = np.arange(len(distances))[:, np.newaxis]
-    kept = kept[rows, np.argsort(distances[rows, kept])]
-    return np.asarray(np.mean(targets[kept], axis=1))
+    return np.asarray(kept[rows, np.argsort(distances[rows, kept])])
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,9 @@ class LinearFastModel:
     def to_spec(self) -> dict[str, Any]:
         return {"kind": "linear", "coefficients": self.coefficients, "intercept": self.intercept}
 
+    def predict_one(self, row: tuple[float, float, float]) -> float | None:
+        return None  # a matrix product may sum in another order (or with FMA) than plain Python
+
 
 @dataclass(frozen=True)
 class ThresholdGridFastModel:
@@ -69,6 +88,11 @@ class ThresholdGridFastModel:
 
     thresholds: tuple[np.ndarray, ...]  # one sorted array per feature
     table: np.ndarray  # shape (len(thresholds[0]) + 1, ...), the ensemble's value in each cell
+    _threshold_lists: tuple[list[float], ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        lists = tuple(thresholds.tolist() for thresholds in self.thresholds)
+        object.__setattr__(self, "_threshold_lists", lists)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         # Trees compare float32 inputs with ``x <= threshold``: cell i holds t[i-1] < x <= t[i].
@@ -82,6 +106,14 @@ class ThresholdGridFastModel:
     def to_spec(self) -> dict[str, Any]:
         return {"kind": "threshold_grid", "thresholds": list(self.thresholds), "table": self.table}
 
+    def predict_one(self, row: tuple[float, float, float]) -> float | None:
+        cells = tuple(
+            bisect.bisect_left(thresholds, _float32(value))
+            for value, thresholds in zip(row, self._threshold_lists, strict=True)
+        )
+        # Trees compare float32 inputs with ``x <= threshold``, as in ``predict``.
+        return float(self.table.item(cells))
+
 
 @dataclass(frozen=True)
 class NeighboursFastModel:
@@ -91,14 +123,47 @@ class NeighboursFastModel:
     training_points: np.ndarray  # scaled, in the order scikit-learn was fitted on
     targets: np.ndarray
     k: int
+    _plain: tuple[Any, ...] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # One-row path only for two search columns and whole-number targets: their sum is then exact in
+        # any order, so the mean equals numpy's whatever order the tied neighbours come in.
+        targets = self.targets.tolist()
+        if len(self.columns) == 2 and all(float(t).is_integer() and abs(t) < 2**40 for t in targets):
+            plain = (
+                self.columns.tolist(),
+                self.mean.tolist(),
+                self.scale.tolist(),
+                np.ascontiguousarray(self.training_points[:, 0]),
+                np.ascontiguousarray(self.training_points[:, 1]),
+                targets,
+            )
+            object.__setattr__(self, "_plain", plain)
+
+    def predict_one(self, row: tuple[float, float, float]) -> float | None:
+        if self._plain is None or self.k >= len(self.targets):
+            return None
+        columns, mean, scale, points_x, points_y, targets = self._plain
+        # The same float operations, in the same order, as ``squared_distances`` on one row.
+        dx = (row[columns[0]] - mean[0]) / scale[0] - points_x
+        dy = (row[columns[1]] - mean[1]) / scale[1] - points_y
+        distances = dx * dx + dy * dy
+        k = self.k
+        nearest = np.argpartition(distances, (k - 1, k))
+        if distances[nearest[k - 1]] == distances[nearest[k]]:
+            return None  # a tie at the k-th place: which points numpy keeps is its own affair
+        return float(sum(targets[index] for index in nearest[:k].tolist()) / k)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
+        return np.asarray(np.mean(self.targets[self.nearest(features)], axis=1))
+
+    def nearest(self, features: np.ndarray) -> np.ndarray:
+        """(n, k) indices of each row's k nearest training points, nearest first."""
         scaled = (features[:, self.columns] - self.mean) / self.scale
         return np.concatenate(
             [
-                nearest_targets(
+                nearest_indices(
                     squared_distances(scaled[start : start + NEIGHBOUR_CHUNK_ROWS], self.training_points),
-                    self.targets,
                     self.k,
                 )
                 for start in range(0, len(scaled), NEIGHBOUR_CHUNK_ROWS)
@@ -118,6 +183,26 @@ class NeighboursFastModel:
 
 
 @dataclass(frozen=True)
+class SoftmaxFastModel:
+    """A multinomial logistic regression: class probabilities from one linear score per class."""
+
+    coefficients: np.ndarray  # (classes, features)
+    intercepts: np.ndarray
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        scores = features @ self.coefficients.T + self.intercepts
+        scores = scores - scores.max(axis=1, keepdims=True)
+        exponentials = np.exp(scores)
+        return np.asarray(exponentials / exponentials.sum(axis=1, keepdims=True))
+
+    def to_spec(self) -> dict[str, Any]:
+        return {"kind": "softmax", "coefficients": self.coefficients, "intercepts": self.intercepts}
+
+    def predict_one(self, row: tuple[float, float, float]) -> float | None:
+        return None  # class probabilities are a vector, not one number
+
+
+@dataclass(frozen=True)
 class AverageFastModel:
     parts: tuple[FastModel, ...]
 
@@ -130,6 +215,26 @@ class AverageFastModel:
     def to_spec(self) -> dict[str, Any]:
         return {"kind": "average", "parts": [part.to_spec() for part in self.parts]}
 
+    def predict_one(self, row: tuple[float, float, float]) -> float | None:
+        total = self.parts[0].predict_one(row)
+        for part in self.parts[1:]:
+            if total is None:
+                return None
+            value = part.predict_one(row)
+            total = None if value is None else total + value
+        return None if total is None else total / len(self.parts)
+
+
+def neighbours_from_spec(spec: dict[str, Any]) -> NeighboursFastModel:
+    return NeighboursFastModel(
+        columns=np.asarray(spec["columns"], dtype=np.intp),
+        mean=np.asarray(spec["mean"], dtype=np.float64),
+        scale=np.asarray(spec["scale"], dtype=np.float64),
+        training_points=np.asarray(spec["training_points"], dtype=np.float64),
+        targets=np.asarray(spec["targets"], dtype=np.float64),
+        k=int(spec["k"]),
+    )
+
 
 def from_spec(spec: dict[str, Any]) -> FastModel:
     """The serving model described by ``to_spec``; raises ValueError for an unknown kind."""
@@ -140,13 +245,11 @@ def from_spec(spec: dict[str, Any]) -> FastModel:
         thresholds = tuple(np.asarray(t, dtype=np.float64) for t in spec["thresholds"])
         return ThresholdGridFastModel(thresholds, np.asarray(spec["table"], dtype=np.float64))
     if kind == "neighbours":
-        return NeighboursFastModel(
-            columns=np.asarray(spec["columns"], dtype=np.intp),
-            mean=np.asarray(spec["mean"], dtype=np.float64),
-            scale=np.asarray(spec["scale"], dtype=np.float64),
-            training_points=np.asarray(spec["training_points"], dtype=np.float64),
-            targets=np.asarray(spec["targets"], dtype=np.float64),
-            k=int(spec["k"]),
+        return neighbours_from_spec(spec)
+    if kind == "softmax":
+        return SoftmaxFastModel(
+            np.asarray(spec["coefficients"], dtype=np.float64),
+            np.asarray(spec["intercepts"], dtype=np.float64),
         )
     if kind == "average":
         return AverageFastModel(tuple(from_spec(part) for part in spec["parts"]))

@@ -241,4 +241,7 @@ MESSAGES: dict[str, str] = {
     "problem.gender": "must be female or male",
     "problem.header_missing": "the header line is missing",
     "problem.column_missing": "the column {column} is missing",
+    "problem.password_common": "is one of the most common passwords: choose another",
+    "problem.password_too_long": "is too long (at most {max} bytes)",
+    "error.password_same": "The new password must differ from the current one.",
 }

@@ -246,4 +246,7 @@ MESSAGES: dict[str, str] = {
     "problem.gender": "deve ser feminino ou masculino",
     "problem.header_missing": "falta a linha de cabeçalho",
     "problem.column_missing": "falta a coluna {column}",
+    "problem.password_common": "é uma das senhas mais comuns: escolha outra",
+    "problem.password_too_long": "é longa demais (no máximo {max} bytes)",
+    "error.password_same": "A nova senha deve ser diferente da atual.",
 }

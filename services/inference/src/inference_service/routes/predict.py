@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from inference_service.predictor import SpendingScorePredictor
 from inference_service.schemas import BatchRequest, BatchResponse, CustomerFeatures, Prediction
+from spendscore_common.responses import PrebuiltJSONResponse
 from spendscore_common.security import CurrentPrincipal
 
 router = APIRouter(prefix="/model", tags=["predictions"])
@@ -24,8 +25,11 @@ def _predict(predictor: SpendingScorePredictor, items: list[CustomerFeatures]) -
 
 
 @router.post("/predict", response_model=Prediction, summary="Spending score of one customer")
-async def predict_one(features: CustomerFeatures, request: Request, _: CurrentPrincipal) -> dict[str, Any]:
-    return _predict(_predictor(request), [features])[0]
+async def predict_one(
+    features: CustomerFeatures, request: Request, _: CurrentPrincipal
+) -> PrebuiltJSONResponse:
+    # The predictor builds exactly the Prediction shape: serialised once, not validated again.
+    return PrebuiltJSONResponse(_predictor(request).predict_one(features))
 
 
 @router.post(
@@ -34,8 +38,8 @@ async def predict_one(features: CustomerFeatures, request: Request, _: CurrentPr
     summary="Spending scores of 1 to 10,000 customers, in the order given",
     responses={413: {"description": "more than 10,000 items or a body that is too large"}},
 )
-async def predict_batch(batch: BatchRequest, request: Request, _: CurrentPrincipal) -> dict[str, Any]:
+async def predict_batch(batch: BatchRequest, request: Request, _: CurrentPrincipal) -> PrebuiltJSONResponse:
     predictor = _predictor(request)
     if len(batch.items) < THREAD_FROM_ROWS:
-        return {"predictions": _predict(predictor, batch.items)}
-    return {"predictions": await run_in_threadpool(_predict, predictor, batch.items)}
+        return PrebuiltJSONResponse({"predictions": _predict(predictor, batch.items)})
+    return PrebuiltJSONResponse({"predictions": await run_in_threadpool(_predict, predictor, batch.items)})

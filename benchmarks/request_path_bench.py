@@ -1,0 +1,306 @@
+"""What the shared request path costs: our services against the bare stack and the original's way.
+
+Measured with wrk (Debian's ``wrk``), 16 keep-alive connections, the client pinned to one core and
+every server to the other (``taskset``), each server in its own process, all up at once and run in
+turns whose order rotates every round, so that each ratio compares figures of the same round:
+
+- POST /model/predict: our inference service (token verified, model run, metrics, access log line),
+  the bare stack (the same FastAPI + uvicorn with uvloop and httptools, the same request model, a
+  constant answer: ``benchmarks.bare_stack``) and the original's way (FastAPI + a pandas DataFrame +
+  scikit-learn per request, no auth: ``benchmarks.naive_inference``);
+- GET /customers/{id} and GET /users/me, our services as they are and, when ``BENCH_BEFORE`` names a
+  git worktree of an earlier commit (with ``BENCH_BEFORE_DEPS``, a folder of the packages it needs
+  that this environment lacks), the same services at that commit, for before/after figures.
+
+Every server logs at INFO into a file, as in production; every answer must be a 200. Besides
+requests/second, each run reads the CPU time the server process used (``/proc/<pid>/stat``) and
+reports requests per CPU-second: on a machine shared with other work, wall-clock throughput depends
+on what else runs, while the CPU a request costs hardly does.
+"""
+
+import contextlib
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from inference_service.dataset import DATA_PATH
+from inference_service.training import save_artifact, train
+from testkit.postgres import TestPostgres
+from testkit.processes import REPO_ROOT, free_port
+from testkit.stack import LocalStack
+from testkit.tokens import make_test_issuer
+
+CONNECTIONS = 16
+SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
+PREDICT_BODY = '{"gender": "Female", "age": 31, "annual_income": 70}'
+SERVER_CORE, CLIENT_CORE = "1", "0"
+
+
+def _pin(pid: int) -> None:
+    """Every thread of ``pid`` onto the server core (nothing to pin on a one-core machine)."""
+    if (os.cpu_count() or 1) > 1 and shutil.which("taskset"):
+        subprocess.run(["taskset", "-a", "-p", "-c", SERVER_CORE, str(pid)], check=True, capture_output=True)
+
+
+@dataclass(frozen=True)
+class Run:
+    requests_per_second: float
+    requests_per_cpu_second: float
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def wrk_run(url: str, pid: int, *, headers: list[str], body: str | None = None) -> Run:
+    """wrk for ``SECONDS`` s against the server process ``pid``; raises unless every answer was a 2xx."""
+    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s"]
+    if (os.cpu_count() or 1) > 1:
+        command = ["taskset", "-c", CLIENT_CORE, *command]
+    for header in headers:
+        command += ["-H", header]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        if body is not None:
+            script.write(f"wrk.method = 'POST'\nwrk.body = '{body}'\n")
+            script.write("wrk.headers['Content-Type'] = 'application/json'\n")
+    try:
+        cpu_before = _cpu_seconds(pid)
+        output = subprocess.run(
+            [*command, "-s", script.name, url], capture_output=True, text=True, check=True
+        ).stdout
+        cpu = _cpu_seconds(pid) - cpu_before
+    finally:
+        os.unlink(script.name)
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"{url}: not every answer was a 200:\n{output}")
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    count = re.search(r"(\d+) requests in", output)
+    if rate is None or count is None:
+        raise RuntimeError(f"no request figures in wrk's output:\n{output}")
+    return Run(float(rate.group(1)), int(count.group(1)) / max(cpu, 1e-9))
+
+
+@contextlib.contextmanager
+def _server(args: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[int]:
+    with log.open("ab") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, *args],
+            env={**os.environ, **env},
+            cwd=REPO_ROOT,
+            stdout=log_file,
+            stderr=log_file,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code in (200, 404):
+                        break
+                except httpx.HTTPError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{args} did not start; see {log}")
+                time.sleep(0.1)
+            _pin(process.pid)
+            yield process.pid
+        finally:
+            process.terminate()
+            process.wait(15)
+
+
+def _uvicorn(app: str, port: int) -> list[str]:
+    return [
+        "-m",
+        "uvicorn",
+        app,
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+    ]
+
+
+def _before_env() -> dict[str, str] | None:
+    """PYTHONPATH that runs the services of the worktree named by BENCH_BEFORE instead of ours."""
+    before = os.environ.get("BENCH_BEFORE")
+    if not before:
+        return None
+    paths = [
+        str(Path(before) / "services" / name / "src") for name in ("common", "auth", "customers", "inference")
+    ]
+    if os.environ.get("BENCH_BEFORE_DEPS"):
+        paths.append(os.environ["BENCH_BEFORE_DEPS"])
+    return {"PYTHONPATH": os.pathsep.join(paths)}
+
+
+def _rounds(turns: dict[str, Callable[[], Run]], rounds: int) -> dict[str, list[Run]]:
+    """``turns`` maps a name to a no-argument measurement; each round runs them all, the order rotated."""
+    names = list(turns)
+    results: dict[str, list[Run]] = {name: [] for name in names}
+    for number in range(rounds):
+        for name in names[number % len(names) :] + names[: number % len(names)]:
+            results[name].append(turns[name]())
+    return results
+
+
+def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]]:
+    """req/s per round of POST /model/predict: ours, the bare stack, the original's way (and ours before)."""
+    from benchmarks.inference_bench import _jwks_server
+    from benchmarks.naive_inference.train import train_baseline
+
+    model_path = workdir / "spendscore-model.joblib"
+    save_artifact(train().artifact, model_path)
+    naive_model = workdir / "naive-baseline.joblib"
+    train_baseline(str(naive_model), str(DATA_PATH))
+    issuer = make_test_issuer()
+    token = issuer.issue(subject="bench", roles=["user"])
+    ports = {name: free_port() for name in ("ours", "bare", "naive", "before")}
+    with _jwks_server(issuer.jwks()) as jwks_url, contextlib.ExitStack() as servers:
+
+        def ours_env(port: int) -> dict[str, str]:
+            return {
+                "APP_ENV": "test",
+                "LOG_LEVEL": "INFO",
+                "INFERENCE_PORT": str(port),
+                "INFERENCE_MODEL_PATH": str(model_path),
+                "AUTH_JWKS_URL": jwks_url,
+                "JWT_ISSUER": issuer.issuer,
+                "JWT_AUDIENCE": issuer.audience,
+            }
+
+        pids: dict[str, int] = {}
+        pids["ours"] = servers.enter_context(
+            _server(["-m", "inference_service"], ours_env(ports["ours"]), ports["ours"], workdir / "ours.log")
+        )
+        pids["bare"] = servers.enter_context(
+            _server(
+                _uvicorn("benchmarks.bare_stack.app:app", ports["bare"]),
+                {},
+                ports["bare"],
+                workdir / "bare.log",
+            )
+        )
+        pids["naive"] = servers.enter_context(
+            _server(
+                _uvicorn("benchmarks.naive_inference.app:app", ports["naive"]),
+                {"NAIVE_MODEL_PATH": str(naive_model)},
+                ports["naive"],
+                workdir / "naive.log",
+            )
+        )
+        before = _before_env()
+        if before is not None:
+            pids["before"] = servers.enter_context(
+                _server(
+                    ["-m", "inference_service"],
+                    {**ours_env(ports["before"]), **before},
+                    ports["before"],
+                    workdir / "before.log",
+                )
+            )
+        auth = [f"Authorization: Bearer {token}"]
+
+        def load(name: str, path: str, headers: list[str]) -> Callable[[], Run]:
+            url = f"http://127.0.0.1:{ports[name]}{path}"
+            return functools.partial(wrk_run, url, pids[name], headers=headers, body=PREDICT_BODY)
+
+        turns = {
+            "ours": load("ours", "/model/predict", auth),
+            "bare": load("bare", "/model/predict", []),
+            "naive": load("naive", "/predict", []),
+        }
+        if before is not None:
+            turns["before"] = load("before", "/model/predict", auth)
+        return _rounds(turns, rounds)
+
+
+class _Stack(LocalStack):
+    """A LocalStack whose processes run with extra environment (the before worktree's PYTHONPATH)."""
+
+    def __init__(self, postgres: TestPostgres, workdir: Path, model_path: Path, extra: dict[str, str]):
+        super().__init__(postgres, workdir, model_path)
+        self.extra = extra
+
+    @property
+    def common_env(self) -> dict[str, str]:
+        return {**super().common_env, **self.extra}
+
+
+def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]]:
+    """req/s per round of GET /customers/{id} and GET /users/me, ours (and before, with BENCH_BEFORE)."""
+    model_path = workdir / "spendscore-model.joblib"
+    if not model_path.exists():
+        save_artifact(train().artifact, model_path)
+    stacks: dict[str, dict[str, str]] = {"after": {}}
+    before = _before_env()
+    if before is not None:
+        stacks["before"] = before
+    postgres = TestPostgres()
+    started: list[LocalStack] = []
+    turns: dict[str, Callable[[], Run]] = {}
+    try:
+        for label, extra in stacks.items():
+            directory = workdir / label
+            directory.mkdir()
+            stack = _Stack(postgres, directory, model_path, extra)
+            stack.start_all()
+            started.append(stack)
+            pids = {}
+            for name, process in stack.processes.items():
+                assert process._process is not None
+                pids[name] = process._process.pid
+                _pin(pids[name])
+            owner = stack.create_user()
+            created = httpx.post(
+                stack.urls["customers"] + "/customers",
+                json={"name": "Bench customer", "gender": "female", "age": 31, "annual_income": 70},
+                headers=owner.headers,
+            )
+            created.raise_for_status()
+            headers = [f"Authorization: Bearer {owner.token}"]
+            customer_url = f"{stack.urls['customers']}/customers/{created.json()['id']}"
+            me_url = stack.urls["auth"] + "/users/me"
+            turns[f"customer {label}"] = functools.partial(
+                wrk_run, customer_url, pids["customers"], headers=headers
+            )
+            turns[f"users/me {label}"] = functools.partial(wrk_run, me_url, pids["auth"], headers=headers)
+        return _rounds(turns, rounds)
+    finally:
+        for running in started:
+            running.close()
+        postgres.close()
+
+
+def run_all(rounds: int) -> dict[str, dict[str, list[Run]]]:
+    with tempfile.TemporaryDirectory(prefix="spendscore-request-path-") as directory:
+        workdir = Path(directory)
+        return {
+            "inference": inference_comparison(workdir, rounds),
+            "read": read_endpoints_comparison(workdir, rounds),
+        }
+
+
+if __name__ == "__main__":
+    import json
+    from dataclasses import asdict
+
+    results = run_all(int(os.environ.get("BENCH_ROUNDS", "3")))
+    printable = {
+        area: {name: [asdict(run) for run in runs] for name, runs in by_name.items()}
+        for area, by_name in results.items()
+    }
+    sys.stdout.write(json.dumps(printable, indent=2) + "\n")
