@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ARRAY, Integer, Select, String, bindparam, case, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -40,13 +41,9 @@ HISTOGRAM_BUCKETS = 10
 SCATTER_POINTS = 2000
 MIN_OBSERVED_FOR_FIT = 20  # r2 and interval coverage need at least this many observed customers
 
-_SORT_COLUMNS: dict[str, Any] = {
-    "name": col(Customer.name),
-    "created_at": col(Customer.created_at),
-    "spending_score": col(Customer.latest_spending_score),
-    "age": col(Customer.age),
-    "segment": col(Customer.latest_segment),
-}
+_SORT_KEYS = {"name", "created_at", "spending_score", "age", "segment"}
+# Sort keys whose column is not the key itself.
+_SORT_COLUMN_NAMES = {"spending_score": "latest_spending_score", "segment": "latest_segment"}
 
 
 _NULLABLE_SORT_KEYS = frozenset({"spending_score", "segment"})
@@ -58,19 +55,22 @@ class CustomerWithLatest:
     latest: Prediction | None
 
 
-def _order_by(sort: str) -> tuple[ColumnElement[Any], ...]:
+def _order_by(sort: str, rows: Any = Customer) -> tuple[ColumnElement[Any], ...]:
     """``name`` / ``-name``...; customers with a pending score come last in both directions.
 
     NULLS LAST only on the nullable score: on the NOT NULL columns it would keep PostgreSQL from
     reading their indexes backwards. Each order has an index (models.py) that serves it.
+    ``rows``: the customer table, or a CTE of its rows.
     """
     key = sort.lstrip("-")
-    column = _SORT_COLUMNS[key]
+    assert key in _SORT_KEYS
+    column = col(getattr(rows, _SORT_COLUMN_NAMES.get(key, key)))
+    last = col(rows.id)
     if sort.startswith("-"):
         first = column.desc().nulls_last() if key in _NULLABLE_SORT_KEYS else column.desc()
-        return first, col(Customer.id).desc()
+        return first, last.desc()
     first = column.asc().nulls_last() if key in _NULLABLE_SORT_KEYS else column.asc()
-    return first, col(Customer.id).asc()
+    return first, last.asc()
 
 
 def _latest_joined() -> Select[tuple[Customer, Prediction]]:
@@ -125,29 +125,45 @@ async def list_page(
         conditions.append(col(Customer.latest_band) == band)
     if segment is not None:
         conditions.append(col(Customer.latest_segment) == segment)
-    order = _order_by(sort)
+    count_query = select(func.count()).select_from(Customer).where(*conditions)
     # The page first, then the latest predictions of those rows only: joining before OFFSET would
     # look up the prediction of every skipped row too.
-    customers = list(
-        await session.scalars(
-            select(Customer).where(*conditions).order_by(*order).limit(limit).offset(offset)
+    if q is not None and q.strip():
+        # The matches by the full-text index, counted and ordered: a cost that grows with the matches
+        # only. Walking the sort index and testing each row (the planner's choice when it guesses
+        # that many match) tests every row before the first match: 0.3 to 0.7 s at 100,000
+        # customers for a name nobody has, or for "joao" sorted by name.
+        matches = select(Customer).where(*conditions).cte("matches").prefix_with("MATERIALIZED")
+        found = aliased(Customer, matches)
+        rows = (
+            await session.execute(
+                select(found, func.count().over())
+                .order_by(*_order_by(sort, found))
+                .limit(limit)
+                .offset(offset)
+            )
+        ).all()
+        customers = [row[0] for row in rows]
+        total = int(rows[0][1]) if rows else int((await session.execute(count_query)).scalar_one())
+    else:
+        customers = list(
+            await session.scalars(
+                select(Customer).where(*conditions).order_by(*_order_by(sort)).limit(limit).offset(offset)
+            )
         )
-    )
+        total = int((await session.execute(count_query)).scalar_one())
     latest_ids = [customer.latest_prediction_id for customer in customers if customer.latest_prediction_id]
     latest: dict[uuid.UUID, Prediction] = {}
     if latest_ids:
         predictions = await session.scalars(select(Prediction).where(col(Prediction.id).in_(latest_ids)))
         latest = {prediction.id: prediction for prediction in predictions}
-    total = (
-        await session.execute(select(func.count()).select_from(Customer).where(*conditions))
-    ).scalar_one()
     page = [
         CustomerWithLatest(
             customer, latest.get(customer.latest_prediction_id) if customer.latest_prediction_id else None
         )
         for customer in customers
     ]
-    return page, int(total)
+    return page, total
 
 
 def new_prediction(
