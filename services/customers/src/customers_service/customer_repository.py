@@ -332,6 +332,9 @@ async def delete_one(*, session: AsyncSession, owner_id: uuid.UUID, customer_id:
 
 async def delete_all_of_owner(*, session: AsyncSession, owner_id: uuid.UUID) -> int:
     """Everything the owner had: predictions go with their customers (ON DELETE CASCADE)."""
+    # Up to a million customers: not bounded by the per-request statement timeout, or auth's retries of
+    # a large account's deletion would time out every time. Only auth's service token calls this.
+    await session.execute(text("SET LOCAL statement_timeout = 0"))
     await session.execute(delete(Prediction).where(col(Prediction.owner_id) == owner_id))
     result = await session.execute(delete(Customer).where(col(Customer.owner_id) == owner_id))
     return int(result.rowcount)  # type: ignore[attr-defined]
