@@ -18,6 +18,7 @@ from spendscore_ui.config import ServiceName, UISettings
 logger = logging.getLogger(__name__)
 
 JsonObject = dict[str, Any]
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _SERVICE_LABELS: dict[str, str] = {
     "auth": "The sign-in service",
@@ -387,15 +388,24 @@ class ApiClient:
         q: str | None = None,
         gender: str | None = None,
         band: str | None = None,
+        segment: str | None = None,
         sort: str | None = None,
     ) -> JsonObject:
-        params = {"limit": limit, "offset": offset, "q": q, "gender": gender, "band": band, "sort": sort}
+        params = {
+            "limit": limit,
+            "offset": offset,
+            "q": q,
+            "gender": gender,
+            "band": band,
+            "segment": segment,
+            "sort": sort,
+        }
         result: JsonObject = self._json("customers", "GET", "/customers", params=params)
         return result
 
-    def create_customer(self, *, name: str, gender: str, age: int, annual_income: float) -> JsonObject:
-        payload = {"name": name, "gender": gender, "age": age, "annual_income": annual_income}
-        result: JsonObject = self._json("customers", "POST", "/customers", json=payload)
+    def create_customer(self, **values: Any) -> JsonObject:
+        """``name``, ``gender``, ``age``, ``annual_income`` and optionally ``observed_score``."""
+        result: JsonObject = self._json("customers", "POST", "/customers", json=values)
         return result
 
     def get_customer(self, customer_id: str) -> JsonObject:
@@ -422,14 +432,28 @@ class ApiClient:
         result: JsonObject = self._json("customers", "GET", "/dashboard")
         return result
 
-    def import_customers(self, filename: str, content: bytes) -> JsonObject:
+    def import_customers(self, filename: str, content: bytes, *, partial: bool = False) -> JsonObject:
+        """All or nothing by default (a 422 lists every bad row); ``partial`` imports the good rows and
+        returns the bad ones as ``rejected``."""
+        mime = XLSX_MIME if filename.lower().endswith(".xlsx") else "text/csv"
         result: JsonObject = self._json(
-            "customers", "POST", "/customers/import", files={"file": (filename, content, "text/csv")}
+            "customers",
+            "POST",
+            "/customers/import",
+            params={"mode": "partial" if partial else None},
+            files={"file": (filename, content, mime)},
         )
         return result
 
-    def export_customers(self) -> bytes:
-        return self._request("customers", "GET", "/customers/export").content
+    def import_template(self, *, excel: bool = False) -> bytes:
+        """The import file's header with two example rows (CSV, or .xlsx)."""
+        params = {"format": "xlsx" if excel else None}
+        return self._request("customers", "GET", "/customers/import/template", params=params).content
+
+    def export_customers(self, *, semicolon: bool = False, excel: bool = False) -> bytes:
+        """Every customer with the latest score: CSV (``;`` and decimal commas if ``semicolon``) or .xlsx."""
+        params = {"delimiter": "semicolon" if semicolon else None, "format": "xlsx" if excel else None}
+        return self._request("customers", "GET", "/customers/export", params=params).content
 
     # --- inference ------------------------------------------------------------------------------
 

@@ -279,6 +279,27 @@ def assign_segment(*, customer: Customer, segments: Segments | None, latest: Pre
         customer.set_predicted_segment(latest)
 
 
+async def assign_observed_segments(*, session: AsyncSession, segments: Segments, limit: int) -> int:
+    """Observed customers still on the model's guess (their score was entered while the segments were
+    unknown) moved to the nearest centroid of (income, observed score); returns how many."""
+    if not segments.centroids:
+        return 0
+    customers = list(
+        await session.scalars(
+            select(Customer)
+            .where(
+                col(Customer.observed_score).is_not(None),
+                col(Customer.segment_source).is_distinct_from(SEGMENT_OBSERVED),
+            )
+            .limit(limit)
+        )
+    )
+    for customer in customers:
+        assign_segment(customer=customer, segments=segments, latest=None)
+        session.add(customer)
+    return len(customers)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

@@ -198,6 +198,9 @@ class SoftmaxFastModel:
     def to_spec(self) -> dict[str, Any]:
         return {"kind": "softmax", "coefficients": self.coefficients, "intercepts": self.intercepts}
 
+    def predict_one(self, row: tuple[float, float, float]) -> float | None:
+        return None  # class probabilities are a vector, not one number
+
 
 @dataclass(frozen=True)
 class AverageFastModel:

@@ -57,13 +57,9 @@ class SpendingScorePredictor:
         )
 
     def predict_one(self, item: CustomerFeatures) -> dict[str, Any]:
-        """The answer for one customer: what ``predict`` gives for a one-row matrix, without numpy
-        when the model has a plain-Python path for one row."""
-        row = (GENDER_CODE[item.gender], float(item.age), float(item.annual_income))
-        raw = self.model.fast_model.predict_one(row)
-        if raw is None:
-            return self.predict(self.to_matrix([item]))[0]
-        return self._answer(raw, [row[1], row[2]])
+        """The answer for one customer: what ``predict`` gives for a one-row matrix."""
+        # The interval, segment and peak models are numpy models: the whole answer goes through them.
+        return self.predict(self.to_matrix([item]))[0]
 
     def predict(self, features: np.ndarray) -> list[dict[str, Any]]:
         """One answer per row of an (n, 3) matrix: gender code, age, annual income."""
