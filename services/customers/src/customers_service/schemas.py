@@ -351,7 +351,7 @@ def segment_of(
 ) -> CustomerSegment | None:
     if segment_id is None:
         return None
-    words = (segments or Segments(names={}, centroids=[], scale={})).describe(segment_id)
+    words = (segments or Segments.unknown()).describe(segment_id)
     return CustomerSegment(
         id=segment_id,
         name=LocalisedText.model_validate(words["name"]),
