@@ -2,6 +2,7 @@
 
 Nothing here commits: the caller owns the transaction."""
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -357,7 +358,13 @@ _CUSTOMER_COPY_COLUMNS = (
     "latest_segment",
     "latest_segment_probability",
     "segment_source",
+    "observed_score",
+    "observed_at",
+    "prior_score",
+    "prior_interval_low",
+    "prior_interval_high",
 )
+_OBSERVED_COPY_COLUMNS = ("id", "owner_id", "customer_id", "score", "observed_at")
 _PREDICTION_COPY_COLUMNS = (
     "id",
     "owner_id",
@@ -394,11 +401,13 @@ class ImportedUpdate:
 
 @dataclass(frozen=True, slots=True)
 class ImportRecords:
-    """Rows for COPY into ``customer`` and ``prediction``, and the updates of existing customers."""
+    """Rows for COPY into ``customer``, ``prediction`` and ``observed_score``, and the updates of
+    existing customers."""
 
     customers: list[tuple[Any, ...]]
     predictions: list[tuple[Any, ...]]
     updates: list[dict[str, Any]]
+    observed: list[tuple[Any, ...]] = dataclasses.field(default_factory=list)
 
 
 def _prediction_record(
@@ -438,15 +447,28 @@ def import_records(
     owner_id: uuid.UUID,
     created: Sequence[tuple[CustomerCreate, ModelOutput | None]],
     updated: Sequence[ImportedUpdate],
+    segments: Segments | None = None,
 ) -> ImportRecords:
     """Plain CPU work (about 20,000 tuples for an import): call it in a worker thread.
 
-    A ``None`` outcome stores the prediction as pending (inference was unavailable).
+    A ``None`` outcome stores the prediction as pending (inference was unavailable). A new customer
+    with an observed score gets it with its history entry, as a create does; its first prediction
+    is the one "made before" it, and its segment the nearest of (income, score) when ``segments``.
     """
     now = datetime.now(UTC)
     records = ImportRecords([], [], [])
     for values, outcome in created:
         customer_id, prediction_id = uuid.uuid4(), uuid.uuid4()
+        observed = values.observed_score
+        segment: tuple[Any, Any, Any] = (
+            outcome.segment_id if outcome else None,
+            outcome.segment_probability if outcome else None,
+            SEGMENT_PREDICTED if outcome and outcome.segment_id else None,
+        )
+        if observed is not None:
+            records.observed.append((uuid.uuid4(), owner_id, customer_id, observed, now))
+            if segments is not None and segments.centroids:
+                segment = (segments.nearest(values.annual_income, float(observed)), None, SEGMENT_OBSERVED)
         records.customers.append(
             (
                 customer_id,
@@ -462,9 +484,12 @@ def import_records(
                 prediction_id,
                 outcome.spending_score if outcome else None,
                 outcome.band if outcome else None,
-                outcome.segment_id if outcome else None,
-                outcome.segment_probability if outcome else None,
-                SEGMENT_PREDICTED if outcome and outcome.segment_id else None,
+                *segment,
+                observed,
+                now if observed is not None else None,
+                outcome.spending_score if outcome and observed is not None else None,
+                outcome.interval_low if outcome and observed is not None else None,
+                outcome.interval_high if outcome and observed is not None else None,
             )
         )
         records.predictions.append(
@@ -552,6 +577,10 @@ async def store_import(*, session: AsyncSession, records: ImportRecords) -> None
     if records.predictions:
         await driver.copy_records_to_table(
             "prediction", records=records.predictions, columns=_PREDICTION_COPY_COLUMNS
+        )
+    if records.observed:
+        await driver.copy_records_to_table(
+            "observed_score", records=records.observed, columns=_OBSERVED_COPY_COLUMNS
         )
 
 
@@ -698,7 +727,7 @@ async def stream_for_export(
 ) -> AsyncIterator[Sequence[Any]]:
     """The owner's customers with their latest prediction, ordered by name then id, chunk by chunk:
     external_id, name, gender, age, annual_income, score, band, interval low, high, model version,
-    predicted at (None while pending)."""
+    predicted at (None while pending), segment, observed score."""
     statement = (
         select(
             col(Customer.external_id),
@@ -712,6 +741,8 @@ async def stream_for_export(
             col(Prediction.interval_high),
             col(Prediction.model_version),
             col(Prediction.completed_at),
+            col(Customer.latest_segment),
+            col(Customer.observed_score),
         )
         .outerjoin(Prediction, col(Prediction.id) == col(Customer.latest_prediction_id))
         .where(col(Customer.owner_id) == owner_id)
