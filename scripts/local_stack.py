@@ -265,6 +265,8 @@ def main() -> int:
     if sys.argv[1:] == ["status"]:
         print("\n".join(status_lines(state_dir)))
         return 0
+    if Supervisor(state_dir, []).is_running():
+        fail(f"the local stack is already running from {config.data_dir} (`make status`)")
     config.data_dir.mkdir(parents=True, exist_ok=True)
     embedded = None if all(config.database_urls.values()) else use_embedded_postgres(config)
     credentials = load_credentials(config)

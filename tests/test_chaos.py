@@ -5,9 +5,13 @@ each killed process back by itself. Every time: no acknowledged write is lost. `
 LOAD_MODE=chaos does the same for longer and reports the figures (docs/chaos.md).
 """
 
+import asyncio
 import signal
+import threading
 import time
+import uuid
 
+import asyncpg
 import httpx
 import pytest
 
@@ -65,10 +69,103 @@ def test_a_killed_process_is_restarted_and_no_acknowledged_write_is_lost(chaos_s
 
     assert load.acknowledged_count() > 0
     assert load.lost_writes() == []
+    # While a process is away: connection errors (0) or 503 with Retry-After, never a 500.
+    assert {status for _, _, status in load.latencies} <= {0, 200, 201, 503}
     # The others kept running, untouched: the supervisor restarted only what was killed.
     assert {other: chaos_stack.pid(other) for other in others} == others
     states = chaos_stack.supervisor.states()
     assert {info["statename"] for info in states.values()} == {"RUNNING"}
+
+
+IMPORT_ROWS = 10_000
+IMPORT_CSV = (
+    "name,gender,age,annual_income\n"
+    + "".join(
+        f"Import {index},{'fm'[index % 2]},{18 + index % 60},{15 + index % 120}\n"
+        for index in range(IMPORT_ROWS)
+    )
+).encode()
+
+
+def test_customers_killed_during_an_import_keeps_all_or_none_of_it(chaos_stack, chaos_owner):
+    importer = chaos_stack.create_user()
+    database_url = chaos_stack.postgres.url("chaos_customers")
+    answers: list[object] = []
+
+    def upload() -> None:
+        try:
+            answers.append(
+                httpx.post(
+                    chaos_stack.urls["customers"] + "/customers/import",
+                    files={"file": ("big.csv", IMPORT_CSV, "text/csv")},
+                    headers=importer.headers,
+                    timeout=120,
+                )
+            )
+        except httpx.TransportError as exc:
+            answers.append(exc)
+
+    def kill_during_the_import() -> None:
+        uploading = threading.Thread(target=upload)
+        uploading.start()
+        # Kill as soon as the import writes (a COPY is running); a fast import may be done first.
+        wait_for(lambda: not uploading.is_alive() or asyncio.run(_copy_running(database_url)), timeout=120,
+                 what="the import writing", interval=0.01)  # fmt: skip
+        old_pid = chaos_stack.kill("customers")
+        uploading.join(120)
+        chaos_stack.wait_until_recovered("customers", old_pid, timeout=RECOVERY_LIMIT_SECONDS)
+
+    load = under_load(chaos_stack, chaos_owner, kill_during_the_import)
+
+    assert load.lost_writes() == []
+    stored, without_prediction = wait_for(
+        lambda: asyncio.run(_import_state(database_url, importer.id)), timeout=30, what="transactions ended"
+    )
+    assert (stored, without_prediction) in ((0, 0), (IMPORT_ROWS, 0))
+    if isinstance(answers[0], httpx.Response) and answers[0].status_code == 201:
+        assert stored == IMPORT_ROWS  # acknowledged, so all of it
+    # Whatever the client saw, sending the file again leaves it stored exactly once.
+    retried = httpx.post(
+        chaos_stack.urls["customers"] + "/customers/import",
+        files={"file": ("big.csv", IMPORT_CSV, "text/csv")},
+        headers=importer.headers,
+        timeout=120,
+    )
+    assert retried.status_code == 201, retried.text
+    assert asyncio.run(_import_state(database_url, importer.id)) == (IMPORT_ROWS, 0)
+
+
+async def _copy_running(database_url: str) -> bool:
+    connection = await asyncpg.connect(database_url)
+    try:
+        running = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query ILIKE 'COPY%'"
+        )
+        return bool(running)
+    finally:
+        await connection.close()
+
+
+async def _import_state(database_url: str, owner_id: str) -> tuple[int, int] | None:
+    """(customers of the owner, those without a latest prediction), once no write of the killed
+    process is still open; None until then."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        open_writes = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state = 'active' AND query ILIKE 'COPY%'"
+        )
+        if open_writes:
+            return None
+        row = await connection.fetchrow(
+            "SELECT count(*) AS customers, count(*) FILTER (WHERE p.id IS NULL) AS orphans FROM customer c "
+            "LEFT JOIN prediction p ON p.id = c.latest_prediction_id WHERE c.owner_id = $1",
+            uuid.UUID(owner_id),
+        )
+        assert row is not None
+        return int(row["customers"]), int(row["orphans"])
+    finally:
+        await connection.close()
 
 
 def test_writes_stay_fast_while_inference_is_frozen_and_complete_after(chaos_stack, chaos_owner):

@@ -44,6 +44,32 @@ from inference_service.schemas import ModelCard
 from spendscore_ui.config import get_settings
 from testkit.processes import free_port
 
+# What the real GET /model lists (services/inference/src/inference_service/segments.py names them).
+FAKE_SEGMENTS = [
+    {
+        "id": segment_id,
+        "name": {"en": english, "pt-BR": portuguese},
+        "description": {"en": f"{english} — a sentence.", "pt-BR": f"{portuguese} — uma frase."},
+        "centroid": {"annual_income": income, "spending_score": score},
+        "size": size,
+        "share": size / 200,
+    }
+    for segment_id, english, portuguese, income, score, size in [
+        ("low-income-high-spending", "Low income, high spending", "Renda baixa, gasto alto", 25.7, 79.4, 22),
+        ("low-income-low-spending", "Low income, low spending", "Renda baixa, gasto baixo", 26.3, 20.9, 23),
+        (
+            "average-income-average-spending",
+            "Average income, average spending",
+            "Renda média, gasto médio",
+            55.3,
+            49.5,
+            81,
+        ),
+        ("high-income-high-spending", "High income, high spending", "Renda alta, gasto alto", 86.5, 82.1, 39),
+        ("high-income-low-spending", "High income, low spending", "Renda alta, gasto baixo", 88.2, 17.1, 35),
+    ]
+]
+
 UI_DIR = Path(__file__).resolve().parent.parent
 FAKE_SIGNING_KEY = "fake-services-signing-key-for-ui-tests-only"
 
@@ -576,31 +602,37 @@ class FakeServices:
                         "age": {"min": 18, "max": 70},
                         "annual_income": {"min": 15, "max": 137},
                     },
-                    "metrics": {"cv": cv, "honest_selection": {"r2": {"mean": 0.31, "std": 0.06}}},
+                    "metrics": {"cv": cv, "honest_selection": {"r2": {"mean": 0.33, "std": 0.1}}},
                     "interval": {
                         "level": 0.8,
-                        "method": "fake conformal",
+                        "method": "normalised_k10_age1",
                         "cv_coverage": 0.79,
-                        "cv_coverage_by_group": {"income": {"15-48": 0.8}, "age": {"18-29": 0.8}},
-                        "mean_width": 48.0,
-                        "fixed_width": 51.0,
+                        "cv_coverage_by_group": {
+                            "income": {"15-48": 0.79, "49-72": 0.8, "73-137": 0.8},
+                            "age": {"18-29": 0.82, "30-50": 0.79, "51-70": 0.78},
+                        },
+                        "mean_width": 44.5,
+                        "fixed_width": 50.8,
                     },
-                    "modes": {"enabled": True, "cv_share_flagged": 0.1, "share_of_training_customers": 0.1},
+                    "modes": {"enabled": True, "cv_share_flagged": 0.11, "share_of_training_customers": 0.12},
                     "baseline": {
                         "holdout": {"mse": 500.0, "r2": 0.02},
                         "cv": {m: {"mean": 0.06, "std": 0.04} for m in ("r2", "rmse", "mae")},
                     },
-                    "segments": [],
+                    "segments": FAKE_SEGMENTS,
                     "segmentation_scale": {
-                        "annual_income": {"mean": 60.0, "std": 26.0},
-                        "spending_score": {"mean": 50.0, "std": 26.0},
+                        "annual_income": {"mean": 60.56, "std": 26.2},
+                        "spending_score": {"mean": 50.2, "std": 25.76},
                     },
                     "segment_classifier": {
-                        "candidate": "fake",
-                        "cv": {"accuracy": {"mean": 0.5, "std": 0.1}, "log_loss": {"mean": 1.2, "std": 0.1}},
+                        "candidate": "logistic",
+                        "cv": {
+                            "accuracy": {"mean": 0.8, "std": 0.06},
+                            "log_loss": {"mean": 0.51, "std": 0.1},
+                        },
                         "baseline_cv": {
-                            "accuracy": {"mean": 0.3, "std": 0.1},
-                            "log_loss": {"mean": 1.6, "std": 0.1},
+                            "accuracy": {"mean": 0.4, "std": 0.06},
+                            "log_loss": {"mean": 1.5, "std": 0.07},
                         },
                     },
                     **fake.model_extra,

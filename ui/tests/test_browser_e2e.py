@@ -476,6 +476,10 @@ def test_sign_in_in_portuguese_is_one_page_load(ui_url, browser, stack):
     expect(page).to_have_url(re.compile(r"/customers$"))
     wait_for_session_cookie(page)
     assert loads == []
+    # The device cookie (issue 12 item 3): HttpOnly, 90 days, sent with this browser's next logins.
+    device = next(c for c in context.cookies() if c["name"] == "spendscore_device")
+    assert device["httpOnly"] and 89 * 86400 < device["expires"] - time.time() <= 90 * 86400
+    assert "spendscore_device" not in page.evaluate("document.cookie")
     page.reload()
     expect(page.get_by_role("button", name="Sair")).to_be_visible(timeout=WAIT_MS)
 
@@ -591,4 +595,43 @@ def test_phone_menu_closes_after_choosing_a_page(ui_url, browser, stack):
     expect(sidebar).to_have_attribute("data-collapsed", "true", timeout=WAIT_MS)
     expect(page.get_by_role("heading", name="O que a pontuação significa")).to_be_visible(timeout=WAIT_MS)
     shot(page, "phone-model-pt-BR")
+    context.close()
+
+
+def test_account_recovery_and_deactivation_against_the_real_auth(ui_url, browser, stack):
+    """An admin's reset gives a temporary password; signing in with it leads to "choose a new password"
+    only, then on. A deactivated account with the right password is told so (the real auth's 403)."""
+    owner = stack.create_user()
+    admin_headers = {"Authorization": f"Bearer {stack.admin_token()}"}
+    reset = httpx.post(f"{stack.urls['auth']}/admin/users/{owner.id}/password-reset", headers=admin_headers)
+    assert reset.status_code == 200, reset.text
+    temporary = reset.json()["temporary_password"]
+
+    context = browser.new_context(viewport=VIEWPORT, locale="pt-BR")
+    page = context.new_page()
+    page.goto(ui_url + "/dashboard")
+    page.get_by_role("textbox", name="E-mail").fill(owner.email)
+    page.get_by_role("textbox", name="Senha").fill(temporary)
+    page.get_by_role("button", name="Entrar").click()
+    expect(page.get_by_role("heading", name="Escolha uma nova senha")).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("textbox", name="Senha temporária", exact=True).fill(temporary)
+    page.get_by_role("textbox", name="Nova senha", exact=True).fill("a-fresh-password-42")
+    page.get_by_role("textbox", name="Repita a nova senha", exact=True).fill("a-fresh-password-42")
+    page.get_by_role("button", name="Salvar a nova senha").click()
+    expect(page).to_have_url(re.compile(r"/dashboard$"), timeout=WAIT_MS)
+    expect(page.get_by_role("button", name="Sair")).to_be_visible()
+    assert stack.login(owner.email, "a-fresh-password-42")
+
+    deactivated = httpx.patch(
+        f"{stack.urls['auth']}/admin/users/{owner.id}", json={"is_active": False}, headers=admin_headers
+    )
+    assert deactivated.status_code == 200, deactivated.text
+    other = browser.new_context(viewport=VIEWPORT, locale="pt-BR")
+    second = other.new_page()
+    second.goto(ui_url + "/login")
+    second.get_by_role("textbox", name="E-mail").fill(owner.email)
+    second.get_by_role("textbox", name="Senha").fill("a-fresh-password-42")
+    second.get_by_role("button", name="Entrar").click()
+    expect(second.get_by_text("Esta conta está desativada.")).to_be_visible(timeout=WAIT_MS)
+    other.close()
     context.close()

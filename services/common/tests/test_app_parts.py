@@ -5,6 +5,7 @@ import socket
 import pytest
 from pydantic import ValidationError
 
+from spendscore_common.security import declare_password_login
 from spendscore_common.server import StartupError, describe_settings_error, ensure_port_free
 from spendscore_common.settings import ServiceSettings
 
@@ -65,3 +66,29 @@ def test_bad_settings_are_described_in_one_line(monkeypatch):
         ServiceSettings()
     expected = "refusing to start with APP_ENV=production: CORS_ORIGINS must not contain '*'"
     assert describe_settings_error(raised.value) == "invalid configuration: " + expected
+
+
+async def test_metrics_keep_the_instrumentator_names_and_labels(client):
+    await client.get("/me")
+    await client.get("/me")
+    await client.get("/healthz")
+    await client.get("/no-such-page")
+    text = (await client.get("/metrics")).text
+    assert 'http_requests_total{handler="/me",method="GET",status="4xx"} 2.0' in text
+    assert 'http_requests_total{handler="none",method="GET",status="4xx"} 1.0' in text
+    assert 'http_request_duration_seconds_bucket{handler="/me",le="+Inf",method="GET"} 2.0' in text
+    assert 'http_request_duration_seconds_count{handler="/me",method="GET"} 2.0' in text
+    assert 'http_request_duration_highr_seconds_bucket{le="60.0"} 3.0' in text
+    assert 'http_request_size_bytes_count{handler="/me"} 2.0' in text
+    assert 'http_response_size_bytes_count{handler="/me"} 2.0' in text
+    assert 'handler="/healthz"' not in text
+
+
+async def test_docs_offer_the_password_login_on_every_protected_operation(app):
+    declare_password_login(app, "http://auth.example/auth/token")
+    schema = app.openapi()
+    assert app.openapi() is schema  # built once
+    password_flow = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]
+    assert password_flow["tokenUrl"] == "http://auth.example/auth/token"
+    assert schema["paths"]["/me"]["get"]["security"] == [{"OAuth2PasswordBearer": []}, {"HTTPBearer": []}]
+    assert "security" not in schema["paths"]["/search"]["get"]

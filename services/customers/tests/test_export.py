@@ -9,7 +9,14 @@ import pytest
 
 CUSTOMERS = [
     {"name": "João Conceição", "gender": "male", "age": 41, "annual_income": 70.5, "external_id": "C-2"},
-    {"name": "Ana, Lima", "gender": "female", "age": 30, "annual_income": 40, "external_id": "C-1"},
+    {
+        "name": "Ana, Lima",
+        "gender": "female",
+        "age": 30,
+        "annual_income": 40,
+        "external_id": "C-1",
+        "observed_score": 77,
+    },
     {"name": 'Bia "B" Sá', "gender": "female", "age": 22, "annual_income": 15.25},
     {"name": "x;=cmd|' /C calc'!A0", "gender": "male", "age": 50, "annual_income": 99},
     {"name": '=HYPERLINK("http://evil.example")', "gender": "female", "age": 60, "annual_income": 0},
@@ -25,12 +32,23 @@ async def _create_all(api, owner) -> None:
 
 async def _customers_of(api, owner) -> set[tuple]:
     items = (await api.client.get("/customers?limit=200", headers=owner.headers)).json()["items"]
-    return {(c["external_id"], c["name"], c["gender"], c["age"], c["annual_income"]) for c in items}
+    return {
+        (c["external_id"], c["name"], c["gender"], c["age"], c["annual_income"], c["observed_score"])
+        for c in items
+    }
 
 
 def _expected() -> set[tuple]:
     return {
-        (c.get("external_id"), c["name"], c["gender"], c["age"], float(c["annual_income"])) for c in CUSTOMERS
+        (
+            c.get("external_id"),
+            c["name"],
+            c["gender"],
+            c["age"],
+            float(c["annual_income"]),
+            c.get("observed_score"),
+        )
+        for c in CUSTOMERS
     }
 
 
@@ -42,7 +60,7 @@ async def test_an_empty_export_is_the_bom_and_the_header(api, owner):
     assert "attachment" in response.headers["content-disposition"]
     assert response.content.decode("utf-8") == (
         '\ufeff"external_id","name","gender","age","annual_income","spending_score","band",'
-        '"interval_low","interval_high","model_version","predicted_at"\r\n'
+        '"interval_low","interval_high","model_version","predicted_at","segment","observed_score"\r\n'
     )
 
 
@@ -55,7 +73,7 @@ async def test_export_is_ordered_by_name_then_id_and_quotes_every_text_cell(api,
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [row["name"] for row in rows] == ["Ana", "Bruno", "Carla", "Carla"]
     assert rows[0]["spending_score"] == rows[0]["band"] == rows[0]["predicted_at"] == ""  # pending
-    assert response.content.decode("utf-8-sig").splitlines()[1] == ',"Ana","female",31,45.5,,,,,,'
+    assert response.content.decode("utf-8-sig").splitlines()[1] == ',"Ana","female",31,45.5,,,,,,,,'
 
 
 @pytest.mark.parametrize("params", [{}, {"delimiter": "semicolon"}, {"format": "xlsx"}])
@@ -79,7 +97,7 @@ async def test_semicolon_export_writes_decimal_commas(api, owner):
 
     text = (await api.client.get("/customers/export?delimiter=semicolon", headers=owner.headers)).text
 
-    assert text.splitlines()[1] == ';"Ana";"female";31;45,5;;;;;;'
+    assert text.splitlines()[1] == ';"Ana";"female";31;45,5;;;;;;;;'
 
 
 @pytest.mark.parametrize(("delimiter", "separator"), [("comma", ","), ("semicolon", ";")])

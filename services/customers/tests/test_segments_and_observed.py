@@ -12,6 +12,7 @@ from customers_service.customer_repository import SCATTER_POINTS
 from customers_service.inference_client import ModelOutput
 from customers_service.models import Customer, Prediction
 from customers_service.schemas import CustomerCreate
+from customers_service.segment_catalogue import Segments
 
 
 def _outcome(score: float, segment: str | None = None, low: float = 40.0, high: float = 60.0) -> ModelOutput:
@@ -209,4 +210,46 @@ async def test_warnings_reach_the_latest_prediction_and_the_history(live_api, li
     listed = (await live_api.client.get("/customers", headers=live_owner.headers)).json()
     assert next(item for item in listed["items"] if item["id"] == created["id"])["latest_prediction"][
         "warnings"
+    ]
+
+
+CARD = {  # the shape of GET /model's segment part, two segments only
+    "segmentation_scale": {
+        "annual_income": {"mean": 60.0, "std": 26.0},
+        "spending_score": {"mean": 50.0, "std": 26.0},
+    },
+    "segments": [
+        {
+            "id": segment_id,
+            "name": {"en": segment_id, "pt-BR": segment_id},
+            "description": {"en": "", "pt-BR": ""},
+            "centroid": {"annual_income": 88.0, "spending_score": score},
+        }
+        for segment_id, score in (("high-income-low-spending", 17.0), ("high-income-high-spending", 82.0))
+    ],
+}
+
+
+async def test_a_score_entered_while_inference_is_down_gets_its_segment_later(api, owner):
+    created = await api.create_customer(owner, annual_income=90, observed_score=20)
+    assert created["observed_score"] == 20 and created["segment"] is None  # no model segments known yet
+
+    async with api.app.state.sessionmaker() as session:
+        assigned = await customer_repository.assign_observed_segments(
+            session=session, segments=Segments.from_card(CARD), limit=100
+        )
+        await session.commit()
+
+    again = (await api.client.get(f"/customers/{created['id']}", headers=owner.headers)).json()
+    board = (await api.client.get("/dashboard", headers=owner.headers)).json()
+    assert assigned == 1
+    assert again["segment"]["id"] == "high-income-low-spending" and again["segment_source"] == "observed"
+    assert board["accuracy"]["observed_count"] == 0  # its only prediction is pending: nothing to compare
+    assert board["scatter"] == [
+        {
+            "annual_income": 90.0,
+            "spending_score": 20.0,
+            "segment": "high-income-low-spending",
+            "observed": True,
+        }
     ]

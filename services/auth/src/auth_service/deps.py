@@ -17,11 +17,8 @@ from auth_service.owner_deletions import OwnerDeletionWorker
 from auth_service.passwords import PasswordHasher
 from auth_service.service_clients import ServiceClients
 from auth_service.tokens import TokenIssuer
-from spendscore_common.security import CurrentPrincipal, PrincipalEvenIfPasswordChangeIsDue, oauth2_scheme
+from spendscore_common.security import CurrentPrincipal, PrincipalEvenIfPasswordChangeIsDue
 from spendscore_common.tokens import Principal
-
-# Declared so that /docs offers the password flow against this service's own /auth/token.
-_oauth2 = oauth2_scheme("/auth/token")
 
 
 async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -114,7 +111,6 @@ async def _user_of(principal: Principal, db_session: AsyncSession) -> User:
 async def _current_user(
     principal: CurrentPrincipal,
     db_session: SessionDep,
-    _docs_scheme: Annotated[str | None, Depends(_oauth2)],
 ) -> User:
     return await _user_of(principal, db_session)
 
@@ -125,7 +121,6 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 async def _user_even_if_password_change_is_due(
     principal: PrincipalEvenIfPasswordChangeIsDue,
     db_session: SessionDep,
-    _docs_scheme: Annotated[str | None, Depends(_oauth2)],
 ) -> User:
     return await _user_of(principal, db_session)
 

@@ -27,6 +27,7 @@ from spendscore_common.circuit_breaker import BreakerCollector, CircuitBreaker
 from spendscore_common.database import answer_503_when_database_is_down, database_is_reachable
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
+from spendscore_common.security import declare_password_login
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,8 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         cooldown_seconds=settings.customers_breaker_cooldown_seconds,
     )
     install_common_parts(app, settings)
+    # /docs: the Authorize button logs in against this service's own /auth/token.
+    declare_password_login(app, "/auth/token")
     app.state.metrics_registry.register(BreakerCollector([app.state.customers_breaker]))
     install_error_handlers(app)
     answer_503_when_database_is_down(app)

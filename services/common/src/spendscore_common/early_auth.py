@@ -14,16 +14,16 @@ from fastapi.security import HTTPBearer
 from starlette.requests import Request
 from starlette.types import Scope
 
-from spendscore_common.security import principal_even_if_password_change_is_due
+from spendscore_common.security import current_principal, principal_even_if_password_change_is_due
 
 _bearer = HTTPBearer(auto_error=False)
 _FLAG = "_spendscore_needs_token"  # cached on the route object itself
+_PRINCIPAL_DEPENDENCIES = (current_principal, principal_even_if_password_change_is_due)
 
 
 def _depends_on_principal(dependant: Dependant) -> bool:
     return any(
-        sub.call is principal_even_if_password_change_is_due or _depends_on_principal(sub)
-        for sub in dependant.dependencies
+        sub.call in _PRINCIPAL_DEPENDENCIES or _depends_on_principal(sub) for sub in dependant.dependencies
     )
 
 

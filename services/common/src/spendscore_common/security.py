@@ -1,7 +1,7 @@
 """FastAPI dependencies that turn the request's bearer token into a Principal, or refuse it."""
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
@@ -41,17 +41,37 @@ def oauth2_scheme(token_url: str) -> OAuth2PasswordBearer:
     return OAuth2PasswordBearer(tokenUrl=token_url, auto_error=False)
 
 
+def declare_password_login(app: FastAPI, token_url: str) -> None:
+    """Offer the OAuth2 password flow against ``token_url`` on /docs (the Authorize button) for every
+    operation that takes a bearer token, in the OpenAPI document only: as a dependency of every route
+    it would cost each request one more dependency to solve, for nothing but the docs."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        if "OAuth2PasswordBearer" not in schemes:  # build() caches the schema: change it once
+            schemes["OAuth2PasswordBearer"] = {
+                "type": "oauth2",
+                "flows": {"password": {"scopes": {}, "tokenUrl": token_url}},
+            }
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if isinstance(operation, dict) and operation.get("security"):
+                        operation["security"].insert(0, {"OAuth2PasswordBearer": []})
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def _token_verifier(request: Request) -> TokenVerifier:
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier
 
 
-async def principal_even_if_password_change_is_due(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+async def _verified_principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
-    """The verified caller, even one who must choose a new password first (for the few routes that
-    let them: reading who they are, changing the password); 401 for a missing or bad token."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Not authenticated", headers=_UNAUTHORIZED_HEADERS)
     try:
@@ -66,12 +86,27 @@ async def principal_even_if_password_change_is_due(
         ) from exc
 
 
+async def principal_even_if_password_change_is_due(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The verified caller, even one who must choose a new password first (for the few routes that
+    let them: reading who they are, changing the password); 401 for a missing or bad token."""
+    return await _verified_principal(request, credentials)
+
+
 PrincipalEvenIfPasswordChangeIsDue = Annotated[Principal, Depends(principal_even_if_password_change_is_due)]
 
 
-async def current_principal(principal: PrincipalEvenIfPasswordChangeIsDue) -> Principal:
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
     """The verified caller; 401 with ``WWW-Authenticate: Bearer`` for a missing or bad token, 403
     ``password_change_required`` while the caller must choose a new password."""
+    # Not a dependency on principal_even_if_password_change_is_due: each level of dependencies costs
+    # every request a dependency solve.
+    principal = await _verified_principal(request, credentials)
     if principal.must_change_password:
         raise CodedHTTPException(
             status.HTTP_403_FORBIDDEN, PASSWORD_CHANGE_REQUIRED_DETAIL, code="password_change_required"

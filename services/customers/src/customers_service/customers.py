@@ -173,6 +173,7 @@ async def import_customers(
     *,
     session: AsyncSession,
     inference: InferenceClient,
+    catalogue: SegmentCatalogue,
     owner_id: uuid.UUID,
     token: str,
     raw: bytes,
@@ -182,6 +183,9 @@ async def import_customers(
     max_customers: int,
 ) -> ImportResult:
     """Store a file's customers: rows whose external id the owner already has update those customers.
+
+    A new customer's observed score (a "Spending Score (1-100)" column) is stored as a create stores
+    it; for customers found by external id, the file's observed score is not applied (PATCH it).
 
     ``all``: every row or none (ImportRejected lists every problem); ``partial``: the good rows, and
     the bad ones listed in the result. Scored by one batch call made with no transaction open; then
@@ -250,8 +254,17 @@ async def import_customers(
         pending_predictions=sum(1 for outcome in outcomes if outcome is None),
         rejected=parsed.problems,
     )
+    segments = (
+        await catalogue.segments(token)
+        if any(values.observed_score is not None for values in new_rows)
+        else None
+    )
     records = await run_in_threadpool(
-        customer_repository.import_records, owner_id=owner_id, created=created, updated=updated
+        customer_repository.import_records,
+        owner_id=owner_id,
+        created=created,
+        updated=updated,
+        segments=segments,
     )
     # The claim is the transaction's first statement: it opens the transaction the COPYs then join.
     if not await import_repository.claim(

@@ -97,9 +97,7 @@ async def owner_dashboard(
         by_segment=[
             SegmentCount(
                 id=segment,
-                name=LocalisedText.model_validate(
-                    (segments or Segments(names={}, centroids=[], scale={})).describe(segment)["name"]
-                ),
+                name=LocalisedText.model_validate((segments or Segments.unknown()).describe(segment)["name"]),
                 count=count,
             )
             for segment, count in sorted(segment_counts.items(), key=lambda item: (-item[1], item[0]))

@@ -5,7 +5,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from customers_service.config import CustomersSettings
 from customers_service.db import make_sessionmaker
@@ -21,7 +21,7 @@ from spendscore_common.circuit_breaker import BreakerCollector, CircuitBreaker
 from spendscore_common.database import answer_503_when_database_is_down, database_is_reachable, make_engine
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
-from spendscore_common.security import oauth2_scheme
+from spendscore_common.security import declare_password_login
 from spendscore_common.tokens import (
     JwksKeyStore,
     KeysUnavailableError,
@@ -75,18 +75,20 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
             if settings.service_secret is None
             else ServiceTokens(auth_http, auth_url=settings.auth_url, client_secret=settings.service_secret)
         )
+        segment_catalogue = SegmentCatalogue(inference, service_tokens)
         completer = PendingPredictionCompleter(
             sessionmaker=sessionmaker,
             inference=inference,
             service_tokens=service_tokens,
             interval_seconds=settings.pending_retry_interval_seconds,
+            segment_catalogue=segment_catalogue,
         )
         app.state.sessionmaker = sessionmaker
         app.state.token_verifier = TokenVerifier(
             key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience, revocations=revocations
         )
         app.state.inference = inference
-        app.state.segment_catalogue = SegmentCatalogue(inference, service_tokens)
+        app.state.segment_catalogue = segment_catalogue
         app.state.completer = completer
         app.state.readiness_checks = [
             ReadinessCheck("database", lambda: database_is_reachable(engine)),
@@ -122,8 +124,8 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
     app.state.expensive_calls = ExpensiveCallLimit(settings.max_expensive_calls_per_owner)
     install_error_handlers(app)
     answer_503_when_database_is_down(app)
-    # Declared only for /docs: the Authorize button logs in against the auth service.
-    docs_login = [Depends(oauth2_scheme(settings.token_url))]
+    # /docs: the Authorize button logs in against the auth service.
+    declare_password_login(app, settings.token_url)
     for router in (transfer.router, customers.router, predictions.router, dashboard.router, owners.router):
-        app.include_router(router, dependencies=docs_login)
+        app.include_router(router)
     return app

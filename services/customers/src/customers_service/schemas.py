@@ -135,9 +135,13 @@ class LatestPrediction(BaseModel):
     spending_score: float | None
     band: Band | None
     interval: Interval | None
-    modes: list[float] | None = Field(description="[low, high] when the model sees two peaks, else null")
-    segment: PredictedSegment | None = Field(description="The classifier's most likely segment")
-    warnings: list[str] = Field(description="Inference's warnings, e.g. an input outside the training ranges")
+    modes: list[float] | None = Field(
+        default=None, description="[low, high] when the model sees two peaks, else null"
+    )
+    segment: PredictedSegment | None = Field(default=None, description="The classifier's most likely segment")
+    warnings: list[str] = Field(
+        default_factory=list, description="Inference's warnings, e.g. an input outside the training ranges"
+    )
     model_version: str | None
     created_at: datetime
 
@@ -173,13 +177,13 @@ class CustomerRead(BaseModel):
     gender: Literal["male", "female"]
     age: int
     annual_income: float
-    observed_score: int | None
-    observed_at: datetime | None
+    observed_score: int | None = None
+    observed_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     latest_prediction: LatestPrediction | None
-    segment: CustomerSegment | None
-    segment_source: Literal["observed", "predicted"] | None
+    segment: CustomerSegment | None = None
+    segment_source: Literal["observed", "predicted"] | None = None
 
 
 class ObservedScoreRead(BaseModel):
@@ -249,9 +253,13 @@ class Dashboard(BaseModel):
     average_score: float | None
     score_histogram: list[HistogramBucket]
     by_age_group: list[AgeGroup]
-    by_segment: list[SegmentCount]
-    scatter: list[ScatterPoint] = Field(description="At most 2,000 customers, the same sample every time")
-    accuracy: Accuracy
+    by_segment: list[SegmentCount] = Field(default_factory=list)
+    scatter: list[ScatterPoint] = Field(
+        default_factory=list, description="At most 2,000 customers, the same sample every time"
+    )
+    accuracy: Accuracy = Field(
+        default_factory=lambda: Accuracy(observed_count=0, mae=None, r2=None, interval_coverage=None)
+    )
 
 
 class ImportProblem(BaseModel):
@@ -343,7 +351,7 @@ def segment_of(
 ) -> CustomerSegment | None:
     if segment_id is None:
         return None
-    words = (segments or Segments(names={}, centroids=[], scale={})).describe(segment_id)
+    words = (segments or Segments.unknown()).describe(segment_id)
     return CustomerSegment(
         id=segment_id,
         name=LocalisedText.model_validate(words["name"]),

@@ -50,6 +50,11 @@ class Segments:
         y = (spending_score - score["mean"]) / score["std"]
         return min(self.centroids, key=lambda centroid: (centroid[1] - x) ** 2 + (centroid[2] - y) ** 2)[0]
 
+    @classmethod
+    def unknown(cls) -> "Segments":
+        """No model segments known (inference has not answered yet): names fall back to ids."""
+        return cls(names={}, centroids=[], scale={})
+
     def describe(self, segment_id: str) -> dict[str, dict[str, str]]:
         """Names and sentence of a segment; its id in both languages for one this model does not know."""
         known = self.names.get(segment_id)

@@ -175,6 +175,7 @@ def select_interval(
     per_method = {
         method.name: np.zeros((len(residuals), len(target)), dtype=bool) for method in INTERVAL_METHODS
     }
+    widths = {method.name: np.zeros((len(residuals), len(target))) for method in INTERVAL_METHODS}
     for repeat, (repeat_residuals, folds) in enumerate(residuals):
         predictions = target - repeat_residuals
         covered, width = np.zeros(len(target), dtype=bool), np.zeros(len(target))
@@ -190,9 +191,9 @@ def select_interval(
             )
             for candidate in INTERVAL_METHODS:  # each method alone, for the card
                 fitted = fit_interval(candidate, features[train], repeat_residuals[np.newaxis, train], level)
-                per_method[candidate.name][repeat, test] = _held_out(
+                per_method[candidate.name][repeat, test], widths[candidate.name][repeat, test] = _held_out(
                     fitted, features[test], repeat_residuals[test], predictions[test]
-                )[0]
+                )
         covered_all.append(covered)
         width_all.append(width)
     covered_matrix, width_matrix = np.array(covered_all), np.array(width_all)
@@ -220,6 +221,7 @@ def select_interval(
                 "description": method.description,
                 "cv_coverage": round(float(np.mean(per_method[method.name])), 4),
                 "cv_coverage_by_group": coverage_by_group(features, per_method[method.name]),
+                "mean_width": round(float(np.mean(widths[method.name])), 2),
             }
             for method in INTERVAL_METHODS
         },

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request, status
+from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
@@ -19,7 +19,7 @@ from spendscore_common.app import docs_options, install_common_parts
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
 from spendscore_common.input_checks import safe_validation_errors
-from spendscore_common.security import oauth2_scheme
+from spendscore_common.security import declare_password_login
 from spendscore_common.tokens import JwksKeyStore, RevocationList, TokenVerifier, revocations_url_for
 
 
@@ -78,10 +78,10 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.readiness_checks = [ReadinessCheck("model", model_loaded)]
-    # Declared only for /docs: the Authorize button logs in against the auth service.
-    docs_login = [Depends(oauth2_scheme(settings.token_url))]
-    app.include_router(predict_routes.router, dependencies=docs_login)
-    app.include_router(model_routes.router, dependencies=docs_login)
+    # /docs: the Authorize button logs in against the auth service.
+    declare_password_login(app, settings.token_url)
+    app.include_router(predict_routes.router)
+    app.include_router(model_routes.router)
     install_common_parts(app, settings)
     app.add_exception_handler(RequestValidationError, _too_many_items_or_invalid)
     return app

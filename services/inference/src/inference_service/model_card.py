@@ -190,8 +190,9 @@ age band was closest to {interval["level"]:.0%} (with a small penalty for width)
 checked on the held-out fold. The figures below are of that whole procedure, choice included
 (recipes chosen: {", ".join(f"{name} x{count}" for name, count in interval["methods_chosen_in_cv"].items())}):
 overall coverage **{interval["cv_coverage"]:.1%}**, mean width **{interval["mean_width"]:.1f}** points
-(the one-size interval it replaces was {interval["fixed_width"]:.1f} wide; under the same CV it covered
-{_group_figures(interval["methods"]["global"]["cv_coverage_by_group"])}).
+(the one-size interval it replaces was {interval["fixed_width"]:.1f} wide,
+{interval["methods"]["global"]["mean_width"]:.1f} on average once clipped to 1..100; under the same CV it
+covered {_group_figures(interval["methods"]["global"]["cv_coverage_by_group"])}).
 
 | group | coverage (outer CV) |
 |---|---|

@@ -4,8 +4,8 @@ at training; no plotting library needed, and a Markdown viewer shows it as an im
 from html import escape
 from typing import Any
 
-WIDTH, HEIGHT = 640, 440
-LEFT, RIGHT, TOP, BOTTOM = 56, 210, 20, 48
+WIDTH, HEIGHT = 720, 440
+LEFT, RIGHT, TOP, BOTTOM = 56, 270, 20, 48
 INCOME_MAX, SCORE_MAX = 140.0, 100.0
 COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#eeca3b", "#9d755d")
 

@@ -1,5 +1,7 @@
 """Train the spending-score model: reproduce the original baseline, select a better model by nested
-repeated cross-validation, fit an 80% prediction interval, save the artifact and write the model card.
+repeated cross-validation, choose and fit an 80% interval that depends on the customer and the two-peak
+rule, segment the training customers and fit the segment classifier, save the artifact and write the
+model card with its scatter plot.
 
 Usage: ``python -m inference_service.training [--output PATH] [--card PATH] [--no-card]``
 """

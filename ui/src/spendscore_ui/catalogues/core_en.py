@@ -32,8 +32,6 @@ MESSAGES: dict[str, str] = {
         "This page is for administrators only. Your account does not have the admin role; "
         "ask an administrator if you need access."
     ),
-    "session.continue": "Continue",
-    "session.could_not_start": "Your browser did not finish signing in. Please sign in again.",
     # --- choose a new password (after an admin reset) ---
     "new_password.title": "Choose a new password",
     "new_password.explain": (

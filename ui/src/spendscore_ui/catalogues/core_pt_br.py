@@ -32,8 +32,6 @@ MESSAGES: dict[str, str] = {
         "Esta página é só para administradores. Sua conta não tem o papel de administrador; "
         "peça acesso a um administrador se precisar."
     ),
-    "session.continue": "Continuar",
-    "session.could_not_start": "Seu navegador não concluiu a entrada. Entre novamente.",
     # --- escolher uma nova senha (depois de uma redefinição) ---
     "new_password.title": "Escolha uma nova senha",
     "new_password.explain": (
