@@ -388,6 +388,7 @@ def test_owner_journey(ui_url, browser, stack, cookie_decodings, locale):
     page.get_by_text(words["edit"], exact=True).click()
     edit_form = page.get_by_test_id("stForm")
     edit_form.get_by_role("spinbutton", name=words["age"]).fill("52")
+    edit_form.get_by_role("spinbutton", name=words["age"]).press("Tab")  # committed before the submit
     edit_form.get_by_role("button", name=words["save"]).click()
     expect(page.get_by_text(words["saved"].format(name=name))).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text(words["scored_two"])).to_be_visible(timeout=WAIT_MS)
