@@ -157,7 +157,16 @@ def _rounds(turns: dict[str, Callable[[], Run]], rounds: int) -> dict[str, list[
     return results
 
 
-def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]]:
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def inference_comparison(
+    workdir: Path, rounds: int, rss_mb: list[float] | None = None
+) -> dict[str, list[Run]]:
     """req/s per round of POST /model/predict: ours, the bare stack, the original's way (and ours before)."""
     from benchmarks.inference_bench import _jwks_server
     from benchmarks.naive_inference.train import train_baseline
@@ -225,7 +234,10 @@ def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]]:
         }
         if before is not None:
             turns["before"] = load("before", "/model/predict", auth)
-        return _rounds(turns, rounds)
+        results = _rounds(turns, rounds)
+        if rss_mb is not None:
+            rss_mb.append(round(_rss_mb(pids["ours"]), 1))
+        return results
 
 
 class _Stack(LocalStack):
@@ -285,22 +297,23 @@ def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]
         postgres.close()
 
 
-def run_all(rounds: int) -> dict[str, dict[str, list[Run]]]:
+@dataclass(frozen=True)
+class Results:
+    predict: dict[str, list[Run]]
+    reads: dict[str, list[Run]]
+    ours_rss_mb: float  # our inference service's resident memory after its runs
+
+
+def run_all(rounds: int) -> Results:
     with tempfile.TemporaryDirectory(prefix="spendscore-request-path-") as directory:
         workdir = Path(directory)
-        return {
-            "inference": inference_comparison(workdir, rounds),
-            "read": read_endpoints_comparison(workdir, rounds),
-        }
+        rss: list[float] = []
+        predict = inference_comparison(workdir, rounds, rss)
+        return Results(predict, read_endpoints_comparison(workdir, rounds), rss[0] if rss else float("nan"))
 
 
 if __name__ == "__main__":
     import json
     from dataclasses import asdict
 
-    results = run_all(int(os.environ.get("BENCH_ROUNDS", "3")))
-    printable = {
-        area: {name: [asdict(run) for run in runs] for name, runs in by_name.items()}
-        for area, by_name in results.items()
-    }
-    sys.stdout.write(json.dumps(printable, indent=2) + "\n")
+    sys.stdout.write(json.dumps(asdict(run_all(int(os.environ.get("BENCH_ROUNDS", "3")))), indent=2) + "\n")
