@@ -8,9 +8,10 @@ turns whose order rotates every round, so that each ratio compares figures of th
   the bare stack (the same FastAPI + uvicorn with uvloop and httptools, the same request model, a
   constant answer: ``benchmarks.bare_stack``) and the original's way (FastAPI + a pandas DataFrame +
   scikit-learn per request, no auth: ``benchmarks.naive_inference``);
-- GET /customers/{id} and GET /users/me, our services as they are and, when ``BENCH_BEFORE`` names a
-  git worktree of an earlier commit (with ``BENCH_BEFORE_DEPS``, a folder of the packages it needs
-  that this environment lacks), the same services at that commit, for before/after figures.
+- GET /customers/{id} and GET /users/me (8 connections: each request reads PostgreSQL), our services
+  as they are and, when ``BENCH_BEFORE`` names a git worktree of an earlier commit (with
+  ``BENCH_BEFORE_DEPS``, a folder of the packages it needs that this environment lacks), the same
+  services at that commit, for before/after figures.
 
 Every server logs at INFO into a file, as in production; every answer must be a 200. Besides
 requests/second, each run reads the CPU time the server process used (``/proc/<pid>/stat``) and
@@ -41,6 +42,8 @@ from testkit.stack import LocalStack
 from testkit.tokens import make_test_issuer
 
 CONNECTIONS = 16
+# The reads go to PostgreSQL: fewer connections than the pool has, so that none waits for one.
+READ_CONNECTIONS = 8
 SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
 PREDICT_BODY = '{"gender": "Female", "age": 31, "annual_income": 70}'
 SERVER_CORE, CLIENT_CORE = "1", "0"
@@ -63,9 +66,11 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def wrk_run(url: str, pid: int, *, headers: list[str], body: str | None = None) -> Run:
+def wrk_run(
+    url: str, pid: int, *, headers: list[str], body: str | None = None, connections: int = CONNECTIONS
+) -> Run:
     """wrk for ``SECONDS`` s against the server process ``pid``; raises unless every answer was a 2xx."""
-    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s"]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{SECONDS}s"]
     if (os.cpu_count() or 1) > 1:
         command = ["taskset", "-c", CLIENT_CORE, *command]
     for header in headers:
@@ -83,7 +88,7 @@ def wrk_run(url: str, pid: int, *, headers: list[str], body: str | None = None) 
     finally:
         os.unlink(script.name)
     if "Non-2xx" in output or "Socket errors" in output:
-        raise RuntimeError(f"{url}: not every answer was a 200:\n{output}")
+        raise RuntimeError(f"{url} (pid {pid}): not every answer was a 200:\n{output}")
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     count = re.search(r"(\d+) requests in", output)
     if rate is None or count is None:
@@ -287,9 +292,11 @@ def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]
             customer_url = f"{stack.urls['customers']}/customers/{created.json()['id']}"
             me_url = stack.urls["auth"] + "/users/me"
             turns[f"customer {label}"] = functools.partial(
-                wrk_run, customer_url, pids["customers"], headers=headers
+                wrk_run, customer_url, pids["customers"], headers=headers, connections=READ_CONNECTIONS
             )
-            turns[f"users/me {label}"] = functools.partial(wrk_run, me_url, pids["auth"], headers=headers)
+            turns[f"users/me {label}"] = functools.partial(
+                wrk_run, me_url, pids["auth"], headers=headers, connections=READ_CONNECTIONS
+            )
         return _rounds(turns, rounds)
     finally:
         for running in started:
