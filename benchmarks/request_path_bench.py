@@ -266,14 +266,16 @@ def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]
     before = _before_env()
     if before is not None:
         stacks["before"] = before
-    postgres = TestPostgres()
+    # A TestPostgres per stack: database names are unique per instance, not per stack.
+    servers: list[TestPostgres] = []
     started: list[LocalStack] = []
     turns: dict[str, Callable[[], Run]] = {}
     try:
         for label, extra in stacks.items():
             directory = workdir / label
             directory.mkdir()
-            stack = _Stack(postgres, directory, model_path, extra)
+            servers.append(TestPostgres())
+            stack = _Stack(servers[-1], directory, model_path, extra)
             stack.start_all()
             started.append(stack)
             pids = {}
@@ -301,7 +303,8 @@ def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]
     finally:
         for running in started:
             running.close()
-        postgres.close()
+        for postgres in servers:
+            postgres.close()
 
 
 @dataclass(frozen=True)
