@@ -25,10 +25,10 @@ sync: uv ## Install the locked dependencies of every package into .venv/
 	$(UV) sync --quiet --frozen --all-packages
 
 run: sync ## Start database, auth, customers, inference and the UI, restarted if they exit; Ctrl-C stops all
-	$(RUN) python scripts/local_stack.py
+	$(RUN) python -m scripts.local_stack
 
 status: ## Each process of `make run` and its state (RUNNING, BACKOFF, ...)
-	@$(RUN) python scripts/local_stack.py status
+	@$(RUN) python -m scripts.local_stack status
 
 train: sync ## Train the model and write its card (docs/model-card.md)
 	$(RUN) python -m inference_service.training
@@ -61,7 +61,7 @@ test: lint typecheck members pytest ## Lint, type-check, check each package alon
 bench: sync ## Run every benchmark and write docs/benchmarks.md
 	$(RUN) python -m benchmarks
 
-load: sync ## 50 simulated store owners for 60 s against a local stack (loopback only)
+load: sync ## 50 simulated store owners for 60 s against a local stack; LOAD_MODE=chaos: kills under load
 	$(RUN) python -m loadtest
 
 up: ## docker compose up (needs .env, see README)

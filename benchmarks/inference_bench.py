@@ -21,7 +21,7 @@ import httpx
 import numpy as np
 
 from inference_service.dataset import DATA_PATH
-from inference_service.model_store import load_model
+from inference_service.model_store import LoadedModel, load_model
 from inference_service.predictor import SpendingScorePredictor
 from inference_service.schemas import CustomerFeatures
 from inference_service.training import save_artifact, train
@@ -32,6 +32,15 @@ HTTP_REQUESTS = 3000
 HTTP_CONNECTIONS = 16
 REPEATS = 5
 PREDICT_BODY = {"gender": "Female", "age": 31, "annual_income": 70}
+
+
+def model_time(model: LoadedModel, batch: np.ndarray) -> None:
+    """Everything the model computes for an answer: score, the customer's interval, segment, modes."""
+    model.fast_model.predict(batch)
+    model.interval.offsets(batch)
+    model.segmentation.most_likely(batch)
+    if model.two_peaks is not None:
+        model.two_peaks.modes(batch)
 
 
 def in_process(model_path: Path, estimator: Any, rounds: int = 5000) -> dict[str, float]:
@@ -56,7 +65,7 @@ def in_process(model_path: Path, estimator: Any, rounds: int = 5000) -> dict[str
     model_ms, answer_ms = [], []
     for _ in range(15):
         started = time.perf_counter()
-        model.fast_model.predict(batch)
+        model_time(model, batch)
         model_ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         predictor.predict(batch)

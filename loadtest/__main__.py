@@ -1,6 +1,7 @@
 """Run the load test: a fresh local stack, 50 store owners for 60 s with Locust, then count lost writes.
 
 Loopback only, bounded in time. Writes docs/load.md and exits non-zero when a target is missed.
+LOAD_MODE=chaos runs loadtest/chaos.py instead (processes killed and frozen under load; docs/chaos.md).
 """
 
 import csv
@@ -104,4 +105,10 @@ def render(rows: list[dict[str, str]], lost: int, created_log: Path) -> str:
 
 
 if __name__ == "__main__":
+    if os.environ.get("LOAD_MODE") == "chaos":
+        from loadtest import chaos
+
+        exit_code, chaos_report = chaos.main()
+        print(chaos_report)
+        sys.exit(exit_code)
     sys.exit(main())

@@ -5,13 +5,14 @@ Uses the Docker Engine and Compose v2 it finds (DOCKER_HOST or the default socke
 as on this project's CI machines, it sets them up in private folders: Debian's docker.io engine started
 by hand (data under .tools/containers/, sockets under a temporary folder) and Debian trixie's Compose v2
 binary unpacked under .tools/containers/. Where the official base images cannot be pulled (no registry),
-it builds stand-ins from Debian packages and passes them as the PYTHON_IMAGE / UV_IMAGE build arguments
-and POSTGRES_IMAGE. The only override of docker-compose.yml is what the host forces: those base images
-and free host ports. Each step prints its time; the first failure stops the run with a non-zero exit,
+it builds stand-ins from Debian packages and names them in the generated .env (PYTHON_IMAGE and UV_IMAGE,
+the Dockerfiles' build arguments, and POSTGRES_IMAGE). The only override of docker-compose.yml is what
+the host forces: free host ports. Each step prints its time; the first failure stops the run non-zero,
 and nothing is left running: `down -v` at the end, and the engine stopped if this script started it.
 Images and the build cache stay in the engine's data folder, so a second run builds only what changed.
 """
 
+import json
 import os
 import platform
 import re
@@ -49,13 +50,30 @@ IMAGES = {
 PUBLISHED = {"auth": 8001, "customers": 8002, "ui": 8501}
 DEBIAN_SUITE = "bookworm"
 TRIXIE_SOURCE = (
-    "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\n"
+    "Types: deb\nURIs: {mirror}\nSuites: trixie\nComponents: main\n"
     "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
 )
 STANDIN_PYTHON = "spendscore-standin/python:3.11-bookworm"
 STANDIN_POSTGRES = "spendscore-standin/postgres:15-bookworm"
 STANDIN_UV = "spendscore-standin/uv"
 PREDICTION_DEADLINE_SECONDS = 60
+# auth's default per-address login limit (AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS), which Compose keeps.
+ADDRESS_FAILURES_ALLOWED = 50
+# Failed logins with a chosen X-Forwarded-For, sent from inside a container; prints the statuses.
+FAILED_LOGINS = """
+import json, sys, urllib.error, urllib.request
+url, forwarded, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+statuses = []
+for attempt in range(count):
+    body = {"email": f"nobody-{attempt}@containertest.example", "password": "not-the-password"}
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={
+        "Content-Type": "application/json", "X-Forwarded-For": forwarded})
+    try:
+        statuses.append(urllib.request.urlopen(request, timeout=60).status)
+    except urllib.error.HTTPError as error:
+        statuses.append(error.code)
+print(json.dumps(statuses))
+"""
 STARTED = time.monotonic()
 # The machine's own CA store (SSL_CERT_FILE included), as pip and curl use it.
 SYSTEM_TLS = ssl.create_default_context()
@@ -252,7 +270,7 @@ def fetch_trixie_compose() -> Path:
         (apt_dir / "sources").mkdir(parents=True, exist_ok=True)
         (apt_dir / "lists" / "partial").mkdir(parents=True, exist_ok=True)
         (apt_dir / "archives" / "partial").mkdir(parents=True, exist_ok=True)
-        (apt_dir / "sources" / "trixie.sources").write_text(TRIXIE_SOURCE)
+        (apt_dir / "sources" / "trixie.sources").write_text(TRIXIE_SOURCE.format(mirror=debian_mirror()))
         private = [
             "-o", "Dir::Etc::sourcelist=/dev/null",
             "-o", f"Dir::Etc::sourceparts={apt_dir / 'sources'}",
@@ -429,6 +447,8 @@ class Stack:
             "CUSTOMERS_SERVICE_SECRET": secrets.token_hex(32),
             "CORS_ORIGINS": self.urls["ui"],
             "AUTH_PUBLIC_URL": self.urls["auth"],
+            # The production minimum: the forwarded-address check makes 50 failed logins.
+            "AUTH_BCRYPT_ROUNDS": "10",
             **bases,
         }
         return "".join(f"{name}={value}\n" for name, value in values.items())
@@ -512,6 +532,33 @@ def check_ready(client: Client, stack: Stack) -> None:
     )  # fmt: skip
 
 
+def failed_logins_from_ui(stack: Stack, forwarded: str, count: int) -> list[int]:
+    result = stack.compose(
+        "exec", "-T", "ui", "python", "-c", FAILED_LOGINS,
+        "http://auth:8001/auth/login", forwarded, str(count), timeout=600,
+    )  # fmt: skip
+    statuses: list[int] = json.loads(result.stdout)
+    return statuses
+
+
+def check_forwarded_addresses(client: Client, stack: Stack) -> None:
+    """The UI (a trusted proxy) forwards browsers' addresses: one browser's failures exhaust its own
+    budget only. A client at auth's published port cannot pick an address with the same header."""
+    first, second = "203.0.113.7", "203.0.113.8"  # documentation addresses (RFC 5737)
+    statuses = failed_logins_from_ui(stack, first, ADDRESS_FAILURES_ALLOWED + 1)
+    if statuses != [401] * ADDRESS_FAILURES_ALLOWED + [429]:
+        raise StepFailed(f"failed logins forwarded for {first}: {statuses}")
+    if failed_logins_from_ui(stack, second, 1) != [401]:
+        raise StepFailed(f"another browser ({second}) shares {first}'s budget")
+    direct = client.http.post(
+        stack.urls["auth"] + "/auth/login",
+        json={"email": "nobody@containertest.example", "password": "not-the-password"},
+        headers={"X-Forwarded-For": first},
+    )
+    if direct.status_code != 401:
+        raise StepFailed(f"auth believed X-Forwarded-For from outside the UI: {direct.status_code}")
+
+
 def wait_for_score(client: Client, owner: dict[str, str], customer_id: str, deadline_seconds: float) -> float:
     deadline = time.monotonic() + deadline_seconds
     while True:
@@ -529,6 +576,7 @@ def end_to_end(engine: Engine, workdir: Path) -> None:
     stack = Stack(engine, workdir, bases)
     say(f"host ports: {stack.ports}; generated .env and override in {workdir}")
     stack.compose("config", "--quiet", timeout=60)
+    stack.compose("down", "-v", "--remove-orphans", timeout=300)  # what an interrupted run left
     figures: list[str] = []
     for name in IMAGES:
         began = time.monotonic()
@@ -588,6 +636,8 @@ def check_stack(stack: Stack, figures: list[str]) -> None:
         page = client.http.get(stack.urls["ui"] + "/")
         if page.status_code != 200 or 'id="root"' not in page.text:
             raise StepFailed(f"UI page: {page.status_code} {page.text[:200]}")
+    with step("auth counts login failures per browser address from the UI, and only from the UI"):
+        check_forwarded_addresses(client, stack)
     with step("down (volumes kept), up again: the owner and the customers are still there"):
         stack.compose("down", timeout=300)
         began = time.monotonic()

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import NoReturn
 
 import httpx
-from local_supervisor import (
+
+from inference_service.config import MODEL_FILE_NAME
+from scripts.local_supervisor import (
     EmbeddedPostgres,
     Program,
     Supervisor,
@@ -29,8 +31,6 @@ from local_supervisor import (
     follow_logs,
     status_lines,
 )
-
-from inference_service.config import MODEL_FILE_NAME
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATASET = REPO_ROOT / "services" / "inference" / "data" / "Mall_Customers.csv"
@@ -265,6 +265,8 @@ def main() -> int:
     if sys.argv[1:] == ["status"]:
         print("\n".join(status_lines(state_dir)))
         return 0
+    if Supervisor(state_dir, []).is_running():
+        fail(f"the local stack is already running from {config.data_dir} (`make status`)")
     config.data_dir.mkdir(parents=True, exist_ok=True)
     embedded = None if all(config.database_urls.values()) else use_embedded_postgres(config)
     credentials = load_credentials(config)

@@ -16,7 +16,7 @@ import threading
 import time
 import xmlrpc.client
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,24 +40,15 @@ class Program:
     stop_signal: str = "TERM"
     stop_wait_seconds: int = 10
     user: str | None = None
-    env: Mapping[str, str] = field(default_factory=dict)
 
 
 def _escape(value: str) -> str:
     return value.replace("%", "%%")  # supervisord expands %(name)s in its config values
 
 
-def _environment_line(env: Mapping[str, str]) -> str:
-    pairs = []
-    for key, value in env.items():
-        quoted = value.replace("\\", "\\\\").replace('"', '\\"')
-        pairs.append(f'{key}="{_escape(quoted)}"')
-    return ",".join(pairs)
-
-
 class Supervisor:
     """supervisord for a set of programs, its config and logs in ``state_dir``; the programs inherit
-    the environment supervisord is started with (plus their own ``env``)."""
+    the environment supervisord is started with (so no secret is written to its config)."""
 
     def __init__(self, state_dir: Path, programs: Iterable[Program]):
         self.state_dir = state_dir
@@ -113,8 +104,6 @@ class Supervisor:
             ]
             if program.user:
                 lines.append(f"user={program.user}")
-            if program.env:
-                lines.append(f"environment={_environment_line(program.env)}")
         return "\n".join(lines) + "\n"
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -302,7 +291,8 @@ def embedded_postgres(pgdata: Path, *, name: str = "postgres") -> EmbeddedPostgr
     program = Program(
         name=name,
         command=[str(server.bin_path / "postgres"), "-D", str(pgdata), "-h", "", "-k", str(socket_dir)],
-        cwd=pgdata,
+        # Not pgdata: the server's user may not traverse the directories above it (paths are absolute).
+        cwd=Path("/"),
         priority=100,
         user=server.system_user,
         stop_signal="INT",  # fast shutdown: TERM would wait for every client to disconnect

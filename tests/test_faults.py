@@ -1,7 +1,10 @@
 """Faults: a service or the database goes away during traffic; nothing acknowledged is lost."""
 
+import asyncio
 import time
+import uuid
 
+import asyncpg
 import pytest
 
 from spendscore_ui.api_client import ApiClient, ServiceUnavailable
@@ -96,13 +99,28 @@ def test_account_deletion_cascades_once_customers_service_returns(running_stack,
     finally:
         running_stack.start("customers")
 
-    # The customer row is gone once auth's retry reaches the customers service; an admin can check.
+    # The deleted user's token is revoked on customers too (issue 12), so the database is asked directly:
+    # the customer row is gone once auth's retry reaches the customers service.
+    database_url = running_stack.database_url("customers")
+
     def gone():
-        export = http.get(customers + "/customers", headers=doomed.headers)  # token still valid for 2 h
-        return export.status_code == 200 and export.json()["total"] == 0
+        return asyncio.run(_count_customers(database_url, customer_id)) == 0
 
     wait_for(gone, timeout=60)
-    assert http.get(customers + f"/customers/{customer_id}", headers=doomed.headers).status_code == 404
+    assert wait_for(
+        lambda: http.get(customers + "/customers", headers=doomed.headers).status_code == 401, timeout=30
+    )
+
+
+async def _count_customers(database_url: str, customer_id: str) -> int:
+    connection = await asyncpg.connect(database_url)
+    try:
+        count: int = await connection.fetchval(
+            "SELECT count(*) FROM customer WHERE id = $1", uuid.UUID(customer_id)
+        )
+        return count
+    finally:
+        await connection.close()
 
 
 def test_database_restart_makes_services_unready_then_they_recover(running_stack, owner, http, test_postgres):

@@ -23,6 +23,25 @@ PROTECTED_PAGES = {
 }
 
 
+# On a narrow screen the sidebar covers the page: close it once a page is chosen. Streamlit does so
+# itself only for a phone's user agent, not for a narrow desktop window (and the menu then hides the page).
+_CLOSE_MENU_ON_NARROW_SCREENS = """<script>
+(() => {
+  if (window.spendscoreMenuCloser) return;
+  window.spendscoreMenuCloser = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest('[data-testid="stSidebarNav"] a');
+    const narrow = window.matchMedia("(max-width: 767.98px)").matches;
+    if (!link || !narrow || /Mobi|Android|iPhone|iPad/i.test(navigator.userAgent)) return;
+    setTimeout(() => {
+      const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (close) close.click();
+    }, 0);
+  }, true);
+})();
+</script>"""
+
+
 def _language_switch() -> None:
     """The sidebar's language choice; remembered in a cookie across sign-ins."""
 
@@ -112,6 +131,7 @@ if session.is_signed_in():
             session.sign_out(t("session.signed_out"))
             st.switch_page(session.LOGIN_PAGE)
         _language_switch()
+        st.html(_CLOSE_MENU_ON_NARROW_SCREENS, unsafe_allow_javascript=True)
 else:
     login_page = st.Page(session.LOGIN_PAGE, title=t("nav.sign_in"), url_path="login")
     home = st.Page(_guard(None), title=t("nav.home"), url_path="home", default=True)

@@ -126,5 +126,16 @@ def test_base_images_are_build_arguments_with_the_official_defaults(
 
 
 def test_dockerignore_keeps_local_state_tests_and_docs_out(repo_root: Path) -> None:
-    patterns = set((repo_root / ".dockerignore").read_text().split())
-    assert {".data", ".venv", "**/tests", "docs", ".env", ".git"} <= patterns
+    patterns = {line for line in (repo_root / ".dockerignore").read_text().splitlines() if line[:1] != "#"}
+    assert {"**/tests", "docs", ".git", ".tools"} <= patterns
+    # At any depth (a pattern without **/ matches at the root only): a key or a model in a member's
+    # folder must not reach an image through its COPY of that folder.
+    assert {
+        "**/.data",
+        "**/.venv",
+        "**/.env",
+        "**/.env.*",
+        "**/*.pem",
+        "**/*.joblib",
+        "**/artifacts",
+    } <= patterns

@@ -1,4 +1,5 @@
-"""One customer: attributes, inline edit, "Predict again", and the prediction history (chart and table)."""
+"""One customer: score, segment and warnings, "Predict again", edit (with the observed score), delete,
+and the prediction history (chart with the 80% interval, table)."""
 
 import pandas as pd
 import streamlit as st
@@ -6,135 +7,199 @@ import streamlit as st
 from spendscore_ui import session
 from spendscore_ui.api_client import ApiError, JsonObject
 from spendscore_ui.charts import band_cell_style, history_chart
+from spendscore_ui.customer_form import customer_form, server_errors, show_field_errors
+from spendscore_ui.customer_view import (
+    interval_sentence,
+    prediction_warnings,
+    score_and_band,
+    segment_description,
+    segment_name,
+)
+from spendscore_ui.i18n import (
+    band_label,
+    escape_markdown,
+    format_datetime,
+    format_integer,
+    format_number,
+    gender_label,
+    t,
+    t_md,
+    tn,
+)
 
 session.require_login("customer")
 api = session.client()
 
-GENDERS = {"Female": "female", "Male": "male"}
+
+def back_to_list() -> None:
+    st.page_link(
+        session.PAGE_FILES["customers"],
+        label=t("customer.back"),
+        icon=":material/arrow_back:",
+        query_params=st.session_state.get("customers_view") or {},
+    )
+
 
 customer_id = st.query_params.get("id")
 if not customer_id:
-    st.title("Customer")
-    st.info("Choose a customer on the Customers page.", icon=":material/info:")
-    st.page_link(session.PAGE_FILES["customers"], label="Go to Customers", icon=":material/group:")
+    st.title(t("customer.title"))
+    st.info(t("customer.choose"), icon=":material/info:")
+    back_to_list()
     st.stop()
 
 try:
-    customer = api.get_customer(customer_id)
-    history = api.prediction_history(customer_id)
+    with st.spinner(t("customer.loading")):
+        customer = api.get_customer(customer_id)
+        history = api.prediction_history(customer_id)
 except ApiError as error:
     if error.status_code in (404, 422):
-        st.title("Customer")
-        st.warning("This customer does not exist (it may have been deleted).", icon=":material/search_off:")
-        st.page_link(session.PAGE_FILES["customers"], label="Back to Customers", icon=":material/group:")
+        st.title(t("customer.title"))
+        st.warning(t("customer.not_found"), icon=":material/search_off:")
+        back_to_list()
         st.stop()
-    session.fail(error, context="Could not load the customer")
+    session.fail(error, context=t("customer.load_failed"))
 
-
-st.title(customer["name"])
-st.page_link(session.PAGE_FILES["customers"], label="All customers", icon=":material/arrow_back:")
+st.title(escape_markdown(customer["name"]))
+back_to_list()
 
 latest: JsonObject | None = customer["latest_prediction"]
+score, band = score_and_band(customer)
 columns = st.columns(5)
-columns[0].metric("Gender", str(customer["gender"]).capitalize())
-columns[1].metric("Age", customer["age"])
-columns[2].metric("Annual income (k$)", f"{customer['annual_income']:g}")
-if latest is None or latest["status"] == "pending":
-    columns[3].metric("Spending score", "pending")
-    st.info(
-        "The latest prediction is pending: the prediction service was unavailable. "
-        "It is completed automatically once the service answers again.",
-        icon=":material/hourglass_top:",
-    )
+columns[0].metric(t("customer.score"), t("customer.pending") if score is None else format_integer(score))
+columns[1].metric(t("customer.band"), band_label(band) if band else t("customer.pending"))
+columns[2].metric(t("field.gender"), gender_label(customer["gender"]))
+columns[3].metric(t("field.age"), format_integer(customer["age"]))
+columns[4].metric(t("field.annual_income"), format_number(customer["annual_income"]))
+if score is None or latest is None:
+    st.info(t("customer.pending_note"), icon=":material/hourglass_top:")
 else:
-    interval = latest["interval"]
-    columns[3].metric("Spending score", f"{latest['spending_score']:.0f}")
-    columns[4].metric("Band", latest["band"])
-    st.caption(
-        f"80% of customers like this one score between {interval['low']:.0f} and "
-        f"{interval['high']:.0f} (model {latest['model_version']})."
-    )
+    st.markdown(interval_sentence(latest) + " " + t("customer.model", version=latest["model_version"]))
+for warning in prediction_warnings(latest):
+    st.warning(warning, icon=":material/warning:")
 
-if st.button("Predict again", icon=":material/refresh:"):
+segment = customer.get("segment")
+if segment:
+    source = customer.get("segment_source")
+    how = t("customer.segment.observed") if source == "observed" else t("customer.segment.predicted")
+    with st.container(border=True):
+        st.markdown(t("customer.segment", name=segment_name(segment), how=how))
+        st.markdown(segment_description(segment))
+observed = customer.get("observed_score")
+if observed is not None:
+    st.caption(t("customer.observed", score=format_integer(observed)))
+
+actions = st.columns([1, 1, 3])
+if actions[0].button(t("customer.predict_again"), icon=":material/refresh:", key="predict_again"):
     try:
-        api.predict_again(customer_id)
+        with st.spinner(t("customer.predicting")):
+            fresh = api.predict_again(customer_id)
     except ApiError as error:
-        session.show_error(error, context="Could not predict")
+        session.show_error(error, context=t("customer.predict_failed"))
     else:
+        new_score = fresh.get("spending_score")
+        session.toast_next(
+            t("customer.predicted", score=format_integer(new_score))
+            if new_score is not None
+            else t("customer.predicted_pending")
+        )
+        st.rerun()
+if actions[1].button(t("customer.delete"), icon=":material/delete:", key="delete_customer"):
+    st.session_state["customer_confirm_delete"] = customer_id
+
+if st.session_state.get("customer_confirm_delete") == customer_id:
+    st.warning(t_md("customer.delete_confirm", name=customer["name"]))
+    confirm_col, cancel_col, _ = st.columns([1, 1, 3])
+    if confirm_col.button(t("customer.delete_yes"), type="primary", key="confirm_delete_customer"):
+        try:
+            api.delete_customer(customer_id)
+        except ApiError as error:
+            session.show_error(error, context=t("customer.delete_failed"))
+        else:
+            st.session_state.pop("customer_confirm_delete", None)
+            session.toast_next(t_md("customers.deleted", name=customer["name"]))
+            st.switch_page(
+                session.PAGE_FILES["customers"], query_params=st.session_state.get("customers_view")
+            )
+    if cancel_col.button(t("customer.delete_cancel"), key="cancel_delete_customer"):
+        st.session_state.pop("customer_confirm_delete", None)
         st.rerun()
 
-with st.expander("Edit", icon=":material/edit:"):
-    with st.form(f"edit_{customer_id}"):
-        name = st.text_input("Name", value=customer["name"], max_chars=200)
-        gender = st.radio(
-            "Gender",
-            list(GENDERS),
-            index=1 if customer["gender"] == "male" else 0,
-            horizontal=True,
-        )
-        left, right = st.columns(2)
-        age = left.number_input("Age", min_value=0, max_value=120, step=1, value=int(customer["age"]))
-        income = right.number_input(
-            "Annual income (k$)",
-            min_value=0.0,
-            max_value=100_000.0,
-            step=1.0,
-            value=float(customer["annual_income"]),
-        )
-        saved = st.form_submit_button("Save changes", type="primary")
-    if saved:
-        changes = {"name": name.strip(), "gender": GENDERS[gender], "age": int(age), "annual_income": income}
-        changed = {key: value for key, value in changes.items() if value != customer.get(key)}
+with st.expander(t("customer.edit"), icon=":material/edit:"):
+    result, slots = customer_form(f"edit_{customer_id}", customer, t("customer.save"), with_observed=True)
+    if result is not None and not result.errors:
+        changed = {key: value for key, value in result.values.items() if value != customer.get(key)}
+        if customer.get("observed_score") is not None and "observed_score" not in result.values:
+            changed["observed_score"] = None  # the field was emptied: clear it
         if not changed:
-            st.info("Nothing changed.")
+            st.info(t("customer.nothing_changed"))
         else:
             try:
-                api.update_customer(customer_id, changed)
+                with st.spinner(t("customer.saving")):
+                    updated = api.update_customer(customer_id, changed)
             except ApiError as error:
-                session.show_error(error, context="Could not save")
+                field_errors = server_errors(error)
+                show_field_errors(slots, field_errors)
+                if not field_errors:
+                    session.show_error(error, context=t("customer.save_failed"))
             else:
+                new_score, _ = score_and_band(updated)
+                session.toast_next(
+                    t_md("customer.saved_score", name=updated["name"], score=format_integer(new_score))
+                    if new_score is not None
+                    else t_md("customer.saved", name=updated["name"])
+                )
                 st.rerun()
 
-st.subheader("Prediction history")
+st.subheader(t("customer.history"))
 rows = []
 for prediction in history:
     pending = prediction["status"] == "pending"
-    interval = prediction["interval"]
+    interval = prediction.get("interval") or {}
     rows.append(
         {
             "created_at": pd.to_datetime(prediction["created_at"], utc=True),
             "spending_score": None if pending else float(prediction["spending_score"]),
+            "low": None if pending else interval.get("low"),
+            "high": None if pending else interval.get("high"),
             "band": "pending" if pending else prediction["band"],
-            "interval": "" if pending else f"{interval['low']:.0f}-{interval['high']:.0f}",
-            "gender": prediction["gender"],
+            "gender": gender_label(prediction["gender"]),
             "age": prediction["age"],
             "annual_income": prediction["annual_income"],
-            "model_version": prediction["model_version"] or "",
+            "model_version": prediction.get("model_version") or "",
         }
     )
 frame = pd.DataFrame(rows)
-scored = frame[frame["band"] != "pending"] if not frame.empty else frame
+scored = frame[frame["band"] != "pending"].reset_index(drop=True) if not frame.empty else frame
 if scored.empty:
-    st.info("No scored prediction yet.", icon=":material/hourglass_top:")
+    st.info(t("customer.no_scores"), icon=":material/hourglass_top:")
 else:
     st.altair_chart(history_chart(scored), width="stretch")
-    st.caption(
-        f"{len(scored)} scored predictions. Dashed lines: the 25 and 75 thresholds between the low, "
-        "medium and high bands."
-    )
+    st.caption(tn("customer.history_caption", len(scored)))
 if not frame.empty:
-    table = frame.rename(
-        columns={
-            "created_at": "Predicted at",
-            "spending_score": "Score",
-            "band": "Band",
-            "interval": "80% interval",
-            "gender": "Gender",
-            "age": "Age",
-            "annual_income": "Income (k$)",
-            "model_version": "Model version",
+    table = pd.DataFrame(
+        {
+            t("customer.column.when"): [
+                format_datetime(moment, seconds=True) for moment in frame["created_at"]
+            ],
+            t("customer.column.score"): [
+                t("customer.pending") if pd.isna(value) else format_number(value)
+                for value in frame["spending_score"]
+            ],
+            t("customer.column.band"): [
+                t("customer.pending") if value == "pending" else band_label(value) for value in frame["band"]
+            ],
+            t("customer.column.interval"): [
+                "" if pd.isna(low) else f"{format_integer(low)}–{format_integer(high)}"
+                for low, high in zip(frame["low"], frame["high"], strict=True)
+            ],
+            t("field.gender"): frame["gender"],
+            t("field.age"): frame["age"],
+            t("field.annual_income"): [format_number(value) for value in frame["annual_income"]],
+            t("customer.column.model"): frame["model_version"],
         }
+    ).iloc[::-1]
+    band_colours = {band_label(name): name for name in ("low", "medium", "high")}
+    styled = table.style.map(
+        lambda value: band_cell_style(band_colours.get(str(value))), subset=[t("customer.column.band")]
     )
-    table["Predicted at"] = table["Predicted at"].dt.strftime("%Y-%m-%d %H:%M:%S")
-    styled = table.style.map(band_cell_style, subset=["Band"]).format(precision=1, na_rep="pending")
     st.dataframe(styled, hide_index=True, width="stretch")

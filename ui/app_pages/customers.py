@@ -1,4 +1,4 @@
-"""Customers: search, filter, sort and page through the list; create, edit and delete customers."""
+"""Customers: the way in. Search, filters, sort and page live in the URL; a row click opens the customer."""
 
 import math
 
@@ -6,184 +6,365 @@ import pandas as pd
 import streamlit as st
 
 from spendscore_ui import session
-from spendscore_ui.api_client import ApiError, JsonObject
+from spendscore_ui.api_client import ApiClient, ApiError, JsonObject
 from spendscore_ui.charts import band_cell_style
+from spendscore_ui.config import get_settings
+from spendscore_ui.customer_form import customer_form, server_errors, show_field_errors
+from spendscore_ui.customer_view import prediction_warnings, score_and_band, segment_name
+from spendscore_ui.i18n import (
+    band_label,
+    format_datetime,
+    format_integer,
+    format_number,
+    gender_label,
+    t,
+    t_md,
+    tn,
+)
 
 session.require_login("customers")
 api = session.client()
 
 PAGE_SIZE = 25
-SORTS = {
-    "Recently added": "-created_at",
-    "First added": "created_at",
-    "Name (A-Z)": "name",
-    "Name (Z-A)": "-name",
-    "Highest score": "-spending_score",
-    "Lowest score": "spending_score",
-    "Youngest": "age",
-    "Oldest": "-age",
-}
-GENDERS = {"Female": "female", "Male": "male"}
+ROW_HEIGHT = 35
+SORTS = ("-created_at", "created_at", "name", "-name", "-spending_score", "spending_score", "age", "-age")
+# A click on a column header asks the service to sort by it: the grid's own sort would order only the
+# 25 rows on screen and contradict the service's order, so it is off (column selection replaces it).
+HEADER_SORTS = {"name": "name", "score": "spending_score", "age": "age", "added": "created_at"}
+ALL = "all"
+ADDING = "customers_adding"  # the Add customer dialog is open
+# The list's view in the URL (also the widgets' keys); the customer page links back with it.
+URL_DEFAULTS = {"q": "", "gender": ALL, "band": ALL, "segment": ALL, "sort": "-created_at", "page": "1"}
 
 
-def score_text(customer: JsonObject) -> tuple[str, str]:
-    prediction = customer["latest_prediction"]
-    if prediction is None or prediction["status"] == "pending":
-        return "pending", "pending"
-    return f"{prediction['spending_score']:.0f}", prediction["band"]
+def sort_labels() -> dict[str, str]:
+    # Labels are looked up once per run: AppTest calls format_func outside the script, in no locale.
+    return {
+        "-created_at": t("customers.sort.newest"),
+        "created_at": t("customers.sort.first"),
+        "name": t("customers.sort.name_az"),
+        "-name": t("customers.sort.name_za"),
+        "-spending_score": t("customers.sort.score_high"),
+        "spending_score": t("customers.sort.score_low"),
+        "age": t("customers.sort.youngest"),
+        "-age": t("customers.sort.oldest"),
+    }
 
 
-def customer_form(form_key: str, customer: JsonObject | None, submit_label: str) -> JsonObject | None:
-    """The create/edit form; returns the entered values when submitted."""
-    current = customer or {}
-    with st.form(form_key, clear_on_submit=customer is None):
-        name = st.text_input("Name", value=current.get("name", ""), max_chars=200)
-        gender_labels = list(GENDERS)
-        gender_index = gender_labels.index("Male") if current.get("gender") == "male" else 0
-        gender = st.radio("Gender", gender_labels, index=gender_index, horizontal=True)
-        left, right = st.columns(2)
-        age = left.number_input("Age", min_value=0, max_value=120, step=1, value=int(current.get("age", 30)))
-        income = right.number_input(
-            "Annual income (k$)",
-            min_value=0.0,
-            max_value=100_000.0,
-            step=1.0,
-            value=float(current.get("annual_income", 50.0)),
-        )
-        if not st.form_submit_button(submit_label, type="primary"):
-            return None
-    return {"name": name.strip(), "gender": GENDERS[gender], "age": int(age), "annual_income": float(income)}
+def set_page(number: int) -> None:
+    """Go to a page. The pagination widget's key changes with it: a widget's own state cannot be set."""
+    st.session_state["page"] = number
+    st.session_state["page_round"] = st.session_state.get("page_round", 0) + 1
 
 
-st.title("Customers")
+def reset_page() -> None:
+    set_page(1)
 
-flash = st.session_state.pop("customers_flash", None)
-if flash:
-    st.success(flash)
-created = st.session_state.pop("customers_created", None)
-if created:
-    score, band = score_text(created)
-    if score == "pending":
-        st.success(
-            f"Created {created['name']}. The score is pending: the prediction service is unavailable, "
-            "it will be filled in automatically."
-        )
+
+def page_chosen(widget_key: str) -> None:
+    st.session_state["page"] = st.session_state[widget_key]
+
+
+def adopt_url_view(choices: dict[str, tuple[str, ...]]) -> None:
+    """Put the URL's search, filters, sort and page into the widgets' state when the URL brings them (a
+    refresh, a bookmark, back/forward, a link from another page). The widgets are not bound to the URL by
+    Streamlit: a bound selectbox writes its translated label, so a bookmark would work in one language."""
+    written = st.session_state.setdefault("customers_url_written", {})
+    for key, default in URL_DEFAULTS.items():
+        in_url = st.query_params.get(key, default)
+        if key in st.session_state and in_url == written.get(key, default):
+            continue  # the URL is the one this page wrote: the widget's state is newer
+        written[key] = in_url
+        if key == "page":
+            set_page(int(in_url) if in_url.isdigit() and int(in_url) >= 1 else 1)
+        elif key == "q":
+            st.session_state[key] = in_url[:200]
+        else:
+            st.session_state[key] = in_url if in_url in choices[key] else default
+
+
+def write_url_view(values: dict[str, str]) -> None:
+    """The current view into the URL (defaults left out), so that it survives a refresh or a bookmark."""
+    written = st.session_state["customers_url_written"]
+    for key, value in values.items():
+        if value == URL_DEFAULTS[key]:
+            st.query_params.pop(key, None)
+        else:
+            st.query_params[key] = value
+        written[key] = value
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def model_segments(token: str | None) -> list[JsonObject]:
+    """The model's segments (id and names) for the filter; [] while the model has none."""
+    try:
+        card = ApiClient(get_settings(), token).model_card()
+    except ApiError:
+        return []
+    return [item for item in card.get("segments") or [] if isinstance(item, dict) and "id" in item]
+
+
+def open_add_dialog() -> None:
+    st.session_state[ADDING] = True
+
+
+def close_add_dialog() -> None:
+    st.session_state.pop(ADDING, None)
+
+
+# Open while the flag is set: a rerun of the whole page (a live search, a toast) keeps it open.
+@st.dialog(t("customers.add.title"), width="medium", on_dismiss=close_add_dialog)
+def add_customer_dialog() -> None:
+    result, slots = customer_form("create_customer", None, t("customers.add.submit"), with_observed=True)
+    if result is None or result.errors:
+        return
+    try:
+        with st.spinner(t("customers.add.creating")):
+            created = api.create_customer(**result.values)
+    except ApiError as error:
+        field_errors = server_errors(error)
+        show_field_errors(slots, field_errors)
+        if not field_errors:
+            session.show_error(error, context=t("customers.add.failed"))
+        return
+    st.session_state["customers_created"] = created
+    close_add_dialog()
+    st.rerun()
+
+
+def show_created(created: JsonObject) -> None:
+    score, band = score_and_band(created)
+    if score is None:
+        st.success(t_md("customers.created_pending", name=created["name"]), icon=":material/check_circle:")
     else:
-        st.success(f"Created {created['name']}: spending score {score} ({band})")
+        st.toast(t_md("customers.created_toast", name=created["name"], score=format_integer(score)))
+        st.success(
+            t_md(
+                "customers.created", name=created["name"], score=format_integer(score), band=band_label(band)
+            ),
+            icon=":material/check_circle:",
+        )
+    for warning in prediction_warnings(created.get("latest_prediction")):
+        st.warning(warning, icon=":material/warning:")
     st.page_link(
         session.PAGE_FILES["customer"],
-        label=f"Open {created['name']}",
+        label=t_md("customers.open", name=created["name"]),
         query_params={"id": created["id"]},
         icon=":material/open_in_new:",
     )
 
-search, gender_col, band_col, sort_col = st.columns([3, 1, 1, 2])
-query = search.text_input("Search by name", key="customers_q")
-gender_filter = gender_col.selectbox("Gender", ["All", "Female", "Male"], key="customers_gender")
-band_filter = band_col.selectbox("Band", ["All", "low", "medium", "high"], key="customers_band")
-sort_label = sort_col.selectbox("Sort", list(SORTS), key="customers_sort")
-page_number = int(st.session_state.get("customers_page", 1))
 
-try:
-    listing = api.list_customers(
-        limit=PAGE_SIZE,
-        offset=(page_number - 1) * PAGE_SIZE,
-        q=query.strip() or None,
-        gender=GENDERS.get(gender_filter),
-        band=None if band_filter == "All" else band_filter,
-        sort=SORTS[sort_label],
+head, add = st.columns([3, 1], vertical_alignment="bottom")
+head.title(t("customers.title"))
+add.button(
+    t("customers.add.button"),
+    type="primary",
+    icon=":material/person_add:",
+    key="add_customer",
+    on_click=open_add_dialog,
+)
+if st.session_state.get(ADDING):
+    add_customer_dialog()
+if session.is_admin():
+    st.caption(t("customers.admin_note"))
+
+created = st.session_state.pop("customers_created", None)
+if created:
+    show_created(created)
+
+# A header click chose a sort on the last run: apply it before the sort widget is drawn.
+header_sort = st.session_state.pop("customers_header_sort", None)
+if header_sort:
+    current_sort = st.session_state.get("sort") or st.query_params.get("sort") or URL_DEFAULTS["sort"]
+    st.session_state["sort"] = f"-{header_sort}" if current_sort == header_sort else header_sort
+    reset_page()
+
+segments = model_segments(session.token())
+choices = {
+    "gender": (ALL, "female", "male"),
+    "band": (ALL, "low", "medium", "high"),
+    "segment": (ALL, *(str(item["id"]) for item in segments)),
+    "sort": SORTS,
+}
+adopt_url_view(choices)
+query = st.text_input(
+    t("customers.search"),
+    key="q",
+    type="search",
+    live="400ms",
+    placeholder=t("customers.search_placeholder"),
+    on_change=reset_page,
+)
+active = sum(1 for key in ("gender", "band", "segment") if st.session_state.get(key) not in (None, ALL))
+filters_label = tn("customers.filters_active", active) if active else t("customers.filters")
+with st.expander(filters_label, icon=":material/tune:"):
+    gender_col, band_col, segment_col, sort_col = st.columns(4)
+    gender = gender_col.selectbox(
+        t("customers.filter.gender"),
+        [ALL, "female", "male"],
+        format_func={
+            ALL: t("customers.filter.all"),
+            "female": gender_label("female"),
+            "male": gender_label("male"),
+        }.__getitem__,
+        key="gender",
+        on_change=reset_page,
     )
+    band = band_col.selectbox(
+        t("customers.filter.band"),
+        [ALL, "low", "medium", "high"],
+        format_func={
+            ALL: t("customers.filter.all"),
+            **{name: band_label(name) for name in choices["band"][1:]},
+        }.__getitem__,
+        key="band",
+        on_change=reset_page,
+    )
+    segment = ALL
+    if segments:
+        names = {str(item["id"]): segment_name(item) for item in segments}
+        segment = segment_col.selectbox(
+            t("customers.filter.segment"),
+            [ALL, *names],
+            format_func={ALL: t("customers.filter.all"), **names}.__getitem__,
+            key="segment",
+            on_change=reset_page,
+        )
+    sort = sort_col.selectbox(
+        t("customers.sort"),
+        SORTS,
+        format_func=sort_labels().__getitem__,
+        key="sort",
+        on_change=reset_page,
+    )
+
+page_number = max(1, int(st.session_state.get("page") or 1))
+filters = {
+    "q": (query or "").strip() or None,
+    "gender": None if gender == ALL else gender,
+    "band": None if band == ALL else band,
+    "segment": None if segment == ALL else segment,
+}
+try:
+    listing = api.list_customers(limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE, sort=sort, **filters)
 except ApiError as error:
-    session.fail(error, context="Could not load the customers")
+    session.fail(error, context=t("customers.load_failed"))
 
 customers: list[JsonObject] = listing.get("items", [])
 total = int(listing.get("total", 0))
 page_count = max(1, math.ceil(total / PAGE_SIZE))
-if page_number > page_count:  # the filters shrank the list below the page we were on
-    st.session_state["customers_page"] = page_count
+if page_number > page_count:  # the URL or a shrunk list points past the last page
+    set_page(page_count)
+    st.rerun()
+view = {
+    "q": query or "",
+    "gender": gender,
+    "band": band,
+    "segment": segment,
+    "sort": sort,
+    "page": str(page_number),
+}
+write_url_view(view)
+st.session_state["customers_view"] = {key: value for key, value in view.items() if value != URL_DEFAULTS[key]}
+
+if not customers and not any(filters.values()):
+    with st.container(border=True):
+        st.subheader(t("customers.welcome.title"))
+        st.markdown(t("customers.welcome.text"))
+        first, second, _ = st.columns([1, 1, 2])
+        first.button(
+            t("customers.add.button"),
+            icon=":material/person_add:",
+            key="welcome_add",
+            on_click=open_add_dialog,
+        )
+        if second.button(t("customers.welcome.import"), icon=":material/upload_file:", key="welcome_import"):
+            st.switch_page(session.PAGE_FILES["import"])
+    st.stop()
+if not customers:
+    st.info(t("customers.no_match"), icon=":material/search_off:")
+    st.stop()
+
+columns = {
+    "name": t("customers.column.name"),
+    "score": t("customers.column.score"),
+    "band": t("customers.column.band"),
+    "warning": "⚠",
+    "segment": t("customers.column.segment"),
+    "gender": t("customers.column.gender"),
+    "age": t("customers.column.age"),
+    "income": t("customers.column.income"),
+    "added": t("customers.column.added"),
+}
+rows = []
+for customer in customers:
+    score, band_name = score_and_band(customer)
+    rows.append(
+        {
+            "name": customer["name"],
+            "score": None if score is None else round(score),
+            "band": band_label(band_name) if band_name else t("customers.pending"),
+            "warning": "⚠" if prediction_warnings(customer.get("latest_prediction")) else "",
+            "segment": segment_name(customer.get("segment")),
+            "gender": gender_label(customer["gender"]),
+            "age": customer["age"],
+            "income": format_number(customer["annual_income"]),  # "120,5" in Portuguese
+            "added": format_datetime(customer.get("created_at")),
+        }
+    )
+frame = pd.DataFrame(rows)
+if not frame["segment"].any():
+    frame = frame.drop(columns=["segment"])
+if not frame["warning"].any():
+    frame = frame.drop(columns=["warning"])
+band_colours = {band_label(band): band for band in ("low", "medium", "high")}
+frame = frame.rename(columns=columns)
+table = frame.style.map(
+    lambda value: band_cell_style(band_colours.get(str(value))), subset=[columns["band"]]
+).format(precision=1, na_rep=t("customers.pending"))
+selection = st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    height=ROW_HEIGHT * (len(frame) + 1) + 3,  # every row of the page, no inner scroll
+    row_height=ROW_HEIGHT,
+    on_select="rerun",
+    # A click on any cell opens its row's customer; a click on a header sorts (see HEADER_SORTS).
+    selection_mode=["single-cell", "single-column"],
+    key=f"customers_table_{st.session_state.get('customers_table_round', 0)}",
+    column_config={
+        columns["name"]: st.column_config.TextColumn(pinned=True),
+        columns["score"]: st.column_config.NumberColumn(format="%d", help=t("customers.column.score_help")),
+        columns["income"]: st.column_config.TextColumn(alignment="right"),
+        "⚠": st.column_config.TextColumn(width=32, help=t("customers.column.warning_help")),
+    },
+)
+picked_cells = list(selection.selection.cells) if selection else []
+picked_columns = list(selection.selection.columns) if selection else []
+if picked_cells:
+    st.session_state["customers_table_round"] = st.session_state.get("customers_table_round", 0) + 1
+    picked = customers[int(picked_cells[0][0])]
+    st.switch_page(session.PAGE_FILES["customer"], query_params={"id": picked["id"]})
+if picked_columns:
+    # Clear the column selection (a new key) and sort by that column instead.
+    st.session_state["customers_table_round"] = st.session_state.get("customers_table_round", 0) + 1
+    by_label = {label: key for key, label in columns.items()}
+    sort_key = HEADER_SORTS.get(by_label.get(picked_columns[0], ""))
+    if sort_key:
+        st.session_state["customers_header_sort"] = sort_key
     st.rerun()
 
-if customers:
-    rows = []
-    for customer in customers:
-        score, band = score_text(customer)
-        rows.append(
-            {
-                "Name": customer["name"],
-                "Gender": customer["gender"],
-                "Age": customer["age"],
-                "Income (k$)": customer["annual_income"],
-                "Score": score,
-                "Band": band,
-                "Updated": session.format_timestamp(customer.get("updated_at")),
-            }
-        )
-    table = pd.DataFrame(rows).style.map(band_cell_style, subset=["Band"]).format(precision=1)
-    st.dataframe(table, hide_index=True, width="stretch")
-    first = (page_number - 1) * PAGE_SIZE + 1
-    st.caption(f"Showing {first}-{first + len(customers) - 1} of {total} customers")
-else:
-    st.info("No customers match. Create one below or import a CSV file.", icon=":material/info:")
-
-if page_count > 1:
-    st.number_input("Page", min_value=1, max_value=page_count, step=1, key="customers_page")
-
-if customers:
-    st.subheader("Selected customer")
-    by_id = {customer["id"]: customer for customer in customers}
-    selected_id = st.selectbox(
-        "Customer",
-        list(by_id),
-        format_func=lambda customer_id: f"{by_id[customer_id]['name']} ({by_id[customer_id]['age']})",
-        key="customers_selected",
+first_row = (page_number - 1) * PAGE_SIZE + 1
+st.caption(
+    t(
+        "customers.showing",
+        first=format_integer(first_row),
+        last=format_integer(first_row + len(customers) - 1),
+        total=format_integer(total),
     )
-    selected = by_id[selected_id]
-    open_col, delete_col = st.columns([1, 1])
-    if open_col.button("Open details", icon=":material/open_in_new:"):
-        st.switch_page(session.PAGE_FILES["customer"], query_params={"id": selected_id})
-    if delete_col.button("Delete", icon=":material/delete:", key="delete_customer"):
-        st.session_state["customers_confirm_delete"] = selected_id
-
-    pending_delete = st.session_state.get("customers_confirm_delete")
-    if pending_delete == selected_id:
-        st.warning(f"Delete **{selected['name']}** and the whole prediction history? This cannot be undone.")
-        confirm_col, cancel_col = st.columns([1, 1])
-        if confirm_col.button("Yes, delete", type="primary", key="confirm_delete_customer"):
-            try:
-                api.delete_customer(selected_id)
-            except ApiError as error:
-                session.show_error(error, context="Could not delete")
-            else:
-                st.session_state.pop("customers_confirm_delete", None)
-                st.toast(f"Deleted {selected['name']}")
-                st.rerun()
-        if cancel_col.button("Cancel", key="cancel_delete_customer"):
-            st.session_state.pop("customers_confirm_delete", None)
-            st.rerun()
-
-    with st.expander(f"Edit {selected['name']}"):
-        changes = customer_form(f"edit_customer_{selected_id}", selected, "Save changes")
-        if changes is not None:
-            try:
-                updated = api.update_customer(selected_id, changes)
-            except ApiError as error:
-                session.show_error(error, context="Could not save")
-            else:
-                score, band = score_text(updated)
-                st.session_state["customers_flash"] = f"Saved {updated['name']}: score {score} ({band})"
-                st.rerun()
-
-st.subheader("New customer")
-values = customer_form("create_customer", None, "Create customer")
-if values is not None:
-    if not values["name"]:
-        st.error("Name: enter the customer's name.")
-    else:
-        try:
-            created = api.create_customer(**values)
-        except ApiError as error:
-            session.show_error(error, context="Could not create the customer")
-        else:
-            # Rerun so that the list above includes the new customer; the message survives in state.
-            st.session_state["customers_created"] = created
-            st.rerun()
+    + " "
+    + t("customers.click_hint")
+)
+if page_count > 1:
+    widget_key = f"customers_page_{st.session_state.get('page_round', 0)}"
+    st.pagination(page_count, default=page_number, key=widget_key, on_change=page_chosen, args=(widget_key,))

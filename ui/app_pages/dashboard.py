@@ -1,45 +1,143 @@
-"""Dashboard: how many customers, by gender and band, the score distribution and scores by age group."""
+"""Dashboard: how many customers, by gender, band and segment; scores by age; income × score scatter and
+how well the model did on the scores the owner entered. A click on a band opens the list filtered by it."""
+
+from typing import Any
 
 import streamlit as st
 
 from spendscore_ui import session
-from spendscore_ui.api_client import ApiError
-from spendscore_ui.charts import age_group_chart, band_counts_chart, gender_donut, score_histogram
+from spendscore_ui.api_client import ApiClient, ApiError, JsonObject
+from spendscore_ui.charts import (
+    age_group_chart,
+    band_counts_chart,
+    gender_chart,
+    score_histogram,
+    segment_counts_chart,
+    segment_scatter,
+)
+from spendscore_ui.config import get_settings
+from spendscore_ui.customer_view import segment_name
+from spendscore_ui.i18n import format_integer, format_number, format_percent, t
 
 session.require_login("dashboard")
 
-st.title("Dashboard")
+
+@st.cache_data(ttl=600, show_spinner=False)
+def model_segment_names(token: str | None) -> dict[str, JsonObject]:
+    """The model's segments by id (for their names), {} while the model has none."""
+    try:
+        card = ApiClient(get_settings(), token).model_card()
+    except ApiError:
+        return {}
+    return {
+        str(item["id"]): item
+        for item in card.get("segments") or []
+        if isinstance(item, dict) and "id" in item
+    }
+
+
+def segment_counts(by_segment: Any, segments: dict[str, JsonObject]) -> list[tuple[str, str, int]]:
+    """(id, name, count) per segment from ``by_segment`` (a list of {id, name, count}); the name from the
+    item, else from the model's segments."""
+    counts = []
+    for item in by_segment if isinstance(by_segment, list) else []:
+        if isinstance(item, dict) and item.get("id") is not None:
+            key = str(item["id"])
+            name = segment_name(item) if item.get("name") else segment_name(segments.get(key))
+            counts.append((key, name or key, int(item.get("count") or 0)))
+    return counts
+
+
+st.title(t("dashboard.title"))
+if session.is_admin():
+    st.caption(t("customers.admin_note"))
 try:
-    summary = session.client().dashboard()
+    with st.spinner(t("dashboard.loading")):
+        summary = session.client().dashboard()
 except ApiError as error:
-    session.fail(error, context="Could not load the dashboard")
+    session.fail(error, context=t("dashboard.load_failed"))
 
 total = int(summary.get("total_customers", 0))
 average = summary.get("average_score")
 by_band = summary.get("by_band", {})
 columns = st.columns(5)
-columns[0].metric("Customers", total)
-columns[1].metric("Average score", "-" if average is None else f"{average:.1f}")
-columns[2].metric("Low (< 25)", int(by_band.get("low", 0)))
-columns[3].metric("Medium (25-75)", int(by_band.get("medium", 0)))
-columns[4].metric("High (> 75)", int(by_band.get("high", 0)))
+columns[0].metric(t("dashboard.customers"), format_integer(total))
+columns[1].metric(t("dashboard.average"), "–" if average is None else format_number(average))
+columns[2].metric(t("dashboard.low"), format_integer(int(by_band.get("low", 0))))
+columns[3].metric(t("dashboard.medium"), format_integer(int(by_band.get("medium", 0))))
+columns[4].metric(t("dashboard.high"), format_integer(int(by_band.get("high", 0))))
 
 if total == 0:
-    st.info("No customers yet: the charts appear once you add some.", icon=":material/info:")
+    with st.container(border=True):
+        st.markdown(t("dashboard.empty"))
+        first, second, _ = st.columns([1, 1, 2])
+        first.page_link(
+            session.PAGE_FILES["customers"], label=t("dashboard.empty.add"), icon=":material/person_add:"
+        )
+        second.page_link(
+            session.PAGE_FILES["import"], label=t("dashboard.empty.import"), icon=":material/upload_file:"
+        )
     st.stop()
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Customers by gender")
-    st.altair_chart(gender_donut(summary.get("by_gender", {})), width="stretch")
-with right:
-    st.subheader("Customers by band")
-    st.altair_chart(band_counts_chart(by_band), width="stretch")
+segments = model_segment_names(session.token())
+counts = segment_counts(summary.get("by_segment"), segments)
+scatter = [point for point in summary.get("scatter") or [] if isinstance(point, dict)]
+if scatter:
+    names = {key: segment_name(item) for key, item in segments.items()}
+    names.update({key: name for key, name, _ in counts})
+    for point in scatter:
+        if isinstance(point.get("segment"), dict):
+            names.setdefault(str(point["segment"].get("id")), segment_name(point["segment"]))
+            point["segment"] = point["segment"].get("id")
+    st.subheader(t("dashboard.scatter"))
+    st.altair_chart(segment_scatter(scatter, names), width="stretch")
+    st.caption(t("dashboard.scatter_caption"))
+
+accuracy = summary.get("accuracy")
+if counts or isinstance(accuracy, dict):
+    left, right = st.columns(2)
+    if counts:
+        with left:
+            st.subheader(t("dashboard.segments"))
+            st.altair_chart(
+                segment_counts_chart([(name, count) for _, name, count in counts]), width="stretch"
+            )
+    with right:
+        st.subheader(t("dashboard.accuracy"))
+        observed = int((accuracy or {}).get("observed_count") or 0)
+        if observed == 0:
+            st.markdown(t("dashboard.accuracy.none"))
+        else:
+            sentence = t(
+                "dashboard.accuracy.mae",
+                count=format_integer(observed),
+                mae=format_number(accuracy.get("mae"), decimals=0),
+            )
+            coverage = accuracy.get("interval_coverage")
+            if coverage is not None:
+                sentence += " " + t("dashboard.accuracy.coverage", share=format_percent(coverage))
+            else:
+                sentence += " " + t("dashboard.accuracy.more_needed")
+            st.markdown(sentence)
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Score distribution")
+    st.subheader(t("dashboard.by_band"))
+    picked = st.altair_chart(
+        band_counts_chart(by_band), width="stretch", on_select="rerun", key="dashboard_band_pick"
+    )
+    st.caption(t("dashboard.band_hint"))
+    chosen = (picked.selection.get("band_pick") or []) if picked else []
+    if chosen and isinstance(chosen, list) and isinstance(chosen[0], dict) and chosen[0].get("band"):
+        st.switch_page(session.PAGE_FILES["customers"], query_params={"band": chosen[0]["band"]})
+with right:
+    st.subheader(t("dashboard.by_gender"))
+    st.altair_chart(gender_chart(summary.get("by_gender", {})), width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("dashboard.histogram"))
     st.altair_chart(score_histogram(summary.get("score_histogram", [])), width="stretch")
 with right:
-    st.subheader("Average score by age group")
+    st.subheader(t("dashboard.by_age"))
     st.altair_chart(age_group_chart(summary.get("by_age_group", [])), width="stretch")

@@ -1,78 +1,166 @@
-"""Import customers from a CSV file (preview, then the service's verdict row by row); export them all."""
+"""Import customers from a CSV or Excel file (preview, progress, then what was imported and what was
+refused); download the template; export every customer in one click."""
 
 import io
+import logging
 
 import pandas as pd
 import streamlit as st
 
 from spendscore_ui import session
-from spendscore_ui.api_client import ApiError
+from spendscore_ui.api_client import XLSX_MIME, ApiClient, ApiError, FieldProblem
+from spendscore_ui.i18n import current_locale, error_text, field_label, format_integer, problem_text, t, tn
 
 session.require_login("import")
 api = session.client()
+logger = logging.getLogger(__name__)
 
-st.title("Import / export")
 
-st.subheader("Import a CSV file")
-st.caption(
-    "Columns `name,gender,age,annual_income` with a header row, up to 10,000 rows. "
-    "The import is all or nothing: if one row is wrong, nothing is imported and each bad row is listed."
+def problems_table(problems: list[FieldProblem]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                t("import.column.line"): "" if problem.line is None else format_integer(problem.line),
+                t("import.column.field"): field_label(problem.field),
+                t("import.column.problem"): problem_text(problem),
+            }
+            for problem in problems
+        ]
+    )
+
+
+def rejected_problems(rejected: list[object]) -> list[FieldProblem]:
+    """The partial import's ``rejected`` rows ({line, field, reason}) as problems."""
+    problems = []
+    for row in rejected:
+        if isinstance(row, dict):
+            localised = row.get("message")  # already in the caller's language (Accept-Language)
+            problems.append(
+                FieldProblem(
+                    message=str(localised or row.get("reason") or ""),
+                    field=str(row["field"]) if row.get("field") else None,
+                    line=row.get("line") if isinstance(row.get("line"), int) else None,
+                    kind="localised" if localised else None,
+                )
+            )
+    return problems
+
+
+def deferred_download(client: ApiClient, *, excel: bool, template: bool):  # type: ignore[no-untyped-def]
+    """The file is fetched when the button is clicked (one click, no "prepare" step)."""
+    semicolon = current_locale() == "pt-BR"  # what Excel in Portuguese expects
+
+    def fetch() -> bytes:
+        try:
+            if template:
+                return client.import_template(excel=excel)
+            return client.export_customers(semicolon=semicolon, excel=excel)
+        except ApiError as error:
+            logger.warning("download failed: %s", error.status_code)
+            return error_text(error).encode()
+
+    return fetch
+
+
+st.title(t("import.title"))
+
+st.subheader(t("import.import"))
+st.markdown(t("import.explain"))
+template_csv, template_xlsx, _ = st.columns([1, 1, 2])
+template_csv.download_button(
+    t("import.template_csv"),
+    data=deferred_download(api, excel=False, template=True),
+    file_name=t("import.template_file") + ".csv",
+    mime="text/csv",
+    icon=":material/description:",
+    on_click="ignore",
+    key="template_csv",
 )
-import_result = st.session_state.pop("import_done", None)
-if import_result is not None:
-    message = f"Imported {import_result['imported']} customers."
-    if import_result["pending_predictions"]:
-        message += (
-            f" {import_result['pending_predictions']} scores are pending: the prediction service is "
-            "unavailable, they are filled in automatically."
+template_xlsx.download_button(
+    t("import.template_xlsx"),
+    data=deferred_download(api, excel=True, template=True),
+    file_name=t("import.template_file") + ".xlsx",
+    mime=XLSX_MIME,
+    icon=":material/table_view:",
+    on_click="ignore",
+    key="template_xlsx",
+)
+
+outcome = st.session_state.pop("import_done", None)
+if outcome is not None:
+    imported = int(outcome.get("imported", 0))
+    st.success(tn("import.done", imported), icon=":material/check_circle:")
+    updated = int(outcome.get("updated") or 0)
+    if updated:
+        st.info(tn("import.updated", updated), icon=":material/sync:")
+    pending = int(outcome.get("pending_predictions") or 0)
+    if pending:
+        st.info(tn("import.pending", pending), icon=":material/hourglass_top:")
+    rejected = rejected_problems(outcome.get("rejected") or [])
+    if rejected:
+        st.warning(tn("import.rejected", len(rejected)), icon=":material/warning:")
+        st.dataframe(problems_table(rejected), hide_index=True, width="stretch")
+    if imported:
+        st.page_link(
+            session.PAGE_FILES["customers"],
+            label=t("import.see_them"),
+            query_params={"sort": "-created_at"},
+            icon=":material/group:",
         )
-    st.success(message, icon=":material/check_circle:")
+
 # A new key after each import empties the uploader, so the same file is not imported twice by accident.
 upload = st.file_uploader(
-    "CSV file", type=["csv"], key=f"import_file_{st.session_state.get('import_round', 0)}"
+    t("import.file"), type=["csv", "xlsx"], key=f"import_file_{st.session_state.get('import_round', 0)}"
 )
 if upload is not None:
     content = upload.getvalue()
-    try:
-        preview = pd.read_csv(io.BytesIO(content), nrows=20, dtype=str)
-    except (ValueError, UnicodeDecodeError) as error:
-        st.warning(f"This file cannot be previewed ({type(error).__name__}); the service will check it.")
-    else:
-        st.caption("First rows of the file:")
-        st.dataframe(preview, hide_index=True, width="stretch")
-    if st.button("Import", type="primary", icon=":material/upload:"):
+    if not upload.name.lower().endswith(".xlsx"):
         try:
-            result = api.import_customers(upload.name, content)
-        except ApiError as error:
-            session.show_error(error, context="Nothing was imported")
-            if error.problems:
-                st.dataframe(
-                    pd.DataFrame(
-                        [
-                            {"Line": problem.line, "Field": problem.field, "Problem": problem.message}
-                            for problem in error.problems
-                        ]
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                )
+            preview = pd.read_csv(io.BytesIO(content), nrows=10, dtype=str, sep=None, engine="python")
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
+            st.caption(t("import.no_preview"))
         else:
-            st.session_state["import_done"] = result
-            st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
-            st.rerun()
-
-st.subheader("Export")
-st.caption("All your customers with their latest score and band, as CSV.")
-if st.button("Prepare CSV export", icon=":material/download:"):
-    try:
-        st.session_state["export_csv"] = api.export_customers()
-    except ApiError as error:
-        session.show_error(error, context="Could not export")
-if st.session_state.get("export_csv"):
-    st.download_button(
-        "Download customers.csv",
-        data=st.session_state["export_csv"],
-        file_name="customers.csv",
-        mime="text/csv",
-        icon=":material/file_download:",
+            st.caption(t("import.preview"))
+            st.dataframe(preview, hide_index=True, width="stretch")
+    partial = st.radio(
+        t("import.mode"),
+        [False, True],
+        format_func={False: t("import.mode.all"), True: t("import.mode.partial")}.__getitem__,
+        key="import_partial",
     )
+    if st.button(t("import.submit"), type="primary", icon=":material/upload:"):
+        with st.status(t("import.running", name=upload.name), expanded=False) as status:
+            try:
+                result = api.import_customers(upload.name, content, partial=bool(partial))
+            except ApiError as error:
+                status.update(label=t("import.failed"), state="error")
+                session.show_error(error, context=t("import.nothing_imported"))
+                if error.problems:
+                    st.dataframe(problems_table(error.problems), hide_index=True, width="stretch")
+            else:
+                status.update(label=t("import.finished"), state="complete")
+                st.session_state["import_done"] = result
+                st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
+                st.rerun()
+
+st.subheader(t("import.export"))
+st.markdown(t("import.export_explain_semicolon" if current_locale() == "pt-BR" else "import.export_explain"))
+export_csv, export_xlsx, _ = st.columns([1, 1, 2])
+export_csv.download_button(
+    t("import.export_csv"),
+    data=deferred_download(api, excel=False, template=False),
+    file_name=t("import.export_file") + ".csv",
+    mime="text/csv",
+    icon=":material/file_download:",
+    on_click="ignore",
+    key="export_csv",
+)
+export_xlsx.download_button(
+    t("import.export_xlsx"),
+    data=deferred_download(api, excel=True, template=False),
+    file_name=t("import.export_file") + ".xlsx",
+    mime=XLSX_MIME,
+    icon=":material/table_view:",
+    on_click="ignore",
+    key="export_xlsx",
+)

@@ -29,7 +29,8 @@ if submitted:
         st.error(t("login.missing"))
     else:
         try:
-            session.sign_in(email, password)
+            with st.spinner(t("login.signing_in")):
+                session.sign_in(email, password)
         except ApiError as error:
             session.show_error(error)
         else:

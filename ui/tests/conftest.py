@@ -19,11 +19,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Header, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
 from auth_service.schemas import TokenResponse, UserPublic, UsersPage
-from customers_service.csv_import import parse_customers_csv
 from customers_service.errors import ImportRejected
+from customers_service.file_import import read_customers_file
 from customers_service.schemas import (
     AgeGroup,
     BandCounts,
@@ -43,8 +44,51 @@ from inference_service.schemas import ModelCard
 from spendscore_ui.config import get_settings
 from testkit.processes import free_port
 
+# What the real GET /model lists (services/inference/src/inference_service/segments.py names them).
+FAKE_SEGMENTS = [
+    {
+        "id": segment_id,
+        "name": {"en": english, "pt-BR": portuguese},
+        "description": {"en": f"{english} — a sentence.", "pt-BR": f"{portuguese} — uma frase."},
+        "centroid": {"annual_income": income, "spending_score": score},
+        "size": size,
+        "share": size / 200,
+    }
+    for segment_id, english, portuguese, income, score, size in [
+        ("low-income-high-spending", "Low income, high spending", "Renda baixa, gasto alto", 25.7, 79.4, 22),
+        ("low-income-low-spending", "Low income, low spending", "Renda baixa, gasto baixo", 26.3, 20.9, 23),
+        (
+            "average-income-average-spending",
+            "Average income, average spending",
+            "Renda média, gasto médio",
+            55.3,
+            49.5,
+            81,
+        ),
+        ("high-income-high-spending", "High income, high spending", "Renda alta, gasto alto", 86.5, 82.1, 39),
+        ("high-income-low-spending", "High income, low spending", "Renda alta, gasto baixo", 88.2, 17.1, 35),
+    ]
+]
+
 UI_DIR = Path(__file__).resolve().parent.parent
 FAKE_SIGNING_KEY = "fake-services-signing-key-for-ui-tests-only"
+
+
+def _body_errors(error: ValidationError) -> list[dict[str, Any]]:
+    """A pydantic error as FastAPI's 422 body items (with the "body" location first)."""
+    return [
+        {
+            "type": item["type"],
+            "loc": ["body", *item["loc"]],
+            "msg": item["msg"],
+            "ctx": {
+                key: value
+                for key, value in (item.get("ctx") or {}).items()
+                if isinstance(value, int | float | str)
+            },
+        }
+        for item in error.errors(include_url=False)
+    ]
 
 
 def _now() -> str:
@@ -66,6 +110,12 @@ class FakeServices:
         self.inference_unavailable = False
         self.requests: list[dict[str, Any]] = []
         self.logins: list[dict[str, Any]] = []
+        # What the fake has no model for (segments, two peaks, the accuracy panel): set by a test.
+        self.customer_extra: dict[str, dict[str, Any]] = {}  # id -> segment, segment_source, observed_score
+        self.prediction_extra: dict[str, dict[str, Any]] = {}  # customer id -> latest prediction's modes
+        self.dashboard_extra: dict[str, Any] = {}
+        self.downloads: list[dict[str, Any]] = []  # by_segment, scatter, accuracy
+        self.model_extra: dict[str, Any] = {}  # segments
         self.app = self._build()
 
     # --- state helpers used by tests ----------------------------------------------------------
@@ -131,7 +181,16 @@ class FakeServices:
     def _customer_out(self, customer_id: str) -> CustomerRead:
         latest = self.history[customer_id][-1]
         return CustomerRead.model_validate(
-            {**self.customers[customer_id], "latest_prediction": latest.model_dump()}
+            {
+                "external_id": None,
+                "observed_score": None,
+                "observed_at": None,
+                "segment": None,
+                "segment_source": None,
+                **self.customers[customer_id],
+                **self.customer_extra.get(customer_id, {}),
+                "latest_prediction": {**latest.model_dump(), **self.prediction_extra.get(customer_id, {})},
+            }
         )
 
     def store_prediction(self, customer_id: str) -> PredictionRead:
@@ -146,6 +205,9 @@ class FakeServices:
                 band=None,
                 interval=None,
                 model_version=None,
+                modes=None,
+                segment=None,
+                warnings=[],
                 created_at=now,
                 completed_at=None,
                 **inputs,
@@ -162,6 +224,9 @@ class FakeServices:
                 band="low" if score < 25 else "high" if score > 75 else "medium",
                 interval=Interval(low=max(1.0, score - 20), high=min(100.0, score + 20)),
                 model_version="fake-1",
+                modes=None,
+                segment=None,
+                warnings=self.range_warnings(age, income),
                 created_at=now,
                 completed_at=now,
                 **inputs,
@@ -181,6 +246,38 @@ class FakeServices:
         self.store_prediction(customer_id)
         return customer_id
 
+    # --- contract extras ---------------------------------------------------------------------
+
+    @staticmethod
+    def range_warnings(age: float, income: float) -> list[str]:
+        """The inference service's warnings (predictor._warnings) for the fake's training ranges."""
+        ranges = (("age", age, 18, 70, "years"), ("annual_income", income, 15, 137, "k$"))
+        return [
+            f"{name} {value:g} is outside the training range {low:g}-{high:g} {unit}: "
+            "the prediction is an extrapolation"
+            for name, value, low, high, unit in ranges
+            if value < low or value > high
+        ]
+
+    def _observed_from(self, body: dict[str, Any]) -> tuple[bool, int | None]:
+        """Take ``observed_score`` out of a create/PATCH body (the services' schemas may lack it)."""
+        if "observed_score" not in body:
+            return False, None
+        value = body.pop("observed_score")
+        if value is not None and (not isinstance(value, int) or not 1 <= value <= 100):
+            raise HTTPException(
+                422,
+                [
+                    {
+                        "type": "less_than_equal",
+                        "loc": ["body", "observed_score"],
+                        "msg": "Input should be less than or equal to 100",
+                        "ctx": {"le": 100},
+                    }
+                ],
+            )
+        return True, value
+
     def _build(self) -> FastAPI:
         app = FastAPI()
         fake = self
@@ -191,6 +288,7 @@ class FakeServices:
                 {
                     "method": request.method,
                     "path": request.url.path,
+                    "query": request.url.query,
                     "request_id": request.headers.get("x-request-id"),
                     "authorization": request.headers.get("authorization"),
                 }
@@ -311,6 +409,7 @@ class FakeServices:
             q: str | None = None,
             gender: str | None = None,
             band: str | None = None,
+            segment: str | None = None,
             sort: SortKey = "-created_at",
             authorization: str | None = Header(None),
         ) -> CustomerPage:
@@ -326,6 +425,11 @@ class FakeServices:
                 if (not q or q.lower() in item.name.lower())
                 and (not gender or item.gender == gender)
                 and (not band or (item.latest_prediction and item.latest_prediction.band) == band)
+                and (
+                    not segment
+                    or str((fake.customer_extra.get(str(item.id), {}).get("segment") or {}).get("id"))
+                    == segment
+                )
             ]
             key = sort.lstrip("-")
 
@@ -338,9 +442,17 @@ class FakeServices:
             return CustomerPage(items=items[offset : offset + limit], total=len(items))
 
         @app.post("/customers", status_code=201)
-        def create_customer(body: CustomerCreate, authorization: str | None = Header(None)) -> CustomerRead:
+        def create_customer(body: dict[str, Any], authorization: str | None = Header(None)) -> CustomerRead:
             owner = fake._owner(authorization)
-            return fake._customer_out(fake._add_customer(owner["id"], body))
+            has_observed, observed = fake._observed_from(body)
+            try:
+                values = CustomerCreate.model_validate(body)
+            except ValidationError as error:
+                raise HTTPException(422, _body_errors(error)) from None
+            customer_id = fake._add_customer(owner["id"], values)
+            if has_observed:
+                fake.customer_extra.setdefault(customer_id, {})["observed_score"] = observed
+            return fake._customer_out(customer_id)
 
         def owned(customer_id: str, owner: dict[str, Any]) -> dict[str, Any]:
             customer = fake.customers.get(customer_id)
@@ -349,31 +461,49 @@ class FakeServices:
             return customer
 
         @app.get("/customers/export")
-        def export(authorization: str | None = Header(None)) -> Response:
+        def export(
+            delimiter: str | None = None, format: str | None = None, authorization: str | None = Header(None)
+        ) -> Response:
             owner = fake._owner(authorization)
-            lines = ["name,gender,age,annual_income,spending_score,band"]
+            fake.downloads.append({"path": "export", "delimiter": delimiter, "format": format})
+            separator = ";" if delimiter == "semicolon" else ","
+            lines = [separator.join(["name", "gender", "age", "annual_income", "spending_score", "band"])]
             for customer_id, customer in fake.customers.items():
                 if customer["owner_id"] == owner["id"]:
                     latest = fake.history[customer_id][-1]
-                    lines.append(
-                        f"{customer['name']},{customer['gender']},{customer['age']},"
-                        f"{customer['annual_income']},{latest.spending_score},{latest.band}"
-                    )
+                    cells = [customer["name"], customer["gender"], customer["age"], customer["annual_income"]]
+                    cells += [latest.spending_score, latest.band]
+                    lines.append(separator.join(str(cell) for cell in cells))
             return Response("\n".join(lines) + "\n", media_type="text/csv")
+
+        @app.get("/customers/import/template")
+        def template(format: str | None = None, authorization: str | None = Header(None)) -> Response:
+            fake._owner(authorization)
+            fake.downloads.append({"path": "template", "format": format})
+            return Response("name,gender,age,annual_income\nAna,female,30,60\n", media_type="text/csv")
 
         @app.post("/customers/import", status_code=201)
         async def import_customers(
-            file: UploadFile, authorization: str | None = Header(None)
-        ) -> ImportResult:
+            file: UploadFile,
+            mode: str | None = None,
+            authorization: str | None = Header(None),
+            accept_language: str | None = Header(None),
+        ) -> JSONResponse:
             owner = fake._owner(authorization)
-            try:  # the customers service's own parser: its {"detail": [{line, field, reason}]} on 422
-                rows = parse_customers_csv(await file.read())
-            except ImportRejected as rejected:
-                raise HTTPException(422, [problem.model_dump() for problem in rejected.problems]) from None
+            language = "pt" if (accept_language or "").lower().startswith("pt") else "en"
+            try:  # the customers service's own reader: its {"detail": [{line, field, message}]} on 422
+                parsed = read_customers_file(await file.read(), filename=file.filename, language=language)
+            except ImportRejected as refused:
+                raise HTTPException(422, [problem.model_dump() for problem in refused.problems]) from None
+            rejected = [problem.model_dump() for problem in parsed.problems]
+            if rejected and mode != "partial":
+                raise HTTPException(422, rejected)
+            rows = [row.values for row in parsed.rows]
             for values in rows:
                 fake._add_customer(owner["id"], values)
             pending = len(rows) if fake.inference_unavailable else 0
-            return ImportResult(imported=len(rows), pending_predictions=pending)
+            answer = ImportResult(imported=len(rows), pending_predictions=pending).model_dump()
+            return JSONResponse({**answer, "rejected": rejected if mode == "partial" else []}, 201)
 
         @app.get("/customers/{customer_id}")
         def get_customer(customer_id: str, authorization: str | None = Header(None)) -> CustomerRead:
@@ -382,10 +512,16 @@ class FakeServices:
 
         @app.patch("/customers/{customer_id}")
         def update_customer(
-            customer_id: str, body: CustomerUpdate, authorization: str | None = Header(None)
+            customer_id: str, body: dict[str, Any], authorization: str | None = Header(None)
         ) -> CustomerRead:
             customer = owned(customer_id, fake._owner(authorization))
-            changes = body.model_dump(exclude_unset=True)
+            has_observed, observed = fake._observed_from(body)
+            if has_observed:
+                fake.customer_extra.setdefault(customer_id, {})["observed_score"] = observed
+            try:
+                changes = CustomerUpdate.model_validate(body).model_dump(exclude_unset=True)
+            except ValidationError as error:
+                raise HTTPException(422, _body_errors(error)) from None
             changed_inputs = any(
                 key in changes and changes[key] != customer[key] for key in ("gender", "age", "annual_income")
             )
@@ -444,6 +580,12 @@ class FakeServices:
                     for low in range(0, 100, 10)
                 ],
                 by_age_group=[AgeGroup(group="18-29", count=len(mine), average_score=average)],
+                **{
+                    "by_segment": [],
+                    "scatter": [],
+                    "accuracy": {"observed_count": 0, "mae": None, "r2": None, "interval_coverage": None},
+                    **fake.dashboard_extra,
+                },
             )
 
         @app.get("/model")
@@ -460,12 +602,40 @@ class FakeServices:
                         "age": {"min": 18, "max": 70},
                         "annual_income": {"min": 15, "max": 137},
                     },
-                    "metrics": {"cv": cv},
-                    "interval": {"level": 0.8, "cv_coverage": 0.79},
+                    "metrics": {"cv": cv, "honest_selection": {"r2": {"mean": 0.33, "std": 0.1}}},
+                    "interval": {
+                        "level": 0.8,
+                        "method": "normalised_k10_age1",
+                        "cv_coverage": 0.79,
+                        "cv_coverage_by_group": {
+                            "income": {"15-48": 0.79, "49-72": 0.8, "73-137": 0.8},
+                            "age": {"18-29": 0.82, "30-50": 0.79, "51-70": 0.78},
+                        },
+                        "mean_width": 44.5,
+                        "fixed_width": 50.8,
+                    },
+                    "modes": {"enabled": True, "cv_share_flagged": 0.11, "share_of_training_customers": 0.12},
                     "baseline": {
                         "holdout": {"mse": 500.0, "r2": 0.02},
                         "cv": {m: {"mean": 0.06, "std": 0.04} for m in ("r2", "rmse", "mae")},
                     },
+                    "segments": FAKE_SEGMENTS,
+                    "segmentation_scale": {
+                        "annual_income": {"mean": 60.56, "std": 26.2},
+                        "spending_score": {"mean": 50.2, "std": 25.76},
+                    },
+                    "segment_classifier": {
+                        "candidate": "logistic",
+                        "cv": {
+                            "accuracy": {"mean": 0.8, "std": 0.06},
+                            "log_loss": {"mean": 0.51, "std": 0.1},
+                        },
+                        "baseline_cv": {
+                            "accuracy": {"mean": 0.4, "std": 0.06},
+                            "log_loss": {"mean": 1.5, "std": 0.07},
+                        },
+                    },
+                    **fake.model_extra,
                 }
             )
 

@@ -5,6 +5,7 @@ chart's canvas/svg), never for the page load. Screenshots of each page go to doc
 """
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from spendscore_ui.session_cookie import SessionCookieSealer
 from testkit.processes import REPO_ROOT, ServiceProcess, free_port
@@ -86,7 +88,19 @@ def shot(page: Page, name: str) -> None:
     for chart in page.get_by_test_id("stVegaLiteChart").all():
         expect(chart.locator("canvas, svg").first).to_be_visible(timeout=WAIT_MS)
     page.wait_for_timeout(500)  # the grid paints its cells a frame after it mounts
+    viewport = page.viewport_size
+    # Streamlit scrolls inside its own container, so a "full page" is the viewport: make it as tall as
+    # the content for the picture, at the same width.
+    height = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section.main')]"
+        ".map(e => e.scrollHeight), 0)"
+    )
+    if viewport and height > viewport["height"]:
+        page.set_viewport_size({"width": viewport["width"], "height": min(int(height), 3000)})
+        page.wait_for_timeout(300)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    if viewport:
+        page.set_viewport_size(viewport)
 
 
 def expect_login_page(page: Page) -> None:
@@ -125,16 +139,123 @@ def test_protected_url_without_session_lands_on_login(ui_url, browser):
     context.close()
 
 
-def test_owner_journey(ui_url, browser, stack, cookie_decodings):
+OWNER_WORDS = {
+    "en": {
+        "email": "Email",
+        "password": "Password",
+        "sign_in": "Sign in",
+        "customers": "Customers",
+        "dashboard": "Dashboard",
+        "import": "Import / export",
+        "welcome": "Welcome to SpendScore",
+        "add": "Add customer",
+        "create": "Create customer",
+        "female": "Female",
+        "name_missing": "Enter the customer's name.",
+        "age_200": "200 is not a possible age",
+        "created": "Created {name}: spending score",
+        "file": "File (CSV or Excel)",
+        "preview": "First rows of the file:",
+        "import_button": "Import",
+        "imported": "Imported 7 customers.",
+        "filters": "Filters and sort",
+        "sort": "Sort",
+        "highest": "Highest score",
+        "search": "Search by name",
+        "scored_one": "1 scored prediction.",
+        "scored_two": "2 scored predictions.",
+        "edit": "Edit",
+        "age": "Age *",
+        "save": "Save changes",
+        "saved": "Saved {name}: score",
+        "predict": "Predict again",
+        "predicted": "New prediction: score",
+        "back": "All customers",
+        "score": "Score",
+        "metric": "Customers",
+    },
+    "pt-BR": {
+        "email": "E-mail",
+        "password": "Senha",
+        "sign_in": "Entrar",
+        "customers": "Clientes",
+        "dashboard": "Painel",
+        "import": "Importar / exportar",
+        "welcome": "Boas-vindas ao SpendScore",
+        "add": "Adicionar cliente",
+        "create": "Criar cliente",
+        "female": "Feminino",
+        "name_missing": "Informe o nome do cliente.",
+        "age_200": "200 não é uma idade possível",
+        "created": "{name} criado(a): pontuação de gastos",
+        "file": "Arquivo (CSV ou Excel)",
+        "preview": "Primeiras linhas do arquivo:",
+        "import_button": "Importar",
+        "imported": "7 clientes importados.",
+        "filters": "Filtros e ordem",
+        "sort": "Ordenar por",
+        "highest": "Maior pontuação",
+        "search": "Buscar pelo nome",
+        "scored_one": "1 previsão com pontuação.",
+        "scored_two": "2 previsões com pontuação.",
+        "edit": "Editar",
+        "age": "Idade *",
+        "save": "Salvar alterações",
+        "saved": "{name} salvo(a): pontuação",
+        "predict": "Prever de novo",
+        "predicted": "Nova previsão: pontuação",
+        "back": "Todos os clientes",
+        "score": "Pontuação",
+        "metric": "Clientes",
+    },
+}
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+
+
+def click_first_row(page: Page) -> None:
+    """Click the first data row of the customers table (the grid draws on a canvas: by position)."""
+    grid = page.get_by_test_id("stDataFrame").first
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + min(120, box["width"] / 3), box["y"] + 35 + 17)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox by its label (again if a rerun closed the list)."""
+    for _ in range(3):
+        page.get_by_role("combobox", name=label, exact=True).click()
+        choice = page.get_by_role("option", name=option, exact=True)
+        try:
+            choice.wait_for(timeout=5_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        choice.click()
+        return
+    page.screenshot(path="/tmp/choose-failed.png", full_page=True)
+    raise AssertionError(f"no option {option!r} in {label!r}")
+
+
+@pytest.mark.parametrize("locale", ["pt-BR", "en"])
+def test_owner_journey(ui_url, browser, stack, cookie_decodings, locale):
+    """A new owner, in the browser's language: welcome, the Add customer dialog and its checks, an import,
+    the list's view in the URL through a refresh, a row click to the customer, edit and predict again, the
+    dashboard, and the list on a phone."""
+    words = OWNER_WORDS[locale]
+    suffix = f"-{locale}"
     owner = stack.create_user()
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(viewport=DESKTOP, locale=locale, timezone_id="America/Sao_Paulo")
     page = context.new_page()
 
     page.goto(ui_url + "/customers")
-    expect_login_page(page)
-    shot(page, "login")
-    sign_in(page, owner.email, owner.password)
-    expect(page.get_by_role("heading", name="Customers")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("textbox", name=words["email"])).to_be_visible(timeout=WAIT_MS)
+    if locale == "en":
+        shot(page, "login")
+    page.get_by_role("textbox", name=words["email"]).fill(owner.email)
+    page.get_by_role("textbox", name=words["password"]).fill(owner.password)
+    page.get_by_role("button", name=words["sign_in"]).click()
+    expect(page.get_by_role("heading", name=words["customers"])).to_be_visible(timeout=WAIT_MS)
     expect(page).to_have_url(re.compile(r"/customers$"))
     session_cookie = wait_for_session_cookie(page)
     assert session_cookie["httpOnly"] and session_cookie["sameSite"] == "Strict"
@@ -147,74 +268,105 @@ def test_owner_journey(ui_url, browser, stack, cookie_decodings):
     for form in cookie_decodings(session_cookie["value"]):
         assert sealed.token.encode() not in form
 
-    # Create a customer and see its score.
+    # A new owner is welcomed; the dialog refuses an empty name and age 200 at their fields, then creates.
+    expect(page.get_by_text(words["welcome"])).to_be_visible(timeout=WAIT_MS)
+    shot(page, "welcome" + suffix)
+    page.get_by_role("button", name=words["add"]).first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("spinbutton").first.fill("200")
+    dialog.get_by_role("button", name=words["create"]).click()
+    expect(dialog.get_by_text(words["name_missing"])).to_be_visible(timeout=WAIT_MS)
+    expect(dialog.get_by_text(re.compile(words["age_200"]))).to_be_visible()
     name = f"Ana {uuid.uuid4().hex[:6]}"
-    create_form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Create customer"))
-    create_form.get_by_role("textbox", name="Name").fill(name)
-    create_form.get_by_role("spinbutton", name="Age").fill("30")
-    create_form.get_by_role("spinbutton", name="Annual income (k$)").fill("70")
-    create_form.get_by_role("button", name="Create customer").click()
-    success = page.get_by_text(re.compile(rf"Created {name}: spending score \d+ \((low|medium|high)\)"))
-    expect(success).to_be_visible(timeout=WAIT_MS)
-    expect(page.get_by_test_id("stDataFrame").get_by_text(name)).to_be_attached(timeout=WAIT_MS)
+    dialog.get_by_role("textbox").first.fill(name)
+    dialog.get_by_text(words["female"], exact=True).click()
+    dialog.get_by_role("spinbutton").nth(0).fill("30")
+    dialog.get_by_role("spinbutton").nth(1).fill("70")
+    dialog.get_by_role("button", name=words["create"]).click()
+    created = re.compile(re.escape(words["created"].format(name=name)) + r" \d+")
+    expect(page.get_by_text(created)).to_be_visible(timeout=WAIT_MS)
 
-    # Its page: the history chart, then an edit of the age adds a second point.
-    page.get_by_role("link", name=f"Open {name}").click()
-    expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=WAIT_MS)
-    expect(page.locator(CHART).first).to_be_visible(timeout=WAIT_MS)
-    expect(page.get_by_text("1 scored predictions")).to_be_visible()
-    page.get_by_text("Edit", exact=True).click()
-    edit_form = page.get_by_test_id("stForm")
-    edit_form.get_by_role("spinbutton", name="Age").fill("52")
-    edit_form.get_by_role("button", name="Save changes").click()
-    expect(page.get_by_text("2 scored predictions")).to_be_visible(timeout=WAIT_MS)
-    expect(page.locator(CHART).first).to_be_visible()
-    shot(page, "customer")
-
-    # The dashboard counts it.
-    open_menu_page(page, "Dashboard")
-    expect(
-        page.get_by_test_id("stMetric").filter(has_text="Customers").get_by_test_id("stMetricValue")
-    ).to_have_text("1", timeout=WAIT_MS)
-    expect(page.locator(CHART)).to_have_count(4, timeout=WAIT_MS)
-    shot(page, "dashboard")
-
-    # A refresh keeps the session (the HttpOnly cookie), on the same page.
-    page.reload()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible(timeout=WAIT_MS)
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
-
-    # Import a few more customers from a CSV file, then the list shows them with coloured bands.
-    open_menu_page(page, "Import / export")
+    # Import a few more from a CSV file.
+    open_menu_page(page, words["import"])
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
         files=[{"name": "customers.csv", "mimeType": "text/csv", "buffer": SAMPLE_CSV.encode()}]
     )
-    expect(page.get_by_text("First rows of the file:")).to_be_visible(timeout=WAIT_MS)
-    page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.get_by_text(f"Imported {SAMPLE_CSV.count(chr(10)) - 1} customers.")).to_be_visible(
-        timeout=WAIT_MS
-    )
-    shot(page, "import")
-    open_menu_page(page, "Customers")
-    expect(page.get_by_test_id("stDataFrame").get_by_text("Carla Dias")).to_be_attached(timeout=WAIT_MS)
-    shot(page, "customers")
+    expect(page.get_by_text(words["preview"])).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("button", name=words["import_button"], exact=True).click()
+    expect(page.get_by_text(words["imported"])).to_be_visible(timeout=WAIT_MS)
+    shot(page, "import" + suffix)
 
-    for title, screenshot in (("Model", "model"), ("Account", "account")):
-        open_menu_page(page, title)
-        shot(page, screenshot)
+    # The list's view lives in the URL: sort and search survive a refresh.
+    open_menu_page(page, words["customers"])
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=WAIT_MS)
+    shot(page, "customers" + suffix)
+    page.get_by_text(words["filters"]).click()
+    choose(page, words["sort"], words["highest"])
+    expect(page).to_have_url(re.compile(r"sort=-spending_score"), timeout=WAIT_MS)
+    page.get_by_role("searchbox").fill(name)
+    expect(page).to_have_url(re.compile(r"q=Ana"), timeout=WAIT_MS)
+    page.reload()
+    expect(page.get_by_role("searchbox")).to_have_value(name, timeout=WAIT_MS)
+    expect(page).to_have_url(re.compile(r"sort=-spending_score"))
+    expect(page.get_by_text(re.compile(r"1–1"))).to_be_visible(timeout=WAIT_MS)
 
-    # Sign out: back to login, and a protected URL stays closed.
-    page.get_by_role("button", name="Sign out").click()
-    expect_login_page(page)
-    assert all(c["name"] != "spendscore_session" for c in context.cookies())
-    page.goto(ui_url + "/customers")
-    expect_login_page(page)
+    # A click on the row opens that customer; an edit of the age adds a second point; predict again.
+    click_first_row(page)
+    expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=WAIT_MS)
+    expect(page).to_have_url(re.compile(r"/customer\?id="))
+    expect(page.locator(CHART).first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(words["scored_one"])).to_be_visible()
+    page.get_by_text(words["edit"], exact=True).click()
+    edit_form = page.get_by_test_id("stForm")
+    edit_form.get_by_role("spinbutton", name=words["age"]).fill("52")
+    edit_form.get_by_role("button", name=words["save"]).click()
+    expect(page.get_by_text(words["saved"].format(name=name))).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(words["scored_two"])).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("button", name=words["predict"]).click()
+    expect(page.get_by_text(re.compile(words["predicted"] + r" \d+"))).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(CHART).first).to_be_visible()
+    shot(page, "customer" + suffix)
+    page.get_by_role("link", name=words["back"]).click()
+    expect(page.get_by_role("searchbox")).to_have_value(name, timeout=WAIT_MS)
+
+    # The dashboard counts them all.
+    open_menu_page(page, words["dashboard"])
+    expect(
+        page.get_by_test_id("stMetric").filter(has_text=words["metric"]).get_by_test_id("stMetricValue").first
+    ).to_have_text("8", timeout=WAIT_MS)
+    expect(page.locator(CHART).nth(3)).to_be_visible(timeout=WAIT_MS)
+    shot(page, "dashboard" + suffix)
+    if locale == "en":
+        for title, screenshot in (("Model", "model"), ("Account", "account")):
+            open_menu_page(page, title)
+            shot(page, screenshot)
+
+    # On a phone the filters are folded away and name, score and band show without scrolling sideways.
+    phone = context.new_page()
+    phone.set_viewport_size(PHONE)
+    phone.goto(ui_url + "/customers?sort=-spending_score")
+    grid = phone.get_by_test_id("stDataFrame")
+    expect(grid).to_be_visible(timeout=WAIT_MS)
+    expect(phone.get_by_test_id("stExpander").filter(has_text=words["filters"])).to_be_visible()
+    expect(phone.get_by_role("combobox", name=words["sort"], exact=True)).to_be_hidden()  # folded away
+    headers = phone.locator('[role="columnheader"]')
+    expect(headers.nth(1)).to_have_text(words["score"], timeout=WAIT_MS)
+    box = grid.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    shot(phone, "phone-customers" + suffix)
+    phone.close()
+    if locale == "en":  # signing out closes the pages again
+        page.get_by_role("button", name="Sign out").click()
+        expect_login_page(page)
+        assert all(c["name"] != "spendscore_session" for c in context.cookies())
+        page.goto(ui_url + "/customers")
+        expect_login_page(page)
     context.close()
 
-    history = httpx.get(
+    customers = httpx.get(
         f"{stack.urls['customers']}/customers", params={"q": name}, headers=owner.headers
     ).json()["items"]
-    assert len(history) == 1 and history[0]["age"] == 52
+    assert len(customers) == 1 and customers[0]["age"] == 52
 
 
 def test_admin_page_for_an_admin(ui_url, browser, stack):
@@ -226,4 +378,189 @@ def test_admin_page_for_an_admin(ui_url, browser, stack):
     expect(page.get_by_role("heading", name="Admin: accounts")).to_be_visible(timeout=WAIT_MS)
     expect(page).to_have_url(re.compile(r"/admin$"))
     shot(page, "admin")
+    context.close()
+
+
+def document_loads(page: Page) -> list[str]:
+    """Every full page load of the main frame from now on (Streamlit's own page switches are not loads)."""
+    loads: list[str] = []
+    page.on("load", lambda: loads.append(page.url))
+    return loads
+
+
+def test_sign_in_in_portuguese_is_one_page_load(ui_url, browser, stack):
+    """Accept-Language pt-BR: the login page and the app in Portuguese; signing in draws the signed-in
+    page in the same document (no second load) and the cookie still arrives for a refresh."""
+    owner = stack.create_user()
+    context = browser.new_context(viewport=VIEWPORT, locale="pt-BR", timezone_id="America/Sao_Paulo")
+    page = context.new_page()
+    page.goto(ui_url + "/login")
+    expect(page.get_by_role("textbox", name="E-mail")).to_be_visible(timeout=WAIT_MS)
+    shot(page, "login-pt-BR")
+    loads = document_loads(page)
+    page.get_by_role("textbox", name="E-mail").fill(owner.email)
+    page.get_by_role("textbox", name="Senha").fill(owner.password)
+    page.get_by_role("button", name="Entrar").click()
+    expect(page.get_by_role("button", name="Sair")).to_be_visible(timeout=WAIT_MS)
+    expect(page).to_have_url(re.compile(r"/customers$"))
+    wait_for_session_cookie(page)
+    assert loads == []
+    # The device cookie (issue 12 item 3): HttpOnly, 90 days, sent with this browser's next logins.
+    device = next(c for c in context.cookies() if c["name"] == "spendscore_device")
+    assert device["httpOnly"] and 89 * 86400 < device["expires"] - time.time() <= 90 * 86400
+    assert "spendscore_device" not in page.evaluate("document.cookie")
+    page.reload()
+    expect(page.get_by_role("button", name="Sair")).to_be_visible(timeout=WAIT_MS)
+
+    # The switch to English is remembered across sign-out and sign-in (a cookie), over Accept-Language.
+    page.get_by_test_id("stSidebar").get_by_role("combobox").first.click()
+    page.get_by_role("option", name="English").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("button", name="Sign out").click()
+    expect_login_page(page)
+    page.reload()
+    expect_login_page(page)
+    context.close()
+
+
+def test_deep_link_survives_sign_in(ui_url, browser, stack):
+    owner = stack.create_user()
+    name = f"Deep {uuid.uuid4().hex[:6]}"
+    created = httpx.post(
+        f"{stack.urls['customers']}/customers",
+        json={"name": name, "gender": "female", "age": 40, "annual_income": 55},
+        headers=owner.headers,
+    )
+    assert created.status_code == 201, created.text
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(f"{ui_url}/customer?id={created.json()['id']}")
+    expect_login_page(page)
+    sign_in(page, owner.email, owner.password)
+    expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=WAIT_MS)
+    expect(page).to_have_url(re.compile(rf"/customer\?id={created.json()['id']}$"))
+    context.close()
+
+
+def test_login_csrf_a_code_replayed_into_another_browser_signs_nobody_in(ui_url, browser, stack):
+    attacker = stack.create_user()
+    attacker_context = browser.new_context(viewport=VIEWPORT)
+    attacker_page = attacker_context.new_page()
+    stolen: list[str] = []
+
+    def keep_the_code(route, request) -> None:  # the attacker's browser never redeems its own code
+        stolen.append(request.post_data_json["code"])
+        route.abort()
+
+    attacker_page.route("**/session/start", keep_the_code)
+    attacker_page.goto(ui_url + "/login")
+    expect_login_page(attacker_page)
+    sign_in(attacker_page, attacker.email, attacker.password)
+    expect(attacker_page.get_by_role("button", name="Sign out")).to_be_visible(timeout=WAIT_MS)
+    for _ in range(WAIT_MS // 250):
+        if stolen:
+            break
+        attacker_page.wait_for_timeout(250)
+    assert stolen, "the sign-in never posted its code"
+
+    victim_context = browser.new_context(viewport=VIEWPORT)
+    victim = victim_context.new_page()
+    victim.goto(ui_url + "/login")
+    expect_login_page(victim)
+    # The code, posted from the victim's own page exactly as the app's script would: refused.
+    status = victim.evaluate(
+        """async (code) => (await fetch("/session/start", {method: "POST", credentials: "same-origin",
+            headers: {"Content-Type": "application/json", "X-SpendScore-Session": "1"},
+            body: JSON.stringify({code})})).status""",
+        stolen[0],
+    )
+    assert status == 403
+    # ... and as a link: no route takes a GET (Streamlit just draws its app there), no cookie.
+    victim.goto(f"{ui_url}/session/start?code={stolen[0]}")
+    assert all(c["name"] != "spendscore_session" for c in victim_context.cookies())
+    attacker_context.close()
+
+    # A signed-in user sent to /session/end from elsewhere (a link, an <img>) stays signed in.
+    owner = stack.create_user()
+    victim.goto(ui_url + "/login")
+    sign_in(victim, owner.email, owner.password)
+    wait_for_session_cookie(victim)
+    victim.goto(ui_url + "/session/end")
+    assert any(c["name"] == "spendscore_session" for c in victim_context.cookies())
+    victim.goto(ui_url + "/customers")
+    expect(victim.get_by_role("button", name="Sign out")).to_be_visible(timeout=WAIT_MS)
+    victim_context.close()
+
+
+def test_ui_pages_cannot_be_framed(ui_url, browser):
+    for path in ("/", "/login", "/customers"):
+        response = httpx.get(ui_url + path)
+        assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
+        assert response.headers["x-frame-options"] == "DENY"
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_content(f'<iframe id="ui" src="{ui_url}/login" width="800" height="600"></iframe>')
+    page.wait_for_timeout(1500)
+    framed = page.frame_locator("#ui")
+    expect(framed.get_by_role("textbox", name="Email")).to_have_count(0)
+    context.close()
+
+
+def test_phone_menu_closes_after_choosing_a_page(ui_url, browser, stack):
+    owner = stack.create_user()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="pt-BR", is_mobile=True)
+    page = context.new_page()
+    page.goto(ui_url + "/login")
+    page.get_by_role("textbox", name="E-mail").fill(owner.email)
+    page.get_by_role("textbox", name="Senha").fill(owner.password)
+    page.get_by_role("button", name="Entrar").click()
+    expect(page).to_have_url(re.compile(r"/customers$"), timeout=WAIT_MS)
+    page.get_by_test_id("stExpandSidebarButton").click()
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_have_attribute("data-collapsed", "false", timeout=WAIT_MS)
+    shot(page, "phone-menu-pt-BR")
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Modelo").click()
+    expect(page.get_by_role("heading", name="Modelo", exact=True)).to_be_visible(timeout=WAIT_MS)
+    expect(sidebar).to_have_attribute("data-collapsed", "true", timeout=WAIT_MS)
+    expect(page.get_by_role("heading", name="O que a pontuação significa")).to_be_visible(timeout=WAIT_MS)
+    shot(page, "phone-model-pt-BR")
+    context.close()
+
+
+def test_account_recovery_and_deactivation_against_the_real_auth(ui_url, browser, stack):
+    """An admin's reset gives a temporary password; signing in with it leads to "choose a new password"
+    only, then on. A deactivated account with the right password is told so (the real auth's 403)."""
+    owner = stack.create_user()
+    admin_headers = {"Authorization": f"Bearer {stack.admin_token()}"}
+    reset = httpx.post(f"{stack.urls['auth']}/admin/users/{owner.id}/password-reset", headers=admin_headers)
+    assert reset.status_code == 200, reset.text
+    temporary = reset.json()["temporary_password"]
+
+    context = browser.new_context(viewport=VIEWPORT, locale="pt-BR")
+    page = context.new_page()
+    page.goto(ui_url + "/dashboard")
+    page.get_by_role("textbox", name="E-mail").fill(owner.email)
+    page.get_by_role("textbox", name="Senha").fill(temporary)
+    page.get_by_role("button", name="Entrar").click()
+    expect(page.get_by_role("heading", name="Escolha uma nova senha")).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("textbox", name="Senha temporária", exact=True).fill(temporary)
+    page.get_by_role("textbox", name="Nova senha", exact=True).fill("a-fresh-password-42")
+    page.get_by_role("textbox", name="Repita a nova senha", exact=True).fill("a-fresh-password-42")
+    page.get_by_role("button", name="Salvar a nova senha").click()
+    expect(page).to_have_url(re.compile(r"/dashboard$"), timeout=WAIT_MS)
+    expect(page.get_by_role("button", name="Sair")).to_be_visible()
+    assert stack.login(owner.email, "a-fresh-password-42")
+
+    deactivated = httpx.patch(
+        f"{stack.urls['auth']}/admin/users/{owner.id}", json={"is_active": False}, headers=admin_headers
+    )
+    assert deactivated.status_code == 200, deactivated.text
+    other = browser.new_context(viewport=VIEWPORT, locale="pt-BR")
+    second = other.new_page()
+    second.goto(ui_url + "/login")
+    second.get_by_role("textbox", name="E-mail").fill(owner.email)
+    second.get_by_role("textbox", name="Senha").fill("a-fresh-password-42")
+    second.get_by_role("button", name="Entrar").click()
+    expect(second.get_by_text("Esta conta está desativada.")).to_be_visible(timeout=WAIT_MS)
+    other.close()
     context.close()

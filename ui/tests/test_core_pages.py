@@ -105,6 +105,21 @@ def test_a_deep_link_survives_sign_in(app_test, fake):
     assert "Ana Lima" in [title.value for title in fresh.title]
 
 
+def test_an_expired_session_signs_in_again_to_the_same_customer(signed_in, fake):
+    api = ApiClient(get_settings(), next(iter(fake.valid_tokens)))
+    customer = api.create_customer(name="Bia Costa", gender="female", age=33, annual_income=50.0)
+    signed_in.query_params["id"] = customer["id"]
+    signed_in.switch_page("app_pages/customer.py").run()
+    assert "Bia Costa" in [title.value for title in signed_in.title]
+    fake.expire_all_tokens()
+    signed_in.run()
+    assert "Your session expired, please sign in again." in [info.value for info in signed_in.info]
+    signed_in.switch_page("app_pages/login.py").run()  # where the browser now is
+    sign_in(signed_in, "owner@example.com", "owner-password")
+    assert not signed_in.exception
+    assert "Bia Costa" in [title.value for title in signed_in.title]
+
+
 @pytest.mark.parametrize("locale", ["en", "pt-BR"])
 def test_account_changes_name_and_email_and_shows_the_result(signed_in, fake, locale):
     in_locale(signed_in, locale)

@@ -237,9 +237,17 @@ def test_import_errors_keep_their_line_numbers():
     body = {
         "detail": [
             ImportProblem(
-                line=3, field="age", reason="Input should be less than or equal to 120"
+                line=3,
+                field="age",
+                reason="Input should be less than or equal to 120",
+                message="Input should be less than or equal to 120",
             ).model_dump(),
-            ImportProblem(line=None, field="file", reason="the file has no customer rows").model_dump(),
+            ImportProblem(
+                line=None,
+                field="file",
+                reason="the file has no customer rows",
+                message="the file has no customer rows",
+            ).model_dump(),
         ]
     }
     message, problems = describe_error(FakeResponse(422, body))

@@ -2,6 +2,8 @@
 (device tokens, OWASP); X-Forwarded-For is believed only from AUTH_TRUSTED_PROXIES; /auth/service-token
 is throttled."""
 
+import uuid
+
 import asyncpg
 
 from auth_service.device_tokens import token_hash
@@ -108,3 +110,20 @@ async def test_service_token_requests_are_throttled_per_address(open_api, make_s
             for n in range(4)
         ]
     assert statuses == [401, 401, 401, 429]
+
+
+async def test_an_account_keeps_at_most_twenty_device_tokens(api, auth_database_url):
+    account = await api.create_user()
+    tokens = [(await login(api, account.email, account.password)).json()["device_token"] for _ in range(22)]
+
+    connection = await asyncpg.connect(auth_database_url)
+    try:
+        stored = await connection.fetchval(
+            "SELECT count(*) FROM device_tokens WHERE user_id = $1", uuid.UUID(account.id)
+        )
+    finally:
+        await connection.close()
+    assert stored == 20
+    for _ in range(6):
+        await login(api, account.email, "a-strangers-guess")
+    assert (await login(api, account.email, account.password, tokens[-1])).status_code == 200

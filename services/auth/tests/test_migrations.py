@@ -60,3 +60,25 @@ def test_migration_needs_only_its_database_url_even_in_production(test_postgres)
         [sys.executable, "-m", "auth_service.migrate"], env=env, capture_output=True, text=True, timeout=120
     )
     assert finished.returncode == 0, finished.stderr
+
+
+async def test_upgrading_folds_the_emails_already_stored(test_postgres):
+    """Issue 12 #8: accounts made before NFKC + case folding are stored in the folded form."""
+    url = await asyncio.to_thread(test_postgres.create_database, "auth_email_folding")
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(upgrade, url, "0001").result()
+        connection = await asyncpg.connect(url)
+        try:
+            for email in ("ｂｏｂ@example.com", "strasse@example.com", "straße@example.com"):
+                await connection.execute(
+                    "INSERT INTO users (id, email, name, password_hash, roles, is_active, created_at,"
+                    " updated_at) VALUES (gen_random_uuid(), $1, 'n', 'h', '{user}', true, now(), now())",
+                    email,
+                )
+            pool.submit(upgrade, url).result()
+            stored = {row["email"] for row in await connection.fetch("SELECT email FROM users")}
+        finally:
+            await connection.close()
+
+    # Two accounts that fold to one address: the later keeps its form (an admin merges them by hand).
+    assert stored == {"bob@example.com", "strasse@example.com", "straße@example.com"}

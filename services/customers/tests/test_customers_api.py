@@ -12,9 +12,13 @@ SHAPE = {
     "gender",
     "age",
     "annual_income",
+    "observed_score",
+    "observed_at",
     "created_at",
     "updated_at",
     "latest_prediction",
+    "segment",
+    "segment_source",
 }
 
 

@@ -50,7 +50,18 @@ async def test_dashboard_numbers(api, owner, other_owner):
     response = await api.client.get("/dashboard", headers=owner.headers)
 
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    # The 7 scored customers (H is pending), in the sample's order: by id.
+    assert sorted(point["spending_score"] for point in body.pop("scatter")) == [
+        5,
+        24.9,
+        25,
+        50,
+        75,
+        75.5,
+        100,
+    ]
+    assert body == {
         "total_customers": 8,
         "by_gender": {"male": 4, "female": 4},
         "by_band": {"low": 2, "medium": 3, "high": 2},
@@ -78,6 +89,8 @@ async def test_dashboard_numbers(api, owner, other_owner):
             {"group": "55-64", "count": 1, "average_score": 75.5},
             {"group": "65+", "count": 1, "average_score": 100.0},
         ],
+        "by_segment": [],  # this fixture's model gives no segments
+        "accuracy": {"observed_count": 0, "mae": None, "r2": None, "interval_coverage": None},
     }
 
 

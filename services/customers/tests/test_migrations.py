@@ -4,11 +4,12 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from customers_service.migrate import downgrade_base, upgrade_head
+from customers_service.migrate import alembic_config, downgrade_base, upgrade_head
 from customers_service.models import CustomersTable
 from spendscore_common.database import asyncpg_url
 
@@ -43,3 +44,19 @@ async def test_upgrade_downgrade_upgrade_and_no_drift(test_postgres):
         pool.submit(upgrade_head, url).result()
 
     assert await _differences(url) == []
+
+
+async def test_the_search_column_is_backfilled_for_existing_customers(test_postgres):
+    url = await asyncio.to_thread(test_postgres.create_database, "customers_backfill")
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(command.upgrade, alembic_config(url), "20261127_0002").result()
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(
+                "INSERT INTO customer (id, owner_id, name, gender, age, annual_income) "
+                "VALUES (gen_random_uuid(), gen_random_uuid(), 'Conceição Sá-Øster', 'female', 30, 40)"
+            )
+            pool.submit(upgrade_head, url).result()
+            assert await connection.fetchval("SELECT search_name FROM customer") == "conceicao sa oster"
+        finally:
+            await connection.close()

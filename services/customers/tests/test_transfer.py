@@ -119,7 +119,10 @@ async def test_the_mall_customers_file_as_published_imports_all_200(api, owner, 
     found = (await api.client.get("/customers?q=17", headers=owner.headers)).json()["items"]
     # "Customer 17" to "Customer 179" (a word starting with 17); the external id 17 is among them.
     assert len(found) == 11
-    assert ("17", "Customer 17", 35) in [(c["external_id"], c["name"], c["age"]) for c in found]
+    # The file's spending score is the customer's observed score.
+    assert ("17", "Customer 17", 35, 35) in [
+        (c["external_id"], c["name"], c["age"], c["observed_score"]) for c in found
+    ]
 
 
 async def test_a_retried_upload_is_answered_with_the_first_result(api, owner, other_owner):

@@ -13,6 +13,7 @@ from auth_service.tokens import TokenIssuer
 from inference_service.config import InferenceSettings
 from inference_service.main import create_app
 from inference_service.model_store import LoadedModel, load_model
+from inference_service.training import TrainingResult, train
 from testkit.tokens import TEST_AUDIENCE, TEST_ISSUER, trust_issuer
 
 
@@ -33,6 +34,12 @@ def make_settings(model_path: Path, **overrides: Any) -> InferenceSettings:
 def settings_factory(model_path: Path) -> Any:
     """Builds InferenceSettings for this session's model, with overrides by variable name."""
     return lambda **overrides: make_settings(model_path, **overrides)
+
+
+@pytest.fixture(scope="session")
+def retrained() -> TrainingResult:
+    """A second training run, in this process: the session's model was trained by the CLI."""
+    return train()
 
 
 @pytest.fixture(scope="session")

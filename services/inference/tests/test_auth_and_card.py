@@ -54,7 +54,11 @@ async def test_model_card(
         "training_ranges",
         "metrics",
         "interval",
+        "modes",
         "baseline",
+        "segments",
+        "segmentation_scale",
+        "segment_classifier",
     }
     assert card["version"] == loaded_model.version
     assert card["features"] == ["gender", "age", "annual_income"]

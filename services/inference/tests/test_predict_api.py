@@ -1,6 +1,7 @@
 """POST /model/predict and /model/predict/batch: vocabulary, bands, clipping, bad input, limits, order."""
 
 import random
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -33,7 +34,15 @@ async def test_prediction_shape(
     client: httpx.AsyncClient, auth_headers: dict[str, str], make_customer: Any, loaded_model: LoadedModel
 ) -> None:
     body = (await client.post("/model/predict", json=make_customer(), headers=auth_headers)).json()
-    assert set(body) == {"spending_score", "band", "interval", "model_version", "warnings"}
+    assert set(body) == {
+        "spending_score",
+        "band",
+        "interval",
+        "modes",
+        "segment",
+        "model_version",
+        "warnings",
+    }
     assert 1 <= body["interval"]["low"] <= body["spending_score"] <= body["interval"]["high"] <= 100
     assert body["band"] == band_of(body["spending_score"])
     assert body["model_version"] == loaded_model.version
@@ -52,7 +61,7 @@ def test_bands(score: float, band: str) -> None:
 def test_scores_and_intervals_are_clipped(
     loaded_model: LoadedModel, intercept: float, expected: float
 ) -> None:
-    extreme = LoadedModel(loaded_model.metadata, LinearFastModel(np.zeros(3), intercept))
+    extreme = replace(loaded_model, fast_model=LinearFastModel(np.zeros(3), intercept))
     predictor = SpendingScorePredictor(extreme)
     for rows in (1, 3):  # the one-row path and the batch path
         for answer in predictor.predict(np.tile([1.0, 30.0, 60.0], (rows, 1))):
@@ -165,7 +174,7 @@ async def test_big_batch_is_answered_in_order(
             [GENDER_CODE["male" if item["gender"] == "m" else "female"], item["age"], item["annual_income"]]
         ]
         expected = predictor.predict(np.array(row, dtype=np.float64))[0]
-        assert predictions[index]["spending_score"] == expected["spending_score"], index
+        assert predictions[index] == expected, index
 
 
 async def test_batch_with_bad_rows_is_refused_whole_with_their_indexes(

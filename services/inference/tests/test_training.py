@@ -20,7 +20,6 @@ from inference_service.training import (
     check_fast_model,
     exactness_probe,
     save_artifact,
-    train,
 )
 
 
@@ -38,12 +37,6 @@ def test_baseline_is_the_original_model_and_selected_model_beats_it(loaded_model
     assert metadata["metrics"]["cv"]["r2"]["mean"] >= MIN_SELECTED_CV_R2
     assert 0.7 <= metadata["interval"]["cv_coverage"] <= 0.9
     assert metadata["data"]["sha256"] == load_training_data().sha256
-
-
-@pytest.fixture(scope="module")
-def retrained() -> TrainingResult:
-    """A second training run, in this process: the session's model was trained by the CLI."""
-    return train()
 
 
 def test_training_twice_gives_the_same_predictions(

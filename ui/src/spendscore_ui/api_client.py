@@ -18,6 +18,7 @@ from spendscore_ui.config import ServiceName, UISettings
 logger = logging.getLogger(__name__)
 
 JsonObject = dict[str, Any]
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _SERVICE_LABELS: dict[str, str] = {
     "auth": "The sign-in service",
@@ -122,6 +123,12 @@ def _problem_from_item(item: JsonObject) -> FieldProblem:
     the customers service's ``{"line", "field", "reason"}`` (line None: the whole file)."""
     # pydantic starts the message of a validator's ValueError with "Value error, ": not for the user.
     if "reason" in item:
+        # The import's problems: ``message`` is already in the caller's language (Accept-Language).
+        localised = item.get("message")
+        if isinstance(localised, str) and localised:
+            return FieldProblem(
+                message=localised, field=str(item["field"]), line=item["line"], kind="localised"
+            )
         reason = str(item["reason"]).removeprefix("Value error, ")
         return FieldProblem(message=reason, field=str(item["field"]), line=item["line"])
     context = item.get("ctx")
@@ -200,9 +207,10 @@ class _SharedHttp:
 class ApiClient:
     """The services' HTTP APIs as methods; ``token`` is the signed-in user's bearer token (or None)."""
 
-    def __init__(self, settings: UISettings, token: str | None = None) -> None:
+    def __init__(self, settings: UISettings, token: str | None = None, *, language: str = "en") -> None:
         self._settings = settings
         self._token = token
+        self._language = language  # sent as Accept-Language: services that localise answer in it
 
     def _request(
         self,
@@ -216,7 +224,12 @@ class ApiClient:
         extra_headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         request_id = uuid.uuid4().hex
-        headers = {"X-Request-ID": request_id, "Accept": "application/json", **(extra_headers or {})}
+        headers = {
+            "X-Request-ID": request_id,
+            "Accept": "application/json",
+            "Accept-Language": self._language,
+            **(extra_headers or {}),
+        }
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         url = self._settings.base_url(service) + path
@@ -375,15 +388,24 @@ class ApiClient:
         q: str | None = None,
         gender: str | None = None,
         band: str | None = None,
+        segment: str | None = None,
         sort: str | None = None,
     ) -> JsonObject:
-        params = {"limit": limit, "offset": offset, "q": q, "gender": gender, "band": band, "sort": sort}
+        params = {
+            "limit": limit,
+            "offset": offset,
+            "q": q,
+            "gender": gender,
+            "band": band,
+            "segment": segment,
+            "sort": sort,
+        }
         result: JsonObject = self._json("customers", "GET", "/customers", params=params)
         return result
 
-    def create_customer(self, *, name: str, gender: str, age: int, annual_income: float) -> JsonObject:
-        payload = {"name": name, "gender": gender, "age": age, "annual_income": annual_income}
-        result: JsonObject = self._json("customers", "POST", "/customers", json=payload)
+    def create_customer(self, **values: Any) -> JsonObject:
+        """``name``, ``gender``, ``age``, ``annual_income`` and optionally ``observed_score``."""
+        result: JsonObject = self._json("customers", "POST", "/customers", json=values)
         return result
 
     def get_customer(self, customer_id: str) -> JsonObject:
@@ -410,14 +432,28 @@ class ApiClient:
         result: JsonObject = self._json("customers", "GET", "/dashboard")
         return result
 
-    def import_customers(self, filename: str, content: bytes) -> JsonObject:
+    def import_customers(self, filename: str, content: bytes, *, partial: bool = False) -> JsonObject:
+        """All or nothing by default (a 422 lists every bad row); ``partial`` imports the good rows and
+        returns the bad ones as ``rejected``."""
+        mime = XLSX_MIME if filename.lower().endswith(".xlsx") else "text/csv"
         result: JsonObject = self._json(
-            "customers", "POST", "/customers/import", files={"file": (filename, content, "text/csv")}
+            "customers",
+            "POST",
+            "/customers/import",
+            params={"mode": "partial" if partial else None},
+            files={"file": (filename, content, mime)},
         )
         return result
 
-    def export_customers(self) -> bytes:
-        return self._request("customers", "GET", "/customers/export").content
+    def import_template(self, *, excel: bool = False) -> bytes:
+        """The import file's header with two example rows (CSV, or .xlsx)."""
+        params = {"format": "xlsx" if excel else None}
+        return self._request("customers", "GET", "/customers/import/template", params=params).content
+
+    def export_customers(self, *, semicolon: bool = False, excel: bool = False) -> bytes:
+        """Every customer with the latest score: CSV (``;`` and decimal commas if ``semicolon``) or .xlsx."""
+        params = {"delimiter": "semicolon" if semicolon else None, "format": "xlsx" if excel else None}
+        return self._request("customers", "GET", "/customers/export", params=params).content
 
     # --- inference ------------------------------------------------------------------------------
 

@@ -1,121 +1,272 @@
-"""Altair charts: prediction history, customers by gender, band counts, score histogram, age groups."""
+"""Altair charts of the store pages: prediction history with its interval, the dashboard's counts and the
+income × score scatter. One palette; every title, label and tooltip in the user's language."""
 
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
+from spendscore_ui.i18n import band_label, format_datetime, format_integer, format_percent, gender_label, t
+
 BAND_ORDER = ["low", "medium", "high"]
-# The colours the original chart used: low red, medium grey, high green.
+# Bands keep the original's meaning (low red, medium grey, high green); everything else takes its colours
+# in order from one categorical palette.
 BAND_COLORS = {"low": "#d62728", "medium": "#8c8c8c", "high": "#2ca02c"}
-GENDER_COLORS = {"female": "#e377c2", "male": "#1f77b4"}
+PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b", "#9d755d"]
+ACCENT = PALETTE[0]
 LOW_THRESHOLD = 25
 HIGH_THRESHOLD = 75
-
-
-def band_scale() -> alt.Scale:
-    return alt.Scale(domain=BAND_ORDER, range=[BAND_COLORS[band] for band in BAND_ORDER])
+CHART_HEIGHT = 260
+# Legends at the bottom, in columns: on a phone a legend at the side takes a third of the width.
+COMPACT_LEGEND = alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=160, title=None)
 
 
 def band_cell_style(band: object) -> str:
-    """CSS for a table cell holding a band name."""
+    """CSS for a table cell holding a band ("low", "medium", "high")."""
     color = BAND_COLORS.get(str(band))
     return f"color: white; background-color: {color}; font-weight: 600" if color else ""
 
 
-def history_chart(history: pd.DataFrame) -> alt.LayerChart:
-    """Score over time with the 25/75 guide lines; points coloured by band. Needs ``created_at``,
-    ``spending_score``, ``band`` (pending rows without a score are left out by the caller)."""
-    base = alt.Chart(history).encode(
-        x=alt.X("created_at:T", title="Predicted at", axis=alt.Axis(format="%d %b %H:%M", labelAngle=-30)),
-        y=alt.Y("spending_score:Q", title="Spending score", scale=alt.Scale(domain=[0, 100])),
+def _band_scale() -> alt.Scale:
+    return alt.Scale(
+        domain=[band_label(band) for band in BAND_ORDER], range=[BAND_COLORS[band] for band in BAND_ORDER]
     )
-    line = base.mark_line(color="#4c78a8")
-    points = base.mark_circle(size=120, opacity=1).encode(
-        color=alt.Color("band:N", scale=band_scale(), title="Band"),
-        tooltip=[
-            alt.Tooltip("created_at:T", title="When", format="%Y-%m-%d %H:%M"),
-            alt.Tooltip("spending_score:Q", title="Score", format=".1f"),
-            alt.Tooltip("band:N", title="Band"),
-            alt.Tooltip("model_version:N", title="Model"),
-        ],
+
+
+def history_chart(history: pd.DataFrame) -> alt.LayerChart:
+    """Score over the predictions with the 80% interval as a shaded band and the 25/75 guide lines.
+
+    Needs ``created_at``, ``spending_score``, ``low``, ``high``, ``band``, ``gender``, ``age``,
+    ``annual_income``, ``model_version`` (pending rows left out by the caller). The x axis is one step per
+    prediction labelled with its local time, so that predictions made seconds apart stay readable."""
+    frame = history.reset_index(drop=True).copy()
+    labels: list[str] = []
+    for moment in frame["created_at"]:
+        label = format_datetime(moment, seconds=True)
+        while label in labels:  # two predictions in the same second: keep both points apart
+            label += " "
+        labels.append(label)
+    frame["when"] = labels
+    frame["band_name"] = [band_label(band) for band in frame["band"]]
+    frame["interval_text"] = [
+        f"{format_integer(low)}–{format_integer(high)}"
+        for low, high in zip(frame["low"], frame["high"], strict=True)
+    ]
+    frame["income_text"] = [f"{format_integer(value)} k$" for value in frame["annual_income"]]
+    x = alt.X(
+        "when:O",
+        sort=labels,
+        title=t("chart.history.x"),
+        axis=alt.Axis(labelAngle=0, labelOverlap="greedy", labelLimit=140),
+    )
+    y_scale = alt.Scale(domain=[0, 100])
+    tooltip = [
+        alt.Tooltip("when:N", title=t("chart.history.when")),
+        alt.Tooltip("spending_score:Q", title=t("chart.history.score"), format=".0f"),
+        alt.Tooltip("interval_text:N", title=t("chart.history.interval")),
+        alt.Tooltip("band_name:N", title=t("chart.history.band")),
+        alt.Tooltip("age:Q", title=t("field.age")),
+        alt.Tooltip("income_text:N", title=t("field.annual_income")),
+        alt.Tooltip("gender:N", title=t("field.gender")),
+        alt.Tooltip("model_version:N", title=t("chart.history.model")),
+    ]
+    base = alt.Chart(frame).encode(x=x)
+    band = base.mark_area(opacity=0.18, color=ACCENT).encode(
+        y=alt.Y("low:Q", scale=y_scale, title=t("chart.history.y")), y2="high:Q"
+    )
+    whiskers = base.mark_rule(color=ACCENT, opacity=0.5, strokeWidth=6).encode(y="low:Q", y2="high:Q")
+    line = base.mark_line(color=ACCENT).encode(y=alt.Y("spending_score:Q", scale=y_scale))
+    points = base.mark_circle(size=140, opacity=1).encode(
+        y=alt.Y("spending_score:Q", scale=y_scale),
+        color=alt.Color("band_name:N", scale=_band_scale(), legend=COMPACT_LEGEND),
+        tooltip=tooltip,
     )
     guides = (
         alt.Chart(pd.DataFrame({"threshold": [LOW_THRESHOLD, HIGH_THRESHOLD]}))
         .mark_rule(strokeDash=[6, 4], color="#555555")
         .encode(y="threshold:Q")
     )
-    return alt.LayerChart(layer=[guides, line, points], height=320)
+    return alt.LayerChart(layer=[band, whiskers, guides, line, points], height=320)
 
 
-def gender_donut(by_gender: dict[str, Any]) -> alt.Chart:
+def gender_chart(by_gender: dict[str, Any]) -> alt.LayerChart:
+    """Customers by gender as bars labelled with the count and the share."""
+    total = sum(int(count or 0) for count in by_gender.values()) or 1
     frame = pd.DataFrame(
-        [{"gender": gender, "count": int(count or 0)} for gender, count in by_gender.items()]
+        [
+            {
+                "gender": gender_label(gender),
+                "count": int(by_gender.get(gender) or 0),
+                "label": t(
+                    "chart.count_share",
+                    count=format_integer(int(by_gender.get(gender) or 0)),
+                    share=format_percent(int(by_gender.get(gender) or 0) / total),
+                ),
+            }
+            for gender in ("female", "male")
+        ]
     )
-    return (
-        alt.Chart(frame)
-        .mark_arc(innerRadius=60)
-        .encode(
-            theta=alt.Theta("count:Q"),
-            color=alt.Color(
-                "gender:N",
-                title="Gender",
-                scale=alt.Scale(domain=list(GENDER_COLORS), range=list(GENDER_COLORS.values())),
-            ),
-            tooltip=["gender:N", "count:Q"],
-        )
-        .properties(height=260)
+    base = alt.Chart(frame).encode(
+        y=alt.Y("gender:N", title=None, sort=None),
+        x=alt.X("count:Q", title=t("chart.customers"), axis=alt.Axis(tickMinStep=1)),
+        tooltip=[
+            alt.Tooltip("gender:N", title=t("field.gender")),
+            alt.Tooltip("label:N", title=t("chart.customers")),
+        ],
     )
+    bars = base.mark_bar().encode(
+        color=alt.Color("gender:N", scale=alt.Scale(range=PALETTE[:2]), legend=None)
+    )
+    text = base.mark_text(align="left", dx=4).encode(text="label:N")
+    return alt.LayerChart(layer=[bars, text], height=140)
 
 
-def band_counts_chart(by_band: dict[str, Any]) -> alt.Chart:
-    frame = pd.DataFrame([{"band": band, "count": int(by_band.get(band) or 0)} for band in BAND_ORDER])
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("band:N", sort=BAND_ORDER, title="Band"),
-            y=alt.Y("count:Q", title="Customers"),
-            color=alt.Color("band:N", scale=band_scale(), legend=None),
-            tooltip=["band:N", "count:Q"],
-        )
-        .properties(height=260)
+def band_counts_chart(by_band: dict[str, Any]) -> alt.LayerChart:
+    """Customers per band; a click on a bar selects the band (the page opens the list filtered by it)."""
+    total = sum(int(by_band.get(band) or 0) for band in BAND_ORDER) or 1
+    frame = pd.DataFrame(
+        [
+            {
+                "band": band,
+                "band_name": band_label(band),
+                "count": int(by_band.get(band) or 0),
+                "label": t(
+                    "chart.count_share",
+                    count=format_integer(int(by_band.get(band) or 0)),
+                    share=format_percent(int(by_band.get(band) or 0) / total),
+                ),
+            }
+            for band in BAND_ORDER
+        ]
     )
+    pick = alt.selection_point(name="band_pick", fields=["band"], on="click")
+    base = alt.Chart(frame).encode(
+        x=alt.X(
+            "band_name:N",
+            sort=[band_label(band) for band in BAND_ORDER],
+            title=None,
+            axis=alt.Axis(labelAngle=0),
+        ),
+        y=alt.Y("count:Q", title=t("chart.customers"), axis=alt.Axis(tickMinStep=1)),
+        tooltip=[
+            alt.Tooltip("band_name:N", title=t("chart.band")),
+            alt.Tooltip("label:N", title=t("chart.customers")),
+        ],
+    )
+    bars = (
+        base.mark_bar(cursor="pointer")
+        .encode(color=alt.Color("band_name:N", scale=_band_scale(), legend=None))
+        .add_params(pick)
+    )
+    text = base.mark_text(dy=-8).encode(text="label:N")
+    return alt.LayerChart(layer=[bars, text], height=CHART_HEIGHT)
 
 
 def score_histogram(buckets: list[dict[str, Any]]) -> alt.Chart:
     frame = pd.DataFrame(
-        [{"from": bucket["from"], "to": bucket["to"], "count": bucket["count"]} for bucket in buckets]
-        or [{"from": 0, "to": 10, "count": 0}]
+        [
+            {
+                "from": bucket["from"],
+                "to": bucket["to"],
+                "count": bucket["count"],
+                "range": t("chart.histogram.range", low=bucket["from"], high=bucket["to"]),
+            }
+            for bucket in buckets
+        ]
+        or [{"from": 0, "to": 10, "count": 0, "range": ""}]
     )
     return (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_bar(color=ACCENT)
         .encode(
-            x=alt.X("from:Q", bin="binned", title="Spending score", scale=alt.Scale(domain=[0, 100])),
+            x=alt.X("from:Q", bin="binned", title=t("chart.histogram.x"), scale=alt.Scale(domain=[0, 100])),
             x2="to:Q",
-            y=alt.Y("count:Q", title="Customers"),
-            tooltip=["from:Q", "to:Q", "count:Q"],
+            y=alt.Y("count:Q", title=t("chart.customers"), axis=alt.Axis(tickMinStep=1)),
+            tooltip=[
+                alt.Tooltip("range:N", title=t("chart.histogram.x")),
+                alt.Tooltip("count:Q", title=t("chart.customers")),
+            ],
         )
-        .properties(height=260)
+        .properties(height=CHART_HEIGHT)
     )
 
 
 def age_group_chart(groups: list[dict[str, Any]]) -> alt.Chart:
     frame = pd.DataFrame(
         [
-            {"group": group["group"], "average_score": group.get("average_score"), "count": group["count"]}
+            {
+                "group": group["group"],
+                "average_score": group.get("average_score"),
+                "count": group["count"],
+                "average_text": ""
+                if group.get("average_score") is None
+                else format_integer(group["average_score"]),
+            }
             for group in groups
         ]
-        or [{"group": "", "average_score": None, "count": 0}]
+        or [{"group": "", "average_score": None, "count": 0, "average_text": ""}]
     )
     return (
         alt.Chart(frame)
-        .mark_bar(color="#4c78a8")
+        .mark_bar(color=ACCENT)
         .encode(
-            x=alt.X("group:N", title="Age group", sort=None),
-            y=alt.Y("average_score:Q", title="Average score", scale=alt.Scale(domain=[0, 100])),
-            tooltip=["group:N", "count:Q", alt.Tooltip("average_score:Q", format=".1f")],
+            x=alt.X("group:N", title=t("chart.age.x"), sort=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("average_score:Q", title=t("chart.age.y"), scale=alt.Scale(domain=[0, 100])),
+            tooltip=[
+                alt.Tooltip("group:N", title=t("chart.age.x")),
+                alt.Tooltip("count:Q", title=t("chart.customers")),
+                alt.Tooltip("average_text:N", title=t("chart.age.y")),
+            ],
         )
-        .properties(height=260)
+        .properties(height=CHART_HEIGHT)
     )
+
+
+def segment_scatter(points: list[dict[str, Any]], names: dict[str, str]) -> alt.Chart:
+    """Annual income × spending score, one colour per segment; entered (observed) scores drawn filled."""
+    frame = pd.DataFrame(
+        [
+            {
+                "income": point["annual_income"],
+                "score": point["spending_score"],
+                "segment": names.get(str(point.get("segment")), str(point.get("segment") or "")),
+                "source": t("chart.scatter.observed")
+                if point.get("observed")
+                else t("chart.scatter.predicted"),
+            }
+            for point in points
+        ]
+    )
+    return (
+        alt.Chart(frame)
+        .mark_point(size=50, filled=True, opacity=0.75)
+        .encode(
+            x=alt.X("income:Q", title=t("field.annual_income")),
+            y=alt.Y("score:Q", title=t("chart.scatter.y"), scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("segment:N", scale=alt.Scale(range=PALETTE), legend=COMPACT_LEGEND),
+            shape=alt.Shape("source:N", legend=COMPACT_LEGEND),
+            tooltip=[
+                alt.Tooltip("segment:N", title=t("chart.scatter.segment")),
+                alt.Tooltip("income:Q", title=t("field.annual_income"), format=".0f"),
+                alt.Tooltip("score:Q", title=t("chart.scatter.y"), format=".0f"),
+                alt.Tooltip("source:N", title=t("chart.scatter.source")),
+            ],
+        )
+        .properties(height=360)
+    )
+
+
+def segment_counts_chart(counts: list[tuple[str, int]]) -> alt.LayerChart:
+    """Customers per segment (name, count) as horizontal bars with the count."""
+    frame = pd.DataFrame([{"segment": name, "count": count} for name, count in counts])
+    base = alt.Chart(frame).encode(
+        y=alt.Y("segment:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220)),
+        x=alt.X("count:Q", title=t("chart.customers"), axis=alt.Axis(tickMinStep=1)),
+        tooltip=[
+            alt.Tooltip("segment:N", title=t("chart.scatter.segment")),
+            alt.Tooltip("count:Q", title=t("chart.customers")),
+        ],
+    )
+    bars = base.mark_bar().encode(color=alt.Color("segment:N", scale=alt.Scale(range=PALETTE), legend=None))
+    text = base.mark_text(align="left", dx=4).encode(text="count:Q")
+    return alt.LayerChart(layer=[bars, text], height=max(120, 34 * len(frame)))

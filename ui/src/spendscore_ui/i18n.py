@@ -282,6 +282,7 @@ _KNOWN_DETAILS: Final[Mapping[str, str]] = {
     "The prediction service is unavailable; try again shortly": "error.inference_unavailable",
     "The prediction service refused the request": "error.inference_refused",
     "Too many failed login attempts; try again later": "error.too_many_attempts",
+    "new_password must differ from the current password": "error.password_same",
 }
 
 # The ``code`` some answers carry (auth's 403s), mapped to a key.
@@ -329,6 +330,7 @@ _KNOWN_REASONS: Final[Mapping[str, str]] = {
     "must be a finite number": "problem.not_a_number",
     "may be left out but not set to null": "problem.missing",
     "the header line is missing": "problem.header_missing",
+    "password is one of the 1,000 most common passwords: choose another": "problem.password_common",
 }
 
 
@@ -343,6 +345,8 @@ _REASON_PATTERNS: Final = (
     (re.compile(r"Input should be a valid integer"), "problem.not_a_whole_number"),
     (re.compile(r"Input should be a valid number"), "problem.not_a_number"),
     (re.compile(r"Field required"), "problem.missing"),
+    (re.compile(r"password must be at least (?P<min>\d+) characters"), "problem.too_short"),
+    (re.compile(r"password must be at most (?P<max>\d+) bytes"), "problem.password_too_long"),
 )
 
 
@@ -362,6 +366,8 @@ def _number_param(value: object) -> str:
 def problem_text(problem: "FieldProblem") -> str:
     """One field's problem as a sentence fragment in the user's language (without the field's name)."""
     context = problem.context or {}
+    if problem.kind == "localised":  # the service already said it in the user's language
+        return problem.message
     reason_key = _KNOWN_REASONS.get(problem.message)
     if reason_key is None and problem.message.startswith("unknown gender"):
         reason_key = "problem.gender"
@@ -424,7 +430,7 @@ def error_text(error: "ApiError") -> str:
     elif error.kind == "server_error":
         return t("error.server_error", **params)
     elif error.problems:
-        shown = [problem_sentence(problem) for problem in error.problems[:5]]
+        shown = [problem_sentence(problem).rstrip(".") for problem in error.problems[:5]]
         sentence = t("error.please_correct", problems="; ".join(shown))
         if len(error.problems) > 5:
             sentence += " " + tn("error.more_problems", len(error.problems) - 5)

@@ -52,6 +52,7 @@ _NEXT_QUERY = "auth_next_query"
 _MUST_CHANGE_PASSWORD = "auth_must_change_password"
 _BROWSER_CALL = "auth_browser_call"
 _TOAST = "auth_toast"
+_CURRENT_PAGE = "auth_current_page"
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +88,7 @@ def update_profile(*, name: str, email: str) -> None:
 
 def client() -> ApiClient:
     """An API client for this session (with its token when signed in)."""
-    return ApiClient(get_settings(), st.session_state.get(_TOKEN))
+    return ApiClient(get_settings(), st.session_state.get(_TOKEN), language=i18n.current_locale())
 
 
 def token() -> str | None:
@@ -138,7 +139,7 @@ def sign_in(email: str, password: str) -> None:
     """Log in against auth (raises ApiError) with this browser's device token; keep the token and hand
     the cookie over in the background. The page asked for before sign-in comes next (``pop_next_page``)."""
     address = st.context.ip_address  # None when unknown (and not a str under AppTest)
-    login = ApiClient(get_settings()).login(
+    login = ApiClient(get_settings(), language=i18n.current_locale()).login(
         email.strip(),
         password,
         browser_address=address if isinstance(address, str) else None,
@@ -191,9 +192,11 @@ def sign_out(message: str | None = None) -> None:
 
 
 def expire_session() -> NoReturn:
-    """A 401 from a service: back to the login page with a clear message."""
+    """A 401 from a service: back to the login page with a clear message, then to this same page (and
+    query, e.g. the customer's id) after signing in again."""
+    page = st.session_state.get(_CURRENT_PAGE)
     sign_out(i18n.t("session.expired"))
-    st.switch_page(LOGIN_PAGE)
+    send_to_login(page if isinstance(page, str) and page in PAGE_FILES else None)
 
 
 def send_to_login(next_page: str | None) -> NoReturn:
@@ -257,6 +260,7 @@ def require_login(url_path: str) -> None:
     """Every protected page calls this first (st.navigation is not the only way in)."""
     if not is_signed_in():
         send_to_login(url_path)
+    st.session_state[_CURRENT_PAGE] = url_path
 
 
 def require_admin() -> None:

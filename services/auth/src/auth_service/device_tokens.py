@@ -19,6 +19,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from auth_service.models import DeviceToken, User
 
 DEVICE_TOKEN_LIFETIME = timedelta(days=90)
+# Browsers remembered per account; a login beyond that forgets the oldest (logins without a device
+# token, a script's for instance, cannot grow the table without bound).
+MAX_DEVICES_PER_USER = 20
 
 
 def token_hash(token: str) -> str:
@@ -26,7 +29,8 @@ def token_hash(token: str) -> str:
 
 
 async def issue(*, db_session: AsyncSession, user_id: uuid.UUID, now: datetime) -> str:
-    """A new device token for the user (256 random bits); only its hash is stored."""
+    """A new device token for the user (256 random bits); only its hash is stored. The user's oldest
+    tokens beyond MAX_DEVICES_PER_USER are forgotten."""
     token = secrets.token_urlsafe(32)
     db_session.add(
         DeviceToken(
@@ -37,6 +41,17 @@ async def issue(*, db_session: AsyncSession, user_id: uuid.UUID, now: datetime) 
         )
     )
     await db_session.flush()
+    newest = (
+        select(DeviceToken.token_hash)
+        .where(col(DeviceToken.user_id) == user_id)
+        .order_by(col(DeviceToken.created_at).desc())
+        .limit(MAX_DEVICES_PER_USER)
+    )
+    await db_session.exec(
+        delete(DeviceToken).where(
+            col(DeviceToken.user_id) == user_id, col(DeviceToken.token_hash).not_in(newest.scalar_subquery())
+        )
+    )
     return token
 
 

@@ -78,7 +78,11 @@ _CONNECT_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError, async
 def is_database_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` means the server cannot be reached, rather than a bad statement."""
     if isinstance(exc, DBAPIError):
-        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            return True
+        # A new connection refused while the server starts up or recovers ("the database system is
+        # starting up") comes wrapped in a plain DBAPIError, the driver's error as the cause.
+        return exc.orig is not None and isinstance(exc.orig.__cause__, _CONNECT_ERRORS)
     return isinstance(exc, _CONNECT_ERRORS)
 
 

@@ -173,13 +173,6 @@ class RevocationList:
         self._next_fetch_allowed = float("-inf")
         self._lock = asyncio.Lock()
 
-    @classmethod
-    def fixed(cls, issued_before: Mapping[str, float] | None = None) -> "RevocationList":
-        """A list holding these entries and never fetching (tests, tools)."""
-        revocations = cls(url="", http_client=None)
-        revocations.set_entries(issued_before or {})
-        return revocations
-
     @property
     def loaded(self) -> bool:
         return self._loaded
@@ -230,14 +223,21 @@ class RevocationList:
             self._next_fetch_allowed = time.monotonic() + self._min_refresh_seconds
 
     async def keep_fresh(self, every_seconds: float = 2.0) -> None:
-        """Refresh forever, every ``every_seconds``; a failed fetch keeps the last list in use."""
+        """Refresh forever, every ``every_seconds``; a failed fetch keeps the last list in use (logged
+        once per outage, not at every poll)."""
+        failing = False
         while True:
             try:
                 await self.refresh(force=True)
+                if failing:
+                    logger.info("revocation list refreshed again")
+                failing = False
             except KeysUnavailableError as exc:
-                logger.warning(
-                    "revocation list not refreshed; keeping the cached one", extra={"error": str(exc)}
-                )
+                if not failing:
+                    logger.warning(
+                        "revocation list not refreshed; keeping the cached one", extra={"error": str(exc)}
+                    )
+                failing = True
             await asyncio.sleep(every_seconds)
 
 

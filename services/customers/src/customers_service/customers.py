@@ -24,8 +24,9 @@ from customers_service.inference_client import (
     ModelOutput,
 )
 from customers_service.messages import Language
-from customers_service.models import Customer, Prediction
+from customers_service.models import PREDICTION_DONE, Customer, Prediction
 from customers_service.schemas import CustomerCreate, CustomerUpdate, ImportResult
+from customers_service.segment_catalogue import SegmentCatalogue
 
 _MODEL_FIELDS = frozenset({"gender", "age", "annual_income"})
 _EXTERNAL_ID_INDEX = "uq_customer_owner_external_id"
@@ -39,6 +40,7 @@ async def create_customer(
     token: str,
     values: CustomerCreate,
     max_customers: int,
+    catalogue: SegmentCatalogue,
 ) -> CustomerWithLatest:
     """Store the customer and its first prediction (``pending`` when inference cannot answer).
 
@@ -53,9 +55,10 @@ async def create_customer(
     outcome = await inference.predict_or_none(
         ModelInput(values.gender, values.age, values.annual_income), token=token
     )
+    segments = await catalogue.segments(token) if values.observed_score is not None else None
     async with _external_id_guard(session):
         created = await customer_repository.create(
-            session=session, owner_id=owner_id, values=values, outcome=outcome
+            session=session, owner_id=owner_id, values=values, outcome=outcome, segments=segments
         )
         await session.commit()
     return created
@@ -80,14 +83,19 @@ async def update_customer(
     token: str,
     found: CustomerWithLatest,
     values: CustomerUpdate,
+    catalogue: SegmentCatalogue,
 ) -> CustomerWithLatest:
-    """Apply the changed fields; a change of gender, age or income appends a new prediction."""
+    """Apply the changed fields; a change of gender, age or income appends a new prediction; an
+    observed score (null clears it) is kept with its time in the customer's observed-score history."""
     customer = found.customer
-    changes = {
-        field: value
-        for field, value in values.model_dump(exclude_unset=True).items()
-        if getattr(customer, field) != value
-    }
+    sent = values.model_dump(exclude_unset=True)
+    observed_sent = "observed_score" in sent
+    observed = sent.pop("observed_score", None)
+    observed_changed = observed_sent and observed != customer.observed_score
+    changes = {field: value for field, value in sent.items() if getattr(customer, field) != value}
+    income_moves_observed = customer.observed_score is not None and "annual_income" in changes
+    # Asked before any SQL of this request: no pooled connection waits on inference meanwhile.
+    segments = await catalogue.segments(token) if observed_changed or income_moves_observed else None
     prediction = None
     if changes.keys() & _MODEL_FIELDS:
         model_input = ModelInput(
@@ -105,9 +113,22 @@ async def update_customer(
         )
     if changes:
         customer_repository.update(session=session, customer=customer, changes=changes, prediction=prediction)
+    latest = prediction or found.latest
+    if observed_changed:
+        prior = found.latest
+        if prior is None or prior.status != PREDICTION_DONE:
+            prior = await prediction_repository.latest_done(session=session, customer_id=customer.id)
+        entry = customer_repository.observe(
+            customer=customer, score=observed, prior=prior, latest=latest, segments=segments, now=utc_now()
+        )
+        customer.updated_at = entry.observed_at
+        session.add_all([customer, entry])
+    elif income_moves_observed:
+        customer_repository.assign_segment(customer=customer, segments=segments, latest=latest)
+    if changes or observed_changed:
         async with _external_id_guard(session):
             await session.commit()
-    return CustomerWithLatest(customer, prediction or found.latest)
+    return CustomerWithLatest(customer, latest)
 
 
 async def predict_again(
@@ -152,6 +173,7 @@ async def import_customers(
     *,
     session: AsyncSession,
     inference: InferenceClient,
+    catalogue: SegmentCatalogue,
     owner_id: uuid.UUID,
     token: str,
     raw: bytes,
@@ -161,6 +183,9 @@ async def import_customers(
     max_customers: int,
 ) -> ImportResult:
     """Store a file's customers: rows whose external id the owner already has update those customers.
+
+    A new customer's observed score (a "Spending Score (1-100)" column) is stored as a create stores
+    it; for customers found by external id, the file's observed score is not applied (PATCH it).
 
     ``all``: every row or none (ImportRejected lists every problem); ``partial``: the good rows, and
     the bad ones listed in the result. Scored by one batch call made with no transaction open; then
@@ -229,8 +254,17 @@ async def import_customers(
         pending_predictions=sum(1 for outcome in outcomes if outcome is None),
         rejected=parsed.problems,
     )
+    segments = (
+        await catalogue.segments(token)
+        if any(values.observed_score is not None for values in new_rows)
+        else None
+    )
     records = await run_in_threadpool(
-        customer_repository.import_records, owner_id=owner_id, created=created, updated=updated
+        customer_repository.import_records,
+        owner_id=owner_id,
+        created=created,
+        updated=updated,
+        segments=segments,
     )
     # The claim is the transaction's first statement: it opens the transaction the COPYs then join.
     if not await import_repository.claim(

@@ -16,6 +16,7 @@ from customers_service.errors import CustomerNotFound, NotAnOwner
 from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.search_text import search_words
+from customers_service.segment_catalogue import SegmentCatalogue
 from spendscore_common.security import CurrentPrincipal
 
 
@@ -68,6 +69,14 @@ def inference_client(request: Request) -> InferenceClient:
 
 
 InferenceDep = Annotated[InferenceClient, Depends(inference_client)]
+
+
+def segment_catalogue(request: Request) -> SegmentCatalogue:
+    catalogue: SegmentCatalogue = request.app.state.segment_catalogue
+    return catalogue
+
+
+CatalogueDep = Annotated[SegmentCatalogue, Depends(segment_catalogue)]
 
 
 def service_settings(request: Request) -> CustomersSettings:

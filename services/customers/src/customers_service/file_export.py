@@ -23,6 +23,8 @@ EXPORT_COLUMNS = (
     "interval_high",
     "model_version",
     "predicted_at",
+    "segment",
+    "observed_score",
 )
 # The columns that hold text a user typed; the others are numbers, dates or our own words.
 _TEXT_COLUMNS = frozenset({"external_id", "name"})

@@ -74,8 +74,7 @@ def from_spreadsheet_safe(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class ImportRow:
     line: int
-    values: CustomerCreate
-    observed_score: int | None
+    values: CustomerCreate  # with the observed score (a "Spending Score (1-100)" column) when given
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +105,8 @@ class _Table:
     # None in place of the cells: the line cannot be read (an unclosed quote runs to the end).
     lines: Iterator[tuple[int, list[str] | None]]
     decimal_comma: bool
+    # A workbook leaves out a row's empty cells at its end: a short row is not a broken one there.
+    short_rows_padded: bool = False
 
 
 def _decode(raw: bytes, language: Language) -> str:
@@ -159,7 +160,7 @@ def _xlsx_table(raw: bytes, language: Language) -> _Table:
         workbook.close()
     except Exception as exc:  # a broken zip, a missing part, a sheet of another kind: all unreadable
         raise _file_rejected(message("file_bad_xlsx", language)) from exc
-    return _Table(iter(rows), decimal_comma=False)
+    return _Table(iter(rows), decimal_comma=False, short_rows_padded=True)
 
 
 def _xlsx_cell_text(value: object) -> str:
@@ -193,6 +194,8 @@ def _read_table(table: _Table, language: Language, *, defused_names: bool) -> Pa
         count += 1
         if count > MAX_ROWS:
             raise _file_rejected(message("too_many_rows", language, max_rows=MAX_ROWS))
+        if table.short_rows_padded:
+            cells = cells + [""] * (len(header) - len(cells))
         extra = cells[len(header) :]
         if len(cells) < max(positions.values()) + 1 or any(cell.strip() for cell in extra):
             problems.append(
@@ -307,9 +310,14 @@ class _RowCheck:
         if self.problems or name is None or gender is None or age is None or income is None:
             return None
         values = CustomerCreate(
-            name=name, gender=gender, age=int(age), annual_income=income, external_id=external_id
+            name=name,
+            gender=gender,
+            age=int(age),
+            annual_income=income,
+            external_id=external_id,
+            observed_score=observed_score,
         )
-        return ImportRow(self.line, values, observed_score)
+        return ImportRow(self.line, values)
 
     def _text(self, texts: dict[str, str], field: str, max_length: int, *, required: bool) -> str | None:
         text = texts.get(field, "")

@@ -48,15 +48,27 @@ class ModelOutput:
     interval_low: float
     interval_high: float
     model_version: str
+    segment_id: str | None = None
+    segment_probability: float | None = None
+    modes: tuple[float, float] | None = None
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> "ModelOutput":
+        segment = body.get("segment") or {}
+        modes = body.get("modes")
         return cls(
             spending_score=float(body["spending_score"]),
             band=str(body["band"]),
             interval_low=float(body["interval"]["low"]),
             interval_high=float(body["interval"]["high"]),
             model_version=str(body["model_version"]),
+            segment_id=str(segment["id"]) if segment.get("id") else None,
+            segment_probability=float(segment["probability"])
+            if segment.get("probability") is not None
+            else None,
+            modes=(float(modes[0]), float(modes[1])) if modes else None,
+            warnings=tuple(str(warning) for warning in body.get("warnings") or ()),
         )
 
 
@@ -115,6 +127,20 @@ class InferenceClient:
         if len(predictions) != len(model_inputs):
             raise InferenceUnavailable("inference answered a batch of the wrong size")
         return [ModelOutput.from_json(prediction) for prediction in predictions]
+
+    async def model_card(self, *, token: str) -> dict[str, Any]:
+        """GET /model: the segments, their centroids and the scale to assign a known score to one."""
+        try:
+            response = await self._http.get("/model", headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError as exc:
+            raise InferenceUnavailable(f"GET /model failed ({type(exc).__name__})") from exc
+        if response.status_code != 200:
+            raise InferenceUnavailable(f"GET /model answered {response.status_code}")
+        try:
+            card: dict[str, Any] = response.json()
+        except ValueError as exc:
+            raise InferenceUnavailable("GET /model answered something that is not JSON") from exc
+        return card
 
     async def is_reachable(self) -> bool:
         """For /readyz: False at once while the breaker is open, else a quick look at inference's /healthz."""

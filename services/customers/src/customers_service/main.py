@@ -14,6 +14,7 @@ from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.pending_predictions import PendingPredictionCompleter
 from customers_service.routes import customers, dashboard, owners, predictions, transfer
+from customers_service.segment_catalogue import SegmentCatalogue
 from customers_service.service_token import ServiceTokens
 from spendscore_common.app import docs_options, install_common_parts
 from spendscore_common.circuit_breaker import BreakerCollector, CircuitBreaker
@@ -74,17 +75,20 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
             if settings.service_secret is None
             else ServiceTokens(auth_http, auth_url=settings.auth_url, client_secret=settings.service_secret)
         )
+        segment_catalogue = SegmentCatalogue(inference, service_tokens)
         completer = PendingPredictionCompleter(
             sessionmaker=sessionmaker,
             inference=inference,
             service_tokens=service_tokens,
             interval_seconds=settings.pending_retry_interval_seconds,
+            segment_catalogue=segment_catalogue,
         )
         app.state.sessionmaker = sessionmaker
         app.state.token_verifier = TokenVerifier(
             key_store, issuer=settings.jwt_issuer, audience=settings.jwt_audience, revocations=revocations
         )
         app.state.inference = inference
+        app.state.segment_catalogue = segment_catalogue
         app.state.completer = completer
         app.state.readiness_checks = [
             ReadinessCheck("database", lambda: database_is_reachable(engine)),

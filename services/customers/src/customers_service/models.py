@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    ARRAY,
     CheckConstraint,
     Column,
     DateTime,
@@ -28,6 +29,8 @@ class CustomersTable(SQLModel, registry=table_registry()):
 
 PREDICTION_DONE = "done"
 PREDICTION_PENDING = "pending"
+SEGMENT_OBSERVED = "observed"
+SEGMENT_PREDICTED = "predicted"
 
 
 def _timestamp() -> Column[datetime]:
@@ -40,6 +43,11 @@ class Customer(CustomersTable, table=True):
     ``latest_prediction_id`` points at the newest prediction; its score and band are copied into
     ``latest_spending_score`` / ``latest_band`` so that sorting, filtering and the dashboard work on
     this table alone (indexed), without a join over the whole history.
+
+    ``latest_segment`` is the customer's segment: the nearest centroid of (income, observed score) when
+    the owner entered the real score (``segment_source`` "observed"), else the latest prediction's
+    (``segment_source`` "predicted", with its probability). ``prior_*`` keep the prediction made
+    before the observed score was entered, for the dashboard's accuracy figures.
     """
 
     __tablename__ = "customer"
@@ -48,6 +56,10 @@ class Customer(CustomersTable, table=True):
         Index("ix_customer_owner_name", "owner_id", "name", "id"),
         Index("ix_customer_owner_age", "owner_id", "age", "id"),
         Index("ix_customer_owner_score", "owner_id", "latest_spending_score", "id"),
+        Index("ix_customer_owner_segment", "owner_id", "latest_segment", "id"),
+        # uuid4 ids are random: the first ids of an owner are the dashboard's deterministic sample.
+        Index("ix_customer_owner_id", "owner_id", "id"),
+        Index("ix_customer_owner_observed", "owner_id", postgresql_where=text("observed_score IS NOT NULL")),
         Index(
             "ix_customer_search_words",
             text("to_tsvector('simple'::regconfig, search_name)"),
@@ -57,6 +69,8 @@ class Customer(CustomersTable, table=True):
         CheckConstraint("gender IN ('male', 'female')", name="gender"),
         CheckConstraint("age BETWEEN 0 AND 120", name="age"),
         CheckConstraint("annual_income >= 0", name="annual_income"),
+        CheckConstraint("observed_score BETWEEN 1 AND 100", name="observed_score"),
+        CheckConstraint("segment_source IN ('observed', 'predicted')", name="segment_source"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
@@ -75,12 +89,31 @@ class Customer(CustomersTable, table=True):
     latest_prediction_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, nullable=True))
     latest_spending_score: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     latest_band: str | None = Field(default=None, sa_column=Column(String(6), nullable=True))
+    latest_segment: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    latest_segment_probability: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    segment_source: str | None = Field(default=None, sa_column=Column(String(9), nullable=True))
+    observed_score: int | None = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
+    observed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    prior_score: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    prior_interval_low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    prior_interval_high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
 
     def set_latest(self, prediction: "Prediction") -> None:
-        """Point at ``prediction`` as the newest one, with its score and band copied alongside."""
+        """Point at ``prediction`` as the newest one, with its score, band and segment copied alongside
+        (an observed segment stays: the owner's real score outranks the model's guess)."""
         self.latest_prediction_id = prediction.id
         self.latest_spending_score = prediction.spending_score
         self.latest_band = prediction.band
+        if self.segment_source != SEGMENT_OBSERVED:
+            self.set_predicted_segment(prediction)
+
+    def set_predicted_segment(self, prediction: "Prediction | None") -> None:
+        segment = None if prediction is None else prediction.segment_id
+        self.latest_segment = segment
+        self.latest_segment_probability = None if prediction is None else prediction.segment_probability
+        self.segment_source = None if segment is None else SEGMENT_PREDICTED
 
 
 # ``-spending_score`` lists the highest scores first and the pending (NULL) ones last: reading
@@ -127,6 +160,33 @@ class Prediction(CustomersTable, table=True):
     completed_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    segment_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    segment_probability: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    mode_low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    mode_high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    warnings: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    )
+
+
+class ObservedScore(CustomersTable, table=True):
+    """One entry of a customer's observed-score history: the score the owner entered (None: cleared)."""
+
+    __tablename__ = "observed_score"
+    __table_args__ = (
+        Index("ix_observed_score_customer_observed", "customer_id", "observed_at"),
+        Index("ix_observed_score_owner", "owner_id"),
+        CheckConstraint("score BETWEEN 1 AND 100", name="score"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
+    customer_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False)
+    )
+    score: int | None = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
+    observed_at: datetime | None = Field(default=None, sa_column=_timestamp())
 
 
 class ImportUpload(CustomersTable, table=True):

@@ -15,7 +15,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from customers_service import prediction_repository
+from customers_service import customer_repository, prediction_repository
 from customers_service.inference_client import (
     InferenceClient,
     InferenceRejected,
@@ -23,6 +23,7 @@ from customers_service.inference_client import (
     ModelInput,
     ModelOutput,
 )
+from customers_service.segment_catalogue import SegmentCatalogue
 from customers_service.service_token import ServiceTokens, ServiceTokenUnavailable
 
 logger = logging.getLogger(__name__)
@@ -37,12 +38,14 @@ class PendingPredictionCompleter:
         service_tokens: ServiceTokens | None,
         interval_seconds: float,
         batch_size: int = 1000,
+        segment_catalogue: SegmentCatalogue | None = None,
     ):
         self._sessionmaker = sessionmaker
         self._inference = inference
         self._service_tokens = service_tokens
         self._interval_seconds = interval_seconds
         self._batch_size = batch_size
+        self._segment_catalogue = segment_catalogue
 
     async def run_forever(self) -> None:
         if self._service_tokens is None:
@@ -64,6 +67,7 @@ class PendingPredictionCompleter:
         """Complete what can be completed now, oldest first; returns how many were completed."""
         if self._service_tokens is None:
             return 0
+        await self.assign_observed_segments()
         completed = 0
         while True:
             async with self._sessionmaker() as session:
@@ -93,6 +97,21 @@ class PendingPredictionCompleter:
             logger.info("completed pending predictions", extra={"count": len(pending)})
             if len(pending) < self._batch_size:
                 return completed
+
+    async def assign_observed_segments(self) -> int:
+        """Customers whose real score was entered while the model's segments were unknown (inference
+        down) get the nearest centroid now; returns how many."""
+        if self._segment_catalogue is None:
+            return 0
+        segments = await self._segment_catalogue.segments()
+        if segments is None:
+            return 0
+        async with self._sessionmaker() as session:
+            assigned = await customer_repository.assign_observed_segments(
+                session=session, segments=segments, limit=self._batch_size
+            )
+            await session.commit()
+        return assigned
 
     async def _predict_batch(self, tokens: ServiceTokens, inputs: list[ModelInput]) -> list[ModelOutput]:
         token = await tokens.token()

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from customers_service.inference_client import ModelInput, ModelOutput
-from customers_service.models import PREDICTION_DONE, PREDICTION_PENDING, Customer, Prediction
+from customers_service.models import PREDICTION_DONE, PREDICTION_PENDING, Customer, ObservedScore, Prediction
 
 
 async def history(*, session: AsyncSession, owner_id: uuid.UUID, customer_id: uuid.UUID) -> list[Prediction]:
@@ -20,6 +20,29 @@ async def history(*, session: AsyncSession, owner_id: uuid.UUID, customer_id: uu
         select(Prediction)
         .where(col(Prediction.owner_id) == owner_id, col(Prediction.customer_id) == customer_id)
         .order_by(col(Prediction.created_at), col(Prediction.id))
+    )
+    return list(rows)
+
+
+async def latest_done(*, session: AsyncSession, customer_id: uuid.UUID) -> Prediction | None:
+    """The customer's newest finished prediction."""
+    rows = await session.scalars(
+        select(Prediction)
+        .where(col(Prediction.customer_id) == customer_id, col(Prediction.status) == PREDICTION_DONE)
+        .order_by(col(Prediction.created_at).desc(), col(Prediction.id).desc())
+        .limit(1)
+    )
+    return rows.first()
+
+
+async def observed_history(
+    *, session: AsyncSession, owner_id: uuid.UUID, customer_id: uuid.UUID
+) -> list[ObservedScore]:
+    """The observed scores the owner entered for the customer (None: cleared), oldest first."""
+    rows = await session.scalars(
+        select(ObservedScore)
+        .where(col(ObservedScore.owner_id) == owner_id, col(ObservedScore.customer_id) == customer_id)
+        .order_by(col(ObservedScore.observed_at), col(ObservedScore.id))
     )
     return list(rows)
 
@@ -63,6 +86,11 @@ async def complete(*, session: AsyncSession, completions: Sequence[tuple[uuid.UU
             interval_high=bindparam("high"),
             model_version=bindparam("version"),
             completed_at=now,
+            segment_id=bindparam("segment"),
+            segment_probability=bindparam("probability"),
+            mode_low=bindparam("mode_low_value"),
+            mode_high=bindparam("mode_high_value"),
+            warnings=bindparam("warning_list"),
         ),
         [
             {
@@ -72,6 +100,11 @@ async def complete(*, session: AsyncSession, completions: Sequence[tuple[uuid.UU
                 "low": outcome.interval_low,
                 "high": outcome.interval_high,
                 "version": outcome.model_version,
+                "segment": outcome.segment_id,
+                "probability": outcome.segment_probability,
+                "mode_low_value": outcome.modes[0] if outcome.modes else None,
+                "mode_high_value": outcome.modes[1] if outcome.modes else None,
+                "warning_list": list(outcome.warnings),
             }
             for prediction_id, outcome in completions
         ],
@@ -79,7 +112,14 @@ async def complete(*, session: AsyncSession, completions: Sequence[tuple[uuid.UU
     await session.execute(
         text(
             "UPDATE customer SET latest_spending_score = prediction.spending_score, "
-            "latest_band = prediction.band "
+            "latest_band = prediction.band, "
+            # An observed segment stays: the owner's real score outranks the model's guess.
+            "latest_segment = CASE WHEN customer.segment_source = 'observed' THEN customer.latest_segment "
+            "ELSE prediction.segment_id END, "
+            "latest_segment_probability = CASE WHEN customer.segment_source = 'observed' THEN NULL "
+            "ELSE prediction.segment_probability END, "
+            "segment_source = CASE WHEN customer.segment_source = 'observed' THEN 'observed' "
+            "WHEN prediction.segment_id IS NULL THEN NULL ELSE 'predicted' END "
             "FROM prediction WHERE customer.latest_prediction_id = prediction.id "
             "AND prediction.id = ANY(:ids)"
         ),

@@ -3,7 +3,7 @@
 import math
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -17,6 +17,7 @@ from pydantic import (
 
 from customers_service.models import Customer as CustomerRow
 from customers_service.models import Prediction as PredictionRow
+from customers_service.segment_catalogue import Segments
 
 GENDER_VOCABULARY = {
     "male": "male",
@@ -72,8 +73,19 @@ AnnualIncome = Annotated[
 ]
 Band = Literal["low", "medium", "high"]
 SortKey = Literal[
-    "name", "-name", "created_at", "-created_at", "spending_score", "-spending_score", "age", "-age"
+    "name",
+    "-name",
+    "created_at",
+    "-created_at",
+    "spending_score",
+    "-spending_score",
+    "age",
+    "-age",
+    "segment",
+    "-segment",
 ]
+ObservedScore = Annotated[int, Field(ge=1, le=100, description="The customer's real spending score, 1-100")]
+SegmentId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class CustomerCreate(BaseModel):
@@ -83,12 +95,13 @@ class CustomerCreate(BaseModel):
     gender: Gender
     age: Age
     annual_income: AnnualIncome
+    observed_score: ObservedScore | None = None
     external_id: ExternalId | None = None
 
 
 class CustomerUpdate(BaseModel):
     """Every field optional; a field that is sent must be valid (null is not a value, except for
-    ``external_id``, which null removes)."""
+    ``observed_score`` and ``external_id``, which null clears)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -96,6 +109,7 @@ class CustomerUpdate(BaseModel):
     gender: Gender | None = None
     age: Age | None = None
     annual_income: AnnualIncome | None = None
+    observed_score: ObservedScore | None = None
     external_id: ExternalId | None = None
 
     @field_validator("name", "gender", "age", "annual_income", mode="before")
@@ -111,11 +125,23 @@ class Interval(BaseModel):
     high: float
 
 
+class PredictedSegment(BaseModel):
+    id: str
+    probability: float | None
+
+
 class LatestPrediction(BaseModel):
     status: Literal["done", "pending"]
     spending_score: float | None
     band: Band | None
     interval: Interval | None
+    modes: list[float] | None = Field(
+        default=None, description="[low, high] when the model sees two peaks, else null"
+    )
+    segment: PredictedSegment | None = Field(default=None, description="The classifier's most likely segment")
+    warnings: list[str] = Field(
+        default_factory=list, description="Inference's warnings, e.g. an input outside the training ranges"
+    )
     model_version: str | None
     created_at: datetime
 
@@ -130,6 +156,20 @@ class PredictionRead(LatestPrediction):
     completed_at: datetime | None
 
 
+class LocalisedText(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    en: str
+    pt_br: str = Field(alias="pt-BR")
+
+
+class CustomerSegment(BaseModel):
+    id: str
+    name: LocalisedText
+    description: LocalisedText
+    probability: float | None = Field(description="The classifier's probability; null for an observed score")
+
+
 class CustomerRead(BaseModel):
     id: uuid.UUID
     external_id: str | None
@@ -137,9 +177,20 @@ class CustomerRead(BaseModel):
     gender: Literal["male", "female"]
     age: int
     annual_income: float
+    observed_score: int | None = None
+    observed_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     latest_prediction: LatestPrediction | None
+    segment: CustomerSegment | None = None
+    segment_source: Literal["observed", "predicted"] | None = None
+
+
+class ObservedScoreRead(BaseModel):
+    """One entry of the observed-score history (score null: the owner cleared it)."""
+
+    score: int | None
+    observed_at: datetime
 
 
 class CustomerPage(BaseModel):
@@ -172,6 +223,28 @@ class AgeGroup(BaseModel):
     average_score: float | None
 
 
+class SegmentCount(BaseModel):
+    id: str
+    name: LocalisedText
+    count: int
+
+
+class ScatterPoint(BaseModel):
+    annual_income: float
+    spending_score: float = Field(description="The observed score where there is one, else the predicted one")
+    segment: str | None
+    observed: bool
+
+
+class Accuracy(BaseModel):
+    """The model against the scores the owner entered, each compared with the prediction made before it."""
+
+    observed_count: int
+    mae: float | None
+    r2: float | None = Field(description="Null below 20 observed customers")
+    interval_coverage: float | None = Field(description="Null below 20 observed customers")
+
+
 class Dashboard(BaseModel):
     total_customers: int
     by_gender: GenderCounts
@@ -180,6 +253,13 @@ class Dashboard(BaseModel):
     average_score: float | None
     score_histogram: list[HistogramBucket]
     by_age_group: list[AgeGroup]
+    by_segment: list[SegmentCount] = Field(default_factory=list)
+    scatter: list[ScatterPoint] = Field(
+        default_factory=list, description="At most 2,000 customers, the same sample every time"
+    )
+    accuracy: Accuracy = Field(
+        default_factory=lambda: Accuracy(observed_count=0, mae=None, r2=None, interval_coverage=None)
+    )
 
 
 class ImportProblem(BaseModel):
@@ -205,26 +285,13 @@ class ImportResult(BaseModel):
 def latest_prediction_of(prediction: PredictionRow | None) -> LatestPrediction | None:
     if prediction is None or prediction.created_at is None:
         return None
-    return LatestPrediction(
-        status=prediction.status,
-        spending_score=prediction.spending_score,
-        band=prediction.band,
-        interval=_interval_of(prediction),
-        model_version=prediction.model_version,
-        created_at=prediction.created_at,
-    )
+    return LatestPrediction(**_prediction_fields(prediction))
 
 
 def prediction_read_of(prediction: PredictionRow) -> PredictionRead:
-    assert prediction.created_at is not None
     return PredictionRead(
+        **_prediction_fields(prediction),
         id=prediction.id,
-        status=prediction.status,
-        spending_score=prediction.spending_score,
-        band=prediction.band,
-        interval=_interval_of(prediction),
-        model_version=prediction.model_version,
-        created_at=prediction.created_at,
         completed_at=prediction.completed_at,
         gender=prediction.gender,
         age=prediction.age,
@@ -232,7 +299,35 @@ def prediction_read_of(prediction: PredictionRow) -> PredictionRead:
     )
 
 
-def customer_read_of(customer: CustomerRow, latest: PredictionRow | None) -> CustomerRead:
+def _prediction_fields(prediction: PredictionRow) -> dict[str, Any]:
+    assert prediction.created_at is not None
+    modes = (
+        None
+        if prediction.mode_low is None or prediction.mode_high is None
+        else [prediction.mode_low, prediction.mode_high]
+    )
+    segment = (
+        None
+        if prediction.segment_id is None
+        else PredictedSegment(id=prediction.segment_id, probability=prediction.segment_probability)
+    )
+    return {
+        "status": prediction.status,
+        "spending_score": prediction.spending_score,
+        "band": prediction.band,
+        "interval": _interval_of(prediction),
+        "modes": modes,
+        "segment": segment,
+        "warnings": list(prediction.warnings or []),
+        "model_version": prediction.model_version,
+        "created_at": prediction.created_at,
+    }
+
+
+def customer_read_of(
+    customer: CustomerRow, latest: PredictionRow | None, segments: Segments | None = None
+) -> CustomerRead:
+    """``segments`` gives the segment's names and sentence; without it they fall back to its id."""
     assert customer.created_at is not None and customer.updated_at is not None
     return CustomerRead(
         id=customer.id,
@@ -241,9 +336,27 @@ def customer_read_of(customer: CustomerRow, latest: PredictionRow | None) -> Cus
         gender=customer.gender,
         age=customer.age,
         annual_income=customer.annual_income,
+        observed_score=customer.observed_score,
+        observed_at=customer.observed_at,
         created_at=customer.created_at,
         updated_at=customer.updated_at,
         latest_prediction=latest_prediction_of(latest),
+        segment=segment_of(customer.latest_segment, customer.latest_segment_probability, segments),
+        segment_source=customer.segment_source,
+    )
+
+
+def segment_of(
+    segment_id: str | None, probability: float | None, segments: Segments | None
+) -> CustomerSegment | None:
+    if segment_id is None:
+        return None
+    words = (segments or Segments.unknown()).describe(segment_id)
+    return CustomerSegment(
+        id=segment_id,
+        name=LocalisedText.model_validate(words["name"]),
+        description=LocalisedText.model_validate(words["description"]),
+        probability=probability,
     )
 
 

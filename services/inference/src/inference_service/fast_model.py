@@ -9,8 +9,10 @@ serving process imports numpy only:
   predicting is three ``searchsorted`` calls and one lookup (exact, whatever the number of trees);
 - k nearest neighbours keeps the scaled training points; the neighbours of a row are chosen by the
   same numpy calls scikit-learn's brute search makes on a precomputed distance matrix (see
-  ``nearest_targets``), so that ties are broken identically;
-- a linear model is its coefficients; an average of models is the average of their conversions.
+  ``nearest_indices``), so that ties are broken identically;
+- a linear model is its coefficients; an average of models is the average of their conversions;
+- a classifier's probabilities come the same ways: a forest's table holds one probability per class in
+  each cell, a multinomial logistic regression is one linear score per class and a softmax.
 """
 
 import bisect
@@ -26,7 +28,7 @@ NEIGHBOUR_CHUNK_ROWS = 2000
 
 class FastModel(Protocol):
     def predict(self, features: np.ndarray) -> np.ndarray:
-        """Raw predictions for an (n, 3) float64 array."""
+        """Raw predictions for an (n, 3) float64 array ((n, classes) probabilities for a classifier)."""
         ...
 
     def to_spec(self) -> dict[str, Any]:
@@ -45,21 +47,24 @@ def _float32(value: float) -> float:
 
 def squared_distances(points: np.ndarray, training_points: np.ndarray) -> np.ndarray:
     """(n, m) squared euclidean distances; training and serving both use this one function."""
-    differences = points[:, np.newaxis, :] - training_points[np.newaxis, :, :]
-    # A plain reduction over the last axis: each value does not depend on how many rows come along.
-    return np.asarray(np.sum(differences * differences, axis=2))
+    # Column by column, in a fixed order: each value does not depend on how many rows come along,
+    # and no (n, m, columns) temporary is made.
+    total = np.zeros((len(points), len(training_points)))
+    for column in range(points.shape[1]):
+        differences = points[:, column, np.newaxis] - training_points[np.newaxis, :, column]
+        total += differences * differences
+    return total
 
 
-def nearest_targets(distances: np.ndarray, targets: np.ndarray, k: int) -> np.ndarray:
-    """Mean target of the k nearest training points of each row.
+def nearest_indices(distances: np.ndarray, k: int) -> np.ndarray:
+    """(n, k) indices of the k nearest training points of each row, nearest first.
 
     The same calls as scikit-learn's ``KNeighborsRegressor`` on a precomputed matrix (argpartition,
     then argsort of the k kept), so that among points at the same distance the same ones are kept.
     """
     kept = np.argpartition(distances, k - 1, axis=1)[:, :k]
     rows = np.arange(len(distances))[:, np.newaxis]
-    kept = kept[rows, np.argsort(distances[rows, kept])]
-    return np.asarray(np.mean(targets[kept], axis=1))
+    return np.asarray(kept[rows, np.argsort(distances[rows, kept])])
 
 
 @dataclass(frozen=True)
@@ -152,12 +157,15 @@ class NeighboursFastModel:
         return float(sum(map(targets.__getitem__, nearest[:k].tolist())) / k)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
+        return np.asarray(np.mean(self.targets[self.nearest(features)], axis=1))
+
+    def nearest(self, features: np.ndarray) -> np.ndarray:
+        """(n, k) indices of each row's k nearest training points, nearest first."""
         scaled = (features[:, self.columns] - self.mean) / self.scale
         return np.concatenate(
             [
-                nearest_targets(
+                nearest_indices(
                     squared_distances(scaled[start : start + NEIGHBOUR_CHUNK_ROWS], self.training_points),
-                    self.targets,
                     self.k,
                 )
                 for start in range(0, len(scaled), NEIGHBOUR_CHUNK_ROWS)
@@ -174,6 +182,26 @@ class NeighboursFastModel:
             "targets": self.targets,
             "k": self.k,
         }
+
+
+@dataclass(frozen=True)
+class SoftmaxFastModel:
+    """A multinomial logistic regression: class probabilities from one linear score per class."""
+
+    coefficients: np.ndarray  # (classes, features)
+    intercepts: np.ndarray
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        scores = features @ self.coefficients.T + self.intercepts
+        scores = scores - scores.max(axis=1, keepdims=True)
+        exponentials = np.exp(scores)
+        return np.asarray(exponentials / exponentials.sum(axis=1, keepdims=True))
+
+    def to_spec(self) -> dict[str, Any]:
+        return {"kind": "softmax", "coefficients": self.coefficients, "intercepts": self.intercepts}
+
+    def predict_one(self, row: tuple[float, float, float]) -> float | None:
+        return None  # class probabilities are a vector, not one number
 
 
 @dataclass(frozen=True)
@@ -199,6 +227,17 @@ class AverageFastModel:
         return None if total is None else total / len(self.parts)
 
 
+def neighbours_from_spec(spec: dict[str, Any]) -> NeighboursFastModel:
+    return NeighboursFastModel(
+        columns=np.asarray(spec["columns"], dtype=np.intp),
+        mean=np.asarray(spec["mean"], dtype=np.float64),
+        scale=np.asarray(spec["scale"], dtype=np.float64),
+        training_points=np.asarray(spec["training_points"], dtype=np.float64),
+        targets=np.asarray(spec["targets"], dtype=np.float64),
+        k=int(spec["k"]),
+    )
+
+
 def from_spec(spec: dict[str, Any]) -> FastModel:
     """The serving model described by ``to_spec``; raises ValueError for an unknown kind."""
     kind = spec.get("kind")
@@ -208,13 +247,11 @@ def from_spec(spec: dict[str, Any]) -> FastModel:
         thresholds = tuple(np.asarray(t, dtype=np.float64) for t in spec["thresholds"])
         return ThresholdGridFastModel(thresholds, np.asarray(spec["table"], dtype=np.float64))
     if kind == "neighbours":
-        return NeighboursFastModel(
-            columns=np.asarray(spec["columns"], dtype=np.intp),
-            mean=np.asarray(spec["mean"], dtype=np.float64),
-            scale=np.asarray(spec["scale"], dtype=np.float64),
-            training_points=np.asarray(spec["training_points"], dtype=np.float64),
-            targets=np.asarray(spec["targets"], dtype=np.float64),
-            k=int(spec["k"]),
+        return neighbours_from_spec(spec)
+    if kind == "softmax":
+        return SoftmaxFastModel(
+            np.asarray(spec["coefficients"], dtype=np.float64),
+            np.asarray(spec["intercepts"], dtype=np.float64),
         )
     if kind == "average":
         return AverageFastModel(tuple(from_spec(part) for part in spec["parts"]))

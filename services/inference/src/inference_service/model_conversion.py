@@ -6,8 +6,13 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor, VotingRegressor
-from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.ensemble import (
+    GradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+    VotingRegressor,
+)
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -17,6 +22,7 @@ from inference_service.fast_model import (
     FastModel,
     LinearFastModel,
     NeighboursFastModel,
+    SoftmaxFastModel,
     ThresholdGridFastModel,
     squared_distances,
 )
@@ -31,7 +37,7 @@ class DistancesToTrainingPoints(TransformerMixin, BaseEstimator):
     Integer ages and incomes put many training points at exactly the same distance from a query, and
     which of them a k-NN keeps depends on its search (KD-tree and brute force disagree). With the
     distances computed here by ``fast_model.squared_distances`` and the choice made by scikit-learn's
-    precomputed brute search, the serving model can make the very same choice (``nearest_targets``).
+    precomputed brute search, the serving model can make the very same choice (``nearest_indices``).
     """
 
     def fit(self, points: np.ndarray, _target: Any = None) -> "DistancesToTrainingPoints":
@@ -74,7 +80,11 @@ def _threshold_grid(ensemble: Any, n_features: int) -> ThresholdGridFastModel:
     ]
     mesh = np.meshgrid(*representatives, indexing="ij")
     points = np.column_stack([axis.ravel() for axis in mesh])
-    table = np.asarray(ensemble.predict(points)).reshape(mesh[0].shape)
+    # A classifier's table holds its class probabilities: one more axis, of one value per class.
+    values = (
+        ensemble.predict_proba(points) if hasattr(ensemble, "predict_proba") else ensemble.predict(points)
+    )
+    table = np.asarray(values).reshape(mesh[0].shape + np.shape(values)[1:])
     return ThresholdGridFastModel(thresholds, table)
 
 
@@ -101,12 +111,27 @@ def _neighbours(pipeline: Pipeline) -> NeighboursFastModel:
     )
 
 
+def _softmax(pipeline: Pipeline) -> SoftmaxFastModel:
+    """Scaling then a multinomial logistic regression, folded into one linear score per class."""
+    steps = dict(pipeline.steps)
+    scaler, logistic = steps.get("scale"), steps.get("logistic")
+    if not isinstance(scaler, StandardScaler) or not isinstance(logistic, LogisticRegression):
+        raise TypeError("only StandardScaler + LogisticRegression pipelines convert to a softmax")
+    if len(logistic.classes_) < 3:
+        raise TypeError("a two-class logistic regression has one score, not one per class")
+    weights = np.asarray(logistic.coef_, dtype=np.float64) / scaler.scale_
+    intercepts = np.asarray(logistic.intercept_, dtype=np.float64) - weights @ scaler.mean_
+    return SoftmaxFastModel(weights, intercepts)
+
+
 def convert(estimator: Any, n_features: int) -> FastModel:
     """The serving form of a fitted estimator; raises TypeError for a kind it does not know."""
     if isinstance(estimator, LinearRegression | Ridge):
         return LinearFastModel(np.asarray(estimator.coef_, dtype=np.float64), float(estimator.intercept_))
-    if isinstance(estimator, RandomForestRegressor | GradientBoostingRegressor):
+    if isinstance(estimator, RandomForestRegressor | GradientBoostingRegressor | RandomForestClassifier):
         return _threshold_grid(estimator, n_features)
+    if isinstance(estimator, Pipeline) and "logistic" in dict(estimator.steps):
+        return _softmax(estimator)
     if isinstance(estimator, Pipeline):
         return _neighbours(estimator)
     if isinstance(estimator, VotingRegressor) and estimator.weights is None:

@@ -7,9 +7,11 @@ from typing import Any
 import joblib
 
 from inference_service.fast_model import FastModel, from_spec
+from inference_service.intervals import ConditionalInterval, TwoPeaks, interval_from_spec, two_peaks_from_spec
+from inference_service.segments import Segmentation, segmentation_from_spec
 
-# Format 2 holds numpy arrays and plain values only: loading it imports neither scikit-learn nor scipy.
-SUPPORTED_FORMAT = 2
+# Format 3 holds numpy arrays and plain values only: loading it imports neither scikit-learn nor scipy.
+SUPPORTED_FORMAT = 3
 
 
 class ModelLoadError(Exception):
@@ -20,6 +22,9 @@ class ModelLoadError(Exception):
 class LoadedModel:
     metadata: dict[str, Any]
     fast_model: FastModel
+    interval: ConditionalInterval
+    two_peaks: TwoPeaks | None
+    segmentation: Segmentation
 
     @property
     def version(self) -> str:
@@ -34,9 +39,31 @@ class LoadedModel:
             "created_at": meta["created_at"],
             "features": [feature["name"] for feature in meta["features"]],
             "training_ranges": meta["training_ranges"],
-            "metrics": {"cv": meta["metrics"]["cv"]},
-            "interval": {"level": meta["interval"]["level"], "cv_coverage": meta["interval"]["cv_coverage"]},
+            "metrics": {
+                "cv": meta["metrics"]["cv"],
+                "honest_selection": {"r2": meta["metrics"]["honest_selection"]["r2"]},
+            },
+            "interval": {
+                key: meta["interval"][key]
+                for key in (
+                    "level",
+                    "method",
+                    "cv_coverage",
+                    "cv_coverage_by_group",
+                    "mean_width",
+                    "fixed_width",
+                )
+            },
+            "modes": {
+                key: meta["modes"].get(key)
+                for key in ("enabled", "cv_share_flagged", "share_of_training_customers")
+            },
             "baseline": meta["baseline"],
+            "segments": meta["segmentation"]["segments"],
+            "segmentation_scale": meta["segmentation"]["scale"],
+            "segment_classifier": {
+                key: meta["segmentation"]["classifier"][key] for key in ("candidate", "cv", "baseline_cv")
+            },
         }
 
 
@@ -52,7 +79,12 @@ def load_model(path: Path) -> LoadedModel:
     if not isinstance(artifact, dict) or artifact.get("format") != SUPPORTED_FORMAT:
         raise ModelLoadError(f"{path} is not a model artifact of format {SUPPORTED_FORMAT}: retrain it")
     try:
-        fast_model = from_spec(artifact["serving_model"])
+        return LoadedModel(
+            metadata=artifact["metadata"],
+            fast_model=from_spec(artifact["serving_model"]),
+            interval=interval_from_spec(artifact["interval_model"]),
+            two_peaks=two_peaks_from_spec(artifact["two_peaks"]),
+            segmentation=segmentation_from_spec(artifact["segmentation"]),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelLoadError(f"{path} holds no usable serving model ({exc}): retrain it") from exc
-    return LoadedModel(artifact["metadata"], fast_model)

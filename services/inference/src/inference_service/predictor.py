@@ -1,4 +1,5 @@
-"""Validated customer features in, spending scores out: clipping, band, interval and range warnings."""
+"""Validated customer features in, spending scores out: clipping, band, the customer's own interval,
+two-peaked answers, the most likely segment and range warnings."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -13,11 +14,8 @@ LOW_BELOW, HIGH_ABOVE = 25.0, 75.0
 GENDER_CODE = {"male": 1.0, "female": 0.0}
 
 
-def _clip(score: float) -> float:
-    return min(max(score, SCORE_MIN), SCORE_MAX)
-
-
 def _rounded(values: np.ndarray) -> list[float]:
+    # Python's round (not numpy's): the same digits whatever the batch size.
     return [round(value, 2) for value in values.tolist()]
 
 
@@ -35,9 +33,6 @@ class SpendingScorePredictor:
     def __init__(self, model: LoadedModel):
         self.model = model
         self.version = model.version
-        interval = model.metadata["interval"]
-        self._residual_low = float(interval["residual_low"])
-        self._residual_high = float(interval["residual_high"])
         ranges = model.metadata["training_ranges"]
         self._ranges = [
             ("age", 1, float(ranges["age"]["min"]), float(ranges["age"]["max"]), "years"),
@@ -49,6 +44,11 @@ class SpendingScorePredictor:
                 "k$",
             ),
         ]
+        # The public part of each segment, built once; a prediction adds its probability.
+        self._segments = [
+            {key: segment[key] for key in ("id", "name", "description")}
+            for segment in model.segmentation.segments
+        ]
 
     @staticmethod
     def to_matrix(items: Sequence[CustomerFeatures]) -> np.ndarray:
@@ -57,47 +57,40 @@ class SpendingScorePredictor:
         )
 
     def predict_one(self, item: CustomerFeatures) -> dict[str, Any]:
-        """The answer for one customer: what ``predict`` gives for a one-row matrix, without numpy
-        when the model has a plain-Python path for one row."""
-        row = (GENDER_CODE[item.gender], float(item.age), float(item.annual_income))
-        raw = self.model.fast_model.predict_one(row)
-        if raw is None:
-            return self.predict(self.to_matrix([item]))[0]
-        return self._answer(raw, [row[1], row[2]])
+        """The answer for one customer: what ``predict`` gives for a one-row matrix."""
+        # The interval, segment and peak models are numpy models: the whole answer goes through them.
+        return self.predict(self.to_matrix([item]))[0]
 
     def predict(self, features: np.ndarray) -> list[dict[str, Any]]:
         """One answer per row of an (n, 3) matrix: gender code, age, annual income."""
-        raw = self.model.fast_model.predict(features)
-        if len(raw) == 1:  # the common case, in plain floats: numpy's per-call cost dominates one row
-            return [self._answer(float(raw[0]), features[0, 1:].tolist())]
-        # Python's round (not numpy's) so that a batch answers exactly what single calls answer.
+        model = self.model
+        raw = model.fast_model.predict(features)
+        offset_low, offset_high = model.interval.offsets(features)
         scores = _rounded(np.clip(raw, SCORE_MIN, SCORE_MAX))
-        lows = _rounded(np.clip(raw + self._residual_low, SCORE_MIN, SCORE_MAX))
-        highs = _rounded(np.clip(raw + self._residual_high, SCORE_MIN, SCORE_MAX))
+        lows = _rounded(np.clip(raw + offset_low, SCORE_MIN, SCORE_MAX))
+        highs = _rounded(np.clip(raw + offset_high, SCORE_MIN, SCORE_MAX))
+        segment_index, segment_probability = model.segmentation.most_likely(features)
+        probabilities = [round(value, 4) for value in segment_probability.tolist()]
+        modes: list[list[float] | None] = [None] * len(features)
+        if model.two_peaks is not None:
+            peaks = model.two_peaks.modes(features)
+            for row in np.flatnonzero(~np.isnan(peaks[:, 0])).tolist():
+                modes[row] = _rounded(np.clip(peaks[row], SCORE_MIN, SCORE_MAX))
         outside = self._rows_outside_ranges(features)
         return [
             {
                 "spending_score": score,
                 "band": band_of(score),
                 "interval": {"low": low, "high": high},
+                "modes": row_modes,
+                "segment": {**self._segments[segment], "probability": probability},
                 "model_version": self.version,
                 "warnings": self._warnings(features[row, 1:].tolist()) if row in outside else [],
             }
-            for row, (score, low, high) in enumerate(zip(scores, lows, highs, strict=True))
+            for row, (score, low, high, row_modes, segment, probability) in enumerate(
+                zip(scores, lows, highs, modes, segment_index.tolist(), probabilities, strict=True)
+            )
         ]
-
-    def _answer(self, raw: float, age_and_income: list[float]) -> dict[str, Any]:
-        score = round(_clip(raw), 2)
-        return {
-            "spending_score": score,
-            "band": band_of(score),
-            "interval": {
-                "low": round(_clip(raw + self._residual_low), 2),
-                "high": round(_clip(raw + self._residual_high), 2),
-            },
-            "model_version": self.version,
-            "warnings": self._warnings(age_and_income),
-        }
 
     def _rows_outside_ranges(self, features: np.ndarray) -> set[int]:
         outside = np.zeros(len(features), dtype=bool)

@@ -60,10 +60,30 @@ class PredictionInterval(BaseModel):
     high: float
 
 
+class LocalisedText(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    en: str
+    pt_br: str = Field(alias="pt-BR")
+
+
+class SegmentPrediction(BaseModel):
+    id: str = Field(description='Stable slug from the centroid\'s position, e.g. "high-income-high-spending"')
+    name: LocalisedText
+    description: LocalisedText
+    probability: float = Field(description="The classifier's probability of this, the most likely segment")
+
+
 class Prediction(BaseModel):
     spending_score: float = Field(description="Predicted spending score, clipped to 1..100")
     band: Literal["low", "medium", "high"] = Field(description="low < 25, medium 25 to 75, high > 75")
-    interval: PredictionInterval
+    interval: PredictionInterval = Field(
+        description="80% prediction interval, its width depends on the customer"
+    )
+    modes: Annotated[list[float], Field(min_length=2, max_length=2)] | None = Field(
+        description="[low, high] when similar customers' scores have two clear peaks, otherwise null"
+    )
+    segment: SegmentPrediction
     model_version: str
     warnings: list[str]
 
@@ -93,13 +113,65 @@ class BaselineMetrics(BaseModel):
     cv: CvMetrics
 
 
+class HonestSelection(BaseModel):
+    r2: CvFigure = Field(
+        description="R² of the candidate chosen on the other CV repeats, on the repeat left out"
+    )
+
+
 class ModelMetrics(BaseModel):
-    cv: CvMetrics
+    cv: CvMetrics = Field(description="The selected candidate on the same folds that selected it")
+    honest_selection: HonestSelection
 
 
 class IntervalInfo(BaseModel):
     level: float
+    method: str
     cv_coverage: float
+    cv_coverage_by_group: dict[str, dict[str, float]] = Field(
+        description="Outer-CV coverage by income tercile and age band: "
+        '{"income": {"15-48": 0.79, ...}, "age": {"18-29": 0.82, ...}}'
+    )
+    mean_width: float = Field(description="Mean width of the served (clipped) interval under the outer CV")
+    fixed_width: float = Field(description="Width of the one-size interval this replaces")
+
+
+class ModesInfo(BaseModel):
+    enabled: bool
+    cv_share_flagged: float | None = Field(description="Share of held-out customers given two modes")
+    share_of_training_customers: float
+
+
+class Centroid(BaseModel):
+    annual_income: float
+    spending_score: float
+
+
+class SegmentInfo(BaseModel):
+    id: str
+    name: LocalisedText
+    description: LocalisedText
+    centroid: Centroid
+    size: int
+    share: float
+
+
+class ScaleInfo(BaseModel):
+    mean: float
+    std: float
+
+
+class ClassifierMetrics(BaseModel):
+    accuracy: CvFigure
+    log_loss: CvFigure
+
+
+class SegmentClassifierInfo(BaseModel):
+    candidate: str
+    cv: ClassifierMetrics
+    baseline_cv: ClassifierMetrics = Field(
+        description="Always answering the training folds' class frequencies"
+    )
 
 
 class FeatureRange(BaseModel):
@@ -115,4 +187,11 @@ class ModelCard(BaseModel):
     training_ranges: dict[str, FeatureRange]
     metrics: ModelMetrics
     interval: IntervalInfo
+    modes: ModesInfo
     baseline: BaselineMetrics
+    segments: list[SegmentInfo]
+    segmentation_scale: dict[str, ScaleInfo] = Field(
+        description="annual_income and spending_score mean and std: standardise with them, "
+        "then take the nearest centroid"
+    )
+    segment_classifier: SegmentClassifierInfo

@@ -1,5 +1,7 @@
 """Train the spending-score model: reproduce the original baseline, select a better model by nested
-repeated cross-validation, fit an 80% prediction interval, save the artifact and write the model card.
+repeated cross-validation, choose and fit an 80% interval that depends on the customer and the two-peak
+rule, segment the training customers and fit the segment classifier, save the artifact and write the
+model card with its scatter plot.
 
 Usage: ``python -m inference_service.training [--output PATH] [--card PATH] [--no-card]``
 """
@@ -24,18 +26,25 @@ from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor, V
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from sklearn.model_selection import GridSearchCV, KFold, RepeatedKFold, train_test_split
+from sklearn.utils.parallel import Parallel, delayed
 
 from inference_service.dataset import FEATURES, GENDER_CODES, TARGET, TrainingData, load_training_data
 from inference_service.fast_model import FastModel
+from inference_service.interval_training import select_interval, select_two_peaks
 from inference_service.model_card import render_model_card
 from inference_service.model_conversion import convert, neighbours_pipeline
+from inference_service.segment_chart import render_segment_chart
+from inference_service.segment_training import train_segmentation
 
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "spendscore-regressor"
-MODEL_FORMAT = 2  # 2: the artifact holds the serving model as arrays only, no scikit-learn objects
+# 2: the artifact holds the serving model as arrays only, no scikit-learn objects;
+# 3: plus the conditional interval, the two-peak rule and the segments (still arrays and plain values).
+MODEL_FORMAT = 3
 REPO_ROOT = Path(__file__).resolve().parents[4]
 DEFAULT_CARD_PATH = REPO_ROOT / "docs" / "model-card.md"
+SEGMENT_CHART_NAME = "model-card-segments.svg"  # written beside the card
 CV_SPLITS, CV_REPEATS, CV_SEED = 5, 5, 42
 INNER_SPLITS, INNER_SEED = 3, 7
 INTERVAL_LEVEL = 0.8
@@ -136,8 +145,8 @@ def cross_validate(candidate: Candidate, data: TrainingData) -> CvResult:
     result = CvResult(candidate.name)
     splitter = RepeatedKFold(n_splits=CV_SPLITS, n_repeats=CV_REPEATS, random_state=CV_SEED)
     splits = list(splitter.split(data.features))
-    predictions = joblib.Parallel(n_jobs=TRAINING_THREADS, prefer="threads")(
-        joblib.delayed(_score_split)(candidate, data, train, test) for train, test in splits
+    predictions = Parallel(n_jobs=TRAINING_THREADS, prefer="threads")(
+        delayed(_score_split)(candidate, data, train, test) for train, test in splits
     )
     n_rows = len(data.target)
     residuals, fold_of_row = np.empty(n_rows), np.empty(n_rows, dtype=int)
@@ -153,23 +162,39 @@ def cross_validate(candidate: Candidate, data: TrainingData) -> CvResult:
     return result
 
 
-def interval_from_residuals(result: CvResult) -> dict[str, float]:
-    """The 80% interval as prediction + residual quantiles, and its coverage measured honestly:
-    each fold is checked against quantiles computed from the other folds' residuals only."""
-    tail = (1 - INTERVAL_LEVEL) / 2
-    all_residuals = np.concatenate([residuals for residuals, _ in result.residuals])
-    covered = []
-    for residuals, fold_of_row in result.residuals:
-        for fold in range(CV_SPLITS):
-            others = residuals[fold_of_row != fold]
-            low, high = np.quantile(others, [tail, 1 - tail])
-            held_out = residuals[fold_of_row == fold]
-            covered.append(float(np.mean((held_out >= low) & (held_out <= high))))
+def _inner_r2(candidate: Candidate, data: TrainingData, train: np.ndarray) -> float:
+    """R² of a candidate (its grid's defaults, no tuning) by an inner 3-fold CV on these rows only."""
+    made = candidate.make()
+    estimator = made.estimator if isinstance(made, GridSearchCV) else made
+    predicted = np.empty(len(train))
+    for inner_train, inner_test in KFold(INNER_SPLITS, shuffle=True, random_state=INNER_SEED).split(train):
+        model = clone(estimator).fit(data.features[train[inner_train]], data.target[train[inner_train]])
+        predicted[inner_test] = model.predict(data.features[train[inner_test]])
+    return float(r2_score(data.target[train], predicted))
+
+
+def nested_selection(results: list[CvResult], data: TrainingData) -> dict[str, Any]:
+    """The choice among candidates nested too, on the first repeat's five outer folds: each fold's
+    candidate is chosen by an inner CV on its training rows, then scored on the fold (its score there
+    is the one the outer CV already measured). Against it, the winner-on-all-folds on the same folds."""
+    # The first repeat of the outer splitter: the same rows as the first five splits of cross_validate.
+    first_repeat = RepeatedKFold(n_splits=CV_SPLITS, n_repeats=1, random_state=CV_SEED).split(data.features)
+    inner = Parallel(n_jobs=TRAINING_THREADS, prefer="threads")(
+        delayed(_inner_r2)(candidate, data, train)
+        for train, _ in list(first_repeat)
+        for candidate in CANDIDATES
+    )
+    chosen, nested, winner = [], [], max(results, key=lambda result: float(np.mean(result.r2)))
+    by_name = {result.name: result for result in results}
+    for split in range(CV_SPLITS):
+        scores = inner[split * len(CANDIDATES) : (split + 1) * len(CANDIDATES)]
+        name = CANDIDATES[int(np.argmax(scores))].name
+        chosen.append(name)
+        nested.append(by_name[name].r2[split])
     return {
-        "level": INTERVAL_LEVEL,
-        "residual_low": round(float(np.quantile(all_residuals, tail)), 4),
-        "residual_high": round(float(np.quantile(all_residuals, 1 - tail)), 4),
-        "cv_coverage": round(float(np.mean(covered)), 4),
+        "r2": {"mean": round(float(np.mean(nested)), 4), "std": round(float(np.std(nested)), 4)},
+        "selected_on_same_folds_r2": round(float(np.mean(winner.r2[:CV_SPLITS])), 4),
+        "chosen": chosen,
     }
 
 
@@ -235,6 +260,9 @@ def train(data: TrainingData | None = None) -> TrainingResult:
             "max": float(data.features[:, INCOME].max()),
         },
     }
+    interval_model, interval = select_interval(data.features, data.target, selected.residuals, INTERVAL_LEVEL)
+    two_peaks, modes = select_two_peaks(data.features, data.target, selected.residuals)
+    segmentation, segments_metadata, _ = train_segmentation(data, exactness_probe(data))
     metadata = {
         "name": MODEL_NAME,
         "version": f"{MODEL_FORMAT}.0.0+{selected.name}.{data.sha256[:8]}",
@@ -258,16 +286,25 @@ def train(data: TrainingData | None = None) -> TrainingResult:
             "description": candidate.description,
             "params": dict(getattr(fitted, "best_params_", {})),
         },
-        "metrics": {"cv": selected.summary()},
+        "metrics": {"cv": selected.summary(), "honest_selection": nested_selection(results, data)},
         "candidates": {result.name: result.summary() for result in results},
         "cv_scheme": {
             "outer": f"{CV_SPLITS}-fold x {CV_REPEATS} repeats (seed {CV_SEED})",
             "inner": f"{INNER_SPLITS}-fold on the training rows only (seed {INNER_SEED})",
         },
         "baseline": {"holdout": baseline_holdout(data), "cv": by_name["linear"].summary()},
-        "interval": interval_from_residuals(selected),
+        "interval": {"level": INTERVAL_LEVEL, **interval},
+        "modes": modes,
+        "segmentation": segments_metadata,
     }
-    artifact = {"format": MODEL_FORMAT, "metadata": metadata, "serving_model": fast_model.to_spec()}
+    artifact = {
+        "format": MODEL_FORMAT,
+        "metadata": metadata,
+        "serving_model": fast_model.to_spec(),
+        "interval_model": interval_model.to_spec(),
+        "two_peaks": None if two_peaks is None else two_peaks.to_spec(),
+        "segmentation": segmentation.to_spec(),
+    }
     return TrainingResult(artifact, estimator)
 
 
@@ -295,7 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     save_artifact(artifact, args.output)
     if not args.no_card:
         args.card.parent.mkdir(parents=True, exist_ok=True)
-        args.card.write_text(render_model_card(metadata))
+        chart_path = args.card.parent / SEGMENT_CHART_NAME
+        chart_path.write_text(render_segment_chart(metadata["segmentation"]))
+        args.card.write_text(render_model_card(metadata, chart_path.name))
     report = describe(metadata) + [f"model saved to {args.output}"]
     if not args.no_card:
         report.append(f"model card written to {args.card}")
@@ -319,11 +358,55 @@ def describe(metadata: dict[str, Any]) -> list[str]:
         *(f"  candidate {name:20s} {_figure(summary)}" for name, summary in metadata["candidates"].items()),
         f"selected {metadata['selected']['candidate']} {metadata['selected']['params']}: "
         f"{_figure(metadata['metrics']['cv'])}",
-        f"80% interval: residual quantiles [{metadata['interval']['residual_low']:.1f}, "
-        f"{metadata['interval']['residual_high']:.1f}], "
-        f"CV coverage {metadata['interval']['cv_coverage']:.1%}",
+        _honest_line(metadata["metrics"]["honest_selection"]),
+        *_interval_lines(metadata["interval"]),
+        _modes_line(metadata["modes"]),
+        _segments_line(metadata["segmentation"]),
         f"trained in {metadata['training_seconds']} s",
     ]
+
+
+def _honest_line(honest: dict[str, Any]) -> str:
+    return (
+        f"choice nested too (first repeat): R2 {honest['r2']['mean']:.3f} ± {honest['r2']['std']:.3f} "
+        f"(chosen {', '.join(honest['chosen'])}); the overall winner on the same folds: "
+        f"{honest['selected_on_same_folds_r2']:.3f}"
+    )
+
+
+def _interval_lines(interval: dict[str, Any]) -> list[str]:
+    groups = "; ".join(
+        f"{name} " + ", ".join(f"{label}: {coverage:.1%}" for label, coverage in by_label.items())
+        for name, by_label in interval["cv_coverage_by_group"].items()
+    )
+    return [
+        f"{interval['level']:.0%} interval: {interval['method']} ({interval['method_description']}); "
+        f"nested CV coverage {interval['cv_coverage']:.1%}, mean width {interval['mean_width']:.1f} "
+        f"(fixed width was {interval['fixed_width']:.1f})",
+        f"  coverage by group: {groups}",
+    ]
+
+
+def _modes_line(modes: dict[str, Any]) -> str:
+    if not modes["enabled"]:
+        return "two-peaked answers: no rule passed the CV check; modes are always null"
+    return (
+        f"two-peaked answers: k={modes['k']}, separation >= {modes['min_separation']:g}; flags "
+        f"{modes['cv_share_flagged']:.1%} of held-out customers, {modes['cv_within_15_of_a_mode']:.0%} of "
+        f"them within 15 of a mode vs {modes['cv_within_30_of_prediction']:.0%} within 30 of the prediction"
+    )
+
+
+def _segments_line(segmentation: dict[str, Any]) -> str:
+    classifier = segmentation["classifier"]
+    return (
+        f"segments: k={segmentation['k']} by silhouette "
+        f"({', '.join(segment['id'] for segment in segmentation['segments'])}); "
+        f"classifier {classifier['candidate']}: accuracy {classifier['cv']['accuracy']['mean']:.3f}, "
+        f"log-loss {classifier['cv']['log_loss']['mean']:.3f} (majority baseline "
+        f"{classifier['baseline_cv']['accuracy']['mean']:.3f}, "
+        f"{classifier['baseline_cv']['log_loss']['mean']:.3f})"
+    )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,6 @@ MESSAGES: dict[str, str] = {
         "This page is for administrators only. Your account does not have the admin role; "
         "ask an administrator if you need access."
     ),
-    "session.continue": "Continue",
-    "session.could_not_start": "Your browser did not finish signing in. Please sign in again.",
     # --- choose a new password (after an admin reset) ---
     "new_password.title": "Choose a new password",
     "new_password.explain": (
@@ -241,4 +239,7 @@ MESSAGES: dict[str, str] = {
     "problem.gender": "must be female or male",
     "problem.header_missing": "the header line is missing",
     "problem.column_missing": "the column {column} is missing",
+    "problem.password_common": "is one of the most common passwords: choose another",
+    "problem.password_too_long": "is too long (at most {max} bytes)",
+    "error.password_same": "The new password must differ from the current one.",
 }

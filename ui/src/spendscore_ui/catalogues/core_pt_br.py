@@ -32,8 +32,6 @@ MESSAGES: dict[str, str] = {
         "Esta página é só para administradores. Sua conta não tem o papel de administrador; "
         "peça acesso a um administrador se precisar."
     ),
-    "session.continue": "Continuar",
-    "session.could_not_start": "Seu navegador não concluiu a entrada. Entre novamente.",
     # --- escolher uma nova senha (depois de uma redefinição) ---
     "new_password.title": "Escolha uma nova senha",
     "new_password.explain": (
@@ -246,4 +244,7 @@ MESSAGES: dict[str, str] = {
     "problem.gender": "deve ser feminino ou masculino",
     "problem.header_missing": "falta a linha de cabeçalho",
     "problem.column_missing": "falta a coluna {column}",
+    "problem.password_common": "é uma das senhas mais comuns: escolha outra",
+    "problem.password_too_long": "é longa demais (no máximo {max} bytes)",
+    "error.password_same": "A nova senha deve ser diferente da atual.",
 }

@@ -1,3 +1,255 @@
 """English messages of the store pages (customers list, customer, dashboard, import/export, charts)."""
 
-MESSAGES: dict[str, str] = {}
+MESSAGES: dict[str, str] = {
+    # --- the customer form (create and edit) ---
+    "form.name": "Name *",
+    "form.gender": "Gender *",
+    "form.age": "Age *",
+    "form.age_placeholder": "years",
+    "form.income": "Annual income (k$) *",
+    "form.income_placeholder": "thousands of dollars a year",
+    "form.observed": "Actual spending score (optional)",
+    "form.observed_placeholder": "1 to 100, if you know it",
+    "form.observed_help": (
+        "The score you measured yourself, if you have one. The customer's segment then follows it, and "
+        "the dashboard shows how close the model came."
+    ),
+    "form.required_note": "Fields marked \\* are required.",
+    "form.error.name_missing": "Enter the customer's name.",
+    "form.error.name_too_long": "Use at most {max} characters.",
+    "form.error.gender_missing": "Choose female or male.",
+    "form.error.age_missing": "Enter the age in years.",
+    "form.error.age_whole": "Enter the age in whole years.",
+    "form.error.age_range": "{value} is not a possible age: enter between {min} and {max} years.",
+    "form.error.income_missing": "Enter the annual income, in thousands of dollars.",
+    "form.error.income_range": "Enter an income between 0 and {max} (thousands of dollars a year).",
+    "form.error.observed_range": "A spending score is a whole number from {min} to {max}.",
+    # --- what a prediction means ---
+    "view.interval": "80% of customers like this one score between {low} and {high}.",
+    "view.modes": "Customers like this one tend to score around {low} or around {high}.",
+    "view.warning.age": (
+        "Age {value} lies outside the ages the model learned from ({low} to {high}): "
+        "treat this score as a rough guess."
+    ),
+    "view.warning.income": (
+        "An income of {value} k$ lies outside the incomes the model learned from ({low} to {high} k$): "
+        "treat this score as a rough guess."
+    ),
+    "view.warning.other": (
+        "These inputs lie outside the data the model learned from: treat this score as a rough guess."
+    ),
+    # --- customers list ---
+    "customers.title": "Customers",
+    "customers.admin_note": (
+        "These store pages show the customers of your own store, as for every owner; "
+        "other stores' customers are not shown here."
+    ),
+    "customers.add.button": "Add customer",
+    "customers.add.title": "Add customer",
+    "customers.add.submit": "Create customer",
+    "customers.add.creating": "Creating and scoring…",
+    "customers.add.failed": "Could not create the customer",
+    "customers.created": "Created {name}: spending score {score} ({band}).",
+    "customers.created_toast": "Created {name}: score {score}",
+    "customers.created_pending": (
+        "Created {name}. The score is pending: the prediction service is unavailable, "
+        "it will be filled in automatically."
+    ),
+    "customers.open": "Open {name}",
+    "customers.deleted": "Deleted {name}",
+    "customers.search": "Search by name",
+    "customers.search_placeholder": "Type the start of a name",
+    "customers.filters": "Filters and sort",
+    "customers.filters_active.one": "Filters and sort ({count} filter on)",
+    "customers.filters_active.other": "Filters and sort ({count} filters on)",
+    "customers.filter.gender": "Gender",
+    "customers.filter.band": "Band",
+    "customers.filter.segment": "Segment",
+    "customers.filter.all": "All",
+    "customers.sort": "Sort",
+    "customers.sort.newest": "Recently added",
+    "customers.sort.first": "First added",
+    "customers.sort.name_az": "Name (A-Z)",
+    "customers.sort.name_za": "Name (Z-A)",
+    "customers.sort.score_high": "Highest score",
+    "customers.sort.score_low": "Lowest score",
+    "customers.sort.youngest": "Youngest",
+    "customers.sort.oldest": "Oldest",
+    "customers.load_failed": "Could not load the customers",
+    "customers.welcome.title": "Welcome to SpendScore",
+    "customers.welcome.text": (
+        "Add your store's customers one by one, or import the spreadsheet you already have. Each customer "
+        "gets a spending score from 1 to 100 and a band (low, medium, high), so you know whom to court."
+    ),
+    "customers.welcome.import": "Import CSV",
+    "customers.no_match": "No customers match this search. Change the filters or clear the search.",
+    "customers.pending": "pending",
+    "customers.column.name": "Name",
+    "customers.column.score": "Score",
+    "customers.column.score_help": "Predicted spending score, 1 to 100",
+    "customers.column.band": "Band",
+    "customers.column.warning_help": "⚠: the inputs lie outside the model's training data (a rough guess)",
+    "customers.column.segment": "Segment",
+    "customers.column.gender": "Gender",
+    "customers.column.age": "Age",
+    "customers.column.income": "Income (k$)",
+    "customers.column.added": "Added",
+    "customers.showing": "Showing {first}–{last} of {total} customers.",
+    "customers.click_hint": "Click a row to open the customer; click Name, Score, Age or Added to sort.",
+    # --- one customer ---
+    "customer.title": "Customer",
+    "customer.back": "All customers",
+    "customer.choose": "Choose a customer in the list: click its row.",
+    "customer.loading": "Loading the customer…",
+    "customer.not_found": "This customer does not exist (it may have been deleted).",
+    "customer.load_failed": "Could not load the customer",
+    "customer.score": "Spending score",
+    "customer.band": "Band",
+    "customer.pending": "pending",
+    "customer.pending_note": (
+        "The latest prediction is pending: the prediction service was unavailable. "
+        "It is completed automatically once the service answers again."
+    ),
+    "customer.model": "Model {version}.",
+    "customer.segment": "**Segment: {name}** ({how})",
+    "customer.segment.observed": "from the score you entered",
+    "customer.segment.predicted": "as the model sees it",
+    "customer.observed": "Actual spending score you entered: {score}",
+    "customer.predict_again": "Predict again",
+    "customer.predicting": "Predicting…",
+    "customer.predict_failed": "Could not predict",
+    "customer.predicted": "New prediction: score {score}",
+    "customer.predicted_pending": "The new prediction is pending",
+    "customer.delete": "Delete",
+    "customer.delete_confirm": "Delete **{name}** and the whole prediction history? This cannot be undone.",
+    "customer.delete_yes": "Yes, delete",
+    "customer.delete_cancel": "Cancel",
+    "customer.delete_failed": "Could not delete",
+    "customer.edit": "Edit",
+    "customer.save": "Save changes",
+    "customer.saving": "Saving…",
+    "customer.save_failed": "Could not save",
+    "customer.saved": "Saved {name}",
+    "customer.saved_score": "Saved {name}: score {score}",
+    "customer.nothing_changed": "Nothing changed.",
+    "customer.history": "Prediction history",
+    "customer.no_scores": "No scored prediction yet.",
+    "customer.history_caption.one": (
+        "{count} scored prediction. The shaded band is the 80% interval; the dashed lines are the 25 and "
+        "75 thresholds between the low, medium and high bands."
+    ),
+    "customer.history_caption.other": (
+        "{count} scored predictions. The shaded band is the 80% interval; the dashed lines are the 25 and "
+        "75 thresholds between the low, medium and high bands."
+    ),
+    "customer.column.when": "Predicted at",
+    "customer.column.score": "Score",
+    "customer.column.band": "Band",
+    "customer.column.interval": "80% interval",
+    "customer.column.model": "Model version",
+    # --- dashboard ---
+    "dashboard.title": "Dashboard",
+    "dashboard.loading": "Loading the dashboard…",
+    "dashboard.load_failed": "Could not load the dashboard",
+    "dashboard.customers": "Customers",
+    "dashboard.average": "Average score",
+    "dashboard.low": "Low (under 25)",
+    "dashboard.medium": "Medium (25 to 75)",
+    "dashboard.high": "High (over 75)",
+    "dashboard.empty": (
+        "**No customers yet.** The charts appear once you have some: add them one by one on the Customers "
+        "page, or import a spreadsheet."
+    ),
+    "dashboard.empty.add": "Add customers",
+    "dashboard.empty.import": "Import CSV",
+    "dashboard.scatter": "Customers by income and score",
+    "dashboard.scatter_caption": (
+        "Each dot is a customer, coloured by segment; scores you entered yourself are drawn as squares."
+    ),
+    "dashboard.segments": "Customers by segment",
+    "dashboard.accuracy": "How close the model came",
+    "dashboard.accuracy.none": (
+        "Enter the actual spending score of a few customers (on a customer's page, under Edit) and this "
+        "panel shows how close the model came for your store."
+    ),
+    "dashboard.accuracy.mae": (
+        "On {count} customers whose score you entered, the model was off by {mae} points on average."
+    ),
+    "dashboard.accuracy.coverage": "{share} fell inside their 80% interval.",
+    "dashboard.accuracy.more_needed": "From 20 entered scores on, it also shows how often the interval held.",
+    "dashboard.by_band": "Customers by band",
+    "dashboard.band_hint": "Click a bar to see those customers.",
+    "dashboard.by_gender": "Customers by gender",
+    "dashboard.histogram": "How the scores spread",
+    "dashboard.by_age": "Average score by age group",
+    # --- charts ---
+    "chart.customers": "Customers",
+    "chart.band": "Band",
+    "chart.count_share": "{count} ({share})",
+    "chart.history.x": "Prediction (local time)",
+    "chart.history.y": "Spending score",
+    "chart.history.when": "When",
+    "chart.history.score": "Score",
+    "chart.history.interval": "80% interval",
+    "chart.history.band": "Band",
+    "chart.history.model": "Model",
+    "chart.histogram.x": "Spending score",
+    "chart.histogram.range": "{low} to {high}",
+    "chart.age.x": "Age group",
+    "chart.age.y": "Average score",
+    "chart.scatter.y": "Spending score",
+    "chart.scatter.segment": "Segment",
+    "chart.scatter.source": "Score",
+    "chart.scatter.observed": "entered by you",
+    "chart.scatter.predicted": "predicted",
+    # --- import / export ---
+    "import.title": "Import / export",
+    "import.import": "Import customers",
+    "import.explain": (
+        "A CSV or Excel file with a header row and the columns name, gender, age and annual income "
+        "(Portuguese headers work too: nome, sexo, idade, renda), up to 10,000 rows. Start from the "
+        "template if in doubt."
+    ),
+    "import.template_csv": "Template (CSV)",
+    "import.template_xlsx": "Template (Excel)",
+    "import.template_file": "customers-template",
+    "import.file": "File (CSV or Excel)",
+    "import.preview": "First rows of the file:",
+    "import.no_preview": "This file cannot be previewed here; the service will check it.",
+    "import.mode": "If some rows are wrong",
+    "import.mode.all": "Import nothing and list the wrong rows",
+    "import.mode.partial": "Import the good rows and list the wrong ones",
+    "import.submit": "Import",
+    "import.running": "Importing {name} and scoring every customer…",
+    "import.finished": "Import finished",
+    "import.failed": "Nothing was imported",
+    "import.nothing_imported": "Nothing was imported",
+    "import.done.one": "Imported {count} customer.",
+    "import.done.other": "Imported {count} customers.",
+    "import.pending.one": (
+        "{count} score is pending: the prediction service is unavailable, it is filled in automatically."
+    ),
+    "import.pending.other": (
+        "{count} scores are pending: the prediction service is unavailable, they are filled in automatically."
+    ),
+    "import.rejected.one": "{count} row was not imported:",
+    "import.rejected.other": "{count} rows were not imported:",
+    "import.updated.one": "{count} customer already there (same id) was updated.",
+    "import.updated.other": "{count} customers already there (same id) were updated.",
+    "import.see_them": "See the imported customers",
+    "import.column.line": "Line",
+    "import.column.field": "Field",
+    "import.column.problem": "Problem",
+    "import.export": "Export",
+    "import.export_explain": (
+        "Every customer with the latest score, band and interval, ordered by name. The CSV opens right "
+        "in Excel."
+    ),
+    "import.export_explain_semicolon": (
+        "Every customer with the latest score, band and interval, ordered by name. The CSV uses ; and "
+        "decimal commas, as Excel in Portuguese expects."
+    ),
+    "import.export_csv": "Download CSV",
+    "import.export_xlsx": "Download Excel",
+    "import.export_file": "customers",
+}

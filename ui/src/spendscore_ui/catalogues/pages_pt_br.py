@@ -1,3 +1,268 @@
 """Mensagens em português (Brasil) das páginas da loja (clientes, cliente, painel, importar/exportar)."""
 
-MESSAGES: dict[str, str] = {}
+MESSAGES: dict[str, str] = {
+    # --- formulário do cliente (criar e editar) ---
+    "form.name": "Nome *",
+    "form.gender": "Sexo *",
+    "form.age": "Idade *",
+    "form.age_placeholder": "anos",
+    "form.income": "Renda anual (mil $) *",
+    "form.income_placeholder": "milhares de dólares por ano",
+    "form.observed": "Pontuação de gastos real (opcional)",
+    "form.observed_placeholder": "de 1 a 100, se você souber",
+    "form.observed_help": (
+        "A pontuação que você mesmo mediu, se tiver uma. O segmento do cliente passa a segui-la, e o "
+        "painel mostra o quanto o modelo acertou."
+    ),
+    "form.required_note": "Os campos marcados com \\* são obrigatórios.",
+    "form.error.name_missing": "Informe o nome do cliente.",
+    "form.error.name_too_long": "Use no máximo {max} caracteres.",
+    "form.error.gender_missing": "Escolha feminino ou masculino.",
+    "form.error.age_missing": "Informe a idade em anos.",
+    "form.error.age_whole": "Informe a idade em anos completos.",
+    "form.error.age_range": "{value} não é uma idade possível: informe entre {min} e {max} anos.",
+    "form.error.income_missing": "Informe a renda anual, em milhares de dólares.",
+    "form.error.income_range": "Informe uma renda entre 0 e {max} (milhares de dólares por ano).",
+    "form.error.observed_range": "A pontuação de gastos é um número inteiro de {min} a {max}.",
+    # --- o que a previsão quer dizer ---
+    "view.interval": "80% dos clientes como este têm pontuação entre {low} e {high}.",
+    "view.modes": "Clientes como este costumam ter pontuação por volta de {low} ou por volta de {high}.",
+    "view.warning.age": (
+        "A idade {value} está fora das idades com que o modelo aprendeu ({low} a {high}): "
+        "considere esta pontuação uma estimativa grosseira."
+    ),
+    "view.warning.income": (
+        "Uma renda de {value} mil $ está fora das rendas com que o modelo aprendeu ({low} a {high} mil $): "
+        "considere esta pontuação uma estimativa grosseira."
+    ),
+    "view.warning.other": (
+        "Estes dados estão fora do que o modelo aprendeu: considere esta pontuação uma estimativa grosseira."
+    ),
+    # --- lista de clientes ---
+    "customers.title": "Clientes",
+    "customers.admin_note": (
+        "Estas páginas da loja mostram os clientes da sua própria loja, como para todo lojista; "
+        "os clientes de outras lojas não aparecem aqui."
+    ),
+    "customers.add.button": "Adicionar cliente",
+    "customers.add.title": "Adicionar cliente",
+    "customers.add.submit": "Criar cliente",
+    "customers.add.creating": "Criando e calculando a pontuação…",
+    "customers.add.failed": "Não foi possível criar o cliente",
+    "customers.created": "{name} criado(a): pontuação de gastos {score} ({band}).",
+    "customers.created_toast": "{name} criado(a): pontuação {score}",
+    "customers.created_pending": (
+        "{name} criado(a). A pontuação está pendente: o serviço de previsão está indisponível, "
+        "ela será preenchida automaticamente."
+    ),
+    "customers.open": "Abrir {name}",
+    "customers.deleted": "{name} excluído(a)",
+    "customers.search": "Buscar pelo nome",
+    "customers.search_placeholder": "Digite o início de um nome",
+    "customers.filters": "Filtros e ordem",
+    "customers.filters_active.one": "Filtros e ordem ({count} filtro ativo)",
+    "customers.filters_active.other": "Filtros e ordem ({count} filtros ativos)",
+    "customers.filter.gender": "Sexo",
+    "customers.filter.band": "Faixa",
+    "customers.filter.segment": "Segmento",
+    "customers.filter.all": "Todos",
+    "customers.sort": "Ordenar por",
+    "customers.sort.newest": "Mais recentes",
+    "customers.sort.first": "Mais antigos",
+    "customers.sort.name_az": "Nome (A-Z)",
+    "customers.sort.name_za": "Nome (Z-A)",
+    "customers.sort.score_high": "Maior pontuação",
+    "customers.sort.score_low": "Menor pontuação",
+    "customers.sort.youngest": "Mais jovens",
+    "customers.sort.oldest": "Mais velhos",
+    "customers.load_failed": "Não foi possível carregar os clientes",
+    "customers.welcome.title": "Boas-vindas ao SpendScore",
+    "customers.welcome.text": (
+        "Adicione os clientes da sua loja um a um, ou importe a planilha que você já tem. Cada cliente "
+        "recebe uma pontuação de gastos de 1 a 100 e uma faixa (baixa, média, alta), para você saber a "
+        "quem dar atenção."
+    ),
+    "customers.welcome.import": "Importar CSV",
+    "customers.no_match": "Nenhum cliente corresponde a esta busca. Mude os filtros ou limpe a busca.",
+    "customers.pending": "pendente",
+    "customers.column.name": "Nome",
+    "customers.column.score": "Pontuação",
+    "customers.column.score_help": "Pontuação de gastos prevista, de 1 a 100",
+    "customers.column.band": "Faixa",
+    "customers.column.warning_help": (
+        "⚠: os dados estão fora do que o modelo aprendeu (uma estimativa grosseira)"
+    ),
+    "customers.column.segment": "Segmento",
+    "customers.column.gender": "Sexo",
+    "customers.column.age": "Idade",
+    "customers.column.income": "Renda (mil $)",
+    "customers.column.added": "Adicionado em",
+    "customers.showing": "Mostrando {first}–{last} de {total} clientes.",
+    "customers.click_hint": (
+        "Clique em uma linha para abrir o cliente; clique em Nome, Pontuação, Idade ou Adicionado em "
+        "para ordenar."
+    ),
+    # --- um cliente ---
+    "customer.title": "Cliente",
+    "customer.back": "Todos os clientes",
+    "customer.choose": "Escolha um cliente na lista: clique na linha dele.",
+    "customer.loading": "Carregando o cliente…",
+    "customer.not_found": "Este cliente não existe (pode ter sido excluído).",
+    "customer.load_failed": "Não foi possível carregar o cliente",
+    "customer.score": "Pontuação de gastos",
+    "customer.band": "Faixa",
+    "customer.pending": "pendente",
+    "customer.pending_note": (
+        "A previsão mais recente está pendente: o serviço de previsão estava indisponível. "
+        "Ela é concluída automaticamente assim que o serviço voltar a responder."
+    ),
+    "customer.model": "Modelo {version}.",
+    "customer.segment": "**Segmento: {name}** ({how})",
+    "customer.segment.observed": "pela pontuação que você informou",
+    "customer.segment.predicted": "segundo o modelo",
+    "customer.observed": "Pontuação de gastos real informada por você: {score}",
+    "customer.predict_again": "Prever de novo",
+    "customer.predicting": "Calculando a previsão…",
+    "customer.predict_failed": "Não foi possível prever",
+    "customer.predicted": "Nova previsão: pontuação {score}",
+    "customer.predicted_pending": "A nova previsão está pendente",
+    "customer.delete": "Excluir",
+    "customer.delete_confirm": (
+        "Excluir **{name}** e todo o histórico de previsões? Isso não pode ser desfeito."
+    ),
+    "customer.delete_yes": "Sim, excluir",
+    "customer.delete_cancel": "Cancelar",
+    "customer.delete_failed": "Não foi possível excluir",
+    "customer.edit": "Editar",
+    "customer.save": "Salvar alterações",
+    "customer.saving": "Salvando…",
+    "customer.save_failed": "Não foi possível salvar",
+    "customer.saved": "{name} salvo(a)",
+    "customer.saved_score": "{name} salvo(a): pontuação {score}",
+    "customer.nothing_changed": "Nada mudou.",
+    "customer.history": "Histórico de previsões",
+    "customer.no_scores": "Ainda não há previsão com pontuação.",
+    "customer.history_caption.one": (
+        "{count} previsão com pontuação. A faixa sombreada é o intervalo de 80%; as linhas tracejadas são "
+        "os limites 25 e 75 entre as faixas baixa, média e alta."
+    ),
+    "customer.history_caption.other": (
+        "{count} previsões com pontuação. A faixa sombreada é o intervalo de 80%; as linhas tracejadas são "
+        "os limites 25 e 75 entre as faixas baixa, média e alta."
+    ),
+    "customer.column.when": "Prevista em",
+    "customer.column.score": "Pontuação",
+    "customer.column.band": "Faixa",
+    "customer.column.interval": "Intervalo de 80%",
+    "customer.column.model": "Versão do modelo",
+    # --- painel ---
+    "dashboard.title": "Painel",
+    "dashboard.loading": "Carregando o painel…",
+    "dashboard.load_failed": "Não foi possível carregar o painel",
+    "dashboard.customers": "Clientes",
+    "dashboard.average": "Pontuação média",
+    "dashboard.low": "Baixa (abaixo de 25)",
+    "dashboard.medium": "Média (25 a 75)",
+    "dashboard.high": "Alta (acima de 75)",
+    "dashboard.empty": (
+        "**Ainda não há clientes.** Os gráficos aparecem assim que houver alguns: adicione-os um a um na "
+        "página Clientes, ou importe uma planilha."
+    ),
+    "dashboard.empty.add": "Adicionar clientes",
+    "dashboard.empty.import": "Importar CSV",
+    "dashboard.scatter": "Clientes por renda e pontuação",
+    "dashboard.scatter_caption": (
+        "Cada ponto é um cliente, colorido pelo segmento; as pontuações que você informou aparecem como "
+        "quadrados."
+    ),
+    "dashboard.segments": "Clientes por segmento",
+    "dashboard.accuracy": "O quanto o modelo acertou",
+    "dashboard.accuracy.none": (
+        "Informe a pontuação de gastos real de alguns clientes (na página do cliente, em Editar) e este "
+        "painel mostra o quanto o modelo acertou na sua loja."
+    ),
+    "dashboard.accuracy.mae": (
+        "Em {count} clientes cuja pontuação você informou, o modelo errou em média {mae} pontos."
+    ),
+    "dashboard.accuracy.coverage": "{share} ficaram dentro do intervalo de 80%.",
+    "dashboard.accuracy.more_needed": (
+        "A partir de 20 pontuações informadas, ele também mostra com que frequência o intervalo acertou."
+    ),
+    "dashboard.by_band": "Clientes por faixa",
+    "dashboard.band_hint": "Clique em uma barra para ver esses clientes.",
+    "dashboard.by_gender": "Clientes por sexo",
+    "dashboard.histogram": "Como as pontuações se distribuem",
+    "dashboard.by_age": "Pontuação média por faixa etária",
+    # --- gráficos ---
+    "chart.customers": "Clientes",
+    "chart.band": "Faixa",
+    "chart.count_share": "{count} ({share})",
+    "chart.history.x": "Previsão (horário local)",
+    "chart.history.y": "Pontuação de gastos",
+    "chart.history.when": "Quando",
+    "chart.history.score": "Pontuação",
+    "chart.history.interval": "Intervalo de 80%",
+    "chart.history.band": "Faixa",
+    "chart.history.model": "Modelo",
+    "chart.histogram.x": "Pontuação de gastos",
+    "chart.histogram.range": "{low} a {high}",
+    "chart.age.x": "Faixa etária",
+    "chart.age.y": "Pontuação média",
+    "chart.scatter.y": "Pontuação de gastos",
+    "chart.scatter.segment": "Segmento",
+    "chart.scatter.source": "Pontuação",
+    "chart.scatter.observed": "informada por você",
+    "chart.scatter.predicted": "prevista",
+    # --- importar / exportar ---
+    "import.title": "Importar / exportar",
+    "import.import": "Importar clientes",
+    "import.explain": (
+        "Um arquivo CSV ou Excel com uma linha de cabeçalho e as colunas nome, sexo, idade e renda anual "
+        "(cabeçalhos em inglês também servem: name, gender, age, annual_income), até 10.000 linhas. Na "
+        "dúvida, comece pelo modelo."
+    ),
+    "import.template_csv": "Modelo (CSV)",
+    "import.template_xlsx": "Modelo (Excel)",
+    "import.template_file": "modelo-clientes",
+    "import.file": "Arquivo (CSV ou Excel)",
+    "import.preview": "Primeiras linhas do arquivo:",
+    "import.no_preview": "Não é possível pré-visualizar este arquivo aqui; o serviço vai verificá-lo.",
+    "import.mode": "Se algumas linhas estiverem erradas",
+    "import.mode.all": "Não importar nada e listar as linhas erradas",
+    "import.mode.partial": "Importar as linhas boas e listar as erradas",
+    "import.submit": "Importar",
+    "import.running": "Importando {name} e calculando a pontuação de cada cliente…",
+    "import.finished": "Importação concluída",
+    "import.failed": "Nada foi importado",
+    "import.nothing_imported": "Nada foi importado",
+    "import.done.one": "{count} cliente importado.",
+    "import.done.other": "{count} clientes importados.",
+    "import.pending.one": (
+        "{count} pontuação está pendente: o serviço de previsão está indisponível, ela é preenchida "
+        "automaticamente."
+    ),
+    "import.pending.other": (
+        "{count} pontuações estão pendentes: o serviço de previsão está indisponível, elas são preenchidas "
+        "automaticamente."
+    ),
+    "import.rejected.one": "{count} linha não foi importada:",
+    "import.rejected.other": "{count} linhas não foram importadas:",
+    "import.updated.one": "{count} cliente já existente (mesmo código) foi atualizado.",
+    "import.updated.other": "{count} clientes já existentes (mesmo código) foram atualizados.",
+    "import.see_them": "Ver os clientes importados",
+    "import.column.line": "Linha",
+    "import.column.field": "Campo",
+    "import.column.problem": "Problema",
+    "import.export": "Exportar",
+    "import.export_explain": (
+        "Todos os clientes com a pontuação, a faixa e o intervalo mais recentes, em ordem de nome. O CSV "
+        "abre direito no Excel."
+    ),
+    "import.export_explain_semicolon": (
+        "Todos os clientes com a pontuação, a faixa e o intervalo mais recentes, em ordem de nome. O CSV "
+        "usa ; e vírgula decimal, como o Excel em português espera."
+    ),
+    "import.export_csv": "Baixar CSV",
+    "import.export_xlsx": "Baixar Excel",
+    "import.export_file": "clientes",
+}

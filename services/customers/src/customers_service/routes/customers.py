@@ -5,9 +5,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from customers_service import customer_repository, customers
+from customers_service import customer_repository, customers, prediction_repository
 from customers_service.db import SessionDep
-from customers_service.deps import InferenceDep, OwnerDep, Search, SearchQuery, SettingsDep, ValidCustomer
+from customers_service.deps import (
+    CatalogueDep,
+    InferenceDep,
+    OwnerDep,
+    Search,
+    SearchQuery,
+    SettingsDep,
+    ValidCustomer,
+)
 from customers_service.schemas import (
     Band,
     CustomerCreate,
@@ -15,6 +23,8 @@ from customers_service.schemas import (
     CustomerRead,
     CustomerUpdate,
     Gender,
+    ObservedScoreRead,
+    SegmentId,
     SortKey,
     customer_read_of,
 )
@@ -30,6 +40,7 @@ async def create_customer(
     session: SessionDep,
     inference: InferenceDep,
     settings: SettingsDep,
+    catalogue: CatalogueDep,
 ) -> CustomerRead:
     """Store the customer and its first prediction (``pending`` when inference is down); 409 when the
     external id is taken or the owner has reached CUSTOMERS_MAX_PER_OWNER customers."""
@@ -40,23 +51,31 @@ async def create_customer(
         token=owner.token,
         values=values,
         max_customers=settings.max_customers_per_owner,
+        catalogue=catalogue,
     )
-    return customer_read_of(created.customer, created.latest)
+    return customer_read_of(created.customer, created.latest, await catalogue.segments(owner.token))
 
 
 @router.get("", response_model=CustomerPage, dependencies=[Search])
 async def list_customers(
     owner: OwnerDep,
     session: SessionDep,
+    catalogue: CatalogueDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
     q: SearchQuery = None,
     gender: Annotated[Gender | None, Query()] = None,
     band: Annotated[Band | None, Query(description="Band of the latest prediction")] = None,
+    segment: Annotated[
+        SegmentId | None, Query(description='Segment id, e.g. "high-income-high-spending"')
+    ] = None,
     sort: Annotated[
-        SortKey, Query(description="A leading - sorts descending; pending scores come last either way")
+        SortKey,
+        Query(description="A leading - sorts descending; pending scores and no segment come last either way"),
     ] = "-created_at",
 ) -> CustomerPage:
+    # Before any SQL: a refresh of the segment names may wait on inference.
+    segments = await catalogue.segments(owner.token)
     rows, total = await customer_repository.list_page(
         session=session,
         owner_id=owner.id,
@@ -66,13 +85,29 @@ async def list_customers(
         q=q,
         gender=gender,
         band=band,
+        segment=segment,
     )
-    return CustomerPage(items=[customer_read_of(row.customer, row.latest) for row in rows], total=total)
+    return CustomerPage(
+        items=[customer_read_of(row.customer, row.latest, segments) for row in rows], total=total
+    )
 
 
 @router.get("/{customer_id}", response_model=CustomerRead)
-async def read_customer(found: ValidCustomer) -> CustomerRead:
-    return customer_read_of(found.customer, found.latest)
+async def read_customer(found: ValidCustomer, owner: OwnerDep, catalogue: CatalogueDep) -> CustomerRead:
+    return customer_read_of(found.customer, found.latest, await catalogue.segments(owner.token))
+
+
+@router.get("/{customer_id}/observed-scores", response_model=list[ObservedScoreRead])
+async def observed_score_history(
+    found: ValidCustomer, owner: OwnerDep, session: SessionDep
+) -> list[ObservedScoreRead]:
+    """The real scores the owner entered, oldest first (a null score: cleared then)."""
+    rows = await prediction_repository.observed_history(
+        session=session, owner_id=owner.id, customer_id=found.customer.id
+    )
+    return [
+        ObservedScoreRead(score=row.score, observed_at=row.observed_at) for row in rows if row.observed_at
+    ]
 
 
 @router.patch("/{customer_id}", response_model=CustomerRead)
@@ -82,12 +117,19 @@ async def update_customer(
     owner: OwnerDep,
     session: SessionDep,
     inference: InferenceDep,
+    catalogue: CatalogueDep,
 ) -> CustomerRead:
-    """Change some fields; a change of gender, age or income appends a new prediction to the history."""
+    """Change some fields; a change of gender, age or income appends a new prediction to the history;
+    ``observed_score`` (null clears it) is kept with its time in the observed-score history."""
     updated = await customers.update_customer(
-        session=session, inference=inference, token=owner.token, found=found, values=values
+        session=session,
+        inference=inference,
+        token=owner.token,
+        found=found,
+        values=values,
+        catalogue=catalogue,
     )
-    return customer_read_of(updated.customer, updated.latest)
+    return customer_read_of(updated.customer, updated.latest, await catalogue.segments(owner.token))
 
 
 @router.delete("/{customer_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from customers_service import customer_repository, customers
 from customers_service.customers import ImportMode
 from customers_service.db import SessionDep
-from customers_service.deps import ExpensiveCall, InferenceDep, OwnerDep, SettingsDep
+from customers_service.deps import CatalogueDep, ExpensiveCall, InferenceDep, OwnerDep, SettingsDep
 from customers_service.file_export import (
     EXPORT_COLUMNS,
     TEMPLATE_HEADERS,
@@ -46,6 +46,7 @@ async def import_customers(
     owner: OwnerDep,
     session: SessionDep,
     inference: InferenceDep,
+    catalogue: CatalogueDep,
     settings: SettingsDep,
     language: LanguageDep,
     mode: Annotated[
@@ -61,6 +62,7 @@ async def import_customers(
     return await customers.import_customers(
         session=session,
         inference=inference,
+        catalogue=catalogue,
         owner_id=owner.id,
         token=owner.token,
         raw=raw,

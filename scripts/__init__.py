@@ -1,0 +1,1 @@
+"""Developer tools run from the repository root (`make run`, `make status`, the members check)."""

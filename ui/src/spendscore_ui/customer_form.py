@@ -1,0 +1,147 @@
+"""The customer form (create and edit): empty required fields, checks in plain words next to each field."""
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from spendscore_ui.api_client import ApiError
+from spendscore_ui.i18n import field_error, format_integer, format_number, gender_label, t
+
+JsonObject = dict[str, Any]
+
+GENDERS = ("female", "male")
+# The customers service's limits (customers_service.schemas): checked here first so that the user gets
+# a sentence next to the field instead of a refused request.
+MAX_NAME_LENGTH = 200
+MIN_AGE, MAX_AGE = 0, 120
+MAX_INCOME = 100_000
+MIN_OBSERVED, MAX_OBSERVED = 1, 100
+FIELDS = ("name", "gender", "age", "annual_income", "observed_score")
+
+
+@dataclass
+class FormResult:
+    """What the user entered: the API payload when every field is valid, else one message per field."""
+
+    values: JsonObject = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def check_customer(
+    *, name: str, gender: str | None, age: float | None, income: float | None, observed: float | None
+) -> FormResult:
+    """The payload for these inputs, or the reason each bad one is refused (observed score optional)."""
+    result = FormResult()
+    clean_name = (name or "").strip()
+    if not clean_name:
+        result.errors["name"] = t("form.error.name_missing")
+    elif len(clean_name) > MAX_NAME_LENGTH:
+        result.errors["name"] = t("form.error.name_too_long", max=MAX_NAME_LENGTH)
+    else:
+        result.values["name"] = clean_name
+    if gender not in GENDERS:
+        result.errors["gender"] = t("form.error.gender_missing")
+    else:
+        result.values["gender"] = gender
+    if age is None:
+        result.errors["age"] = t("form.error.age_missing")
+    elif age != int(age):
+        result.errors["age"] = t("form.error.age_whole")
+    elif not MIN_AGE <= age <= MAX_AGE:
+        result.errors["age"] = t(
+            "form.error.age_range", value=format_number(age, decimals=2), min=MIN_AGE, max=MAX_AGE
+        )
+    else:
+        result.values["age"] = int(age)
+    if income is None:
+        result.errors["annual_income"] = t("form.error.income_missing")
+    elif not math.isfinite(income) or not 0 <= income <= MAX_INCOME:
+        result.errors["annual_income"] = t("form.error.income_range", max=format_integer(MAX_INCOME))
+    else:
+        result.values["annual_income"] = float(income)
+    if observed is not None:
+        if observed != int(observed) or not MIN_OBSERVED <= observed <= MAX_OBSERVED:
+            result.errors["observed_score"] = t(
+                "form.error.observed_range", min=MIN_OBSERVED, max=MAX_OBSERVED
+            )
+        else:
+            result.values["observed_score"] = int(observed)
+    return result
+
+
+def server_errors(error: ApiError) -> dict[str, str]:
+    """The service's per-field problems (a 422), keyed by form field."""
+    errors = {}
+    for name in FIELDS:
+        message = field_error(error, name)
+        if message:
+            errors[name] = message
+    return errors
+
+
+def customer_form(
+    form_key: str, current: JsonObject | None, submit_label: str, *, with_observed: bool = False
+) -> tuple[FormResult | None, dict[str, Any]]:
+    """Draw the form; on submit return what was entered (checked) and placeholders under each field, so
+    that the caller can also put the service's own per-field refusals there."""
+    existing = current or {}
+    with st.form(form_key, border=False):
+        name = st.text_input(t("form.name"), value=existing.get("name", ""), key=f"{form_key}_name")
+        slots = {"name": st.empty()}
+        gender_index = GENDERS.index(existing["gender"]) if existing.get("gender") in GENDERS else None
+        gender = st.radio(
+            t("form.gender"),
+            GENDERS,
+            index=gender_index,
+            format_func={gender: gender_label(gender) for gender in GENDERS}.__getitem__,
+            horizontal=True,
+            key=f"{form_key}_gender",
+        )
+        slots["gender"] = st.empty()
+        left, right = st.columns(2)
+        with left:
+            age = st.number_input(
+                t("form.age"),
+                value=existing.get("age"),
+                step=1,
+                placeholder=t("form.age_placeholder"),
+                key=f"{form_key}_age",
+            )
+            slots["age"] = st.empty()
+        with right:
+            income = st.number_input(
+                t("form.income"),
+                value=existing.get("annual_income"),
+                step=1.0,
+                format="%.1f",
+                placeholder=t("form.income_placeholder"),
+                key=f"{form_key}_income",
+            )
+            slots["annual_income"] = st.empty()
+        observed = None
+        if with_observed:
+            observed = st.number_input(
+                t("form.observed"),
+                value=existing.get("observed_score"),
+                step=1,
+                placeholder=t("form.observed_placeholder"),
+                help=t("form.observed_help"),
+                key=f"{form_key}_observed",
+            )
+            slots["observed_score"] = st.empty()
+        st.caption(t("form.required_note"))
+        submitted = st.form_submit_button(submit_label, type="primary")
+    if not submitted:
+        return None, slots
+    result = check_customer(name=name, gender=gender, age=age, income=income, observed=observed)
+    show_field_errors(slots, result.errors)
+    return result, slots
+
+
+def show_field_errors(slots: dict[str, Any], errors: dict[str, str]) -> None:
+    for name, message in errors.items():
+        slot = slots.get(name)
+        if slot is not None:
+            slot.markdown(f":red[:material/error: {message}]")
