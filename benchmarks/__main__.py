@@ -60,14 +60,14 @@ def inference_rows() -> list[Row]:
     return [
         Row(
             "inference",
-            "one row in-process (plain-Python path), p50",
+            "one row in-process (predict_one, what the route runs), p50",
             per_round(in_process, "single_row_p50_us"),
             "µs",
             "≤ 100 µs",
         ),
         Row(
             "inference",
-            "same row through the numpy path, p50",
+            "same row through predict() on a one-row matrix, p50",
             per_round(in_process, "single_row_numpy_p50_us"),
             "µs",
         ),
