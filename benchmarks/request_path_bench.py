@@ -218,10 +218,26 @@ def inference_comparison(
         )
         before = _before_env()
         if before is not None:
+            # The earlier commit's own training: artifact formats change between commits.
+            before_model = workdir / "before-model.joblib"
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "inference_service.training",
+                    "--output",
+                    str(before_model),
+                    "--no-card",
+                ],
+                env={**os.environ, **before},
+                cwd=REPO_ROOT,
+                check=True,
+                capture_output=True,
+            )
             pids["before"] = servers.enter_context(
                 _server(
                     ["-m", "inference_service"],
-                    {**ours_env(ports["before"]), **before},
+                    {**ours_env(ports["before"]), **before, "INFERENCE_MODEL_PATH": str(before_model)},
                     ports["before"],
                     workdir / "before.log",
                 )
