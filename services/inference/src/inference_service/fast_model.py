@@ -107,9 +107,11 @@ class ThresholdGridFastModel:
         return {"kind": "threshold_grid", "thresholds": list(self.thresholds), "table": self.table}
 
     def predict_one(self, row: tuple[float, float, float]) -> float | None:
-        cells = tuple(
-            bisect.bisect_left(thresholds, _float32(value))
-            for value, thresholds in zip(row, self._threshold_lists, strict=True)
+        first, second, third = self._threshold_lists
+        cells = (
+            bisect.bisect_left(first, _float32(row[0])),
+            bisect.bisect_left(second, _float32(row[1])),
+            bisect.bisect_left(third, _float32(row[2])),
         )
         # Trees compare float32 inputs with ``x <= threshold``, as in ``predict``.
         return float(self.table.item(cells))
@@ -152,7 +154,7 @@ class NeighboursFastModel:
         nearest = np.argpartition(distances, (k - 1, k))
         if distances[nearest[k - 1]] == distances[nearest[k]]:
             return None  # a tie at the k-th place: which points numpy keeps is its own affair
-        return float(sum(targets[index] for index in nearest[:k].tolist()) / k)
+        return float(sum(map(targets.__getitem__, nearest[:k].tolist())) / k)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         return np.asarray(np.mean(self.targets[self.nearest(features)], axis=1))
