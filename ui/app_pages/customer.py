@@ -86,7 +86,13 @@ if segment:
         st.markdown(segment_description(segment))
 observed = customer.get("observed_score")
 if observed is not None:
-    st.caption(t("customer.observed", score=format_integer(observed)))
+    st.caption(
+        t(
+            "customer.observed",
+            score=format_integer(observed),
+            when=format_datetime(customer.get("observed_at")),
+        )
+    )
 
 actions = st.columns([1, 1, 3])
 if actions[0].button(t("customer.predict_again"), icon=":material/refresh:", key="predict_again"):

@@ -287,6 +287,7 @@ if not customers:
 
 columns = {
     "name": t("customers.column.name"),
+    "external_id": t("customers.column.external_id"),
     "score": t("customers.column.score"),
     "band": t("customers.column.band"),
     "warning": "⚠",
@@ -302,6 +303,7 @@ for customer in customers:
     rows.append(
         {
             "name": customer["name"],
+            "external_id": customer.get("external_id") or "",
             "score": None if score is None else round(score),
             "band": band_label(band_name) if band_name else t("customers.pending"),
             "warning": "⚠" if prediction_warnings(customer.get("latest_prediction")) else "",
@@ -313,6 +315,8 @@ for customer in customers:
         }
     )
 frame = pd.DataFrame(rows)
+if not frame["external_id"].any():
+    frame = frame.drop(columns=["external_id"])
 if not frame["segment"].any():
     frame = frame.drop(columns=["segment"])
 if not frame["warning"].any():

@@ -53,7 +53,7 @@ def deferred_download(client: ApiClient, *, excel: bool, template: bool):  # typ
     def fetch() -> bytes:
         try:
             if template:
-                return client.import_template(excel=excel)
+                return client.import_template(excel=excel, semicolon=semicolon)
             return client.export_customers(semicolon=semicolon, excel=excel)
         except ApiError as error:
             logger.warning("download failed: %s", error.status_code)

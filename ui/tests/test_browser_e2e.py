@@ -4,7 +4,9 @@ Streamlit draws over a websocket, so every step waits for the element it needs (
 chart's canvas/svg), never for the page load. Screenshots of each page go to docs/screenshots/.
 """
 
+import os
 import re
+import statistics
 import time
 import uuid
 from collections.abc import Iterator
@@ -83,6 +85,9 @@ def browser() -> Iterator[Browser]:
 def shot(page: Page, name: str) -> None:
     """Screenshot once every table and chart on the page has drawn."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # The script has finished (a rerun may still be replacing the elements): only then count them.
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=WAIT_MS)
+    page.wait_for_timeout(300)
     for grid in page.get_by_test_id("stDataFrame").all():
         expect(grid.locator('[role="gridcell"]').first).to_be_attached(timeout=WAIT_MS)
     for chart in page.get_by_test_id("stVegaLiteChart").all():
@@ -237,6 +242,70 @@ def choose(page: Page, label: str, option: str) -> None:
     raise AssertionError(f"no option {option!r} in {label!r}")
 
 
+def measure_page_times(page: Page, ui_url: str, email: str, password: str, runs: int = 5) -> None:
+    """Median time from a click to a usable page (its heading and main content drawn), over ``runs``
+    navigations, for sign-in and each page; written to docs/ui-page-times.md. Only when
+    SPENDSCORE_UI_TIMES=1 (a measurement, not a check: nothing is asserted on the figures)."""
+    ready = {
+        "customers": lambda: expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=WAIT_MS),
+        "dashboard": lambda: expect(page.locator(CHART).nth(3)).to_be_visible(timeout=WAIT_MS),
+        "import": lambda: expect(page.get_by_test_id("stFileUploader")).to_be_visible(timeout=WAIT_MS),
+        "model": lambda: expect(page.get_by_test_id("stTable").first).to_be_visible(timeout=WAIT_MS),
+        "account": lambda: expect(page.get_by_test_id("stForm").first).to_be_visible(timeout=WAIT_MS),
+    }
+    titles = {
+        "customers": "Customers",
+        "dashboard": "Dashboard",
+        "import": "Import / export",
+        "model": "Model",
+        "account": "Account",
+    }
+    times: dict[str, list[float]] = {"sign-in": [], "customer": [], **{name: [] for name in titles}}
+    for _ in range(runs):
+        for name, title in titles.items():
+            link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=title)
+            started = time.perf_counter()
+            link.click()
+            expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=WAIT_MS)
+            ready[name]()
+            times[name].append(time.perf_counter() - started)
+            if name == "customers":
+                page.wait_for_timeout(1_000)  # the grid takes clicks once it has painted its rows
+                for _attempt in range(3):
+                    started = time.perf_counter()
+                    click_first_row(page)
+                    try:
+                        expect(page).to_have_url(re.compile(r"/customer\?id="), timeout=5_000)
+                        break
+                    except AssertionError:
+                        continue
+                expect(page.locator(CHART).first).to_be_visible(timeout=WAIT_MS)
+                times["customer"].append(time.perf_counter() - started)
+                page.go_back()
+                ready["customers"]()
+        page.get_by_role("button", name="Sign out").click()
+        expect_login_page(page)
+        page.get_by_role("textbox", name="Email").fill(email)
+        page.get_by_role("textbox", name="Password").fill(password)
+        started = time.perf_counter()
+        page.get_by_role("button", name="Sign in").click()
+        ready["customers"]()
+        times["sign-in"].append(time.perf_counter() - started)
+    rows = "\n".join(
+        f"| {name} | {statistics.median(values):.2f} s | {min(values):.2f} s | {max(values):.2f} s |"
+        for name, values in times.items()
+    )
+    (REPO_ROOT / "docs" / "ui-page-times.md").write_text(
+        "# UI: click to usable page\n\n"
+        f"Median of {runs} navigations per page in headless Chromium against the real stack "
+        "(`SPENDSCORE_UI_TIMES=1 uv run pytest ui/tests/test_browser_e2e.py -k 'owner_journey and en'`), "
+        f"{os.cpu_count()} cores shared with the rest of the session's work. From the click (menu link, "
+        "row, Sign in button) until the page's main content is drawn (table, last chart, form).\n\n"
+        "| page | median | fastest | slowest |\n|---|---|---|---|\n" + rows + "\n"
+    )
+
+
+@pytest.mark.timeout(600)  # run alone (-k), it also waits for the whole stack to start
 @pytest.mark.parametrize("locale", ["pt-BR", "en"])
 def test_owner_journey(ui_url, browser, stack, cookie_decodings, locale):
     """A new owner, in the browser's language: welcome, the Add customer dialog and its checks, an import,
@@ -319,6 +388,7 @@ def test_owner_journey(ui_url, browser, stack, cookie_decodings, locale):
     page.get_by_text(words["edit"], exact=True).click()
     edit_form = page.get_by_test_id("stForm")
     edit_form.get_by_role("spinbutton", name=words["age"]).fill("52")
+    edit_form.get_by_role("spinbutton", name=words["age"]).press("Tab")  # committed before the submit
     edit_form.get_by_role("button", name=words["save"]).click()
     expect(page.get_by_text(words["saved"].format(name=name))).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text(words["scored_two"])).to_be_visible(timeout=WAIT_MS)
@@ -355,6 +425,8 @@ def test_owner_journey(ui_url, browser, stack, cookie_decodings, locale):
     assert box is not None and box["x"] + box["width"] <= PHONE["width"]
     shot(phone, "phone-customers" + suffix)
     phone.close()
+    if locale == "en" and os.environ.get("SPENDSCORE_UI_TIMES") == "1":
+        measure_page_times(page, ui_url, owner.email, owner.password)
     if locale == "en":  # signing out closes the pages again
         page.get_by_role("button", name="Sign out").click()
         expect_login_page(page)

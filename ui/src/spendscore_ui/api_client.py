@@ -445,9 +445,9 @@ class ApiClient:
         )
         return result
 
-    def import_template(self, *, excel: bool = False) -> bytes:
-        """The import file's header with two example rows (CSV, or .xlsx)."""
-        params = {"format": "xlsx" if excel else None}
+    def import_template(self, *, excel: bool = False, semicolon: bool = False) -> bytes:
+        """The import file's header with two example rows, in the caller's language (CSV, or .xlsx)."""
+        params = {"format": "xlsx" if excel else None, "delimiter": "semicolon" if semicolon else None}
         return self._request("customers", "GET", "/customers/import/template", params=params).content
 
     def export_customers(self, *, semicolon: bool = False, excel: bool = False) -> bytes:

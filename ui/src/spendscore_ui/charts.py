@@ -78,7 +78,11 @@ def history_chart(history: pd.DataFrame) -> alt.LayerChart:
     line = base.mark_line(color=ACCENT).encode(y=alt.Y("spending_score:Q", scale=y_scale))
     points = base.mark_circle(size=140, opacity=1).encode(
         y=alt.Y("spending_score:Q", scale=y_scale),
-        color=alt.Color("band_name:N", scale=_band_scale(), legend=COMPACT_LEGEND),
+        color=alt.Color(
+            "band_name:N",
+            scale=_band_scale(),
+            legend=alt.Legend(orient="bottom", direction="horizontal", title=None),
+        ),
         tooltip=tooltip,
     )
     guides = (
@@ -260,7 +264,7 @@ def segment_counts_chart(counts: list[tuple[str, int]]) -> alt.LayerChart:
     """Customers per segment (name, count) as horizontal bars with the count."""
     frame = pd.DataFrame([{"segment": name, "count": count} for name, count in counts])
     base = alt.Chart(frame).encode(
-        y=alt.Y("segment:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("segment:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         x=alt.X("count:Q", title=t("chart.customers"), axis=alt.Axis(tickMinStep=1)),
         tooltip=[
             alt.Tooltip("segment:N", title=t("chart.scatter.segment")),
@@ -269,4 +273,4 @@ def segment_counts_chart(counts: list[tuple[str, int]]) -> alt.LayerChart:
     )
     bars = base.mark_bar().encode(color=alt.Color("segment:N", scale=alt.Scale(range=PALETTE), legend=None))
     text = base.mark_text(align="left", dx=4).encode(text="count:Q")
-    return alt.LayerChart(layer=[bars, text], height=max(120, 34 * len(frame)))
+    return alt.LayerChart(layer=[bars, text], height=max(120, 40 * len(frame)))
