@@ -23,6 +23,7 @@ import numpy as np
 from inference_service.dataset import DATA_PATH
 from inference_service.model_store import LoadedModel, load_model
 from inference_service.predictor import SpendingScorePredictor
+from inference_service.schemas import CustomerFeatures
 from inference_service.training import save_artifact, train
 from testkit.processes import REPO_ROOT, free_port
 from testkit.tokens import make_test_issuer
@@ -48,11 +49,15 @@ def in_process(model_path: Path, estimator: Any, rounds: int = 5000) -> dict[str
     model = load_model(model_path)
     predictor = SpendingScorePredictor(model)
     row = np.array([[0.0, 31.0, 70.0]])
-    timings = []
+    customer = CustomerFeatures(gender="female", age=31, annual_income=70)
+    timings, numpy_timings = [], []
     for _ in range(rounds):
         started = time.perf_counter()
-        predictor.predict(row)
+        predictor.predict_one(customer)  # what POST /model/predict runs
         timings.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        predictor.predict(row)
+        numpy_timings.append(time.perf_counter() - started)
     rng = np.random.default_rng(0)
     batch = np.column_stack(
         [rng.integers(0, 2, 10_000), rng.uniform(18, 70, 10_000), rng.uniform(15, 137, 10_000)]
@@ -72,6 +77,7 @@ def in_process(model_path: Path, estimator: Any, rounds: int = 5000) -> dict[str
         sklearn_timings.append(time.perf_counter() - started)
     return {
         "single_row_p50_us": round(statistics.median(timings) * 1e6, 1),
+        "single_row_numpy_p50_us": round(statistics.median(numpy_timings) * 1e6, 1),
         "single_row_sklearn_p50_us": round(statistics.median(sklearn_timings) * 1e6, 1),
         "batch_10k_model_ms": round(statistics.median(model_ms), 2),
         "batch_10k_with_answers_ms": round(statistics.median(answer_ms), 2),
@@ -80,10 +86,12 @@ def in_process(model_path: Path, estimator: Any, rounds: int = 5000) -> dict[str
 
 @contextmanager
 def _jwks_server(jwks: dict[str, Any]) -> Iterator[str]:
-    body = json.dumps(jwks).encode()
+    jwks_body = json.dumps(jwks).encode()
+    revocations_body = json.dumps({"revocations": []}).encode()  # the auth service's revocation feed
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            body = revocations_body if self.path.startswith("/revocations") else jwks_body
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -199,8 +207,9 @@ def http_throughput(model_path: Path, workdir: Path) -> dict[str, Any]:
     }
 
 
-def run_all(in_process_rounds: int = 1) -> dict[str, Any]:
-    """Train once, then ``in_process_rounds`` in-process rounds (a list of dicts) and the HTTP comparison."""
+def run_all(in_process_rounds: int = 1, http: bool = True) -> dict[str, Any]:
+    """Train once, then ``in_process_rounds`` in-process rounds (a list of dicts) and, with ``http``,
+    the HTTP comparison with the naive service (``make bench`` runs ``request_path_bench`` instead)."""
     with tempfile.TemporaryDirectory(prefix="spendscore-bench-") as directory:
         workdir = Path(directory)
         model_path = workdir / "spendscore-model.joblib"
@@ -208,7 +217,7 @@ def run_all(in_process_rounds: int = 1) -> dict[str, Any]:
         save_artifact(trained.artifact, model_path)
         return {
             "in_process": [in_process(model_path, trained.estimator) for _ in range(in_process_rounds)],
-            "http": http_throughput(model_path, workdir),
+            "http": http_throughput(model_path, workdir) if http else {},
         }
 
 

@@ -8,9 +8,10 @@ turns whose order rotates every round, so that each ratio compares figures of th
   the bare stack (the same FastAPI + uvicorn with uvloop and httptools, the same request model, a
   constant answer: ``benchmarks.bare_stack``) and the original's way (FastAPI + a pandas DataFrame +
   scikit-learn per request, no auth: ``benchmarks.naive_inference``);
-- GET /customers/{id} and GET /users/me, our services as they are and, when ``BENCH_BEFORE`` names a
-  git worktree of an earlier commit (with ``BENCH_BEFORE_DEPS``, a folder of the packages it needs
-  that this environment lacks), the same services at that commit, for before/after figures.
+- GET /customers/{id} and GET /users/me (8 connections: each request reads PostgreSQL), our services
+  as they are and, when ``BENCH_BEFORE`` names a git worktree of an earlier commit (with
+  ``BENCH_BEFORE_DEPS``, a folder of the packages it needs that this environment lacks), the same
+  services at that commit, for before/after figures.
 
 Every server logs at INFO into a file, as in production; every answer must be a 200. Besides
 requests/second, each run reads the CPU time the server process used (``/proc/<pid>/stat``) and
@@ -41,6 +42,8 @@ from testkit.stack import LocalStack
 from testkit.tokens import make_test_issuer
 
 CONNECTIONS = 16
+# The reads go to PostgreSQL: fewer connections than the pool has, so that none waits for one.
+READ_CONNECTIONS = 8
 SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
 PREDICT_BODY = '{"gender": "Female", "age": 31, "annual_income": 70}'
 SERVER_CORE, CLIENT_CORE = "1", "0"
@@ -63,9 +66,11 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def wrk_run(url: str, pid: int, *, headers: list[str], body: str | None = None) -> Run:
+def wrk_run(
+    url: str, pid: int, *, headers: list[str], body: str | None = None, connections: int = CONNECTIONS
+) -> Run:
     """wrk for ``SECONDS`` s against the server process ``pid``; raises unless every answer was a 2xx."""
-    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s"]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{SECONDS}s"]
     if (os.cpu_count() or 1) > 1:
         command = ["taskset", "-c", CLIENT_CORE, *command]
     for header in headers:
@@ -83,7 +88,7 @@ def wrk_run(url: str, pid: int, *, headers: list[str], body: str | None = None) 
     finally:
         os.unlink(script.name)
     if "Non-2xx" in output or "Socket errors" in output:
-        raise RuntimeError(f"{url}: not every answer was a 200:\n{output}")
+        raise RuntimeError(f"{url} (pid {pid}): not every answer was a 200:\n{output}")
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     count = re.search(r"(\d+) requests in", output)
     if rate is None or count is None:
@@ -157,7 +162,16 @@ def _rounds(turns: dict[str, Callable[[], Run]], rounds: int) -> dict[str, list[
     return results
 
 
-def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]]:
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def inference_comparison(
+    workdir: Path, rounds: int, rss_mb: list[float] | None = None
+) -> dict[str, list[Run]]:
     """req/s per round of POST /model/predict: ours, the bare stack, the original's way (and ours before)."""
     from benchmarks.inference_bench import _jwks_server
     from benchmarks.naive_inference.train import train_baseline
@@ -204,10 +218,26 @@ def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]]:
         )
         before = _before_env()
         if before is not None:
+            # The earlier commit's own training: artifact formats change between commits.
+            before_model = workdir / "before-model.joblib"
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "inference_service.training",
+                    "--output",
+                    str(before_model),
+                    "--no-card",
+                ],
+                env={**os.environ, **before},
+                cwd=REPO_ROOT,
+                check=True,
+                capture_output=True,
+            )
             pids["before"] = servers.enter_context(
                 _server(
                     ["-m", "inference_service"],
-                    {**ours_env(ports["before"]), **before},
+                    {**ours_env(ports["before"]), **before, "INFERENCE_MODEL_PATH": str(before_model)},
                     ports["before"],
                     workdir / "before.log",
                 )
@@ -225,7 +255,10 @@ def inference_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]]:
         }
         if before is not None:
             turns["before"] = load("before", "/model/predict", auth)
-        return _rounds(turns, rounds)
+        results = _rounds(turns, rounds)
+        if rss_mb is not None:
+            rss_mb.append(round(_rss_mb(pids["ours"]), 1))
+        return results
 
 
 class _Stack(LocalStack):
@@ -249,14 +282,16 @@ def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]
     before = _before_env()
     if before is not None:
         stacks["before"] = before
-    postgres = TestPostgres()
+    # A TestPostgres per stack: database names are unique per instance, not per stack.
+    servers: list[TestPostgres] = []
     started: list[LocalStack] = []
     turns: dict[str, Callable[[], Run]] = {}
     try:
         for label, extra in stacks.items():
             directory = workdir / label
             directory.mkdir()
-            stack = _Stack(postgres, directory, model_path, extra)
+            servers.append(TestPostgres())
+            stack = _Stack(servers[-1], directory, model_path, extra)
             stack.start_all()
             started.append(stack)
             pids = {}
@@ -275,32 +310,36 @@ def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]
             customer_url = f"{stack.urls['customers']}/customers/{created.json()['id']}"
             me_url = stack.urls["auth"] + "/users/me"
             turns[f"customer {label}"] = functools.partial(
-                wrk_run, customer_url, pids["customers"], headers=headers
+                wrk_run, customer_url, pids["customers"], headers=headers, connections=READ_CONNECTIONS
             )
-            turns[f"users/me {label}"] = functools.partial(wrk_run, me_url, pids["auth"], headers=headers)
+            turns[f"users/me {label}"] = functools.partial(
+                wrk_run, me_url, pids["auth"], headers=headers, connections=READ_CONNECTIONS
+            )
         return _rounds(turns, rounds)
     finally:
         for running in started:
             running.close()
-        postgres.close()
+        for postgres in servers:
+            postgres.close()
 
 
-def run_all(rounds: int) -> dict[str, dict[str, list[Run]]]:
+@dataclass(frozen=True)
+class Results:
+    predict: dict[str, list[Run]]
+    reads: dict[str, list[Run]]
+    ours_rss_mb: float  # our inference service's resident memory after its runs
+
+
+def run_all(rounds: int) -> Results:
     with tempfile.TemporaryDirectory(prefix="spendscore-request-path-") as directory:
         workdir = Path(directory)
-        return {
-            "inference": inference_comparison(workdir, rounds),
-            "read": read_endpoints_comparison(workdir, rounds),
-        }
+        rss: list[float] = []
+        predict = inference_comparison(workdir, rounds, rss)
+        return Results(predict, read_endpoints_comparison(workdir, rounds), rss[0] if rss else float("nan"))
 
 
 if __name__ == "__main__":
     import json
     from dataclasses import asdict
 
-    results = run_all(int(os.environ.get("BENCH_ROUNDS", "3")))
-    printable = {
-        area: {name: [asdict(run) for run in runs] for name, runs in by_name.items()}
-        for area, by_name in results.items()
-    }
-    sys.stdout.write(json.dumps(printable, indent=2) + "\n")
+    sys.stdout.write(json.dumps(asdict(run_all(int(os.environ.get("BENCH_ROUNDS", "3")))), indent=2) + "\n")

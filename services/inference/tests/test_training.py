@@ -114,15 +114,3 @@ def test_model_card_says_the_limits_plainly(loaded_model: LoadedModel) -> None:
     assert "explain only part of the spending score" in card
     assert "Original model (baseline)" in card
     assert loaded_model.metadata["selected"]["candidate"] in card
-
-
-def test_the_one_row_path_gives_exactly_what_numpy_gives(loaded_model: LoadedModel) -> None:
-    """Whole-number ages and incomes (where neighbours tie most) and random ones, in and out of range."""
-    grid = [(g, float(a), float(i)) for g in (0.0, 1.0) for a in range(0, 121, 2) for i in range(0, 160, 4)]
-    rows = grid + [tuple(row) for row in probe_inputs(2000).tolist()]
-    batch = loaded_model.fast_model.predict(np.array(rows)).tolist()
-    plain = [loaded_model.fast_model.predict_one(row) for row in rows]  # type: ignore[arg-type]
-    assert sum(value is not None for value in plain) > 0.9 * len(rows)  # ties fall back to numpy
-    assert [value for value in plain if value is not None] == [
-        expected for value, expected in zip(plain, batch, strict=True) if value is not None
-    ]

@@ -15,9 +15,7 @@ serving process imports numpy only:
   each cell, a multinomial logistic regression is one linear score per class and a softmax.
 """
 
-import bisect
-import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -34,15 +32,6 @@ class FastModel(Protocol):
     def to_spec(self) -> dict[str, Any]:
         """Arrays and plain values only: what the artifact stores."""
         ...
-
-    def predict_one(self, row: tuple[float, float, float]) -> float | None:
-        """The same number ``predict`` gives for this one row, in plain Python (numpy's per-call cost
-        is most of a one-row prediction); None when it cannot promise the same number."""
-        ...
-
-
-def _float32(value: float) -> float:
-    return float(struct.unpack("f", struct.pack("f", value))[0])
 
 
 def squared_distances(points: np.ndarray, training_points: np.ndarray) -> np.ndarray:
@@ -78,9 +67,6 @@ class LinearFastModel:
     def to_spec(self) -> dict[str, Any]:
         return {"kind": "linear", "coefficients": self.coefficients, "intercept": self.intercept}
 
-    def predict_one(self, row: tuple[float, float, float]) -> float | None:
-        return None  # a matrix product may sum in another order (or with FMA) than plain Python
-
 
 @dataclass(frozen=True)
 class ThresholdGridFastModel:
@@ -88,11 +74,6 @@ class ThresholdGridFastModel:
 
     thresholds: tuple[np.ndarray, ...]  # one sorted array per feature
     table: np.ndarray  # shape (len(thresholds[0]) + 1, ...), the ensemble's value in each cell
-    _threshold_lists: tuple[list[float], ...] = field(default=(), init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        lists = tuple(thresholds.tolist() for thresholds in self.thresholds)
-        object.__setattr__(self, "_threshold_lists", lists)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         # Trees compare float32 inputs with ``x <= threshold``: cell i holds t[i-1] < x <= t[i].
@@ -106,14 +87,6 @@ class ThresholdGridFastModel:
     def to_spec(self) -> dict[str, Any]:
         return {"kind": "threshold_grid", "thresholds": list(self.thresholds), "table": self.table}
 
-    def predict_one(self, row: tuple[float, float, float]) -> float | None:
-        cells = tuple(
-            bisect.bisect_left(thresholds, _float32(value))
-            for value, thresholds in zip(row, self._threshold_lists, strict=True)
-        )
-        # Trees compare float32 inputs with ``x <= threshold``, as in ``predict``.
-        return float(self.table.item(cells))
-
 
 @dataclass(frozen=True)
 class NeighboursFastModel:
@@ -123,36 +96,6 @@ class NeighboursFastModel:
     training_points: np.ndarray  # scaled, in the order scikit-learn was fitted on
     targets: np.ndarray
     k: int
-    _plain: tuple[Any, ...] | None = field(default=None, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # One-row path only for two search columns and whole-number targets: their sum is then exact in
-        # any order, so the mean equals numpy's whatever order the tied neighbours come in.
-        targets = self.targets.tolist()
-        if len(self.columns) == 2 and all(float(t).is_integer() and abs(t) < 2**40 for t in targets):
-            plain = (
-                self.columns.tolist(),
-                self.mean.tolist(),
-                self.scale.tolist(),
-                np.ascontiguousarray(self.training_points[:, 0]),
-                np.ascontiguousarray(self.training_points[:, 1]),
-                targets,
-            )
-            object.__setattr__(self, "_plain", plain)
-
-    def predict_one(self, row: tuple[float, float, float]) -> float | None:
-        if self._plain is None or self.k >= len(self.targets):
-            return None
-        columns, mean, scale, points_x, points_y, targets = self._plain
-        # The same float operations, in the same order, as ``squared_distances`` on one row.
-        dx = (row[columns[0]] - mean[0]) / scale[0] - points_x
-        dy = (row[columns[1]] - mean[1]) / scale[1] - points_y
-        distances = dx * dx + dy * dy
-        k = self.k
-        nearest = np.argpartition(distances, (k - 1, k))
-        if distances[nearest[k - 1]] == distances[nearest[k]]:
-            return None  # a tie at the k-th place: which points numpy keeps is its own affair
-        return float(sum(targets[index] for index in nearest[:k].tolist()) / k)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         return np.asarray(np.mean(self.targets[self.nearest(features)], axis=1))
@@ -198,9 +141,6 @@ class SoftmaxFastModel:
     def to_spec(self) -> dict[str, Any]:
         return {"kind": "softmax", "coefficients": self.coefficients, "intercepts": self.intercepts}
 
-    def predict_one(self, row: tuple[float, float, float]) -> float | None:
-        return None  # class probabilities are a vector, not one number
-
 
 @dataclass(frozen=True)
 class AverageFastModel:
@@ -214,15 +154,6 @@ class AverageFastModel:
 
     def to_spec(self) -> dict[str, Any]:
         return {"kind": "average", "parts": [part.to_spec() for part in self.parts]}
-
-    def predict_one(self, row: tuple[float, float, float]) -> float | None:
-        total = self.parts[0].predict_one(row)
-        for part in self.parts[1:]:
-            if total is None:
-                return None
-            value = part.predict_one(row)
-            total = None if value is None else total + value
-        return None if total is None else total / len(self.parts)
 
 
 def neighbours_from_spec(spec: dict[str, Any]) -> NeighboursFastModel:
