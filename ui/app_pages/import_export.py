@@ -62,28 +62,31 @@ def deferred_download(client: ApiClient, *, excel: bool, template: bool):  # typ
     return fetch
 
 
+def download_buttons(client: ApiClient, *, template: bool, labels: tuple[str, str], file_name: str) -> None:
+    """A CSV and an Excel button side by side, for the template or for the export."""
+    key = "template" if template else "export"
+    csv_icon = ":material/description:" if template else ":material/file_download:"
+    for column, label, excel in zip(st.columns([1, 1, 2]), labels, (False, True), strict=False):
+        column.download_button(
+            label,
+            data=deferred_download(client, excel=excel, template=template),
+            file_name=file_name + (".xlsx" if excel else ".csv"),
+            mime=XLSX_MIME if excel else "text/csv",
+            icon=":material/table_view:" if excel else csv_icon,
+            on_click="ignore",
+            key=f"{key}_{'xlsx' if excel else 'csv'}",
+        )
+
+
 st.title(t("import.title"))
 
 st.subheader(t("import.import"))
 st.markdown(t("import.explain"))
-template_csv, template_xlsx, _ = st.columns([1, 1, 2])
-template_csv.download_button(
-    t("import.template_csv"),
-    data=deferred_download(api, excel=False, template=True),
-    file_name=t("import.template_file") + ".csv",
-    mime="text/csv",
-    icon=":material/description:",
-    on_click="ignore",
-    key="template_csv",
-)
-template_xlsx.download_button(
-    t("import.template_xlsx"),
-    data=deferred_download(api, excel=True, template=True),
-    file_name=t("import.template_file") + ".xlsx",
-    mime=XLSX_MIME,
-    icon=":material/table_view:",
-    on_click="ignore",
-    key="template_xlsx",
+download_buttons(
+    api,
+    template=True,
+    labels=(t("import.template_csv"), t("import.template_xlsx")),
+    file_name=t("import.template_file"),
 )
 
 outcome = st.session_state.pop("import_done", None)
@@ -145,22 +148,9 @@ if upload is not None:
 
 st.subheader(t("import.export"))
 st.markdown(t("import.export_explain_semicolon" if current_locale() == "pt-BR" else "import.export_explain"))
-export_csv, export_xlsx, _ = st.columns([1, 1, 2])
-export_csv.download_button(
-    t("import.export_csv"),
-    data=deferred_download(api, excel=False, template=False),
-    file_name=t("import.export_file") + ".csv",
-    mime="text/csv",
-    icon=":material/file_download:",
-    on_click="ignore",
-    key="export_csv",
-)
-export_xlsx.download_button(
-    t("import.export_xlsx"),
-    data=deferred_download(api, excel=True, template=False),
-    file_name=t("import.export_file") + ".xlsx",
-    mime=XLSX_MIME,
-    icon=":material/table_view:",
-    on_click="ignore",
-    key="export_xlsx",
+download_buttons(
+    api,
+    template=False,
+    labels=(t("import.export_csv"), t("import.export_xlsx")),
+    file_name=t("import.export_file"),
 )
