@@ -20,7 +20,7 @@ from testkit.processes import REPO_ROOT, run_module
 from testkit.supervised import SupervisedStack, WriteLoad, wait_for
 
 ROUNDS = int(os.environ.get("LOAD_CHAOS_ROUNDS", "3"))
-WRITERS = int(os.environ.get("LOAD_CHAOS_WRITERS", "8"))
+WRITERS = int(os.environ.get("LOAD_CHAOS_WRITERS", "4"))
 FREEZE_SECONDS = float(os.environ.get("LOAD_CHAOS_FREEZE_SECONDS", "10"))
 RECOVERY_TARGET_SECONDS = 15.0
 KILLED = ("customers", "inference", "auth", "postgres")

@@ -7,6 +7,8 @@ exit with its code or signal, and stops everything together. Each process logs t
 """
 
 import asyncio
+import ctypes
+import functools
 import os
 import shlex
 import signal
@@ -40,6 +42,17 @@ class Program:
     stop_signal: str = "TERM"
     stop_wait_seconds: int = 10
     user: str | None = None
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _stop_when_parent_dies(parent_pid: int) -> None:
+    """In supervisord's child before exec: the kernel sends it SIGTERM (an orderly stop of every
+    program) when the process that started it dies, even by kill -9."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _escape(value: str) -> str:
@@ -109,7 +122,8 @@ class Supervisor:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def start(self, env: Mapping[str, str], timeout: float = 20.0) -> None:
-        """Start supervisord (in its own session: a Ctrl-C reaches only us, and we stop it in order)."""
+        """Start supervisord (in its own session: a Ctrl-C reaches only us, and we stop it in order; it
+        stops too when we die). Call from the main thread: the kernel ties it to the starting thread."""
         if self.is_running():
             raise RuntimeError(f"a supervisor is already running from {self.config_path} (`make status`)")
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -122,6 +136,7 @@ class Supervisor:
             stdout=subprocess.DEVNULL,
             stderr=(self.log_dir / "supervisord.stderr").open("ab"),
             start_new_session=True,
+            preexec_fn=functools.partial(_stop_when_parent_dies, os.getpid()),
         )
         deadline = time.monotonic() + timeout
         while not self.is_running():

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 from io import StringIO
@@ -9,6 +10,7 @@ from io import StringIO
 import pytest
 
 from scripts.local_supervisor import Program, Supervisor, follow_logs, status_lines
+from testkit.processes import REPO_ROOT
 from testkit.supervised import wait_for
 
 STEADY = "import sys, time; print('up', flush=True); time.sleep(600)"
@@ -72,3 +74,36 @@ def test_shutdown_stops_every_program(supervisor):
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
     assert status_lines(supervisor.state_dir)[0].startswith("the local stack is not running")
+
+
+def test_when_the_starting_process_is_killed_the_supervisor_stops_everything(tmp_path):
+    """`make run` killed with kill -9 (no Ctrl-C, no clean-up code runs) leaves nothing behind."""
+    starter = f"""
+import os, sys, time
+from pathlib import Path
+from scripts.local_supervisor import Program, Supervisor
+steady = Program("steady", [sys.executable, "-c", {STEADY!r}], Path("."))
+supervisor = Supervisor(Path({str(tmp_path / "supervisor")!r}), [steady])
+supervisor.start(os.environ)
+while supervisor.states()["steady"]["statename"] != "RUNNING":
+    time.sleep(0.1)
+print(supervisor.pid("steady"), flush=True)
+time.sleep(600)
+"""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", starter], stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT
+    )
+    assert parent.stdout is not None
+    program_pid = int(parent.stdout.readline())
+    pids = [int((tmp_path / "supervisor" / "supervisord.pid").read_text()), program_pid]
+    parent.kill()
+    parent.wait()
+
+    def gone(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().split(") ", 1)[1][0] == "Z"
+        except FileNotFoundError:
+            return True
+
+    wait_for(lambda: all(gone(pid) for pid in pids), timeout=30, what="supervisord and its program gone")

@@ -26,6 +26,16 @@ class AuthSettings(ServiceSettings):
     # Explicit aliases on required or unprefixed fields, so that an error names the real variable.
     database_url: str = Field(validation_alias=AliasChoices("AUTH_DATABASE_URL"))
     database_pool_size: int = Field(10, ge=1)
+    database_pool_timeout_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="How long a request waits for a pooled connection before a 503 with Retry-After.",
+    )
+    database_statement_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Longest run of one SQL statement; a longer one is cancelled (503 with Retry-After).",
+    )
     data_dir: Path = Field(Path(".data"), validation_alias=AliasChoices("DATA_DIR"))
 
     private_key: SecretStr | None = Field(None, description="Ed25519 private key, PEM (PKCS#8) text")

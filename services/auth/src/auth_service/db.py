@@ -8,7 +8,12 @@ from spendscore_common.database import make_engine
 
 
 def create_engine(settings: AuthSettings) -> AsyncEngine:
-    return make_engine(settings.database_url, pool_size=settings.database_pool_size)
+    return make_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        pool_timeout_seconds=settings.database_pool_timeout_seconds,
+        statement_timeout_seconds=settings.database_statement_timeout_seconds,
+    )
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
