@@ -5,7 +5,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from customers_service.file_import import FORMULA_STARTS
 from customers_service.messages import Language
@@ -111,7 +111,11 @@ class XlsxWriter:
                     cells.append(value)
             self._sheet.append(cells)
 
-    def finish(self) -> bytes:
+    def finish(self, target: IO[bytes] | None = None) -> bytes:
+        """The workbook's bytes; with a ``target`` file, written there instead (and b"" returned)."""
+        if target is not None:
+            self._workbook.save(target)
+            return b""
         buffer = io.BytesIO()
         self._workbook.save(buffer)
         return buffer.getvalue()

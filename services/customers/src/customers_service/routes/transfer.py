@@ -1,9 +1,10 @@
 """Import (CSV or .xlsx; all or nothing, or partial), the import template, and the export (CSV with
 `,` or `;`, or .xlsx)."""
 
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import IO, Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
@@ -116,8 +117,11 @@ async def export_customers(
     or .xlsx."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     if format == "xlsx":
-        content = await _xlsx_export(sessionmaker, owner.id)
-        return _download(content, XLSX_MEDIA_TYPE, "customers.xlsx")
+        return StreamingResponse(
+            _streamed(await _xlsx_export(sessionmaker, owner.id)),
+            media_type=XLSX_MEDIA_TYPE,
+            headers={"Content-Disposition": 'attachment; filename="customers.xlsx"'},
+        )
     return StreamingResponse(
         _csv_export(sessionmaker, owner.id, CsvWriter(delimiter)),
         media_type="text/csv; charset=utf-8",
@@ -141,9 +145,27 @@ async def _csv_export(
             yield writer.lines(chunk)
 
 
-async def _xlsx_export(sessionmaker: async_sessionmaker[AsyncSession], owner_id: uuid.UUID) -> bytes:
+async def _xlsx_export(sessionmaker: async_sessionmaker[AsyncSession], owner_id: uuid.UUID) -> IO[bytes]:
+    """The workbook in a temporary file (a million rows make tens of MB: not kept in memory), built
+    whole before the answer starts, so that a failure is still a proper error status."""
     writer = XlsxWriter()
     async with sessionmaker() as session:
         async for chunk in customer_repository.stream_for_export(session=session, owner_id=owner_id):
             await run_in_threadpool(writer.append, chunk)
-    return await run_in_threadpool(writer.finish)
+    workbook = tempfile.TemporaryFile()
+    try:
+        await run_in_threadpool(writer.finish, workbook)
+    except BaseException:
+        workbook.close()
+        raise
+    workbook.seek(0)
+    return workbook
+
+
+async def _streamed(file: IO[bytes], chunk_bytes: int = 256 * 1024) -> AsyncIterator[bytes]:
+    """A file's bytes in chunks, read off the event loop; the file is closed (and so deleted) after."""
+    try:
+        while chunk := await run_in_threadpool(file.read, chunk_bytes):
+            yield chunk
+    finally:
+        file.close()
