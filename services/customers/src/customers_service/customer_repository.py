@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Select, String, bindparam, case, delete, func, or_, select, text
+from sqlalchemy import ARRAY, Select, String, bindparam, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -22,6 +22,7 @@ from customers_service.models import (
     SEGMENT_OBSERVED,
     SEGMENT_PREDICTED,
     Customer,
+    CustomerAggregate,
     ObservedScore,
     Prediction,
 )
@@ -126,7 +127,6 @@ async def list_page(
         conditions.append(col(Customer.latest_band) == band)
     if segment is not None:
         conditions.append(col(Customer.latest_segment) == segment)
-    count_query = select(func.count()).select_from(Customer).where(*conditions)
     # The page first, then the latest predictions of those rows only: joining before OFFSET would
     # look up the prediction of every skipped row too.
     if q is not None and q.strip():
@@ -145,14 +145,20 @@ async def list_page(
             )
         ).all()
         customers = [row[0] for row in rows]
-        total = int(rows[0][1]) if rows else int((await session.execute(count_query)).scalar_one())
+        if rows:
+            total = int(rows[0][1])
+        else:
+            count_query = select(func.count()).select_from(Customer).where(*conditions)
+            total = int((await session.execute(count_query)).scalar_one())
     else:
         customers = list(
             await session.scalars(
                 select(Customer).where(*conditions).order_by(*_order_by(sort)).limit(limit).offset(offset)
             )
         )
-        total = int((await session.execute(count_query)).scalar_one())
+        total = await count_without_search(
+            session=session, owner_id=owner_id, gender=gender, band=band, segment=segment
+        )
     latest_ids = [customer.latest_prediction_id for customer in customers if customer.latest_prediction_id]
     latest: dict[uuid.UUID, Prediction] = {}
     if latest_ids:
@@ -617,29 +623,19 @@ class DashboardGroup:
 
 
 async def dashboard_groups(*, session: AsyncSession, owner_id: uuid.UUID) -> list[DashboardGroup]:
-    """One GROUP BY over the owner's customers; at most a few hundred groups come back."""
-    score = col(Customer.latest_spending_score)
-    # Not LEAST(..., 9): PostgreSQL's LEAST ignores NULL, which would put pending rows in a bucket.
-    bucket = func.floor(score / 10).cast(Integer)
-    age_group = case(
-        *((col(Customer.age) <= high, index) for index, (_, _, high) in enumerate(AGE_GROUPS)),
-        else_=len(AGE_GROUPS) - 1,
-    )
+    """The owner's sums by group from ``customer_aggregate`` (kept by triggers on ``customer``): a few
+    hundred rows to add up whatever the owner's size, where a GROUP BY would read every customer."""
+    groups = _aggregate_groups()
     statement = (
         select(
-            col(Customer.gender),
-            col(Customer.latest_band),
-            col(Customer.latest_segment),
-            bucket,
-            age_group,
-            func.count(),
-            func.count(score),
-            func.coalesce(func.sum(score), 0.0),
+            *groups,
+            func.sum(col(CustomerAggregate.customers)),
+            func.sum(col(CustomerAggregate.scored)),
+            func.sum(col(CustomerAggregate.score_sum)),
         )
-        .where(col(Customer.owner_id) == owner_id)
-        .group_by(
-            col(Customer.gender), col(Customer.latest_band), col(Customer.latest_segment), bucket, age_group
-        )
+        .where(col(CustomerAggregate.owner_id) == owner_id)
+        .group_by(*groups)
+        .having(func.sum(col(CustomerAggregate.customers)) != 0)
     )
     rows = (await session.execute(statement)).all()
     return [
@@ -655,6 +651,39 @@ async def dashboard_groups(*, session: AsyncSession, owner_id: uuid.UUID) -> lis
         )
         for row in rows
     ]
+
+
+def _aggregate_groups() -> tuple[ColumnElement[Any], ...]:
+    return (
+        col(CustomerAggregate.gender),
+        col(CustomerAggregate.band),
+        col(CustomerAggregate.segment),
+        col(CustomerAggregate.bucket),
+        col(CustomerAggregate.age_group),
+    )
+
+
+async def count_without_search(
+    *,
+    session: AsyncSession,
+    owner_id: uuid.UUID,
+    gender: str | None = None,
+    band: str | None = None,
+    segment: str | None = None,
+) -> int:
+    """How many of the owner's customers have this gender, band and segment (each when given), from
+    ``customer_aggregate``: the same figure as a count(*), without reading the customers."""
+    conditions = [col(CustomerAggregate.owner_id) == owner_id]
+    if gender is not None:
+        conditions.append(col(CustomerAggregate.gender) == gender)
+    if band is not None:
+        conditions.append(col(CustomerAggregate.band) == band)
+    if segment is not None:
+        conditions.append(col(CustomerAggregate.segment) == segment)
+    total = await session.scalar(
+        select(func.coalesce(func.sum(col(CustomerAggregate.customers)), 0)).where(*conditions)
+    )
+    return int(total or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -697,26 +726,24 @@ class AccuracySums:
 
 
 async def accuracy_sums(*, session: AsyncSession, owner_id: uuid.UUID) -> AccuracySums:
-    """Sums over the owner's customers with an observed score and a prediction made before it."""
-    observed = col(Customer.observed_score)
-    error = observed - col(Customer.prior_score)
-    covered = case(
-        (observed.between(col(Customer.prior_interval_low), col(Customer.prior_interval_high)), 1), else_=0
-    )
+    """Sums over the owner's customers with an observed score and a prediction made before it, from
+    ``customer_aggregate``."""
+    aggregate = CustomerAggregate
     row = (
         await session.execute(
             select(
-                func.count(),
-                func.coalesce(func.sum(func.abs(error)), 0.0),
-                func.coalesce(func.sum(error * error), 0.0),
-                func.coalesce(func.sum(observed), 0),
-                func.coalesce(func.sum(observed * observed), 0),
-                func.coalesce(func.sum(covered), 0),
-            ).where(
-                col(Customer.owner_id) == owner_id,
-                observed.is_not(None),
-                col(Customer.prior_score).is_not(None),
-            )
+                *(
+                    func.coalesce(func.sum(col(column)), 0)
+                    for column in (
+                        aggregate.observed,
+                        aggregate.absolute_error_sum,
+                        aggregate.squared_error_sum,
+                        aggregate.observed_sum,
+                        aggregate.observed_square_sum,
+                        aggregate.covered,
+                    )
+                )
+            ).where(col(aggregate.owner_id) == owner_id)
         )
     ).one()
     return AccuracySums(int(row[0]), float(row[1]), float(row[2]), float(row[3]), float(row[4]), int(row[5]))
