@@ -625,7 +625,13 @@ class DashboardGroup:
 async def dashboard_groups(*, session: AsyncSession, owner_id: uuid.UUID) -> list[DashboardGroup]:
     """The owner's sums by group from ``customer_aggregate`` (kept by triggers on ``customer``): a few
     hundred rows to add up whatever the owner's size, where a GROUP BY would read every customer."""
-    groups = _aggregate_groups()
+    groups = (
+        col(CustomerAggregate.gender),
+        col(CustomerAggregate.band),
+        col(CustomerAggregate.segment),
+        col(CustomerAggregate.bucket),
+        col(CustomerAggregate.age_group),
+    )
     statement = (
         select(
             *groups,
@@ -651,16 +657,6 @@ async def dashboard_groups(*, session: AsyncSession, owner_id: uuid.UUID) -> lis
         )
         for row in rows
     ]
-
-
-def _aggregate_groups() -> tuple[ColumnElement[Any], ...]:
-    return (
-        col(CustomerAggregate.gender),
-        col(CustomerAggregate.band),
-        col(CustomerAggregate.segment),
-        col(CustomerAggregate.bucket),
-        col(CustomerAggregate.age_group),
-    )
 
 
 async def count_without_search(
