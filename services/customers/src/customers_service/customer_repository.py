@@ -541,24 +541,53 @@ def import_records(
     return records
 
 
+# Every update of an import in one statement (the values as arrays, one element per customer): the
+# aggregates' statement trigger then runs once per import, not once per row.
 _IMPORT_UPDATE = text(
-    "UPDATE customer SET name = :name, search_name = :search_name, gender = :gender, age = :age, "
-    "annual_income = :annual_income, updated_at = :now, "
-    "latest_prediction_id = COALESCE(CAST(:prediction_id AS uuid), latest_prediction_id), "
-    "latest_spending_score = CASE WHEN CAST(:prediction_id AS uuid) IS NULL THEN latest_spending_score "
-    "ELSE CAST(:score AS double precision) END, "
-    "latest_band = CASE WHEN CAST(:prediction_id AS uuid) IS NULL THEN latest_band "
-    "ELSE CAST(:result_band AS varchar) END, "
+    "UPDATE customer SET name = u.name, search_name = u.search_name, gender = u.gender, age = u.age, "
+    "annual_income = u.annual_income, updated_at = :now, "
+    "latest_prediction_id = COALESCE(u.prediction_id, customer.latest_prediction_id), "
+    "latest_spending_score = CASE WHEN u.prediction_id IS NULL THEN customer.latest_spending_score "
+    "ELSE u.score END, "
+    "latest_band = CASE WHEN u.prediction_id IS NULL THEN customer.latest_band ELSE u.result_band END, "
     # A new prediction's segment, unless the owner's observed score decides the segment.
-    "latest_segment = CASE WHEN CAST(:prediction_id AS uuid) IS NULL OR segment_source = 'observed' "
-    "THEN latest_segment ELSE CAST(:segment AS varchar) END, "
-    "latest_segment_probability = CASE WHEN CAST(:prediction_id AS uuid) IS NULL "
-    "OR segment_source = 'observed' THEN latest_segment_probability "
-    "ELSE CAST(:probability AS double precision) END, "
-    "segment_source = CASE WHEN CAST(:prediction_id AS uuid) IS NULL OR segment_source = 'observed' "
-    "THEN segment_source WHEN CAST(:segment AS varchar) IS NULL THEN NULL ELSE 'predicted' END "
-    "WHERE id = :customer_id AND owner_id = :owner_id"
+    "latest_segment = CASE WHEN u.prediction_id IS NULL OR customer.segment_source = 'observed' "
+    "THEN customer.latest_segment ELSE u.segment END, "
+    "latest_segment_probability = CASE WHEN u.prediction_id IS NULL "
+    "OR customer.segment_source = 'observed' THEN customer.latest_segment_probability "
+    "ELSE u.probability END, "
+    "segment_source = CASE WHEN u.prediction_id IS NULL OR customer.segment_source = 'observed' "
+    "THEN customer.segment_source WHEN u.segment IS NULL THEN NULL ELSE 'predicted' END "
+    "FROM unnest(CAST(:customer_ids AS uuid[]), CAST(:names AS varchar[]), "
+    "CAST(:search_names AS varchar[]), CAST(:genders AS varchar[]), CAST(:ages AS smallint[]), "
+    "CAST(:incomes AS double precision[]), CAST(:prediction_ids AS uuid[]), "
+    "CAST(:scores AS double precision[]), CAST(:bands AS varchar[]), CAST(:segments AS varchar[]), "
+    "CAST(:probabilities AS double precision[])) "
+    "AS u(customer_id, name, search_name, gender, age, annual_income, prediction_id, score, result_band, "
+    "segment, probability) "
+    "WHERE customer.id = u.customer_id AND customer.owner_id = :owner_id"
 )
+_IMPORT_UPDATE_ARRAYS = {
+    "customer_ids": "customer_id",
+    "names": "name",
+    "search_names": "search_name",
+    "genders": "gender",
+    "ages": "age",
+    "incomes": "annual_income",
+    "prediction_ids": "prediction_id",
+    "scores": "score",
+    "bands": "result_band",
+    "segments": "segment",
+    "probabilities": "probability",
+}
+
+
+def _import_update_parameters(updates: list[dict[str, Any]]) -> dict[str, Any]:
+    parameters = {
+        array: [update_[key] for update_ in updates] for array, key in _IMPORT_UPDATE_ARRAYS.items()
+    }
+    # import_records gives every update of one import the same owner and time.
+    return {**parameters, "owner_id": updates[0]["owner_id"], "now": updates[0]["now"]}
 
 
 async def store_import(*, session: AsyncSession, records: ImportRecords) -> None:
@@ -579,7 +608,7 @@ async def store_import(*, session: AsyncSession, records: ImportRecords) -> None
             "customer", records=records.customers, columns=_CUSTOMER_COPY_COLUMNS
         )
     if records.updates:
-        await session.execute(_IMPORT_UPDATE, records.updates)
+        await session.execute(_IMPORT_UPDATE, _import_update_parameters(records.updates))
     if records.predictions:
         await driver.copy_records_to_table(
             "prediction", records=records.predictions, columns=_PREDICTION_COPY_COLUMNS
