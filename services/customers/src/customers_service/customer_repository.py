@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Select, String, bindparam, case, delete, func, or_, select, text
+from sqlalchemy import ARRAY, Select, String, bindparam, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -22,6 +22,7 @@ from customers_service.models import (
     SEGMENT_OBSERVED,
     SEGMENT_PREDICTED,
     Customer,
+    CustomerAggregate,
     ObservedScore,
     Prediction,
 )
@@ -126,7 +127,6 @@ async def list_page(
         conditions.append(col(Customer.latest_band) == band)
     if segment is not None:
         conditions.append(col(Customer.latest_segment) == segment)
-    count_query = select(func.count()).select_from(Customer).where(*conditions)
     # The page first, then the latest predictions of those rows only: joining before OFFSET would
     # look up the prediction of every skipped row too.
     if q is not None and q.strip():
@@ -145,14 +145,20 @@ async def list_page(
             )
         ).all()
         customers = [row[0] for row in rows]
-        total = int(rows[0][1]) if rows else int((await session.execute(count_query)).scalar_one())
+        if rows:
+            total = int(rows[0][1])
+        else:
+            count_query = select(func.count()).select_from(Customer).where(*conditions)
+            total = int((await session.execute(count_query)).scalar_one())
     else:
         customers = list(
             await session.scalars(
                 select(Customer).where(*conditions).order_by(*_order_by(sort)).limit(limit).offset(offset)
             )
         )
-        total = int((await session.execute(count_query)).scalar_one())
+        total = await count_without_search(
+            session=session, owner_id=owner_id, gender=gender, band=band, segment=segment
+        )
     latest_ids = [customer.latest_prediction_id for customer in customers if customer.latest_prediction_id]
     latest: dict[uuid.UUID, Prediction] = {}
     if latest_ids:
@@ -535,24 +541,53 @@ def import_records(
     return records
 
 
+# Every update of an import in one statement (the values as arrays, one element per customer): the
+# aggregates' statement trigger then runs once per import, not once per row.
 _IMPORT_UPDATE = text(
-    "UPDATE customer SET name = :name, search_name = :search_name, gender = :gender, age = :age, "
-    "annual_income = :annual_income, updated_at = :now, "
-    "latest_prediction_id = COALESCE(CAST(:prediction_id AS uuid), latest_prediction_id), "
-    "latest_spending_score = CASE WHEN CAST(:prediction_id AS uuid) IS NULL THEN latest_spending_score "
-    "ELSE CAST(:score AS double precision) END, "
-    "latest_band = CASE WHEN CAST(:prediction_id AS uuid) IS NULL THEN latest_band "
-    "ELSE CAST(:result_band AS varchar) END, "
+    "UPDATE customer SET name = u.name, search_name = u.search_name, gender = u.gender, age = u.age, "
+    "annual_income = u.annual_income, updated_at = :now, "
+    "latest_prediction_id = COALESCE(u.prediction_id, customer.latest_prediction_id), "
+    "latest_spending_score = CASE WHEN u.prediction_id IS NULL THEN customer.latest_spending_score "
+    "ELSE u.score END, "
+    "latest_band = CASE WHEN u.prediction_id IS NULL THEN customer.latest_band ELSE u.result_band END, "
     # A new prediction's segment, unless the owner's observed score decides the segment.
-    "latest_segment = CASE WHEN CAST(:prediction_id AS uuid) IS NULL OR segment_source = 'observed' "
-    "THEN latest_segment ELSE CAST(:segment AS varchar) END, "
-    "latest_segment_probability = CASE WHEN CAST(:prediction_id AS uuid) IS NULL "
-    "OR segment_source = 'observed' THEN latest_segment_probability "
-    "ELSE CAST(:probability AS double precision) END, "
-    "segment_source = CASE WHEN CAST(:prediction_id AS uuid) IS NULL OR segment_source = 'observed' "
-    "THEN segment_source WHEN CAST(:segment AS varchar) IS NULL THEN NULL ELSE 'predicted' END "
-    "WHERE id = :customer_id AND owner_id = :owner_id"
+    "latest_segment = CASE WHEN u.prediction_id IS NULL OR customer.segment_source = 'observed' "
+    "THEN customer.latest_segment ELSE u.segment END, "
+    "latest_segment_probability = CASE WHEN u.prediction_id IS NULL "
+    "OR customer.segment_source = 'observed' THEN customer.latest_segment_probability "
+    "ELSE u.probability END, "
+    "segment_source = CASE WHEN u.prediction_id IS NULL OR customer.segment_source = 'observed' "
+    "THEN customer.segment_source WHEN u.segment IS NULL THEN NULL ELSE 'predicted' END "
+    "FROM unnest(CAST(:customer_ids AS uuid[]), CAST(:names AS varchar[]), "
+    "CAST(:search_names AS varchar[]), CAST(:genders AS varchar[]), CAST(:ages AS smallint[]), "
+    "CAST(:incomes AS double precision[]), CAST(:prediction_ids AS uuid[]), "
+    "CAST(:scores AS double precision[]), CAST(:bands AS varchar[]), CAST(:segments AS varchar[]), "
+    "CAST(:probabilities AS double precision[])) "
+    "AS u(customer_id, name, search_name, gender, age, annual_income, prediction_id, score, result_band, "
+    "segment, probability) "
+    "WHERE customer.id = u.customer_id AND customer.owner_id = :owner_id"
 )
+_IMPORT_UPDATE_ARRAYS = {
+    "customer_ids": "customer_id",
+    "names": "name",
+    "search_names": "search_name",
+    "genders": "gender",
+    "ages": "age",
+    "incomes": "annual_income",
+    "prediction_ids": "prediction_id",
+    "scores": "score",
+    "bands": "result_band",
+    "segments": "segment",
+    "probabilities": "probability",
+}
+
+
+def _import_update_parameters(updates: list[dict[str, Any]]) -> dict[str, Any]:
+    parameters = {
+        array: [update_[key] for update_ in updates] for array, key in _IMPORT_UPDATE_ARRAYS.items()
+    }
+    # import_records gives every update of one import the same owner and time.
+    return {**parameters, "owner_id": updates[0]["owner_id"], "now": updates[0]["now"]}
 
 
 async def store_import(*, session: AsyncSession, records: ImportRecords) -> None:
@@ -573,7 +608,7 @@ async def store_import(*, session: AsyncSession, records: ImportRecords) -> None
             "customer", records=records.customers, columns=_CUSTOMER_COPY_COLUMNS
         )
     if records.updates:
-        await session.execute(_IMPORT_UPDATE, records.updates)
+        await session.execute(_IMPORT_UPDATE, _import_update_parameters(records.updates))
     if records.predictions:
         await driver.copy_records_to_table(
             "prediction", records=records.predictions, columns=_PREDICTION_COPY_COLUMNS
@@ -617,29 +652,25 @@ class DashboardGroup:
 
 
 async def dashboard_groups(*, session: AsyncSession, owner_id: uuid.UUID) -> list[DashboardGroup]:
-    """One GROUP BY over the owner's customers; at most a few hundred groups come back."""
-    score = col(Customer.latest_spending_score)
-    # Not LEAST(..., 9): PostgreSQL's LEAST ignores NULL, which would put pending rows in a bucket.
-    bucket = func.floor(score / 10).cast(Integer)
-    age_group = case(
-        *((col(Customer.age) <= high, index) for index, (_, _, high) in enumerate(AGE_GROUPS)),
-        else_=len(AGE_GROUPS) - 1,
+    """The owner's sums by group from ``customer_aggregate`` (kept by triggers on ``customer``): a few
+    hundred rows to add up whatever the owner's size, where a GROUP BY would read every customer."""
+    groups = (
+        col(CustomerAggregate.gender),
+        col(CustomerAggregate.band),
+        col(CustomerAggregate.segment),
+        col(CustomerAggregate.bucket),
+        col(CustomerAggregate.age_group),
     )
     statement = (
         select(
-            col(Customer.gender),
-            col(Customer.latest_band),
-            col(Customer.latest_segment),
-            bucket,
-            age_group,
-            func.count(),
-            func.count(score),
-            func.coalesce(func.sum(score), 0.0),
+            *groups,
+            func.sum(col(CustomerAggregate.customers)),
+            func.sum(col(CustomerAggregate.scored)),
+            func.sum(col(CustomerAggregate.score_sum)),
         )
-        .where(col(Customer.owner_id) == owner_id)
-        .group_by(
-            col(Customer.gender), col(Customer.latest_band), col(Customer.latest_segment), bucket, age_group
-        )
+        .where(col(CustomerAggregate.owner_id) == owner_id)
+        .group_by(*groups)
+        .having(func.sum(col(CustomerAggregate.customers)) != 0)
     )
     rows = (await session.execute(statement)).all()
     return [
@@ -655,6 +686,29 @@ async def dashboard_groups(*, session: AsyncSession, owner_id: uuid.UUID) -> lis
         )
         for row in rows
     ]
+
+
+async def count_without_search(
+    *,
+    session: AsyncSession,
+    owner_id: uuid.UUID,
+    gender: str | None = None,
+    band: str | None = None,
+    segment: str | None = None,
+) -> int:
+    """How many of the owner's customers have this gender, band and segment (each when given), from
+    ``customer_aggregate``: the same figure as a count(*), without reading the customers."""
+    conditions = [col(CustomerAggregate.owner_id) == owner_id]
+    if gender is not None:
+        conditions.append(col(CustomerAggregate.gender) == gender)
+    if band is not None:
+        conditions.append(col(CustomerAggregate.band) == band)
+    if segment is not None:
+        conditions.append(col(CustomerAggregate.segment) == segment)
+    total = await session.scalar(
+        select(func.coalesce(func.sum(col(CustomerAggregate.customers)), 0)).where(*conditions)
+    )
+    return int(total or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -697,26 +751,24 @@ class AccuracySums:
 
 
 async def accuracy_sums(*, session: AsyncSession, owner_id: uuid.UUID) -> AccuracySums:
-    """Sums over the owner's customers with an observed score and a prediction made before it."""
-    observed = col(Customer.observed_score)
-    error = observed - col(Customer.prior_score)
-    covered = case(
-        (observed.between(col(Customer.prior_interval_low), col(Customer.prior_interval_high)), 1), else_=0
-    )
+    """Sums over the owner's customers with an observed score and a prediction made before it, from
+    ``customer_aggregate``."""
+    aggregate = CustomerAggregate
     row = (
         await session.execute(
             select(
-                func.count(),
-                func.coalesce(func.sum(func.abs(error)), 0.0),
-                func.coalesce(func.sum(error * error), 0.0),
-                func.coalesce(func.sum(observed), 0),
-                func.coalesce(func.sum(observed * observed), 0),
-                func.coalesce(func.sum(covered), 0),
-            ).where(
-                col(Customer.owner_id) == owner_id,
-                observed.is_not(None),
-                col(Customer.prior_score).is_not(None),
-            )
+                *(
+                    func.coalesce(func.sum(col(column)), 0)
+                    for column in (
+                        aggregate.observed,
+                        aggregate.absolute_error_sum,
+                        aggregate.squared_error_sum,
+                        aggregate.observed_sum,
+                        aggregate.observed_square_sum,
+                        aggregate.covered,
+                    )
+                )
+            ).where(col(aggregate.owner_id) == owner_id)
         )
     ).one()
     return AccuracySums(int(row[0]), float(row[1]), float(row[2]), float(row[3]), float(row[4]), int(row[5]))

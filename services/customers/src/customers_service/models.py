@@ -5,12 +5,14 @@ from datetime import datetime
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
     Float,
     ForeignKey,
     Index,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -168,6 +170,37 @@ class Prediction(CustomersTable, table=True):
         default_factory=list,
         sa_column=Column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
     )
+
+
+class CustomerAggregate(CustomersTable, table=True):
+    """Sums over an owner's customers in one group of the dashboard's (gender, band, segment, score
+    bucket, age group), signed deltas of the writes: the group's figures are the sum of its rows.
+
+    Written only by the database: triggers on ``customer`` add the rows of every statement and now and
+    then fold an owner's rows into one per group (migration 20261202_0102 says how).
+    """
+
+    __tablename__ = "customer_aggregate"
+    __table_args__ = (Index("ix_customer_aggregate_owner", "owner_id"),)
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
+    gender: str = Field(sa_column=Column(String(6), nullable=False))
+    band: str | None = Field(default=None, sa_column=Column(String(6), nullable=True))
+    segment: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    # floor(score / 10): 0-10, a score of 100 in bucket 10; None while pending.
+    bucket: int | None = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
+    age_group: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    customers: int = Field(sa_column=Column(BigInteger, nullable=False))
+    scored: int = Field(sa_column=Column(BigInteger, nullable=False))
+    score_sum: float = Field(sa_column=Column(Numeric, nullable=False))
+    # Over the customers with an observed score and a prediction made before it (the accuracy's).
+    observed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    absolute_error_sum: float = Field(sa_column=Column(Numeric, nullable=False))
+    squared_error_sum: float = Field(sa_column=Column(Numeric, nullable=False))
+    observed_sum: int = Field(sa_column=Column(BigInteger, nullable=False))
+    observed_square_sum: int = Field(sa_column=Column(BigInteger, nullable=False))
+    covered: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class ObservedScore(CustomersTable, table=True):
