@@ -7,16 +7,23 @@ from typing import Any
 import numpy as np
 
 from inference_service.model_store import LoadedModel
+from inference_service.one_row import one_row_model
 from inference_service.schemas import CustomerFeatures
 
 SCORE_MIN, SCORE_MAX = 1.0, 100.0
 LOW_BELOW, HIGH_ABOVE = 25.0, 75.0
 GENDER_CODE = {"male": 1.0, "female": 0.0}
+PROBABILITY_DECIMALS = 4
 
 
 def _rounded(values: np.ndarray) -> list[float]:
     # Python's round (not numpy's): the same digits whatever the batch size.
     return [round(value, 2) for value in values.tolist()]
+
+
+def _clipped_and_rounded(value: float) -> float:
+    """One value as ``_rounded(np.clip(...))`` gives it."""
+    return round(min(max(value, SCORE_MIN), SCORE_MAX), 2)
 
 
 def band_of(score: float) -> str:
@@ -49,6 +56,7 @@ class SpendingScorePredictor:
             {key: segment[key] for key in ("id", "name", "description")}
             for segment in model.segmentation.segments
         ]
+        self._one_row = one_row_model(model, probability_decimals=PROBABILITY_DECIMALS)
 
     @staticmethod
     def to_matrix(items: Sequence[CustomerFeatures]) -> np.ndarray:
@@ -57,9 +65,22 @@ class SpendingScorePredictor:
         )
 
     def predict_one(self, item: CustomerFeatures) -> dict[str, Any]:
-        """The answer for one customer: what ``predict`` gives for a one-row matrix."""
-        # The interval, segment and peak models are numpy models: the whole answer goes through them.
-        return self.predict(self.to_matrix([item]))[0]
+        """The answer for one customer: what ``predict`` gives for a one-row matrix, in plain Python
+        where the one-row forms of the models can promise the same numbers (``one_row.py``)."""
+        row = (GENDER_CODE[item.gender], float(item.age), float(item.annual_income))
+        numbers = None if self._one_row is None else self._one_row.numbers(row)
+        if numbers is None:
+            return self.predict(self.to_matrix([item]))[0]
+        score = _clipped_and_rounded(numbers.raw)
+        return self._answer(
+            score,
+            _clipped_and_rounded(numbers.raw + numbers.offset_low),
+            _clipped_and_rounded(numbers.raw + numbers.offset_high),
+            None if numbers.modes is None else [_clipped_and_rounded(mode) for mode in numbers.modes],
+            numbers.segment,
+            numbers.probability,
+            self._warnings(row[1:]),
+        )
 
     def predict(self, features: np.ndarray) -> list[dict[str, Any]]:
         """One answer per row of an (n, 3) matrix: gender code, age, annual income."""
@@ -70,7 +91,7 @@ class SpendingScorePredictor:
         lows = _rounded(np.clip(raw + offset_low, SCORE_MIN, SCORE_MAX))
         highs = _rounded(np.clip(raw + offset_high, SCORE_MIN, SCORE_MAX))
         segment_index, segment_probability = model.segmentation.most_likely(features)
-        probabilities = [round(value, 4) for value in segment_probability.tolist()]
+        probabilities = [round(value, PROBABILITY_DECIMALS) for value in segment_probability.tolist()]
         modes: list[list[float] | None] = [None] * len(features)
         if model.two_peaks is not None:
             peaks = model.two_peaks.modes(features)
@@ -78,19 +99,39 @@ class SpendingScorePredictor:
                 modes[row] = _rounded(np.clip(peaks[row], SCORE_MIN, SCORE_MAX))
         outside = self._rows_outside_ranges(features)
         return [
-            {
-                "spending_score": score,
-                "band": band_of(score),
-                "interval": {"low": low, "high": high},
-                "modes": row_modes,
-                "segment": {**self._segments[segment], "probability": probability},
-                "model_version": self.version,
-                "warnings": self._warnings(features[row, 1:].tolist()) if row in outside else [],
-            }
+            self._answer(
+                score,
+                low,
+                high,
+                row_modes,
+                segment,
+                probability,
+                self._warnings(features[row, 1:].tolist()) if row in outside else [],
+            )
             for row, (score, low, high, row_modes, segment, probability) in enumerate(
                 zip(scores, lows, highs, modes, segment_index.tolist(), probabilities, strict=True)
             )
         ]
+
+    def _answer(
+        self,
+        score: float,
+        low: float,
+        high: float,
+        modes: list[float] | None,
+        segment: int,
+        probability: float,
+        warnings: list[str],
+    ) -> dict[str, Any]:
+        return {
+            "spending_score": score,
+            "band": band_of(score),
+            "interval": {"low": low, "high": high},
+            "modes": modes,
+            "segment": {**self._segments[segment], "probability": probability},
+            "model_version": self.version,
+            "warnings": warnings,
+        }
 
     def _rows_outside_ranges(self, features: np.ndarray) -> set[int]:
         outside = np.zeros(len(features), dtype=bool)
@@ -98,7 +139,7 @@ class SpendingScorePredictor:
             outside |= (features[:, column] < low) | (features[:, column] > high)
         return set(np.flatnonzero(outside).tolist())
 
-    def _warnings(self, age_and_income: list[float]) -> list[str]:
+    def _warnings(self, age_and_income: Sequence[float]) -> list[str]:
         return [
             f"{name} {value:g} is outside the training range {low:g}-{high:g} {unit}: "
             "the prediction is an extrapolation"
