@@ -51,14 +51,15 @@ members: uv
 	done
 
 browser: ## Make sure Debian's Chromium is there for the browser test
-	@bash scripts/ensure_chromium.sh
+	@bash scripts/ensure_debian_command.sh chromium
 
 pytest: sync browser
 	$(RUN) pytest
 
 test: lint typecheck members pytest ## Lint, type-check, check each package alone, run every test
 
-bench: sync ## Run every benchmark and write docs/benchmarks.md
+bench: sync ## Run every benchmark (installs Debian's wrk if missing) and write docs/benchmarks.md
+	@bash scripts/ensure_debian_command.sh wrk
 	$(RUN) python -m benchmarks
 
 load: sync ## 50 simulated store owners for 60 s against a local stack; LOAD_MODE=chaos: kills under load

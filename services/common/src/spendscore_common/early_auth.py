@@ -10,13 +10,11 @@ from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from fastapi.security import HTTPBearer
 from starlette.requests import Request
 from starlette.types import Scope
 
 from spendscore_common.security import current_principal, principal_even_if_password_change_is_due
 
-_bearer = HTTPBearer(auto_error=False)
 _FLAG = "_spendscore_needs_token"  # cached on the route object itself
 _PRINCIPAL_DEPENDENCIES = (current_principal, principal_even_if_password_change_is_due)
 
@@ -43,5 +41,4 @@ async def refuse_unless_authenticated(scope: Scope) -> None:
     """Raise the route's own 401 (or 503) when the chosen route needs a token the request lacks."""
     if not route_needs_token(scope.get("route")):
         return
-    request = Request(scope)
-    await principal_even_if_password_change_is_due(request, await _bearer(request))
+    await principal_even_if_password_change_is_due(Request(scope))

@@ -5,14 +5,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
+from fastapi.security import HTTPBearer, OAuth2PasswordBearer
 
 from spendscore_common.tokens import InvalidTokenError, KeysUnavailableError, Principal, TokenVerifier
 
-# Both schemes read the same Authorization header; declaring both gives /docs a working
-# "Authorize" button (password flow against the auth service) and a paste-a-token field.
-_bearer = HTTPBearer(auto_error=False, description="Paste an access token from POST /auth/login")
-_UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
 PASSWORD_CHANGE_REQUIRED_DETAIL = "You must choose a new password before continuing"
 
 
@@ -64,56 +60,50 @@ def declare_password_login(app: FastAPI, token_url: str) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _token_verifier(request: Request) -> TokenVerifier:
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def _verified_principal(
-    request: Request, credentials: HTTPAuthorizationCredentials | None
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Not authenticated", headers=_UNAUTHORIZED_HEADERS)
-    try:
-        return await _token_verifier(request).verify(credentials.credentials)
-    except InvalidTokenError as exc:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc), headers=_UNAUTHORIZED_HEADERS) from exc
-    except KeysUnavailableError as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "Cannot verify tokens yet: the auth service's keys are unavailable",
-            headers={"Retry-After": "5"},
-        ) from exc
+class _BearerPrincipal(HTTPBearer):
+    """The bearer scheme (shown on /docs) that is itself the dependency turning the token into a
+    Principal: one dependency for FastAPI to solve per request, where a dependency on ``HTTPBearer``
+    would be two (FastAPI solves each level of dependencies apart, at a cost to every request)."""
+
+    def __init__(self, *, password_change_allowed: bool) -> None:
+        description = "Paste an access token from POST /auth/login"
+        super().__init__(auto_error=False, scheme_name="HTTPBearer", description=description)
+        self.password_change_allowed = password_change_allowed
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise _unauthorized("Not authenticated")
+        verifier: TokenVerifier = request.app.state.token_verifier
+        try:
+            principal = await verifier.verify(token)
+        except InvalidTokenError as exc:
+            raise _unauthorized(str(exc)) from exc
+        except KeysUnavailableError as exc:
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                "Cannot verify tokens yet: the auth service's keys are unavailable",
+                headers={"Retry-After": "5"},
+            ) from exc
+        if principal.must_change_password and not self.password_change_allowed:
+            raise CodedHTTPException(
+                status.HTTP_403_FORBIDDEN, PASSWORD_CHANGE_REQUIRED_DETAIL, code="password_change_required"
+            )
+        return principal
 
 
-async def principal_even_if_password_change_is_due(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The verified caller, even one who must choose a new password first (for the few routes that
-    let them: reading who they are, changing the password); 401 for a missing or bad token."""
-    return await _verified_principal(request, credentials)
-
-
+# The verified caller, even one who must choose a new password first (for the few routes that let
+# them: reading who they are, changing the password); 401 for a missing or bad token.
+principal_even_if_password_change_is_due = _BearerPrincipal(password_change_allowed=True)
 PrincipalEvenIfPasswordChangeIsDue = Annotated[Principal, Depends(principal_even_if_password_change_is_due)]
-
-
-async def current_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The verified caller; 401 with ``WWW-Authenticate: Bearer`` for a missing or bad token, 403
-    ``password_change_required`` while the caller must choose a new password."""
-    # Not a dependency on principal_even_if_password_change_is_due: each level of dependencies costs
-    # every request a dependency solve.
-    principal = await _verified_principal(request, credentials)
-    if principal.must_change_password:
-        raise CodedHTTPException(
-            status.HTTP_403_FORBIDDEN, PASSWORD_CHANGE_REQUIRED_DETAIL, code="password_change_required"
-        )
-    return principal
-
-
+# The verified caller; 401 with ``WWW-Authenticate: Bearer`` for a missing or bad token, 403
+# ``password_change_required`` while the caller must choose a new password.
+current_principal = _BearerPrincipal(password_change_allowed=False)
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
