@@ -1,5 +1,6 @@
 """The real entry points as processes: serve over HTTP, and refuse bad configuration with one line."""
 
+import json
 import subprocess
 import sys
 
@@ -42,7 +43,27 @@ def test_the_service_process_serves_logins(auth_database_url, tmp_path):
     assert login.status_code == 200
     assert login.headers["x-request-id"]
     assert jwks.json()["keys"][0]["alg"] == "EdDSA"
-    assert "process-admin-password" not in process.log_path.read_text()
+    log = process.log_path.read_text()
+    assert "process-admin-password" not in log
+    # One JSON access line per request, carrying the id the answer echoed.
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    access = [line for line in lines if line["logger"] == "spendscore.access" and line["message"] == "request"]
+    login_lines = [line for line in access if line["request_id"] == login.headers["x-request-id"]]
+    assert len(login_lines) == 1
+    assert login_lines[0] | {"time": None, "duration_ms": None} == {
+        "time": None,
+        "level": "INFO",
+        "service": "auth",
+        "logger": "spendscore.access",
+        "message": "request",
+        "request_id": login.headers["x-request-id"],
+        "method": "POST",
+        "path": "/auth/login",
+        "status": 200,
+        "duration_ms": None,
+    }
+    assert login_lines[0]["duration_ms"] > 0
+    assert [line["path"] for line in access].count("/.well-known/jwks.json") == 1
 
 
 def run_auth(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

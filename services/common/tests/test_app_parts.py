@@ -21,6 +21,16 @@ async def test_callers_request_id_is_kept(client):
     assert response.headers["x-request-id"] == "abc-123"
 
 
+async def test_each_request_is_one_access_record_with_its_id(client, caplog):
+    caplog.set_level("INFO", logger="spendscore.access")
+    response = await client.get("/search", params={"q": "ana"}, headers={"X-Request-ID": "line-1"})
+    [record] = [record for record in caplog.records if record.name == "spendscore.access"]
+    assert response.headers["x-request-id"] == "line-1"
+    assert record.getMessage() == "request"
+    assert (record.method, record.path, record.status) == ("GET", "/search", 200)
+    assert record.duration_ms >= 0
+
+
 async def test_crash_is_a_generic_500_without_exception_text(client, caplog):
     response = await client.get("/boom", headers={"X-Request-ID": "crash-1"})
     assert response.status_code == 500

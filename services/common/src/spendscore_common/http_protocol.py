@@ -50,6 +50,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
                 self.transport.write(_TOO_LARGE)
                 self.transport.close()
                 return
+            if len(data) <= room:  # the usual case: the whole chunk, without copying it
+                self._head_bytes += len(data)
+                super().data_received(data)
+                return
             piece, data = data[:room], data[room:]
             self._head_bytes += len(piece)
             super().data_received(piece)

@@ -4,6 +4,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any, TextIO
 
 import orjson
@@ -30,23 +31,26 @@ class JsonFormatter(logging.Formatter):
             self._second, self._second_text = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         return f"{self._second_text}.{int((created - second) * 1000):03d}+00:00"
 
-    def format(self, record: logging.LogRecord) -> str:
+    def line(self, created: float, level: str, logger: str, message: str, fields: Mapping[str, Any]) -> str:
         line: dict[str, Any] = {
-            "time": self._time(record.created),
-            "level": record.levelname,
+            "time": self._time(created),
+            "level": level,
             "service": self.service,
-            "logger": record.name,
-            "message": record.getMessage(),
+            "logger": logger,
+            "message": message,
         }
         request_id = current_request_id()
         if request_id:
             line["request_id"] = request_id
-        attributes = record.__dict__
-        for key in attributes.keys() - _STANDARD_ATTRS:
-            line[key] = attributes[key]
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+        line.update(fields)
         return orjson.dumps(line, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+
+    def format(self, record: logging.LogRecord) -> str:
+        attributes = record.__dict__
+        fields = {key: attributes[key] for key in attributes.keys() - _STANDARD_ATTRS}
+        if record.exc_info:
+            fields["exception"] = self.formatException(record.exc_info)
+        return self.line(record.created, record.levelname, record.name, record.getMessage(), fields)
 
 
 class BatchedStreamHandler(logging.StreamHandler[TextIO]):
@@ -71,6 +75,12 @@ class BatchedStreamHandler(logging.StreamHandler[TextIO]):
         else:
             self._pending = True
 
+    def write_line(self, line: str) -> None:
+        """A line below WARNING, already formatted."""
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            self.stream.write(line + self.terminator)
+        self._pending = True
+
     def flush(self) -> None:
         self._pending = False
         super().flush()
@@ -80,6 +90,46 @@ class BatchedStreamHandler(logging.StreamHandler[TextIO]):
             time.sleep(self.flush_seconds)
             if self._pending:
                 self.flush()  # takes the handler's lock, so never in the middle of a line
+
+
+class AccessLog:
+    """The one line per request of the request middleware: "request" with the method, path, status
+    and duration, logged by ``spendscore.access``. While the process's only handler is the JSON
+    handler of ``configure_logging``, the line goes to that handler straight: a LogRecord and the
+    logging calls around it would cost a fast request about as much as its model."""
+
+    def __init__(self) -> None:
+        self.logger = logging.getLogger("spendscore.access")
+        self._root = logging.getLogger()
+        self._handler: BatchedStreamHandler | None = None
+
+    def write_to(self, handler: BatchedStreamHandler | None) -> None:
+        self._handler = handler
+
+    def log(self, level: int, fields: Mapping[str, Any]) -> None:
+        logger = self.logger
+        if not logger.isEnabledFor(level):
+            return
+        handler = self._handler
+        root_handlers = self._root.handlers
+        if (
+            handler is None
+            or len(root_handlers) != 1
+            or root_handlers[0] is not handler
+            or logger.handlers
+            or logger.filters
+            or level < handler.level
+            or level >= logging.WARNING
+        ):
+            logger.log(level, "request", extra=fields)  # whatever else listens (pytest's caplog) hears it
+            return
+        formatter = handler.formatter
+        assert isinstance(formatter, JsonFormatter)
+        line = formatter.line(time.time(), logging.getLevelName(level), logger.name, "request", fields)
+        handler.write_line(line)
+
+
+access_log = AccessLog()
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
@@ -93,6 +143,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
+    access_log.write_to(handler)
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []

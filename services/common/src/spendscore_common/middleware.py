@@ -24,6 +24,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spendscore_common import early_auth, input_checks
+from spendscore_common.logging import access_log
 from spendscore_common.metrics import UNMATCHED_HANDLER, HttpMetrics
 from spendscore_common.request_context import set_request_id
 
@@ -80,23 +81,14 @@ class RequestGuardMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        incoming_id = declared = content_type = None
-        chunked = False
-        headers_bytes = 0
-        longest = 0
-        for name, value in scope["headers"]:
-            size = len(name) + len(value)
-            headers_bytes += size
-            if size > longest:
-                longest = size
-            if name == b"content-length":
-                declared = value
-            elif name == b"content-type":
-                content_type = value
-            elif name == _REQUEST_ID:
-                incoming_id = value
-            elif name == b"transfer-encoding":
-                chunked = True
+        raw_headers = scope["headers"]
+        sizes = [len(name) + len(value) for name, value in raw_headers]
+        headers = dict(raw_headers)  # the last of repeated names wins
+        declared = headers.get(b"content-length")
+        content_type = headers.get(b"content-type")
+        incoming_id = headers.get(_REQUEST_ID)
+        chunked = b"transfer-encoding" in headers
+        longest, headers_bytes = max(sizes, default=0), sum(sizes)
         request_id = _request_id(incoming_id)
         set_request_id(request_id)
         id_header = (_REQUEST_ID, request_id.encode())
@@ -205,15 +197,12 @@ class RequestGuardMiddleware:
                 response_bytes=response_bytes,
                 seconds=seconds,
             )
-            level = logging.DEBUG if path in _QUIET_PATHS and status < 400 else logging.INFO
-            if logger.isEnabledFor(level):
-                logger.log(
-                    level,
-                    "request",
-                    extra={
-                        "method": scope["method"],
-                        "path": path,
-                        "status": status,
-                        "duration_ms": round(seconds * 1000, 2),
-                    },
-                )
+            access_log.log(
+                logging.DEBUG if path in _QUIET_PATHS and status < 400 else logging.INFO,
+                {
+                    "method": scope["method"],
+                    "path": path,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                },
+            )
