@@ -11,7 +11,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,18 +39,20 @@ async def revoke_tokens(*, db_session: AsyncSession, user_id: uuid.UUID) -> floa
     return cutoff
 
 
+# Built once, not per request (auth reads it for every signed-in call).
+_USER_AND_CUTOFF = (
+    select(User, col(TokenRevocation.issued_before))
+    .outerjoin(TokenRevocation, col(TokenRevocation.user_id) == col(User.id))
+    .where(col(User.id) == bindparam("user_id"))
+)
+
+
 async def user_and_cutoff(
     *, db_session: AsyncSession, user_id: uuid.UUID
 ) -> tuple[User | None, float | None]:
     """The user (None when there is none) and their cut-off (Unix time; None when none of their
     tokens is void), in one statement."""
-    row = (
-        await db_session.exec(
-            select(User, col(TokenRevocation.issued_before))
-            .outerjoin(TokenRevocation, col(TokenRevocation.user_id) == col(User.id))
-            .where(col(User.id) == user_id)
-        )
-    ).first()
+    row = (await db_session.exec(_USER_AND_CUTOFF, params={"user_id": user_id})).first()
     if row is None:
         return None, None
     user, cutoff = row
