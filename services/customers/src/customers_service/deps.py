@@ -65,7 +65,7 @@ ExpensiveCall = Depends(expensive_call_slot)
 Search = Depends(search_slot)
 
 
-def inference_client(request: Request) -> InferenceClient:
+async def inference_client(request: Request) -> InferenceClient:
     client: InferenceClient = request.app.state.inference
     return client
 
@@ -73,7 +73,7 @@ def inference_client(request: Request) -> InferenceClient:
 InferenceDep = Annotated[InferenceClient, Depends(inference_client)]
 
 
-def segment_catalogue(request: Request) -> SegmentCatalogue:
+async def segment_catalogue(request: Request) -> SegmentCatalogue:
     catalogue: SegmentCatalogue = request.app.state.segment_catalogue
     return catalogue
 
@@ -81,7 +81,7 @@ def segment_catalogue(request: Request) -> SegmentCatalogue:
 CatalogueDep = Annotated[SegmentCatalogue, Depends(segment_catalogue)]
 
 
-def service_settings(request: Request) -> CustomersSettings:
+async def service_settings(request: Request) -> CustomersSettings:
     settings: CustomersSettings = request.app.state.settings
     return settings
 
