@@ -1,5 +1,6 @@
 """FastAPI dependencies: the per-request database session, the process-wide parts, the current user."""
 
+import functools
 import ipaddress
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -17,6 +18,7 @@ from auth_service.owner_deletions import OwnerDeletionWorker
 from auth_service.passwords import PasswordHasher
 from auth_service.service_clients import ServiceClients
 from auth_service.tokens import TokenIssuer
+from spendscore_common.database import read_without_transaction
 from spendscore_common.security import CurrentPrincipal, PrincipalEvenIfPasswordChangeIsDue
 from spendscore_common.tokens import Principal
 
@@ -94,15 +96,17 @@ DeletionWorkerDep = Annotated[OwnerDeletionWorker, Depends(_deletion_worker)]
 
 async def _user_of(principal: Principal, db_session: AsyncSession) -> User:
     """The account behind a verified token; a token outliving its account (deleted, deactivated) or
-    revoked (password change, role change, reset) is 401, read from this service's own database."""
+    revoked (password change, role change, reset) is 401, read from this service's own database on
+    every request (one statement: the account and its revocation cut-off)."""
     try:
         user_id = uuid.UUID(principal.user_id)
     except ValueError as exc:
         raise AccountUnavailableError() from exc
-    user = await user_repository.get(db_session=db_session, user_id=user_id)
+    user, cutoff = await read_without_transaction(
+        db_session, functools.partial(revocations.user_and_cutoff, db_session=db_session, user_id=user_id)
+    )
     if user is None or not user.is_active:
         raise AccountUnavailableError()
-    cutoff = await revocations.issued_before(db_session=db_session, user_id=user_id)
     if cutoff is not None and principal.issued_at < cutoff:
         raise RevokedTokenError()
     return user

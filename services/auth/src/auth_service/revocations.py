@@ -11,12 +11,12 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth_service.models import TokenRevocation
+from auth_service.models import TokenRevocation, User
 from auth_service.tokens import ACCESS_TOKEN_TTL_SECONDS, issued_at_now
 
 # Past the verifiers' 30 s leeway and clock skew between hosts.
@@ -39,10 +39,24 @@ async def revoke_tokens(*, db_session: AsyncSession, user_id: uuid.UUID) -> floa
     return cutoff
 
 
-async def issued_before(*, db_session: AsyncSession, user_id: uuid.UUID) -> float | None:
-    """The user's cut-off (Unix time), or None when none of their tokens is void."""
-    revocation = await db_session.get(TokenRevocation, user_id)
-    return None if revocation is None else revocation.issued_before.timestamp()
+# Built once, not per request (auth reads it for every signed-in call).
+_USER_AND_CUTOFF = (
+    select(User, col(TokenRevocation.issued_before))
+    .outerjoin(TokenRevocation, col(TokenRevocation.user_id) == col(User.id))
+    .where(col(User.id) == bindparam("user_id"))
+)
+
+
+async def user_and_cutoff(
+    *, db_session: AsyncSession, user_id: uuid.UUID
+) -> tuple[User | None, float | None]:
+    """The user (None when there is none) and their cut-off (Unix time; None when none of their
+    tokens is void), in one statement."""
+    row = (await db_session.exec(_USER_AND_CUTOFF, params={"user_id": user_id})).first()
+    if row is None:
+        return None, None
+    user, cutoff = row
+    return user, None if cutoff is None else cutoff.timestamp()
 
 
 async def current_feed(*, db_session: AsyncSession, now: datetime) -> tuple[bytes, str]:

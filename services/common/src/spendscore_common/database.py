@@ -4,13 +4,16 @@ an exhausted pool or a statement that ran past its timeout.
 Needs the ``database`` extra (SQLAlchemy + asyncpg); the inference service never imports it.
 """
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import MetaData, text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import registry
 
 # Every constraint and index gets a predictable name, so migrations can refer to it.
@@ -23,6 +26,8 @@ NAMING_CONVENTION = {
 }
 
 RETRY_AFTER_SECONDS = 5
+
+T = TypeVar("T")
 
 
 def asyncpg_url(database_url: str) -> str:
@@ -40,21 +45,62 @@ def make_engine(
     pool_timeout_seconds: float = 2.0,
     statement_timeout_seconds: float | None = None,
 ) -> AsyncEngine:
-    """The process's one connection pool; stale connections are replaced (the server may restart).
-    A request waits at most ``pool_timeout_seconds`` for a connection (then 503, see
-    ``answer_503_when_database_is_down``), and each statement runs at most ``statement_timeout_seconds``."""
+    """The process's one connection pool; stale connections are replaced (the server may restart):
+    one the server has closed is never handed out (``_replace_closed_connection``), and one that dies
+    in use invalidates the whole pool, so every connection older than it is replaced. A request
+    waits at most ``pool_timeout_seconds`` for a connection (then 503, see
+    ``answer_503_when_database_is_down``), and each statement runs at most
+    ``statement_timeout_seconds``."""
     server_settings = {}
     if statement_timeout_seconds is not None:
         server_settings["statement_timeout"] = str(max(1, round(statement_timeout_seconds * 1000)))
-    return create_async_engine(
+    engine = create_async_engine(
         asyncpg_url(database_url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=pool_timeout_seconds,
-        pool_pre_ping=True,
+        # No pre-ping: on asyncpg it is BEGIN, a query and ROLLBACK, three round trips per checkout.
         pool_recycle=1800,
         connect_args={"server_settings": server_settings} if server_settings else {},
     )
+    event.listen(engine.sync_engine.pool, "checkout", _replace_closed_connection)
+    return engine
+
+
+def _replace_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection whose socket the server closed (a restart, a terminated backend) is
+    replaced before use; the check is local, no round trip. The pool reconnects on this error."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
+
+
+async def read_without_transaction(session: AsyncSession, read: Callable[[], Awaitable[T]]) -> T:
+    """``read()``, a single SELECT on ``session``, in autocommit: no BEGIN and COMMIT round trips
+    (one statement sees one snapshot either way). Run again, once, when the pooled connection turns
+    out to be dead (the server restarted since its last use; the pool has then been invalidated, so
+    the second try connects afresh). The session ends this transaction before returning: whatever it
+    does next runs in a transaction of its own, as usual. A session already in a transaction just
+    runs ``read()`` in it."""
+    if session.in_transaction():
+        return await read()
+    try:
+        result = await _read_in_autocommit(session, read)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        result = await _read_in_autocommit(session, read)
+    return result
+
+
+async def _read_in_autocommit(session: AsyncSession, read: Callable[[], Awaitable[T]]) -> T:
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        result = await read()
+    except BaseException:
+        await session.rollback()
+        raise
+    await session.commit()  # nothing to commit: gives the connection back to the pool
+    return result
 
 
 async def database_is_reachable(engine: AsyncEngine) -> bool:

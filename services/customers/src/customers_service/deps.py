@@ -1,5 +1,6 @@
 """Request dependencies: the owner behind the token, and the owner's customer named in the path."""
 
+import functools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.search_text import search_words
 from customers_service.segment_catalogue import SegmentCatalogue
+from spendscore_common.database import read_without_transaction
 from spendscore_common.security import CurrentPrincipal
 
 
@@ -63,7 +65,7 @@ ExpensiveCall = Depends(expensive_call_slot)
 Search = Depends(search_slot)
 
 
-def inference_client(request: Request) -> InferenceClient:
+async def inference_client(request: Request) -> InferenceClient:
     client: InferenceClient = request.app.state.inference
     return client
 
@@ -71,7 +73,7 @@ def inference_client(request: Request) -> InferenceClient:
 InferenceDep = Annotated[InferenceClient, Depends(inference_client)]
 
 
-def segment_catalogue(request: Request) -> SegmentCatalogue:
+async def segment_catalogue(request: Request) -> SegmentCatalogue:
     catalogue: SegmentCatalogue = request.app.state.segment_catalogue
     return catalogue
 
@@ -79,7 +81,7 @@ def segment_catalogue(request: Request) -> SegmentCatalogue:
 CatalogueDep = Annotated[SegmentCatalogue, Depends(segment_catalogue)]
 
 
-def service_settings(request: Request) -> CustomersSettings:
+async def service_settings(request: Request) -> CustomersSettings:
     settings: CustomersSettings = request.app.state.settings
     return settings
 
@@ -93,10 +95,15 @@ async def valid_customer(
     session: SessionDep,
 ) -> CustomerWithLatest:
     """The owner's customer, or 404 (another owner's customer is not found either)."""
-    found = await customer_repository.get(session=session, owner_id=owner.id, customer_id=customer_id)
-    # End the read's transaction: routes may then wait seconds on inference, and must not hold a
-    # pooled connection meanwhile (the session keeps the loaded rows: expire_on_commit=False).
-    await session.commit()
+    # One statement outside a transaction, which is over on return: routes may then wait seconds on
+    # inference, and must not hold a pooled connection meanwhile (the session keeps the loaded rows:
+    # expire_on_commit=False).
+    found = await read_without_transaction(
+        session,
+        functools.partial(
+            customer_repository.get, session=session, owner_id=owner.id, customer_id=customer_id
+        ),
+    )
     if found is None:
         raise CustomerNotFound
     return found
