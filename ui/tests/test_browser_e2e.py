@@ -75,7 +75,7 @@ def ui_url(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: run `bash scripts/ensure_debian_command.sh chromium` (or `make browser`).")
+        pytest.fail("Chromium is missing: run `make browser` (it installs Debian's chromium).")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield launched

@@ -47,7 +47,7 @@ def test_the_service_process_serves_logins(auth_database_url, tmp_path):
     assert "process-admin-password" not in log
     # One JSON access line per request, carrying the id the answer echoed.
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
-    access = [line for line in lines if line["logger"] == "spendscore.access" and line["message"] == "request"]
+    access = [line for line in lines if (line["logger"], line["message"]) == ("spendscore.access", "request")]
     login_lines = [line for line in access if line["request_id"] == login.headers["x-request-id"]]
     assert len(login_lines) == 1
     assert login_lines[0] | {"time": None, "duration_ms": None} == {
