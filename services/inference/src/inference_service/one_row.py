@@ -12,7 +12,7 @@ import math
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -39,6 +39,12 @@ Row = tuple[float, float, float]  # gender code, age, annual income
 # a few units of 2**-53 of the sum of its terms' magnitudes, and a softmax probability within a few
 # times that: a margin of 1e-12 of that sum is thousands of times more than the two can differ by.
 SOFTMAX_MARGIN = 1e-12
+# The neighbours' grid, in standard deviations of each column (its scaled units): the cells' width
+# at most, and how far around the training points it reaches (requests farther out measure every
+# point); and the relative margin on a cell's bound (millions of times what rounding can move).
+GRID_CELL_WIDTH = 0.1
+GRID_PADDING = 3.0
+CELL_MARGIN = 1e-9
 
 
 def table_cell(row: Row) -> tuple[int, int]:
@@ -81,10 +87,34 @@ class GridRow:
         return probabilities
 
 
+class Candidates(NamedTuple):
+    """Training points (scaled) and their targets, in the model's order."""
+
+    points: tuple[tuple[float, float], ...]
+    targets: tuple[float, ...]
+
+    def only(self, indices: list[int]) -> "Candidates":
+        return Candidates(tuple([self.points[i] for i in indices]), tuple([self.targets[i] for i in indices]))
+
+
 class NeighboursRow:
     """``NeighboursFastModel`` for one row, when its targets are whole numbers and it searches on two
     columns: the sum of whole-number targets is exact in any order, so the mean equals numpy's as long
-    as the set of the k nearest is the same, which it is unless the k-th and the next tie."""
+    as the set of the k nearest is the same, which it is unless the k-th and the next tie.
+
+    A query measures only the candidates of its cell in a grid over the scaled plane, in plain Python
+    (numpy's calls on all the points cost more than the arithmetic, most of all between requests).
+    Why the candidates are enough: for a query q in a cell C (bisection on the very edges the cell's
+    bounds come from puts it there exactly), at least k + 1 points lie within their farthest distance
+    to C of q, so the (k+1)-th smallest distance from q is at most D, the (k+1)-th smallest of those
+    farthest distances; a point as near to q as that is no farther than D from C, and is kept. In
+    floats, every distance (of a query or from a cell) comes of two subtractions, two squares and a sum
+    of non-negative terms, so it is within a few units of 2**-53 (relative) of the exact one, and a
+    margin of ``CELL_MARGIN`` on D covers them all. So a cell's candidates hold every point whose
+    computed distance is at most the (k+1)-th smallest computed distance over all points, ties
+    included: the k + 1 smallest distances among the candidates are those over all points, and with
+    them the tie test and the k nearest. A query outside the grid measures every point.
+    """
 
     def __init__(self, model: NeighboursFastModel):
         (self._first, self._second), (self._mean_first, self._mean_second) = (
@@ -92,10 +122,31 @@ class NeighboursRow:
             model.mean.tolist(),
         )
         self._scale_first, self._scale_second = model.scale.tolist()
-        self._points_first = np.ascontiguousarray(model.training_points[:, 0])
-        self._points_second = np.ascontiguousarray(model.training_points[:, 1])
-        self._targets: list[float] = model.targets.tolist()
         self._k = model.k
+        points = model.training_points
+        self._everyone = Candidates(tuple((p, q) for p, q in points.tolist()), tuple(model.targets.tolist()))
+        first_edges, first_near, first_far = _cells_along(points[:, 0])
+        second_edges, second_near, second_far = _cells_along(points[:, 1])
+        self._first_edges: list[float] = first_edges.tolist()
+        self._second_edges: list[float] = second_edges.tolist()
+        self._columns, self._lines = len(first_edges) - 1, len(second_edges) - 1
+        # One column of cells at a time, (cells, points): each point's nearest and farthest squared
+        # distance to each cell, then the cell's bound D and the points it keeps.
+        kept = []
+        for near, far in zip(first_near, first_far, strict=True):
+            farthest = far + second_far
+            bound = np.partition(farthest, self._k, axis=1)[:, self._k]
+            kept.append(near + second_near <= bound[:, np.newaxis] * (1 + CELL_MARGIN))
+        # Neighbouring cells often keep the same points: one tuple each.
+        shared: dict[bytes, Candidates] = {}
+        self._cells: list[list[Candidates]] = []
+        for column in kept:
+            self._cells.append([])
+            for mask in column:
+                key = mask.tobytes()
+                if key not in shared:
+                    shared[key] = self._everyone.only(np.flatnonzero(mask).tolist())
+                self._cells[-1].append(shared[key])
 
     @classmethod
     def of(cls, model: NeighboursFastModel) -> "NeighboursRow | None":
@@ -105,16 +156,43 @@ class NeighboursRow:
             return None
         return cls(model)
 
+    @property
+    def edges(self) -> tuple[list[float], list[float]]:
+        """The grid's cell edges along each scaled column."""
+        return self._first_edges, self._second_edges
+
+    def candidates(self, first: float, second: float) -> Candidates:
+        """The candidates of the cell of a scaled query (everyone outside the grid)."""
+        column = bisect.bisect_right(self._first_edges, first) - 1
+        line = bisect.bisect_right(self._second_edges, second) - 1
+        if 0 <= column < self._columns and 0 <= line < self._lines:
+            return self._cells[column][line]
+        return self._everyone
+
     def value(self, row: Row) -> float | None:
         # The same float operations, in the same order, as ``squared_distances`` on one row.
-        first = (row[self._first] - self._mean_first) / self._scale_first - self._points_first
-        second = (row[self._second] - self._mean_second) / self._scale_second - self._points_second
-        distances = first * first + second * second
+        first = (row[self._first] - self._mean_first) / self._scale_first
+        second = (row[self._second] - self._mean_second) / self._scale_second
+        points, targets = self.candidates(first, second)
+        distances = [(a := first - p) * a + (b := second - q) * b for p, q in points]
         k = self._k
-        nearest = np.argpartition(distances, (k - 1, k))
-        if distances[nearest[k - 1]] == distances[nearest[k]]:
+        ordered = sorted(distances)
+        kth = ordered[k - 1]
+        if kth == ordered[k]:
             return None  # a tie at the k-th place: which points numpy keeps is its own affair
-        return sum(map(self._targets.__getitem__, nearest[:k].tolist())) / k
+        # Without a tie, exactly the k nearest are no farther than the k-th.
+        return sum([t for d, t in zip(distances, targets, strict=True) if d <= kth]) / k
+
+
+def _cells_along(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The grid's edges along one scaled column, and each point's nearest and farthest squared
+    distance to each cell along it, (cells, points)."""
+    start, stop = points.min() - GRID_PADDING, points.max() + GRID_PADDING
+    edges = np.linspace(start, stop, math.ceil((stop - start) / GRID_CELL_WIDTH) + 1)
+    low, high = edges[:-1, np.newaxis], edges[1:, np.newaxis]
+    near = np.maximum(np.maximum(low - points, points - high), 0.0)
+    far = np.maximum(np.abs(points - low), np.abs(points - high))
+    return edges, near * near, far * far
 
 
 class AverageRow:
