@@ -637,12 +637,6 @@ async def by_external_ids(
     return {customer.external_id: customer for customer in rows if customer.external_id is not None}
 
 
-async def count_of_owner(*, session: AsyncSession, owner_id: uuid.UUID, at_most: int) -> int:
-    """How many customers the owner has, counting no further than ``at_most`` (cheap near a cap)."""
-    limited = select(col(Customer.id)).where(col(Customer.owner_id) == owner_id).limit(at_most).subquery()
-    return int((await session.execute(select(func.count()).select_from(limited))).scalar_one())
-
-
 @dataclass(frozen=True, slots=True)
 class DashboardGroup:
     gender: str

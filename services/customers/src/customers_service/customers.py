@@ -46,9 +46,7 @@ async def create_customer(
 
     CustomerLimitReached when the owner already has ``max_customers``; ExternalIdTaken when another
     of the owner's customers has the external id."""
-    count = await customer_repository.count_of_owner(
-        session=session, owner_id=owner_id, at_most=max_customers
-    )
+    count = await customer_repository.count_without_search(session=session, owner_id=owner_id)
     await session.commit()
     if count >= max_customers:
         raise CustomerLimitReached(max_customers)
@@ -210,9 +208,7 @@ async def import_customers(
     )
     new_rows = [row.values for row in parsed.rows if row.values.external_id not in existing]
     if new_rows:
-        count = await customer_repository.count_of_owner(
-            session=session, owner_id=owner_id, at_most=max_customers
-        )
+        count = await customer_repository.count_without_search(session=session, owner_id=owner_id)
         if count + len(new_rows) > max_customers:
             raise CustomerLimitReached(max_customers)
     await session.commit()
