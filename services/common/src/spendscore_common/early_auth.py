@@ -27,7 +27,7 @@ def _depends_on_principal(dependant: Dependant) -> bool:
 
 def route_needs_token(route: Any) -> bool:
     """True when the route (an APIRoute) verifies a bearer token (through ``current_principal`` or
-    ``principal_even_if_password_change_is_due``, which the former builds on)."""
+    ``principal_even_if_password_change_is_due``, at any depth of its dependencies)."""
     if not isinstance(route, APIRoute):
         return False
     known: bool | None = getattr(route, _FLAG, None)
