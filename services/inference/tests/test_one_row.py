@@ -3,6 +3,7 @@
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 import orjson
@@ -22,23 +23,17 @@ from inference_service.one_row import NeighboursRow, Row, one_row_model
 from inference_service.predictor import PROBABILITY_DECIMALS, SpendingScorePredictor
 from inference_service.schemas import CustomerFeatures
 
+PartT = TypeVar("PartT")
 MAX_AGE, MAX_INCOME = 120.0, 300.0  # incomes past the tables' 200 k$ too
 
 
-def _grids(model: FastModel) -> Iterator[ThresholdGridFastModel]:
-    if isinstance(model, ThresholdGridFastModel):
+def _parts(model: FastModel, kind: type[PartT]) -> Iterator[PartT]:
+    """The model's parts of this kind, the model itself included, through averages."""
+    if isinstance(model, kind):
         yield model
     if isinstance(model, AverageFastModel):
         for part in model.parts:
-            yield from _grids(part)
-
-
-def _neighbours(model: FastModel) -> Iterator[NeighboursFastModel]:
-    if isinstance(model, NeighboursFastModel):
-        yield model
-    if isinstance(model, AverageFastModel):
-        for part in model.parts:
-            yield from _neighbours(part)
+            yield from _parts(part, kind)
 
 
 def _around(value: float) -> list[float]:
@@ -64,7 +59,7 @@ def probe_rows(model: LoadedModel) -> list[Row]:
     ranges = model.metadata["training_ranges"]
     edge_ages = [a for edge in ranges["age"].values() for a in _around(float(edge))]
     edge_incomes = [i for edge in ranges["annual_income"].values() for i in _around(float(edge))]
-    for grid in _grids(model.fast_model):
+    for grid in _parts(model.fast_model, ThresholdGridFastModel):
         edge_ages += [a for t in grid.thresholds[AGE].tolist() for a in _around(t)]
         edge_incomes += [i for t in grid.thresholds[INCOME].tolist() for i in _around(t)]
     rows += [(g, a, i) for g in genders for a in edge_ages for i in some_incomes]
@@ -104,7 +99,7 @@ def test_the_one_row_path_answers_as_the_numpy_path(loaded_model: LoadedModel) -
 def test_other_kinds_of_parts_answer_as_the_numpy_path(loaded_model: LoadedModel) -> None:
     """A forest's table as the segment classifier (ties included), income groups, a spread of 1 and
     no two peaks."""
-    grid = next(_grids(loaded_model.fast_model))
+    grid = next(_parts(loaded_model.fast_model, ThresholdGridFastModel))
     rng = np.random.default_rng(3)
     segments = len(loaded_model.segmentation.segments)
     probabilities = rng.choice([0.1, 0.2, 0.35, 0.4], size=(*grid.table.shape, segments))
@@ -209,7 +204,7 @@ def _exactly(value: float | None) -> str | None:
 def test_the_neighbours_grid_answers_as_the_numpy_model(loaded_model: LoadedModel) -> None:
     """Where the candidates of a cell are tested hardest: its borders and corners, training points,
     ties and queries outside the grid. The grid answers None exactly where numpy has a tie."""
-    for model in _neighbours(loaded_model.fast_model):
+    for model in _parts(loaded_model.fast_model, NeighboursFastModel):
         form = NeighboursRow.of(model)
         assert form is not None
         rows = grid_probe_rows(model, form)
@@ -221,7 +216,7 @@ def test_the_neighbours_grid_answers_as_the_numpy_model(loaded_model: LoadedMode
 
 
 def test_a_typical_query_measures_a_few_candidates(loaded_model: LoadedModel) -> None:
-    for model in _neighbours(loaded_model.fast_model):
+    for model in _parts(loaded_model.fast_model, NeighboursFastModel):
         form = NeighboursRow.of(model)
         assert form is not None
         scaled = ((np.array([31.0, 70.0]) - model.mean) / model.scale).tolist()
@@ -234,7 +229,7 @@ def test_a_cell_keeps_every_point_as_near_as_the_next_after_the_k_nearest(
     """The grid's promise itself, at each cell's corners and at random points inside every cell:
     the candidates hold every point (duplicates too) no farther than the (k+1)-th nearest."""
     rng = np.random.default_rng(11)
-    for model in _neighbours(loaded_model.fast_model):
+    for model in _parts(loaded_model.fast_model, NeighboursFastModel):
         form = NeighboursRow.of(model)
         assert form is not None
         first_edges, second_edges = form.edges
