@@ -28,32 +28,32 @@ async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield db_session
 
 
-def _hasher(request: Request) -> PasswordHasher:
+async def _hasher(request: Request) -> PasswordHasher:
     hasher: PasswordHasher = request.app.state.password_hasher
     return hasher
 
 
-def _issuer(request: Request) -> TokenIssuer:
+async def _issuer(request: Request) -> TokenIssuer:
     issuer: TokenIssuer = request.app.state.token_issuer
     return issuer
 
 
-def _throttle_policy(request: Request) -> ThrottlePolicy:
+async def _throttle_policy(request: Request) -> ThrottlePolicy:
     policy: ThrottlePolicy = request.app.state.throttle_policy
     return policy
 
 
-def _service_clients(request: Request) -> ServiceClients:
+async def _service_clients(request: Request) -> ServiceClients:
     clients: ServiceClients = request.app.state.service_clients
     return clients
 
 
-def _deletion_worker(request: Request) -> OwnerDeletionWorker:
+async def _deletion_worker(request: Request) -> OwnerDeletionWorker:
     worker: OwnerDeletionWorker = request.app.state.deletion_worker
     return worker
 
 
-def client_address(request: Request) -> str | None:
+async def client_address(request: Request) -> str | None:
     """The caller's address: the peer's, or, when the peer is one of AUTH_TRUSTED_PROXIES (the UI),
     the last address its X-Forwarded-For names that is not a trusted proxy. Anyone else's
     X-Forwarded-For is ignored."""

@@ -116,7 +116,7 @@ MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_WORDS = 8
 
 
-def search_query(
+async def search_query(
     q: Annotated[
         str | None,
         Query(
