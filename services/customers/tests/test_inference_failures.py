@@ -177,7 +177,8 @@ async def test_after_the_cooldown_one_call_tests_inference_and_closes_the_breake
             inference_url=url,
             inference_retries=0,
             inference_breaker_failures=1,
-            inference_breaker_cooldown_seconds=0.2,
+            # Long enough that the two creates after the test call never straddle a second cooldown.
+            inference_breaker_cooldown_seconds=1.0,
         )
         async with api_with(settings, token_issuer) as api:
             assert (await api.create_customer(owner))["latest_prediction"]["status"] == "pending"
