@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen
 PACKAGES := services/common/src services/auth/src services/customers/src services/inference/src \
 	ui/src ui/app_pages ui/router.py ui/streamlit_app.py testkit scripts benchmarks loadtest
 
-.PHONY: help uv sync run status train test lint typecheck members pytest browser bench load up down test-containers clean
+.PHONY: help uv sync run status backup restore train test lint typecheck members pytest browser bench load up down test-containers clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,16 @@ run: sync ## Start database, auth, customers, inference and the UI, restarted if
 
 status: ## Each process of `make run` and its state (RUNNING, BACKOFF, ...)
 	@$(RUN) python -m scripts.local_stack status
+
+# COMPOSE=1: the Compose stack's database (docker compose exec postgres) instead of `make run`'s.
+BACKUP_SOURCE = $(if $(COMPOSE),--compose)
+
+backup: sync ## Dump both databases into one archive (DIR=folder, default .data/backups; COMPOSE=1 for Compose)
+	$(RUN) python -m scripts.database_backup $(BACKUP_SOURCE) backup $(if $(DIR),--dir "$(DIR)")
+
+restore: sync ## Bring both databases back to a backup: make restore FILE=.data/backups/spendscore-backup-...tar
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/spendscore-backup-....tar" >&2; exit 2; }
+	$(RUN) python -m scripts.database_backup $(BACKUP_SOURCE) restore "$(FILE)"
 
 train: sync ## Train the model and write its card (docs/model-card.md)
 	$(RUN) python -m inference_service.training

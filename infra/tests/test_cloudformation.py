@@ -169,6 +169,10 @@ def test_database_is_private_encrypted_and_backed_up(templates: dict[str, dict[s
     assert properties["PubliclyAccessible"] is False
     assert properties["StorageEncrypted"] is True
     assert resolve_number(properties["BackupRetentionPeriod"], template) >= 1
+    # Point-in-time recovery needs the automated backups; they outlive an instance deleted by mistake.
+    assert properties["DeleteAutomatedBackups"] is False
+    assert template["Parameters"][referenced_id(properties["DeletionProtection"])]["Default"] == "true"
+    assert database["DeletionPolicy"] == "Snapshot"
     assert referenced_id(properties["MultiAZ"]) in template["Parameters"]
     assert "resolve:secretsmanager" in properties["MasterUserPassword"]["Fn::Sub"]
 
