@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import auth_bench, customers_bench, inference_bench, request_path_bench, scale_bench
+from benchmarks import (
+    auth_bench,
+    customers_bench,
+    inference_bench,
+    request_path_bench,
+    scale_bench,
+    tracing_bench,
+)
 
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -133,6 +140,25 @@ def request_path_rows() -> list[Row]:
             "≤ 250 MB",
         )
     )
+    return rows
+
+
+def tracing_rows() -> list[Row]:
+    """OpenTelemetry on the hot path (issue 28): off, on, and the code before tracing, in the same run."""
+    results = tracing_bench.tracing_comparison(ROUNDS)
+    names = {
+        "before": "inference before tracing existed",
+        "off": "inference, tracing off (no OTLP endpoint)",
+        "on": "inference, tracing on (every span exported over OTLP)",
+    }
+    rows = []
+    for figure, unit in (("requests_per_second", "req/s"), ("requests_per_cpu_second", "req/CPU-s")):
+        samples = {name: [getattr(run, figure) for run in runs] for name, runs in results.items()}
+        rows += [Row("tracing", names[name], values, unit) for name, values in samples.items()]
+        for top, bottom, target in (("off", "before", "≥ 0.95×"), ("on", "off", "")):
+            if top in samples and bottom in samples:
+                ratios = [a / b for a, b in zip(samples[top], samples[bottom], strict=True)]
+                rows.append(Row("tracing", f"ratio {top} / {bottom}, {unit}", ratios, "×", target))
     return rows
 
 
@@ -260,6 +286,7 @@ def main() -> int:
         auth_rows,
         inference_rows,
         request_path_rows,
+        tracing_rows,
         customers_rows,
         scale_rows,
     ]

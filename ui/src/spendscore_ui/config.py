@@ -31,6 +31,10 @@ class UISettings(BaseSettings):
         validation_alias=AliasChoices("UI_COOKIE_SECURE"),
     )
     request_timeout_seconds: float = Field(10.0, validation_alias=AliasChoices("UI_REQUEST_TIMEOUT"))
+    # OTLP/HTTP collector for traces of the UI's calls (see spendscore_ui.tracing); unset: no tracing.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> "UISettings":

@@ -14,6 +14,7 @@ from spendscore_common.middleware import RequestGuardMiddleware
 from spendscore_common.request_context import REQUEST_ID_HEADER
 from spendscore_common.security import install_security_error_handler
 from spendscore_common.settings import ServiceSettings
+from spendscore_common.tracing import install_tracing
 
 
 def docs_options(settings: ServiceSettings) -> dict[str, Any]:
@@ -27,8 +28,10 @@ def docs_options(settings: ServiceSettings) -> dict[str, Any]:
 def install_common_parts(
     app: FastAPI, settings: ServiceSettings, *, body_limits: Mapping[str, int] | None = None
 ) -> None:
-    """Health routes, Prometheus ``/metrics``, the shared 422 body, CORS and the request middleware
-    (outermost: limits, request id, metrics, log line, generic 500).
+    """Health routes, Prometheus ``/metrics``, the shared 422 body, CORS, the request middleware
+    (limits, request id, metrics, log line, generic 500) and, with OTEL_EXPORTER_OTLP_ENDPOINT set,
+    OpenTelemetry traces (outermost; the service is named after the app's title: "SpendScore auth" is
+    ``auth``).
 
     ``body_limits`` gives a path its own body limit instead of ``settings.max_body_bytes`` (uploads).
     Call it before a service adds its own RequestValidationError handler, if it has one.
@@ -54,3 +57,4 @@ def install_common_parts(
         max_body_bytes=settings.max_body_bytes,
         body_limits=body_limits,
     )
+    install_tracing(app, app.title.removeprefix("SpendScore ").strip(), settings.otel_exporter_otlp_endpoint)

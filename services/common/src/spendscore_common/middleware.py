@@ -27,6 +27,7 @@ from spendscore_common import early_auth, input_checks
 from spendscore_common.logging import access_log
 from spendscore_common.metrics import UNMATCHED_HANDLER, HttpMetrics
 from spendscore_common.request_context import set_request_id
+from spendscore_common.tracing import record_request_id
 
 logger = logging.getLogger("spendscore.access")
 _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -91,6 +92,7 @@ class RequestGuardMiddleware:
         longest, headers_bytes = max(sizes, default=0), sum(sizes)
         request_id = _request_id(incoming_id)
         set_request_id(request_id)
+        record_request_id(request_id)
         id_header = (_REQUEST_ID, request_id.encode())
         path: str = scope["path"]
         body_limit = self.body_limits.get(path, self.max_body_bytes)

@@ -44,6 +44,12 @@ class ServiceSettings(BaseSettings):
         description="Serve /docs, /redoc and /openapi.json; unset: on, except with APP_ENV=production.",
     )
 
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None,
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        description="OTLP/HTTP collector (http://host:4318) traces go to; unset: no tracing at all.",
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_comma_separated(cls, value: object) -> object:

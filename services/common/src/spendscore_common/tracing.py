@@ -1,0 +1,81 @@
+"""OpenTelemetry traces: on when OTEL_EXPORTER_OTLP_ENDPOINT is set, and then only (no cost otherwise).
+
+When on, a service's requests are server spans (FastAPI instrumentation, health and metrics routes left
+out), its outgoing httpx calls are client spans carrying the W3C ``traceparent`` header, so that one trace
+runs UI -> customers -> inference and auth, and each span has the request's ``X-Request-ID`` as the
+attribute ``spendscore.request_id``. Spans go to the OTLP/HTTP endpoint in batches; the exporter reads the
+standard OTEL_EXPORTER_OTLP_* variables itself (headers, timeout, a traces-only endpoint).
+"""
+
+from typing import Any
+
+from fastapi import FastAPI
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+
+from spendscore_common.request_context import REQUEST_ID_HEADER
+
+REQUEST_ID_ATTRIBUTE = "spendscore.request_id"
+# Probes and scrapes every few seconds would drown the traces people look for.
+UNTRACED_PATHS = "/healthz,/readyz,/metrics"
+
+
+def make_tracer_provider(service_name: str, exporter: SpanExporter | None = None) -> TracerProvider:
+    """A provider naming the service, exporting in batches to ``exporter`` (default: OTLP over HTTP)."""
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
+    provider.add_span_processor(BatchSpanProcessor(exporter or OTLPSpanExporter()))
+    return provider
+
+
+def record_request_id(request_id: str) -> None:
+    """Put the request id on the current span (a no-op when nothing is traced)."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.set_attribute(REQUEST_ID_ATTRIBUTE, request_id)
+
+
+def _client_span_request_id(span: trace.Span, request: Any) -> None:
+    request_id = request.headers.get(REQUEST_ID_HEADER)
+    if request_id and span.is_recording():
+        span.set_attribute(REQUEST_ID_ATTRIBUTE, request_id)
+
+
+async def _async_client_span_request_id(span: trace.Span, request: Any) -> None:
+    _client_span_request_id(span, request)
+
+
+def trace_outgoing_http(provider: TracerProvider) -> None:
+    """Client spans and ``traceparent`` on every httpx call of the process (sync and async clients)."""
+    instrumentor = HTTPXClientInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument(
+            tracer_provider=provider,
+            request_hook=_client_span_request_id,
+            async_request_hook=_async_client_span_request_id,
+        )
+
+
+def stop_tracing_outgoing_http() -> None:
+    HTTPXClientInstrumentor().uninstrument()
+
+
+def trace_app(app: FastAPI, provider: TracerProvider) -> None:
+    """Server spans for the app's requests, continuing the caller's trace from ``traceparent``."""
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=provider, excluded_urls=UNTRACED_PATHS, exclude_spans=["receive", "send"]
+    )
+
+
+def install_tracing(app: FastAPI, service_name: str, endpoint: str | None) -> TracerProvider | None:
+    """Trace the app and the process's outgoing calls when an OTLP ``endpoint`` is configured."""
+    if not endpoint:
+        return None
+    provider = make_tracer_provider(service_name)
+    trace_app(app, provider)
+    trace_outgoing_http(provider)
+    return provider
