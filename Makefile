@@ -75,8 +75,13 @@ bench: sync ## Run every benchmark (installs Debian's wrk if missing) and write 
 load: sync ## 50 simulated store owners for 60 s against a local stack; LOAD_MODE=chaos: kills under load
 	$(RUN) python -m loadtest
 
-up: ## docker compose up (needs .env, see README)
-	docker compose up --build -d
+up: ## docker compose up, waiting until every container is healthy (needs .env, see README)
+	docker compose up --build --detach --wait
+	@echo "SpendScore is up (docker compose ps: every container healthy):"
+	@echo "  UI         http://localhost:8501"
+	@echo "  auth       http://localhost:8001/docs   (with APP_ENV=production: DOCS_ENABLED=true in .env)"
+	@echo "  customers  http://localhost:8002/docs"
+	@echo "  logs       docker compose logs -f;  stop: make down (the data stays in the postgres-data volume)"
 
 down:
 	docker compose down

@@ -12,11 +12,14 @@ and nothing is left running: `down -v` at the end, and the engine stopped if thi
 Images and the build cache stay in the engine's data folder, so a second run builds only what changed.
 """
 
+import ipaddress
 import json
 import os
 import platform
+import random
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -39,14 +42,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = REPO_ROOT / ".tools" / "containers"
-PROJECT = "spendscore-containertest"
-# Built and tagged by Compose (the services' `image:`); the migrate jobs run the same two images.
-IMAGES = {
-    "auth": "services/auth/Dockerfile",
-    "customers": "services/customers/Dockerfile",
-    "inference": "services/inference/Dockerfile",
-    "ui": "ui/Dockerfile",
-}
+# This run's own project, image tag and subnet: it can run beside a `make up` stack on the same engine.
+RUN_ID = uuid.uuid4().hex[:8]
+PROJECT = f"spendscore-containertest-{RUN_ID}"
+VERSION = f"containertest-{RUN_ID}"
+# Targets of the one Dockerfile, built and tagged by Compose (the services' `image:`, with this run's own
+# SPENDSCORE_VERSION, so that a `make up` stack's images on the same engine keep their tags); the migrate
+# jobs run the auth and customers images.
+DOCKERFILE = "Dockerfile"
+IMAGES = ("auth", "customers", "inference", "ui")
+# Every container of ours: non-root, read-only root filesystem, no capability, no new privileges.
+HARDENED = ("auth", "customers", "inference", "ui")
 PUBLISHED = {"auth": 8001, "customers": 8002, "ui": 8501}
 DEBIAN_SUITE = "bookworm"
 TRIXIE_SOURCE = (
@@ -111,6 +117,18 @@ def run(
     return result
 
 
+def free_subnet(engine_subnets: list[str]) -> ipaddress.IPv4Network:
+    """A /24 of 10.213.0.0/16 that no route of the host and no network of the engine overlaps."""
+    routes = run(["ip", "-4", "route"], check=False).stdout.split()
+    taken = [ipaddress.ip_network(word, strict=False) for word in routes + engine_subnets if "/" in word]
+    candidates = list(ipaddress.IPv4Network("10.213.0.0/16").subnets(new_prefix=24))
+    random.shuffle(candidates)
+    for candidate in candidates:
+        if not any(candidate.overlaps(network) for network in taken if network.version == 4):
+            return candidate
+    raise StepFailed("no free /24 in 10.213.0.0/16 for the test's network")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -119,8 +137,8 @@ def free_port() -> int:
 
 def dockerfile_default(name: str) -> str:
     """The official image a Dockerfile names by default for the build argument ``name``."""
-    match = re.search(rf"^ARG {name}=(\S+)$", (REPO_ROOT / IMAGES["auth"]).read_text(), re.MULTILINE)
-    assert match, f"services/auth/Dockerfile has no default for {name}"
+    match = re.search(rf"^ARG {name}=(\S+)$", (REPO_ROOT / DOCKERFILE).read_text(), re.MULTILINE)
+    assert match, f"the Dockerfile has no default for {name}"
     return match.group(1)
 
 
@@ -147,6 +165,14 @@ class Engine:
         self, *args: str, timeout: float = 1800, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         return run(["docker", *args], env=self.env, timeout=timeout, check=check)
+
+    def network_subnets(self) -> list[str]:
+        """The subnets of the engine's networks (another project's, a `make up` stack's)."""
+        ids = self.docker("network", "ls", "--quiet", timeout=30).stdout.split()
+        if not ids:
+            return []
+        template = "{{range .IPAM.Config}}{{.Subnet}} {{end}}"
+        return self.docker("network", "inspect", "--format", template, *ids, timeout=30).stdout.split()
 
     def reachable(self) -> bool:
         return self.docker("info", "--format", "{{.ServerVersion}}", timeout=20, check=False).returncode == 0
@@ -205,9 +231,20 @@ class Engine:
         self.env["DOCKER_CONFIG"] = str(config_dir)
         say(self.docker("compose", "version").stdout.strip())
 
+    def own_bridges(self) -> set[str]:
+        """The host interfaces of this engine's bridge networks (docker0 only if this run created it)."""
+        bridges = {"docker0"} if self.created_bridge else set()
+        listed = self.docker("network", "ls", "--filter", "driver=bridge", "--no-trunc", "--format",
+                             "{{.ID}} {{.Name}}", timeout=30, check=False).stdout.split("\n")  # fmt: skip
+        for line in listed:
+            if line.strip() and line.split()[1] != "bridge":
+                bridges.add(f"br-{line.split()[0][:12]}")
+        return bridges
+
     def stop(self) -> None:
         if self.process is None:
             return
+        bridges = self.own_bridges()
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=60)
@@ -217,37 +254,68 @@ class Engine:
         if self.created_bridge and Path("/sys/class/net/docker0").exists():
             run(["ip", "link", "delete", "docker0"], check=False)
         if self.host_network is not None:
-            self.host_network.restore()
+            self.host_network.restore(bridges)
         if self.runtime_dir is not None:
             shutil.rmtree(self.runtime_dir, ignore_errors=True)
         say("stopped the private Docker Engine")
 
 
 class HostNetwork:
-    """What dockerd changes on the host and leaves when it stops: its iptables chains and rules (and the
-    FORWARD policy, which it sets to DROP) and IP forwarding. Put back as they were before it started."""
+    """What dockerd changes on the host and leaves when it stops: iptables chains and rules (and the FORWARD
+    policy, which it sets to DROP) and IP forwarding. Only what this engine added is taken away: the rules
+    naming its bridges, and Docker's shared chains and jumps only when no other engine's bridge uses them
+    (restoring a snapshot would wipe the rules another engine added meanwhile)."""
 
     IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
     TABLES = ("filter", "nat")
 
-    def __init__(self, rules: str | None, ip_forward: str):
+    def __init__(self, rules: dict[str, list[str]] | None, ip_forward: str):
         self.rules = rules
         self.ip_forward = ip_forward
 
+    @staticmethod
+    def save(table: str) -> list[str] | None:
+        saved = run(["iptables-save", "-t", table], check=False)
+        return saved.stdout.splitlines() if saved.returncode == 0 else None
+
     @classmethod
     def capture(cls) -> "HostNetwork":
-        saved = run(["iptables-save"], check=False) if shutil.which("iptables-save") else None
-        rules = saved.stdout if saved is not None and saved.returncode == 0 else None
+        rules: dict[str, list[str]] | None = None
+        if shutil.which("iptables-save"):
+            tables = {table: cls.save(table) for table in cls.TABLES}
+            rules = {table: lines for table, lines in tables.items() if lines is not None}
         return cls(rules, cls.IP_FORWARD.read_text())
 
-    def restore(self) -> None:
-        if self.rules is not None:
-            # A table absent before is restored empty (its chains flushed, docker's own chains deleted).
-            missing = [table for table in self.TABLES if f"*{table}\n" not in self.rules]
-            document = self.rules + "".join(f"*{table}\nCOMMIT\n" for table in missing)
-            run(["iptables-restore"], check=False, input=document)
+    def restore(self, own_interfaces: set[str]) -> None:
+        for table, before in (self.rules or {}).items():
+            now = self.save(table) or []
+            self.remove_added(table, before, now, own_interfaces)
         if self.IP_FORWARD.read_text() != self.ip_forward:
             self.IP_FORWARD.write_text(self.ip_forward)
+
+    def remove_added(self, table: str, before: list[str], now: list[str], own_interfaces: set[str]) -> None:
+        def interfaces(rule: list[str]) -> set[str]:
+            return {rule[i + 1] for i, word in enumerate(rule[:-1]) if word in ("-i", "-o")}
+
+        added = [shlex.split(line)[1:] for line in now if line.startswith("-A ") and line not in before]
+        ours = [rule for rule in added if interfaces(rule) & own_interfaces]
+        foreign = [rule for rule in added if interfaces(rule) - own_interfaces]
+        shared = [rule for rule in added if not interfaces(rule)]
+        removable = ours + ([] if foreign else shared)
+        for rule in reversed(removable):
+            run(["iptables", "-t", table, "-D", *rule], check=False)
+        if foreign:
+            return  # another engine still uses Docker's chains and the FORWARD policy
+        chains_before = {line.split()[0][1:]: line.split()[1] for line in before if line.startswith(":")}
+        for line in now:
+            if not line.startswith(":"):
+                continue
+            chain, policy = line.split()[0][1:], line.split()[1]
+            if chain not in chains_before:
+                run(["iptables", "-t", table, "-F", chain], check=False)
+                run(["iptables", "-t", table, "-X", chain], check=False)
+            elif policy != "-" and policy != chains_before[chain]:
+                run(["iptables", "-t", table, "-P", chain, chains_before[chain]], check=False)
 
 
 def apt_install(package: str) -> None:
@@ -255,8 +323,10 @@ def apt_install(package: str) -> None:
         raise StepFailed(f"no Docker Engine here and cannot install Debian's {package}: install one")
     with step(f"apt-get install {package}"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        run(["apt-get", "update", "-qq"], env=env)
-        run(["apt-get", "install", "-y", "-qq", package], env=env)
+        # Another apt may hold the dpkg lock (a second test run, an image's set-up): wait for it.
+        lock = ["-o", "DPkg::Lock::Timeout=600"]
+        run(["apt-get", *lock, "update", "-qq"], env=env)
+        run(["apt-get", *lock, "install", "-y", "-qq", package], env=env)
 
 
 def fetch_trixie_compose() -> Path:
@@ -420,6 +490,7 @@ class Stack:
     def __init__(self, engine: Engine, workdir: Path, bases: dict[str, str]):
         self.engine = engine
         self.workdir = workdir
+        self.subnet = free_subnet(engine.network_subnets())
         self.ports = {name: free_port() for name in PUBLISHED}
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
         self.admin_email = "admin@containertest.example"
@@ -449,6 +520,9 @@ class Stack:
             "AUTH_PUBLIC_URL": self.urls["auth"],
             # The production minimum: the forwarded-address check makes 50 failed logins.
             "AUTH_BCRYPT_ROUNDS": "10",
+            "SPENDSCORE_VERSION": VERSION,
+            "SPENDSCORE_SUBNET": str(self.subnet),
+            "SPENDSCORE_UI_ADDRESS": str(self.subnet.network_address + 10),
             **bases,
         }
         return "".join(f"{name}={value}\n" for name, value in values.items())
@@ -474,7 +548,7 @@ class Stack:
         return self.compose("logs", "--no-color", "--tail", "40", timeout=120, check=False).stdout
 
     def image_size_mb(self, name: str) -> float:
-        image = f"spendscore-{name}:latest"
+        image = f"spendscore-{name}:{VERSION}"
         size = self.engine.docker("image", "inspect", "--format", "{{.Size}}", image).stdout.strip()
         return int(size) / 1e6
 
@@ -597,8 +671,133 @@ def end_to_end(engine: Engine, workdir: Path) -> None:
         say("logs of the failed run:\n" + stack.logs())
         raise
     finally:
-        with step("down -v"):
+        with step("down -v, and this run's image tags removed"):
             stack.compose("down", "-v", "--remove-orphans", timeout=300)
+            for name in IMAGES:
+                engine.docker("image", "rm", f"spendscore-{name}:{VERSION}", timeout=120, check=False)
+
+
+def container_id(stack: Stack, service: str) -> str:
+    return stack.compose("ps", "--quiet", service, timeout=60).stdout.strip()
+
+
+def inspect(stack: Stack, service: str) -> dict[str, Any]:
+    output = stack.engine.docker("inspect", container_id(stack, service), timeout=60).stdout
+    (details,) = json.loads(output)
+    return dict(details)
+
+
+def check_hardening(stack: Stack) -> None:
+    for service in HARDENED:
+        details = inspect(stack, service)
+        host = details["HostConfig"]
+        problems = []
+        if details["Config"]["User"] in ("", "0", "root"):
+            problems.append(f"user {details['Config']['User']!r}")
+        if not host["ReadonlyRootfs"]:
+            problems.append("writable root filesystem")
+        if "ALL" not in (host.get("CapDrop") or []) or host.get("CapAdd"):
+            problems.append(f"capabilities: drop {host.get('CapDrop')}, add {host.get('CapAdd')}")
+        if not any(option.startswith("no-new-privileges") for option in host.get("SecurityOpt") or []):
+            problems.append("new privileges allowed")
+        if not host.get("Memory") or not host.get("NanoCpus") or not host.get("PidsLimit"):
+            problems.append(f"limits: memory {host.get('Memory')}, cpus {host.get('NanoCpus')}")
+        if host["LogConfig"].get("Config", {}).get("max-size") is None:
+            problems.append(f"logs not rotated: {host['LogConfig']}")
+        uid = stack.compose("exec", "-T", service, "id", "-u", timeout=60).stdout.strip()
+        if uid == "0":
+            problems.append("its process runs as root")
+        written = stack.compose(
+            "exec", "-T", service, "python", "-c", "open('/app/probe', 'w')", timeout=60, check=False
+        )
+        if written.returncode == 0:
+            problems.append("/app is writable")
+        if problems:
+            raise StepFailed(f"{service}: " + "; ".join(problems))
+
+
+def check_ui_in_browser(stack: Stack, email: str, password: str) -> None:
+    """Sign in as a browser does, through the published port, and see the customers list and a customer:
+    Streamlit's static page answers even when every page of the app is broken."""
+    from playwright.sync_api import expect, sync_playwright
+
+    wait_ms = 60_000
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000}).new_page()
+            page.goto(stack.urls["ui"] + "/", wait_until="domcontentloaded")
+            page.get_by_role("textbox", name="Email").fill(email)
+            page.get_by_role("textbox", name="Password").fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Customers", exact=True).first).to_be_visible(
+                timeout=wait_ms
+            )
+            grid = page.get_by_test_id("stDataFrame").first
+            expect(grid).to_be_visible(timeout=wait_ms)
+            if page.get_by_test_id("stException").count():
+                raise StepFailed("the customers page shows an exception")
+            box = grid.bounding_box()
+            assert box is not None
+            page.mouse.click(box["x"] + min(120, box["width"] / 3), box["y"] + 35 + 17)  # the first row
+            expect(page.get_by_text(re.compile("(First|Pending) Customer")).first).to_be_visible(
+                timeout=wait_ms
+            )
+        except AssertionError as error:
+            raise StepFailed(f"UI in the browser: {error}") from error
+        finally:
+            browser.close()
+
+
+def check_restart_after_crash(stack: Stack, client: Client, owner: dict[str, str]) -> float:
+    """kill -9 of the container's main process from the host (`docker kill` is a manual stop, which
+    `restart: unless-stopped` honours): the engine starts it again and it becomes healthy."""
+    before = inspect(stack, "customers")
+    os.kill(int(before["State"]["Pid"]), signal.SIGKILL)
+    began = time.monotonic()
+    deadline = began + 120
+    while True:
+        state = inspect(stack, "customers")
+        restarted = state["RestartCount"] > before["RestartCount"]
+        if restarted and state["State"].get("Health", {}).get("Status") == "healthy":
+            break
+        if time.monotonic() > deadline:
+            raise StepFailed(f"customers not back within 120 s after kill -9: {state['State']}")
+        time.sleep(1)
+    back_after = time.monotonic() - began
+    client.expect(client.http.get(stack.urls["customers"] + "/customers", headers=owner), 200)
+    return back_after
+
+
+def check_backup_round_trip(stack: Stack, client: Client, owner: dict[str, str]) -> None:
+    compose_args = [
+        f"--compose-arg={argument}"
+        for argument in (
+            f"--project-name={PROJECT}", f"--project-directory={REPO_ROOT}", f"--env-file={stack.env_file}",
+            f"--file={REPO_ROOT / 'docker-compose.yml'}", f"--file={stack.override}",
+        )
+    ]  # fmt: skip
+    backups = stack.workdir / "backups"
+
+    def backup_command(*args: str) -> None:
+        command = [sys.executable, "-m", "scripts.database_backup", "--compose", *compose_args, *args]
+        run(command, env=stack.engine.env, cwd=REPO_ROOT, timeout=300)
+
+    def names() -> list[str]:
+        page = client.expect(client.http.get(stack.urls["customers"] + "/customers", headers=owner), 200)
+        return sorted(item["name"] for item in page["items"])
+
+    before = names()
+    backup_command("backup", "--dir", str(backups))
+    (archive,) = backups.glob("spendscore-backup-*.tar")
+    client.create_customer(owner, "After The Backup")
+    stack.compose("stop", "ui", "customers", "auth", timeout=180)
+    backup_command("restore", str(archive))
+    stack.compose("up", "-d", "--wait", "--no-build", timeout=600)
+    if names() != before:
+        raise StepFailed(f"after the restore: {names()} instead of {before}")
 
 
 def check_stack(stack: Stack, figures: list[str]) -> None:
@@ -629,13 +828,16 @@ def check_stack(stack: Stack, figures: list[str]) -> None:
     with step(f"start inference: the pending prediction completes within {PREDICTION_DEADLINE_SECONDS} s"):
         stack.compose("start", "inference", timeout=120)
         wait_for_score(client, owner, pending["id"], PREDICTION_DEADLINE_SECONDS)
-    with step("UI answers its health route and serves the login page"):
-        health = client.http.get(stack.urls["ui"] + "/_stcore/health")
-        if health.status_code != 200 or health.text.strip() != "ok":
-            raise StepFailed(f"UI health: {health.status_code} {health.text[:200]}")
-        page = client.http.get(stack.urls["ui"] + "/")
-        if page.status_code != 200 or 'id="root"' not in page.text:
-            raise StepFailed(f"UI page: {page.status_code} {page.text[:200]}")
+    with step("every container of ours: non-root, read-only, no capability, no new privileges, rotated logs"):
+        check_hardening(stack)
+    with step("a browser signs in through the UI's published port and opens a customer of the list"):
+        check_ui_in_browser(stack, owner_email, owner_password)
+    with step("kill -9 of customers' process from the host: restarted, healthy, serving"):
+        figures.append(
+            f"customers back after kill -9: {check_restart_after_crash(stack, client, owner):.0f} s"
+        )
+    with step("backup (make backup COMPOSE=1), a change, restore: the change is gone"):
+        check_backup_round_trip(stack, client, owner)
     with step("auth counts login failures per browser address from the UI, and only from the UI"):
         check_forwarded_addresses(client, stack)
     with step("down (volumes kept), up again: the owner and the customers are still there"):

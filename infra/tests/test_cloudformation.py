@@ -575,3 +575,33 @@ def test_auth_trusts_forwarded_addresses_from_the_task_subnets_only(
     for name, container in environment_and_secrets(templates):
         names = {variable["Name"] for variable in container.get("Environment", [])}
         assert name == "auth" or "AUTH_TRUSTED_PROXIES" not in names, name
+
+
+def test_database_connections_verify_the_rds_certificate(
+    templates: dict[str, dict[str, Any]], repo_root: Path
+) -> None:
+    """Every container of our images that reaches RDS checks its certificate and host name against the
+    CA bundle the Dockerfile puts there (issue 28 item 5); only the bootstrap psql of the public postgres
+    image, which has no bundle, stays at `require`."""
+    dockerfile = (repo_root / "Dockerfile").read_text()
+    checked = []
+    for name, container in environment_and_secrets(templates):
+        environment = {variable["Name"]: variable["Value"] for variable in container.get("Environment", [])}
+        if "PGSSLMODE" not in environment:
+            continue
+        if name == "create-databases":
+            assert str(container["Image"]).startswith("public.ecr.aws/docker/library/postgres:")
+            continue
+        assert environment["PGSSLMODE"] == "verify-full", name
+        assert environment["PGSSLROOTCERT"] == "/app/certs/rds-ca-bundle.pem", name
+        checked.append(name)
+    assert sorted(checked) == ["auth", "auth-migrate", "customers", "customers-migrate"]
+    assert "/app/certs/rds-ca-bundle.pem" in dockerfile
+    for target in ("auth", "customers"):
+        stage = dockerfile.split(f"FROM runtime AS {target}\n", 1)[1].split("\nFROM ", 1)[0]
+        assert "COPY --from=rds-ca /app/certs /app/certs" in stage, target
+    guide = (repo_root / "infra" / "README.md").read_text()
+    assert (
+        "--build-arg RDS_CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+        in guide
+    )
