@@ -1,9 +1,64 @@
-"""Settings base class: the variables every service reads, and the production guard."""
+"""Settings base class: the variables every service reads, ``NAME_FILE`` for any of them, and the
+production guard."""
 
-from typing import Annotated, Literal
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+# A secret file is a password, a key or a URL: anything larger is a wrong path.
+MAX_SECRET_FILE_BYTES = 64 * 1024
+
+
+def variable_names(settings_cls: type[BaseSettings], field_name: str, field: FieldInfo) -> list[str]:
+    """The environment variables a field is read from: its alias choices, else env prefix + name."""
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        return [choice for choice in alias.choices if isinstance(choice, str)]
+    if isinstance(alias, str):
+        return [alias]
+    return [str(settings_cls.model_config.get("env_prefix", "")) + field_name]
+
+
+class VariableFileSource(PydanticBaseSettingsSource):
+    """``NAME_FILE=/run/secrets/x`` sets the setting NAME to the file's text (its last newline dropped), as
+    Docker and Compose secrets are mounted; NAME itself, when set, wins. A variable that is a setting of its
+    own (AUTH_PRIVATE_KEY_FILE) is left to that setting."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # every value comes from __call__
+
+    def __call__(self) -> dict[str, Any]:
+        environ = {name.upper(): value for name, value in os.environ.items()}
+        fields = self.settings_cls.model_fields
+        own = {name.upper() for field_name, field in fields.items()
+               for name in variable_names(self.settings_cls, field_name, field)}  # fmt: skip
+        values: dict[str, Any] = {}
+        for field_name, field in fields.items():
+            for name in variable_names(self.settings_cls, field_name, field):
+                variable = f"{name.upper()}_FILE"
+                if variable in environ and variable not in own and name.upper() not in environ:
+                    key = name if isinstance(field.validation_alias, AliasChoices | str) else field_name
+                    values[key] = read_secret_file(variable, Path(environ[variable]))
+                    break
+        return values
+
+
+def read_secret_file(variable: str, path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_SECRET_FILE_BYTES:
+            raise ValueError(f"{variable}: {path} is larger than {MAX_SECRET_FILE_BYTES} bytes")
+        return path.read_text().removesuffix("\n")
+    except OSError as exc:
+        raise ValueError(f"{variable}: cannot read {path}: {exc.strerror}") from None
 
 
 class ServiceSettings(BaseSettings):
@@ -49,6 +104,23 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT"),
         description="OTLP/HTTP collector (http://host:4318) traces go to; unset: no tracing at all.",
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            VariableFileSource(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
