@@ -14,6 +14,7 @@ from customers_service.config import CustomersSettings
 from customers_service.customer_repository import CustomerWithLatest
 from customers_service.db import SessionDep
 from customers_service.errors import CustomerNotFound, NotAnOwner
+from customers_service.import_capacity import ImportCapacity
 from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.search_text import search_words
@@ -61,7 +62,15 @@ async def search_slot(request: Request, owner: OwnerDep) -> AsyncIterator[None]:
         yield
 
 
+async def import_slot(request: Request) -> AsyncIterator[None]:
+    """One of the process's import slots (all owners together), held until the import answers."""
+    capacity: ImportCapacity = request.app.state.import_capacity
+    with capacity.slot():
+        yield
+
+
 ExpensiveCall = Depends(expensive_call_slot)
+ImportWork = Depends(import_slot)
 Search = Depends(search_slot)
 
 

@@ -8,7 +8,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from customers_service.errors import ImportRejected
 from customers_service.messages import FIELD_LABELS, Language, message
@@ -20,9 +19,12 @@ from customers_service.schemas import (
     CustomerCreate,
     ImportProblem,
 )
+from customers_service.xlsx_reader import XlsxLimitExceeded, XlsxLimits, XlsxUnreadable, read_first_sheet
 
 MAX_ROWS = 10_000
 MAX_BYTES = 5 * 1024 * 1024
+# Rows with a value: the header, MAX_ROWS customers, and room to say "too many" past them.
+XLSX_LIMITS = XlsxLimits(max_rows=MAX_ROWS + 2)
 
 # Header names, compared without case, accents, spaces or punctuation ("Annual Income (k$)" ->
 # "annualincomek"), in English and Portuguese.
@@ -147,30 +149,25 @@ def _csv_table(raw: bytes, language: Language) -> _Table:
 
 
 def _xlsx_table(raw: bytes, language: Language) -> _Table:
-    import openpyxl  # imported here: only .xlsx uploads need it
-
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows: list[tuple[int, list[str] | None]] = []
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            rows.append((line, [_xlsx_cell_text(value) for value in values]))
-            if len(rows) > MAX_ROWS + 50:  # blank lines are skipped later; enough to see "too many"
-                break
-        workbook.close()
-    except Exception as exc:  # a broken zip, a missing part, a sheet of another kind: all unreadable
+        rows = read_first_sheet(raw, XLSX_LIMITS)
+    except XlsxLimitExceeded as exc:
+        if exc.limit == "max_rows":
+            raise _file_rejected(message("too_many_rows", language, max_rows=MAX_ROWS)) from exc
+        raise _file_rejected(
+            message(f"xlsx_{exc.limit}", language, value=_limit_shown(exc, language))
+        ) from exc
+    except XlsxUnreadable as exc:  # a broken zip, a missing part, a DTD, a sheet of another kind
         raise _file_rejected(message("file_bad_xlsx", language)) from exc
-    return _Table(iter(rows), decimal_comma=False, short_rows_padded=True)
+    lines: list[tuple[int, list[str] | None]] = [(line, cells) for line, cells in rows]
+    return _Table(iter(lines), decimal_comma=False, short_rows_padded=True)
 
 
-def _xlsx_cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
+def _limit_shown(exc: XlsxLimitExceeded, language: Language) -> str:
+    """A limit as the reader writes numbers: 300,000 in English, 300.000 in Portuguese."""
+    value = exc.value // (1024 * 1024) if exc.limit.endswith("_bytes") else exc.value
+    text = f"{value:,}".replace(",", "." if language == "pt" else ",")
+    return f"{text} MB" if exc.limit.endswith("_bytes") else text
 
 
 def _read_table(table: _Table, language: Language, *, defused_names: bool) -> ParsedFile:

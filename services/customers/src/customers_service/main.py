@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from customers_service.config import CustomersSettings
 from customers_service.db import make_sessionmaker
 from customers_service.errors import install_error_handlers
+from customers_service.import_capacity import ImportCapacity
 from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.pending_predictions import PendingPredictionCompleter
@@ -122,6 +123,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
     install_common_parts(app, settings, body_limits={"/customers/import": settings.import_max_body_bytes})
     app.state.metrics_registry.register(BreakerCollector([inference_breaker]))
     app.state.expensive_calls = ExpensiveCallLimit(settings.max_expensive_calls_per_owner)
+    app.state.import_capacity = ImportCapacity(settings.max_concurrent_imports)
     install_error_handlers(app)
     answer_503_when_database_is_down(app)
     # /docs: the Authorize button logs in against the auth service.

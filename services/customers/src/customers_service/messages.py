@@ -26,6 +26,39 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": "This .xlsx file could not be opened: save it again from the spreadsheet program.",
         "pt": "Não foi possível abrir este arquivo .xlsx: salve-o novamente na planilha.",
     },
+    # An .xlsx past a limit of xlsx_reader.XlsxLimits (issue 30): the message names the limit.
+    "xlsx_max_part_bytes": {
+        "en": "This .xlsx file expands to more than {value} in one part: split it into smaller files.",
+        "pt": "Este arquivo .xlsx se expande para mais de {value} em uma parte: divida-o em arquivos "
+        "menores.",
+    },
+    "xlsx_max_total_bytes": {
+        "en": "This .xlsx file expands to more than {value} in all: split it into smaller files.",
+        "pt": "Este arquivo .xlsx se expande para mais de {value} no total: divida-o em arquivos menores.",
+    },
+    "xlsx_max_ratio": {
+        "en": "This .xlsx file expands more than {value} times its size: save it again as a plain sheet.",
+        "pt": "Este arquivo .xlsx se expande mais de {value} vezes o seu tamanho: salve-o de novo como "
+        "uma planilha simples.",
+    },
+    "xlsx_max_parts": {
+        "en": "This .xlsx file holds more than {value} parts: save it again as a plain sheet.",
+        "pt": "Este arquivo .xlsx tem mais de {value} partes: salve-o de novo como uma planilha simples.",
+    },
+    "xlsx_max_columns": {
+        "en": "The sheet has values past column {value}: keep only the customers' columns.",
+        "pt": "A planilha tem valores além da coluna {value}: deixe só as colunas dos clientes.",
+    },
+    "xlsx_max_elements": {
+        "en": "The workbook has more than {value} cells and other elements: keep only the customers' "
+        "rows and columns.",
+        "pt": "A planilha tem mais de {value} células e outros elementos: deixe só as linhas e colunas "
+        "dos clientes.",
+    },
+    "xlsx_max_shared_strings": {
+        "en": "The workbook holds more than {value} texts: keep only the customers' sheet.",
+        "pt": "A planilha tem mais de {value} textos: deixe só a folha dos clientes.",
+    },
     "header_missing": {
         "en": "The first line must name the columns, e.g. name, gender, age, annual_income.",
         "pt": "A primeira linha deve ter os nomes das colunas, como: nome, gênero, idade, renda_anual.",

@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from customers_service import customer_repository, customers
 from customers_service.customers import ImportMode
 from customers_service.db import SessionDep
-from customers_service.deps import CatalogueDep, ExpensiveCall, InferenceDep, OwnerDep, SettingsDep
+from customers_service.deps import (
+    CatalogueDep,
+    ExpensiveCall,
+    ImportWork,
+    InferenceDep,
+    OwnerDep,
+    SettingsDep,
+)
 from customers_service.file_export import (
     EXPORT_COLUMNS,
     TEMPLATE_HEADERS,
@@ -39,8 +46,9 @@ FileFormat = Literal["csv", "xlsx"]
     responses={
         409: {"description": "The owner's customer limit would be passed, or an external id is taken"},
         422: {"description": "Nothing imported: every problem as {line, field, message} in `detail`"},
+        503: {"description": "Every import slot of the service is taken: try again after `Retry-After`"},
     },
-    dependencies=[ExpensiveCall],
+    dependencies=[ExpensiveCall, ImportWork],
 )
 async def import_customers(
     file: UploadFile,
