@@ -11,6 +11,7 @@ import asyncpg
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from customers_service import customer_repository, import_repository, prediction_repository
 from customers_service.customer_repository import CustomerWithLatest, model_input_of, new_prediction, utc_now
@@ -30,6 +31,7 @@ from customers_service.segment_catalogue import SegmentCatalogue
 
 _MODEL_FIELDS = frozenset({"gender", "age", "annual_income"})
 _EXTERNAL_ID_INDEX = "uq_customer_owner_external_id"
+_FOREIGN_KEY_VIOLATION = "ForeignKeyViolationError"
 
 
 async def create_customer(
@@ -64,13 +66,22 @@ async def create_customer(
 
 @contextlib.asynccontextmanager
 async def _external_id_guard(session: AsyncSession) -> AsyncIterator[None]:
-    """The unique index on (owner, external id) refusing a write becomes ExternalIdTaken (409)."""
+    """The unique index on (owner, external id) refusing a write becomes ExternalIdTaken (409); a
+    customer deleted while the write was on its way (its row gone: the UPDATE matches nothing, or the
+    new prediction's foreign key finds no customer) becomes CustomerNotFound (404), not a 500."""
     try:
         yield
+    except StaleDataError as exc:
+        await session.rollback()
+        raise CustomerNotFound from exc
     except (IntegrityError, asyncpg.UniqueViolationError) as exc:
         await session.rollback()
         if _EXTERNAL_ID_INDEX in str(getattr(exc, "orig", exc)):
             raise ExternalIdTaken from exc
+        if _FOREIGN_KEY_VIOLATION in str(getattr(exc, "orig", exc)) or isinstance(
+            exc.__cause__, asyncpg.ForeignKeyViolationError
+        ):
+            raise CustomerNotFound from exc
         raise
 
 
@@ -144,7 +155,8 @@ async def predict_again(
         now=utc_now(),
     )
     prediction_repository.append(session=session, customer=customer, prediction=prediction)
-    await session.commit()
+    async with _external_id_guard(session):
+        await session.commit()
     return prediction
 
 

@@ -18,6 +18,7 @@ from customers_service.schemas import (
     MAX_NAME_LENGTH,
     CustomerCreate,
     ImportProblem,
+    has_control_character,
 )
 from customers_service.xlsx_reader import XlsxLimitExceeded, XlsxLimits, XlsxUnreadable, read_first_sheet
 
@@ -269,6 +270,8 @@ class _RowCheck:
         for field, text in texts.items():
             if "\x00" in text:
                 self._say("nul", field)
+            elif field in ("name", "external_id") and has_control_character(text):
+                self._say("control_character", field)
         if self.problems:
             return None
         external_id = self._text(texts, "external_id", MAX_EXTERNAL_ID_LENGTH, required=False)

@@ -95,6 +95,11 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The {column} is longer than {max_length} characters.",
         "pt": "O campo {column} tem mais de {max_length} caracteres.",
     },
+    "control_character": {
+        "en": "The {column} contains an invisible control character (a line break, a tab...): remove it.",
+        "pt": "O campo {column} contém um caractere de controle invisível (quebra de linha, tabulação...): "
+        "remova-o.",
+    },
     "nul": {
         "en": "The {column} contains a NUL character (an invisible control character): remove it.",
         "pt": "O campo {column} contém um caractere NUL (caractere de controle invisível): remova-o.",

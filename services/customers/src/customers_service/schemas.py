@@ -1,6 +1,7 @@
 """API shapes: what the customers endpoints accept and return (tables live in models.py)."""
 
 import math
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -43,9 +44,17 @@ def canonical_gender(value: object) -> str:
     raise ValueError(f"unknown gender; use one of: {', '.join(GENDER_VOCABULARY)}")
 
 
+def has_control_character(text: str) -> bool:
+    """NUL, a line break, a vertical tab...: nothing a name or a code holds, and what a spreadsheet
+    cannot store (an .xlsx export would fail on it)."""
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
 def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain a NUL character")
+    if has_control_character(value):
+        raise ValueError("must not contain a control character (such as a line break or a tab)")
     return value
 
 
