@@ -481,3 +481,28 @@ async def test_only_the_auth_services_own_token_passes_require_auth_service(toke
             }.items()
         }
     assert statuses == {"auth-service": 200, "service:customers": 403, "an-admin": 403}
+
+
+def _respelled_signatures(token: str) -> list[str]:
+    header, payload, signature = token.split(".")
+    last = signature[-1]
+    # An Ed25519 signature is 64 bytes: its 86th base64url character carries 4 unused bits.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    same_bits = alphabet[alphabet.index(last) ^ 1]
+    return [
+        f"{header}.{payload}.{signature}==",
+        f"{header}.{payload}.{signature[:-1]}{same_bits}",
+        f"{header}.{payload}.{signature.replace('-', '+').replace('_', '/')}",
+        f"{header}=.{payload}.{signature}",
+    ]
+
+
+async def test_a_token_is_decoded_strictly_one_spelling_only(client, token_issuer):
+    # Issue 30, item 6: padding, non-canonical trailing bits and the other alphabet are refused.
+    token = token_issuer.issue(subject="user-1", roles=("user",))
+    while "-" not in token.split(".")[2] and "_" not in token.split(".")[2]:
+        token = token_issuer.issue(subject="user-1", roles=("user",))
+    assert (await client.get("/me", headers=bearer(token))).status_code == 200
+    for respelled in _respelled_signatures(token):
+        response = await client.get("/me", headers=bearer(respelled))
+        assert response.status_code == 401, respelled

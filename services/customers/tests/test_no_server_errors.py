@@ -89,3 +89,33 @@ async def test_a_lone_surrogate_is_refused_whatever_the_media_types_case(api, ow
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "name"]
+
+
+async def test_a_csv_mixing_utf8_and_cp1252_is_refused_not_mangled(api, owner):
+    content = "name,gender,age,annual_income\nJoão,m,30,40\n".encode() + "Conceição,f,31,41\n".encode(
+        "cp1252"
+    )
+
+    response = await api.client.post(
+        "/customers/import",
+        files={"file": ("customers.csv", io.BytesIO(content), "text/csv")},
+        headers={**owner.headers, "Accept-Language": "pt-BR"},
+    )
+
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert problem["field"] == "file" and "linha 3" in problem["message"]
+
+
+async def test_a_cp1252_csv_is_still_read(api, owner):
+    content = "name,gender,age,annual_income\nConceição,f,31,41\n".encode("cp1252")
+
+    response = await api.client.post(
+        "/customers/import",
+        files={"file": ("customers.csv", io.BytesIO(content), "text/csv")},
+        headers=owner.headers,
+    )
+
+    assert response.status_code == 201
+    listed = (await api.client.get("/customers", headers=owner.headers)).json()["items"]
+    assert [customer["name"] for customer in listed] == ["Conceição"]

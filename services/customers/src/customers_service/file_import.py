@@ -112,13 +112,21 @@ class _Table:
     short_rows_padded: bool = False
 
 
+# A character of UTF-8 beyond ASCII: a lead byte and its continuation bytes.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def _decode(raw: bytes, language: Language) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw.count(b"\x00") > max(len(raw) // 50, 2):
         raise _file_rejected(message("file_encoding", language))
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _UTF8_SEQUENCE.search(raw):
+            # UTF-8 in part, something else elsewhere (a file pasted together): read as Windows-1252
+            # its UTF-8 would come out mangled ("JoÃ£o"), so it is refused, naming the first bad line.
+            line = raw.count(b"\n", 0, exc.start) + 1
+            raise _file_rejected(message("file_mixed_encoding", language, line=line)) from exc
     try:
         content = raw.decode("cp1252")
     except UnicodeDecodeError:

@@ -18,6 +18,12 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The file is not text we can read: save it as CSV UTF-8 (or as an Excel .xlsx file).",
         "pt": "Não conseguimos ler o texto do arquivo: salve-o como CSV UTF-8 (ou como planilha .xlsx).",
     },
+    "file_mixed_encoding": {
+        "en": "The file mixes UTF-8 with another encoding (first seen on line {line}): save it again as CSV "
+        "UTF-8.",
+        "pt": "O arquivo mistura UTF-8 com outra codificação (a partir da linha {line}): salve-o de novo "
+        "como CSV UTF-8.",
+    },
     "file_old_excel": {
         "en": "Old Excel files (.xls) are not supported: save it as .xlsx or CSV.",
         "pt": "Arquivos do Excel antigo (.xls) não são aceitos: salve como .xlsx ou CSV.",
