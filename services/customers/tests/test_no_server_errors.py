@@ -8,7 +8,7 @@ import asyncpg
 import openpyxl
 import pytest
 
-from customers_service import customer_repository, customers
+from customers_service import customer_reads, customers
 from customers_service.errors import CustomerNotFound
 from customers_service.schemas import CustomerUpdate
 
@@ -60,7 +60,7 @@ async def test_an_update_racing_a_delete_is_not_found(api, owner, values):
     created = await api.create_customer(owner)
     sessionmaker = api.app.state.sessionmaker
     async with sessionmaker() as session:
-        found = await customer_repository.get(
+        found = await customer_reads.get(
             session=session, owner_id=uuid.UUID(owner.id), customer_id=uuid.UUID(created["id"])
         )
         await session.commit()
