@@ -119,3 +119,43 @@ async def test_a_cp1252_csv_is_still_read(api, owner):
     assert response.status_code == 201
     listed = (await api.client.get("/customers", headers=owner.headers)).json()["items"]
     assert [customer["name"] for customer in listed] == ["Conceição"]
+
+
+async def _upload_twice_around(api, owner, between, **headers):
+    content = b"name,gender,age,annual_income\nAna,f,30,40\nBia,f,31,41\nBad,x,1,1\n"
+
+    async def upload(extra):
+        return await api.client.post(
+            "/customers/import",
+            files={"file": ("customers.csv", io.BytesIO(content), "text/csv")},
+            headers={**owner.headers, **extra},
+            params={"mode": "partial"},
+        )
+
+    first = await upload({})
+    await between()
+    return first, await upload(headers)
+
+
+async def test_a_replayed_import_matches_what_is_stored_now(api, owner):
+    # Issue 30, item 5: the same file after its customers were deleted is imported again.
+    async def delete_them():
+        for customer in (await api.client.get("/customers", headers=owner.headers)).json()["items"]:
+            await api.client.delete(f"/customers/{customer['id']}", headers=owner.headers)
+
+    first, second = await _upload_twice_around(api, owner, delete_them)
+
+    assert first.json()["imported"] == second.json()["imported"] == 2
+    assert (await api.client.get("/customers", headers=owner.headers)).json()["total"] == 2
+
+
+async def test_a_replayed_import_speaks_the_callers_language(api, owner):
+    async def nothing():
+        return None
+
+    first, second = await _upload_twice_around(api, owner, nothing, **{"Accept-Language": "pt-BR"})
+
+    assert second.json()["imported"] == 2  # the replay: nothing stored twice
+    assert (await api.client.get("/customers", headers=owner.headers)).json()["total"] == 2
+    assert "not a gender" in first.json()["rejected"][0]["message"]
+    assert "não é um gênero" in second.json()["rejected"][0]["message"]

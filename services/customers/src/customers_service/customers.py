@@ -170,6 +170,8 @@ async def predict_again(
 async def delete_customer(*, session: AsyncSession, owner_id: uuid.UUID, customer_id: uuid.UUID) -> None:
     """Delete the customer with its history; CustomerNotFound when the owner has no such customer."""
     deleted = await customer_writes.delete_one(session=session, owner_id=owner_id, customer_id=customer_id)
+    if deleted:
+        await import_repository.forget_owner_uploads(session=session, owner_id=owner_id)
     await session.commit()
     if not deleted:
         raise CustomerNotFound
@@ -178,6 +180,7 @@ async def delete_customer(*, session: AsyncSession, owner_id: uuid.UUID, custome
 async def delete_owner_customers(*, session: AsyncSession, owner_id: uuid.UUID) -> None:
     """Everything a deleted account owned; nothing left is fine (idempotent)."""
     await customer_writes.delete_all_of_owner(session=session, owner_id=owner_id)
+    await import_repository.forget_owner_uploads(session=session, owner_id=owner_id)
     await session.commit()
 
 
@@ -212,7 +215,7 @@ async def import_customers(
     repeated = await import_repository.result_of_recent(session=session, owner_id=owner_id, digest=digest)
     await session.commit()
     if repeated is not None:
-        return ImportResult.model_validate_json(repeated)
+        return await _replayed(ImportResult.model_validate_json(repeated), raw, filename, language)
     parsed = await run_in_threadpool(read_customers_file, raw, filename=filename, language=language)
     if parsed.problems and mode == "all":
         raise ImportRejected(parsed.problems)
@@ -291,6 +294,16 @@ async def import_customers(
         await customer_import_writes.store_import(session=session, records=records)
         await session.commit()
     return result
+
+
+async def _replayed(
+    result: ImportResult, raw: bytes, filename: str | None, language: Language
+) -> ImportResult:
+    """The first upload's result for the same file, its rejected rows told in this caller's language."""
+    if not result.rejected:
+        return result
+    parsed = await run_in_threadpool(read_customers_file, raw, filename=filename, language=language)
+    return result.model_copy(update={"rejected": parsed.problems})
 
 
 def _model_fields_differ(customer: Customer, values: CustomerCreate) -> bool:
