@@ -33,7 +33,7 @@ class CustomersSettings(ServiceSettings):
         2,
         validation_alias=AliasChoices("CUSTOMERS_MAX_EXPENSIVE_CALLS_PER_OWNER"),
         ge=1,
-        description="Imports, exports and searches one owner may run at once (per process); more: 429.",
+        description="Imports, exports and searches one owner may run at once (on all replicas); more: 429.",
     )
     inference_url: str = Field("http://127.0.0.1:8003", validation_alias=AliasChoices("INFERENCE_URL"))
     auth_jwks_url: str = Field(
