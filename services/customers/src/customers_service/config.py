@@ -33,7 +33,7 @@ class CustomersSettings(ServiceSettings):
         2,
         validation_alias=AliasChoices("CUSTOMERS_MAX_EXPENSIVE_CALLS_PER_OWNER"),
         ge=1,
-        description="Imports, exports and searches one owner may run at once (per process); more: 429.",
+        description="Imports, exports and searches one owner may run at once (on all replicas); more: 429.",
     )
     max_concurrent_imports: int = Field(
         2,

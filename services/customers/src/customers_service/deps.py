@@ -46,9 +46,9 @@ OwnerDep = Annotated[Owner, Depends(current_owner)]
 
 async def expensive_call_slot(request: Request, owner: OwnerDep) -> AsyncIterator[None]:
     """One of the owner's slots for an import or export, held until the response is sent (a streamed
-    export included); 429 when the owner already runs as many as allowed."""
+    export included); 429 when the owner already runs as many as allowed, on any replica."""
     limit: ExpensiveCallLimit = request.app.state.expensive_calls
-    with limit.slot(owner.id):
+    async with limit.slot(owner.id):
         yield
 
 
@@ -58,7 +58,7 @@ async def search_slot(request: Request, owner: OwnerDep) -> AsyncIterator[None]:
         yield
         return
     limit: ExpensiveCallLimit = request.app.state.expensive_calls
-    with limit.slot(owner.id):
+    async with limit.slot(owner.id):
         yield
 
 

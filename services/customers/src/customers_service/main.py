@@ -110,6 +110,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
             await asyncio.gather(*background, return_exceptions=True)
             await inference.aclose()
             await auth_http.aclose()
+            await app.state.expensive_calls.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -122,7 +123,11 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
     app.state.settings = settings
     install_common_parts(app, settings, body_limits={"/customers/import": settings.import_max_body_bytes})
     app.state.metrics_registry.register(BreakerCollector([inference_breaker]))
-    app.state.expensive_calls = ExpensiveCallLimit(settings.max_expensive_calls_per_owner)
+    app.state.expensive_calls = ExpensiveCallLimit(
+        settings.max_expensive_calls_per_owner,
+        database_url=settings.database_url,
+        connect_timeout_seconds=settings.database_pool_timeout_seconds,
+    )
     app.state.import_capacity = ImportCapacity(settings.max_concurrent_imports)
     install_error_handlers(app)
     answer_503_when_database_is_down(app)
