@@ -244,3 +244,21 @@ class ImportUpload(CustomersTable, table=True):
     digest: str = Field(sa_column=Column(String(64), primary_key=True))
     created_at: datetime | None = Field(default=None, sa_column=_timestamp())
     result: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SavedView(CustomersTable, table=True):
+    """A search, filters and sort of the customers list that an owner named (issue 24)."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (Index("uq_saved_view_owner_name", "owner_id", "name", unique=True),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
+    name: str = Field(sa_column=Column(String(80), nullable=False))
+    q: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    gender: str | None = Field(default=None, sa_column=Column(String(6), nullable=True))
+    band: str | None = Field(default=None, sa_column=Column(String(6), nullable=True))
+    segment: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    sort: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    updated_at: datetime | None = Field(default=None, sa_column=_timestamp())

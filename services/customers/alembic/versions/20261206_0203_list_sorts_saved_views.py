@@ -1,4 +1,4 @@
-"""customer: an index for every sort of the list (issue 24)
+"""customer: an index for every sort of the list; saved_view (issue 24)
 
 Revision ID: 20261206_0203
 Revises: 20261202_0102
@@ -6,7 +6,8 @@ Create Date: 2026-12-06
 
 Income, gender, updated, external id and observed score, ascending (read backwards for the NOT NULL
 columns' descending order), and a NULLS LAST descending index for each nullable column, so that every
-order is read from an index without sorting the owner's rows.
+order is read from an index without sorting the owner's rows. ``saved_view``: an owner's named
+searches, filters and sorts of the list.
 """
 
 from collections.abc import Sequence
@@ -34,6 +35,21 @@ _DESCENDING = {
 
 
 def upgrade() -> None:
+    op.create_table(
+        "saved_view",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("q", sa.String(length=200), nullable=True),
+        sa.Column("gender", sa.String(length=6), nullable=True),
+        sa.Column("band", sa.String(length=6), nullable=True),
+        sa.Column("segment", sa.String(length=64), nullable=True),
+        sa.Column("sort", sa.String(length=20), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_view")),
+    )
+    op.create_index("uq_saved_view_owner_name", "saved_view", ["owner_id", "name"], unique=True)
     for name, column in _ASCENDING.items():
         op.create_index(name, "customer", ["owner_id", column, "id"])
     for name, column in _DESCENDING.items():
@@ -45,3 +61,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in (*_DESCENDING, *_ASCENDING):
         op.drop_index(name, table_name="customer")
+    op.drop_index("uq_saved_view_owner_name", table_name="saved_view")
+    op.drop_table("saved_view")
