@@ -14,7 +14,7 @@ from customers_service.import_capacity import ImportCapacity
 from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.pending_predictions import PendingPredictionCompleter
-from customers_service.routes import customers, dashboard, owners, predictions, transfer
+from customers_service.routes import customers, dashboard, owners, predictions, saved_views, transfer
 from customers_service.segment_catalogue import SegmentCatalogue
 from customers_service.service_token import ServiceTokens
 from spendscore_common.app import docs_options, install_common_parts
@@ -133,6 +133,13 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
     answer_503_when_database_is_down(app)
     # /docs: the Authorize button logs in against the auth service.
     declare_password_login(app, settings.token_url)
-    for router in (transfer.router, customers.router, predictions.router, dashboard.router, owners.router):
+    for router in (
+        transfer.router,
+        customers.router,
+        predictions.router,
+        dashboard.router,
+        owners.router,
+        saved_views.router,
+    ):
         app.include_router(router)
     return app
