@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customers_service import customer_repository, import_repository, prediction_repository
+from customers_service import customer_repository, import_repository, prediction_repository, store_models
 from customers_service.customer_repository import CustomerWithLatest, model_input_of, new_prediction, utc_now
 from customers_service.errors import CustomerLimitReached, CustomerNotFound, ExternalIdTaken, ImportRejected
 from customers_service.file_import import read_customers_file
@@ -120,6 +120,7 @@ async def update_customer(
             customer=customer, score=observed, prior=prior, latest=latest, segments=segments, now=utc_now()
         )
         customer.updated_at = entry.observed_at
+        customer.observed_source = None if observed is None else "typed"  # wins until the next sales import
         session.add_all([customer, entry])
     elif income_moves_observed:
         customer_repository.assign_segment(customer=customer, segments=segments, latest=latest)
@@ -161,6 +162,7 @@ async def delete_customer(*, session: AsyncSession, owner_id: uuid.UUID, custome
 async def delete_owner_customers(*, session: AsyncSession, owner_id: uuid.UUID) -> None:
     """Everything a deleted account owned; nothing left is fine (idempotent)."""
     await customer_repository.delete_all_of_owner(session=session, owner_id=owner_id)
+    await store_models.forget_owner(session=session, owner_id=owner_id)
     await session.commit()
 
 
