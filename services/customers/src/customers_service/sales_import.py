@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customers_service import customer_repository, import_repository, sales_repository
+from customers_service import customer_reads, import_repository, sales_repository
 from customers_service.errors import ImportRejected
 from customers_service.file_import import _shown, problem
 from customers_service.messages import FIELD_LABELS, Language, message
@@ -47,7 +47,7 @@ async def import_sales(
     )
     if parsed.problems:
         raise ImportRejected(parsed.problems)
-    by_id = await customer_repository.by_external_ids(
+    by_id = await customer_reads.by_external_ids(
         session=session,
         owner_id=owner_id,
         external_ids=sorted({row.external_id for row in parsed.rows if row.external_id is not None}),
