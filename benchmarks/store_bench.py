@@ -93,7 +93,9 @@ class Outcome:
 
 
 def _evaluate(store: Store, observed: np.ndarray, judged: np.ndarray, outcome: Outcome) -> None:
-    pairs = Pairs(store.predicted[observed], store.actual[observed], store.low[observed], store.high[observed])
+    pairs = Pairs(
+        store.predicted[observed], store.actual[observed], store.low[observed], store.high[observed]
+    )
     fit = fit_store_model(pairs, model_version="bench")
     held = Pairs(store.predicted[judged], store.actual[judged], store.low[judged], store.high[judged])
     if fit.chosen:
@@ -137,7 +139,7 @@ def render(outcomes: dict[tuple[str, int], Outcome], seeds: int) -> str:
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {seeds} seeds. How the stores are built: "
         "the docstring of `benchmarks/store_bench.py`. Each figure: median over the seeds (10th–90th "
         "percentile in brackets), on the 100 customers of the store the fit never saw; "
-        "\"adapted\" is what the store gets: the correction where it chose itself, the global model elsewhere.",
+        '"adapted" is what the store gets: the correction where it chose itself, the global model elsewhere.',
         "",
         "| store | observed scores | MAE global | MAE adapted | mean gain | coverage global | "
         "coverage adapted | correction chosen |",

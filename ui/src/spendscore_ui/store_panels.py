@@ -18,6 +18,9 @@ def sales_import(api: ApiClient, problems_table: object) -> None:
     st.subheader(t("sales.import"))
     st.markdown(t("sales.explain"))
     outcome = st.session_state.pop("sales_import_done", None)
+    # Behind a toggle: one file uploader on the page until the owner asks for the second.
+    if not st.toggle(t("sales.show"), key="sales_show", value=outcome is not None):
+        return
     if outcome is not None:
         st.success(
             tn("sales.done", int(outcome.get("imported", 0)))

@@ -265,6 +265,7 @@ MESSAGES: dict[str, str] = {
         "spending score is then the percentile (1 to 100) of their spend over the 12 months up to your "
         "latest sale, among your customers with sales. A score you type wins until the next sales import."
     ),
+    "sales.show": "I have a sales file",
     "sales.file": "Sales file (CSV or Excel)",
     "sales.submit": "Import sales",
     "sales.done.one": "Imported {count} sale.",

@@ -278,6 +278,7 @@ MESSAGES: dict[str, str] = {
         "passa a ser o percentil (1 a 100) do que ele gastou nos 12 meses até a sua venda mais recente, "
         "entre os seus clientes com vendas. Uma pontuação digitada vale até a próxima importação de vendas."
     ),
+    "sales.show": "Tenho um arquivo de vendas",
     "sales.file": "Arquivo de vendas (CSV ou Excel)",
     "sales.submit": "Importar vendas",
     "sales.done.one": "{count} venda importada.",
