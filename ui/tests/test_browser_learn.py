@@ -102,7 +102,7 @@ def test_sales_import_then_derived_scores_then_global_vs_store(learn_ui_url, lea
     page.goto(learn_ui_url + "/dashboard")
     expect(page.get_by_role("heading", name="Modelo global vs a sua loja")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text(re.compile(r"Medido em 40 pontuações observadas"))).to_be_visible(timeout=WAIT_MS)
-    expect(page.get_by_text(re.compile(r"com 40 pontuações, \d+% observados é compatível com"))).to_have_count(
-        2, timeout=WAIT_MS
-    )
+    expect(
+        page.get_by_text(re.compile(r"com 40 pontuações, \d+% observados é compatível com"))
+    ).to_have_count(2, timeout=WAIT_MS)
     context.close()
