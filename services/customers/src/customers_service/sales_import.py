@@ -45,8 +45,6 @@ async def import_sales(
     parsed = await run_in_threadpool(
         read_sales_file, raw, filename=filename, language=language, today=now.date()
     )
-    if parsed.problems:
-        raise ImportRejected(parsed.problems)
     by_id = await customer_reads.by_external_ids(
         session=session,
         owner_id=owner_id,
@@ -58,7 +56,8 @@ async def import_sales(
         names=sorted({row.name for row in parsed.rows if row.external_id is None and row.name is not None}),
     )
     await session.commit()
-    sales, problems = [], []
+    # Every problem at once: the rows' own and the customers not found.
+    sales, problems = [], list(parsed.problems)
     for row in parsed.rows:
         customer_id, found = _customer_of(row.external_id, row.name, by_id, by_name, row.line, language)
         if found is not None:
@@ -66,7 +65,7 @@ async def import_sales(
         elif customer_id is not None:
             sales.append((customer_id, row.sold_on, row.amount))
     if problems:
-        raise ImportRejected(problems)
+        raise ImportRejected(sorted(problems, key=lambda problem: (problem.line or 0, problem.field)))
     segments = await catalogue.segments(token)
     result = SalesImportResult(imported=len(sales), customers=len({sale[0] for sale in sales}), scored=0)
     if not await import_repository.claim(session=session, owner_id=owner_id, digest=digest, result="{}"):

@@ -192,12 +192,14 @@ def applied(stored: StoreModel) -> AppliedCorrection | None:
 
 
 async def rescore_batch(*, session: AsyncSession, owner_id: uuid.UUID, limit: int = RESCORE_BATCH) -> int:
-    """Re-score up to ``limit`` of the owner's customers that are behind; returns how many (not committed)."""
+    """Re-score up to ``limit`` of the owner's customers that are behind; returns how many (not committed).
+    The rows are locked until the commit and locked ones skipped: two passes (two replicas, or the
+    background one and a test's) never re-score one customer twice."""
     stored = await session.get(StoreModel, owner_id)
     if stored is None:
         return 0
     rows = await session.execute(
-        text(f"SELECT c.id, p.id {_BEHIND} ORDER BY c.id LIMIT :limit"),
+        text(f"SELECT c.id, p.id {_BEHIND} ORDER BY c.id LIMIT :limit FOR UPDATE OF c SKIP LOCKED"),
         {"owner_id": owner_id, "limit": limit},
     )
     pairs = list(rows)
