@@ -80,6 +80,12 @@ class CustomersSettings(ServiceSettings):
     pending_retry_interval_seconds: float = Field(
         5.0, validation_alias=AliasChoices("CUSTOMERS_PENDING_RETRY_INTERVAL_SECONDS"), gt=0
     )
+    store_rescore_interval_seconds: float = Field(
+        1.0,
+        validation_alias=AliasChoices("CUSTOMERS_STORE_RESCORE_INTERVAL_SECONDS"),
+        gt=0,
+        description="How often customers are re-scored after their store's correction changed (issue 25).",
+    )
     import_max_body_bytes: int = Field(
         6 * 1024 * 1024,
         gt=0,

@@ -20,6 +20,7 @@ from customers_service import (
     customer_writes,
     import_repository,
     prediction_repository,
+    store_models,
 )
 from customers_service.customer_reads import CustomerWithLatest
 from customers_service.customer_writes import model_input_of, new_prediction, utc_now
@@ -148,6 +149,7 @@ async def update_customer(
             customer=customer, score=observed, prior=prior, latest=latest, segments=segments, now=utc_now()
         )
         customer.updated_at = entry.observed_at
+        customer.observed_source = None if observed is None else "typed"  # wins until the next sales import
         session.add_all([customer, entry])
     elif income_moves_observed:
         customer_writes.assign_segment(customer=customer, segments=segments, latest=latest)
@@ -191,6 +193,7 @@ async def delete_owner_customers(*, session: AsyncSession, owner_id: uuid.UUID) 
     """Everything a deleted account owned; nothing left is fine (idempotent)."""
     await customer_writes.delete_all_of_owner(session=session, owner_id=owner_id)
     await import_repository.forget_owner_uploads(session=session, owner_id=owner_id)
+    await store_models.forget_owner(session=session, owner_id=owner_id)
     await session.commit()
 
 

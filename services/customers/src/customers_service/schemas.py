@@ -165,6 +165,10 @@ class LatestPrediction(BaseModel):
         default_factory=list, description="Inference's warnings, e.g. an input outside the training ranges"
     )
     model_version: str | None
+    store_model_version: str | None = Field(
+        default=None,
+        description="The store's correction that answered too (issue 25); null: the global model",
+    )
     created_at: datetime
 
 
@@ -206,6 +210,9 @@ class CustomerRead(BaseModel):
     latest_prediction: LatestPrediction | None
     segment: CustomerSegment | None = None
     segment_source: Literal["observed", "predicted"] | None = None
+    observed_source: Literal["typed", "sales"] | None = Field(
+        default=None, description="Where the observed score came from (issue 25)"
+    )
 
 
 class ObservedScoreRead(BaseModel):
@@ -213,6 +220,7 @@ class ObservedScoreRead(BaseModel):
 
     score: int | None
     observed_at: datetime
+    source: Literal["typed", "sales"] = Field("typed", description="Typed by the owner or derived from sales")
 
 
 class CustomerPage(BaseModel):
@@ -342,6 +350,7 @@ def _prediction_fields(prediction: PredictionRow) -> dict[str, Any]:
         "segment": segment,
         "warnings": list(prediction.warnings or []),
         "model_version": prediction.model_version,
+        "store_model_version": prediction.store_model_version,
         "created_at": prediction.created_at,
     }
 
@@ -365,6 +374,9 @@ def customer_read_of(
         latest_prediction=latest_prediction_of(latest),
         segment=segment_of(customer.latest_segment, customer.latest_segment_probability, segments),
         segment_source=customer.segment_source,
+        # Scores typed (or imported with the customers) before issue 25 have no source: typed.
+        observed_source=customer.observed_source
+        or ("typed" if customer.observed_score is not None else None),
     )
 
 
