@@ -108,7 +108,8 @@ ENV UI_PORT=8501 \
     STREAMLIT_SERVER_HEADLESS=true \
     STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
     STREAMLIT_CLIENT_TOOLBAR_MODE=minimal \
-    STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none
+    STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none \
+    STREAMLIT_SERVER_MAX_UPLOAD_SIZE=5
 EXPOSE 8501
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/_stcore/health' % os.environ.get('UI_PORT', '8501'), timeout=4)"]
