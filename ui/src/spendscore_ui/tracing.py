@@ -3,7 +3,7 @@
 Every httpx call of the process becomes a client span with the W3C ``traceparent`` header, so that the
 services continue the trace the UI starts (UI -> customers -> inference, UI -> auth); the span carries the
 call's ``X-Request-ID`` as ``spendscore.request_id``, as the services' spans do. Spans are exported in
-batches over OTLP/HTTP (the exporter reads the standard OTEL_EXPORTER_OTLP_* variables itself).
+batches to ``<endpoint>/v1/traces`` (the exporter reads the SDK's other OTEL_EXPORTER_OTLP_* variables).
 """
 
 from functools import lru_cache
@@ -50,8 +50,9 @@ def stop_tracing_calls() -> None:
 @lru_cache(maxsize=1)
 def configure_tracing() -> "TracerProvider | None":
     """Once per process (Streamlit reruns the app script; this module is imported once)."""
-    if not get_settings().otel_exporter_otlp_endpoint:
+    endpoint = get_settings().otel_exporter_otlp_endpoint
+    if not endpoint:
         return None
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-    return trace_calls(OTLPSpanExporter())
+    return trace_calls(OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces"))

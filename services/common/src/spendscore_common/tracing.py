@@ -3,8 +3,8 @@
 When on, a service's requests are server spans (FastAPI instrumentation, health and metrics routes left
 out), its outgoing httpx calls are client spans carrying the W3C ``traceparent`` header, so that one trace
 runs UI -> customers -> inference and auth, and each span has the request's ``X-Request-ID`` as the
-attribute ``spendscore.request_id``. Spans go to the OTLP/HTTP endpoint in batches; the exporter reads the
-standard OTEL_EXPORTER_OTLP_* variables itself (headers, timeout, a traces-only endpoint).
+attribute ``spendscore.request_id``. Spans go in batches to ``<endpoint>/v1/traces``; the exporter reads
+the SDK's other OTEL_EXPORTER_OTLP_* variables itself (headers, timeout, compression).
 """
 
 from typing import TYPE_CHECKING, Any
@@ -25,15 +25,19 @@ REQUEST_ID_ATTRIBUTE = "spendscore.request_id"
 UNTRACED_PATHS = "/healthz,/readyz,/metrics"
 
 
-def make_tracer_provider(service_name: str, exporter: "SpanExporter | None" = None) -> "TracerProvider":
-    """A provider naming the service, exporting in batches to ``exporter`` (default: OTLP over HTTP)."""
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+def otlp_traces_url(endpoint: str) -> str:
+    """The OTLP/HTTP traces URL under a collector's base URL, as the specification derives it."""
+    return endpoint.rstrip("/") + "/v1/traces"
+
+
+def make_tracer_provider(service_name: str, exporter: "SpanExporter") -> "TracerProvider":
+    """A provider naming the service, exporting in batches to ``exporter``."""
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
-    provider.add_span_processor(BatchSpanProcessor(exporter or OTLPSpanExporter()))
+    provider.add_span_processor(BatchSpanProcessor(exporter))
     return provider
 
 
@@ -86,7 +90,9 @@ def install_tracing(app: FastAPI, service_name: str, endpoint: str | None) -> "T
     """Trace the app and the process's outgoing calls when an OTLP ``endpoint`` is configured."""
     if not endpoint:
         return None
-    provider = make_tracer_provider(service_name)
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    provider = make_tracer_provider(service_name, OTLPSpanExporter(endpoint=otlp_traces_url(endpoint)))
     trace_app(app, provider)
     trace_outgoing_http(provider)
     return provider
