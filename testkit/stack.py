@@ -78,7 +78,8 @@ class LocalStack:
             )
             self.processes[name] = process
         if not process.running:
-            process.start(ready_path="/readyz" if name != "customers" else "/healthz")
+            # Seconds alone; more than a minute when many suites share two cores.
+            process.start(ready_path="/readyz" if name != "customers" else "/healthz", timeout=180)
         return process
 
     def stop(self, name: str) -> None:
