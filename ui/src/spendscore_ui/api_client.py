@@ -9,6 +9,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
@@ -342,6 +343,21 @@ class ApiClient:
             return None
         fresh = response.json().get("access_token")
         return fresh if isinstance(fresh, str) and fresh else None
+
+    def spend_ui_nonce(self, nonce: str, expires_at: float) -> bool:
+        """Use up a sign-in code or sign out a session cookie for every UI replica: True the first
+        time, False when it was used already (auth's 409)."""
+        body = {"nonce": nonce, "expires_at": datetime.fromtimestamp(expires_at, UTC).isoformat()}
+        try:
+            self._request("auth", "POST", "/users/me/spent-ui-nonces", json=body)
+        except ApiError as error:
+            if error.status_code == 409:
+                return False
+            raise
+        return True
+
+    def ui_nonce_spent(self, nonce: str) -> bool:
+        return bool(self._json("auth", "GET", f"/users/me/spent-ui-nonces/{nonce}")["spent"])
 
     def update_me(self, changes: JsonObject) -> JsonObject:
         """Change the signed-in user's own name and/or email (``PATCH /users/me``)."""

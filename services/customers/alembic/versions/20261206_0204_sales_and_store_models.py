@@ -1,7 +1,7 @@
 """sales, observed scores' source, store models and the store correction on predictions (issue 25)
 
 Revision ID: 20261206_0204
-Revises: 20261202_0102
+Revises: 20261206_0203
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261206_0204"
-down_revision: str | None = "20261202_0102"
+down_revision: str | None = "20261206_0203"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

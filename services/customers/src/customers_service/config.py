@@ -33,7 +33,13 @@ class CustomersSettings(ServiceSettings):
         2,
         validation_alias=AliasChoices("CUSTOMERS_MAX_EXPENSIVE_CALLS_PER_OWNER"),
         ge=1,
-        description="Imports, exports and searches one owner may run at once (per process); more: 429.",
+        description="Imports, exports and searches one owner may run at once (on all replicas); more: 429.",
+    )
+    max_concurrent_imports: int = Field(
+        2,
+        validation_alias=AliasChoices("CUSTOMERS_MAX_CONCURRENT_IMPORTS"),
+        ge=1,
+        description="Imports this process reads and stores at once, all owners together; more: 503.",
     )
     inference_url: str = Field("http://127.0.0.1:8003", validation_alias=AliasChoices("INFERENCE_URL"))
     auth_jwks_url: str = Field(

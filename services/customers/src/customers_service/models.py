@@ -63,6 +63,11 @@ class Customer(CustomersTable, table=True):
         Index("ix_customer_owner_age", "owner_id", "age", "id"),
         Index("ix_customer_owner_score", "owner_id", "latest_spending_score", "id"),
         Index("ix_customer_owner_segment", "owner_id", "latest_segment", "id"),
+        Index("ix_customer_owner_income", "owner_id", "annual_income", "id"),
+        Index("ix_customer_owner_gender", "owner_id", "gender", "id"),
+        Index("ix_customer_owner_updated", "owner_id", "updated_at", "id"),
+        Index("ix_customer_owner_external", "owner_id", "external_id", "id"),
+        Index("ix_customer_owner_observed_score", "owner_id", "observed_score", "id"),
         # uuid4 ids are random: the first ids of an owner are the dashboard's deterministic sample.
         Index("ix_customer_owner_id", "owner_id", "id"),
         Index("ix_customer_owner_observed", "owner_id", postgresql_where=text("observed_score IS NOT NULL")),
@@ -126,13 +131,20 @@ class Customer(CustomersTable, table=True):
 
 
 # ``-spending_score`` lists the highest scores first and the pending (NULL) ones last: reading
-# ix_customer_owner_score backwards would give the NULLs first, so this order has its own index.
+# ix_customer_owner_score backwards would give the NULLs first, so this order has its own index; so
+# has every other descending order of a nullable column.
 Index(
     "ix_customer_owner_score_desc",
     col(Customer.owner_id),
     col(Customer.latest_spending_score).desc().nulls_last(),
     col(Customer.id).desc(),
 )
+for _name, _column in (
+    ("ix_customer_owner_segment_desc", Customer.latest_segment),
+    ("ix_customer_owner_external_desc", Customer.external_id),
+    ("ix_customer_owner_observed_score_desc", Customer.observed_score),
+):
+    Index(_name, col(Customer.owner_id), col(_column).desc().nulls_last(), col(Customer.id).desc())
 
 
 class Prediction(CustomersTable, table=True):
@@ -247,6 +259,24 @@ class ImportUpload(CustomersTable, table=True):
     digest: str = Field(sa_column=Column(String(64), primary_key=True))
     created_at: datetime | None = Field(default=None, sa_column=_timestamp())
     result: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SavedView(CustomersTable, table=True):
+    """A search, filters and sort of the customers list that an owner named (issue 24)."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (Index("uq_saved_view_owner_name", "owner_id", "name", unique=True),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
+    name: str = Field(sa_column=Column(String(80), nullable=False))
+    q: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    gender: str | None = Field(default=None, sa_column=Column(String(6), nullable=True))
+    band: str | None = Field(default=None, sa_column=Column(String(6), nullable=True))
+    segment: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    sort: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    updated_at: datetime | None = Field(default=None, sa_column=_timestamp())
 
 
 # --- issue 25: sales and store models ---
