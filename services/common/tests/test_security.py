@@ -18,6 +18,7 @@ from spendscore_common.tokens import (
     KeysUnavailableError,
     RevocationList,
     TokenVerifier,
+    revocation_key,
 )
 from testkit.forged_tokens import claims_with, forged_tokens, sign
 from testkit.tokens import TEST_AUDIENCE, TEST_ISSUER
@@ -396,7 +397,10 @@ def revocation_feed(entries: dict[str, float], state: dict) -> httpx.AsyncClient
         if request.headers.get("if-none-match") == etag:
             return httpx.Response(304, headers={"ETag": etag})
         body = {
-            "revocations": [{"user_id": user, "issued_before": cutoff} for user, cutoff in entries.items()]
+            "revocations": [
+                {"subject_hash": revocation_key(user), "issued_before": cutoff}
+                for user, cutoff in entries.items()
+            ]
         }
         return httpx.Response(200, json=body, headers={"ETag": etag})
 

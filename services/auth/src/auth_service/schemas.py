@@ -108,7 +108,9 @@ class TemporaryPassword(BaseModel):
 
 
 class Revocation(BaseModel):
-    user_id: str
+    subject_hash: str = Field(
+        description="SHA-256 (hex) of 'spendscore-revocation', a NUL byte and the token's sub (the user id)"
+    )
     issued_before: float = Field(description="Unix time: this user's tokens with an earlier iat are void")
 
 
