@@ -3,11 +3,14 @@
 import logging
 from dataclasses import dataclass
 
+from fastapi.exceptions import RequestValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth_service import device_tokens, login_throttle, owner_deletions, revocations, user_repository
 from auth_service.errors import (
     AccountDeactivatedError,
+    EmailAlreadyUsedError,
+    EmailChangeRefusedError,
     InvalidCredentialsError,
     LastAdminError,
     SamePasswordError,
@@ -152,6 +155,70 @@ async def change_password(
     await revocations.revoke_tokens(db_session=db_session, user_id=user.id)
     await user_repository.save(db_session=db_session, user=user)
     await db_session.commit()
+
+
+async def _check_current_password(
+    *, db_session: AsyncSession, hasher: PasswordHasher, policy: ThrottlePolicy, user: User, password: str
+) -> bool:
+    """The current password, checked as a guess: throttled like a password change (429)."""
+    limits = policy.password_change_limits(user_id=user.id)
+    wait = await login_throttle.count_attempt(
+        db_session=db_session, policy=policy, limits=limits, now=utc_now()
+    )
+    await db_session.commit()
+    if wait is not None:
+        raise TooManyAttemptsError(wait, detail="Too many wrong current passwords; try again later")
+    return await hasher.verify(password, user.password_hash)
+
+
+async def update_own_profile(
+    *,
+    db_session: AsyncSession,
+    hasher: PasswordHasher,
+    policy: ThrottlePolicy,
+    user: User,
+    changes: ProfileUpdate,
+) -> User:
+    """A user's own name and email; a new email needs the current password, and a wrong password and
+    an address another account has get the same answer (EmailChangeRefusedError)."""
+    profile = ProfileUpdate.model_validate(
+        changes.model_dump(exclude_unset=True, exclude={"current_password"})
+    )
+    if changes.email is None or changes.email == user.email:
+        return await update_user(db_session=db_session, user=user, changes=profile)
+    if changes.current_password is None:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "missing",
+                    "loc": ("body", "current_password"),
+                    "msg": "Field required to change the email",
+                }
+            ]
+        )
+    if not await _check_current_password(
+        db_session=db_session, hasher=hasher, policy=policy, user=user, password=changes.current_password
+    ):
+        raise EmailChangeRefusedError()
+    try:
+        updated = await update_user(db_session=db_session, user=user, changes=profile)
+    except EmailAlreadyUsedError as exc:
+        await db_session.rollback()
+        raise EmailChangeRefusedError() from exc
+    await login_throttle.forget(db_session=db_session, key=login_throttle.password_change_key(user.id))
+    await db_session.commit()
+    return updated
+
+
+async def delete_own_account(
+    *, db_session: AsyncSession, hasher: PasswordHasher, policy: ThrottlePolicy, user: User, password: str
+) -> None:
+    """Self-deletion needs the current password (a stolen session alone cannot delete the store)."""
+    if not await _check_current_password(
+        db_session=db_session, hasher=hasher, policy=policy, user=user, password=password
+    ):
+        raise WrongCurrentPasswordError()
+    await delete_user(db_session=db_session, user=user)
 
 
 async def reset_password(*, db_session: AsyncSession, hasher: PasswordHasher, user: User) -> str:

@@ -172,12 +172,18 @@ class UserUpdate(BaseModel):
 
 
 class ProfileUpdate(BaseModel):
-    """A user's change to their own profile; absent fields stay as they are, null is refused."""
+    """A user's change to their own profile; absent fields stay as they are, null is refused. A new
+    email needs the current password."""
 
     email: Email | None = None
     name: Name | None = None
+    current_password: str | None = Field(None, max_length=1024, description="Required to change the email")
 
     _not_null = field_validator("email", "name", mode="before")(_refuse_null)
+
+
+class AccountDeletion(BaseModel):
+    current_password: str = Field(max_length=1024)
 
 
 class PasswordChange(BaseModel):
