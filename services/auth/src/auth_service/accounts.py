@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from fastapi.exceptions import RequestValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,6 +14,7 @@ from auth_service.errors import (
     EmailChangeRefusedError,
     InvalidCredentialsError,
     LastAdminError,
+    PreviousPasswordError,
     SamePasswordError,
     TooManyAttemptsError,
     WrongCurrentPasswordError,
@@ -25,6 +27,12 @@ from auth_service.schemas import ProfileUpdate, UserCreate, UserUpdate, fold_ema
 logger = logging.getLogger(__name__)
 
 ADMIN_ROLES = ("admin", "user")
+TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=24)
+
+
+def _temporary_password_usable(user: User, now: datetime) -> bool:
+    expires_at = user.temporary_password_expires_at
+    return expires_at is not None and now < expires_at
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,12 @@ async def authenticate(
         raise InvalidCredentialsError()
     if not await hasher.verify(password, user.password_hash):
         raise InvalidCredentialsError()
+    if user.must_change_password and not _temporary_password_usable(user, now):
+        raise InvalidCredentialsError()  # expired or used: the admin resets it again
     if not user.is_active:
         raise AccountDeactivatedError()
+    if user.must_change_password:
+        user.temporary_password_expires_at = now  # used: this sign-in is the one it allows
     await login_throttle.forget_successful_login(
         db_session=db_session, email=email, address=address, device_hash=device_hash
     )
@@ -148,8 +160,12 @@ async def change_password(
         raise WrongCurrentPasswordError()
     if new_password == current_password:
         raise SamePasswordError()
+    if user.previous_password_hash and await hasher.verify(new_password, user.previous_password_hash):
+        raise PreviousPasswordError()
     user.password_hash = await hasher.hash(new_password)
     user.must_change_password = False
+    user.temporary_password_expires_at = None
+    user.previous_password_hash = None
     user.updated_at = utc_now()
     await login_throttle.forget(db_session=db_session, key=login_throttle.password_change_key(user.id))
     await revocations.revoke_tokens(db_session=db_session, user_id=user.id)
@@ -225,8 +241,11 @@ async def reset_password(*, db_session: AsyncSession, hasher: PasswordHasher, us
     """An admin's reset: a generated temporary password (returned once, stored hashed) that the user
     must replace at the next sign-in; every token the user holds is void."""
     password = temporary_password()
+    if not user.must_change_password:  # a second reset keeps the password from before the first
+        user.previous_password_hash = user.password_hash
     user.password_hash = await hasher.hash(password)
     user.must_change_password = True
+    user.temporary_password_expires_at = utc_now() + TEMPORARY_PASSWORD_LIFETIME
     user.updated_at = utc_now()
     await revocations.revoke_tokens(db_session=db_session, user_id=user.id)
     await user_repository.save(db_session=db_session, user=user)

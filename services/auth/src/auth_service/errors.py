@@ -90,6 +90,11 @@ class WrongCurrentPasswordError(AuthServiceError):
     detail = "The current password is incorrect"
 
 
+class PreviousPasswordError(AuthServiceError):
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+    detail = "new_password must differ from the password before the reset"
+
+
 class SamePasswordError(AuthServiceError):
     status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
     detail = "new_password must differ from the current password"
