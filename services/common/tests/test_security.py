@@ -510,3 +510,10 @@ async def test_a_token_is_decoded_strictly_one_spelling_only(client, token_issue
     for respelled in _respelled_signatures(token):
         response = await client.get("/me", headers=bearer(respelled))
         assert response.status_code == 401, respelled
+
+
+async def test_no_page_of_a_service_may_be_framed(client):
+    # Issue 30, item 6: the /docs page too.
+    for path in ("/docs", "/healthz", "/no-such-page"):
+        response = await client.get(path)
+        assert response.headers["content-security-policy"] == "frame-ancestors 'none'", path
