@@ -40,6 +40,14 @@ def mixed_scripts(local_part: str) -> set[str]:
     return scripts if len(scripts) > 1 else set()
 
 
+def idna_label_text(label: str) -> str:
+    """A domain label as written: ``xn--exmple-4nf`` -> ``exаmple``."""
+    try:
+        return label.encode("ascii").decode("idna") if label.startswith("xn--") else label
+    except UnicodeError:
+        return label
+
+
 def normalise_email(value: str) -> str:
     """A syntactically valid address in its folded form (``fold_email``); a local part mixing scripts
     (a Cyrillic а among Latin letters) is refused."""
@@ -53,6 +61,11 @@ def normalise_email(value: str) -> str:
         raise ValueError(
             "the part before the @ mixes scripts (" + ", ".join(sorted(scripts)).title() + "): use one"
         )
+    for label in result.ascii_domain.split(".") if result.ascii_domain else ():
+        # The domain as written (an IDN's Unicode form): one script per label, as browsers require.
+        scripts = mixed_scripts(idna_label_text(label))
+        if scripts:
+            raise ValueError("the domain mixes scripts (" + ", ".join(sorted(scripts)).title() + "): use one")
     return fold_email(result.normalized)
 
 
