@@ -43,6 +43,11 @@ class EmailChangeRefusedError(AuthServiceError):
     detail = "The current password is incorrect, or this email cannot be used"
 
 
+class UiNonceSpentError(AuthServiceError):
+    status_code = status.HTTP_409_CONFLICT
+    detail = "This sign-in code or session was used already"
+
+
 class LastAdminError(AuthServiceError):
     status_code = status.HTTP_409_CONFLICT
     detail = "This is the last active admin: make another user an active admin first"

@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from customers_service import (
+    customer_cap,
     customer_import_writes,
     customer_reads,
     customer_writes,
     import_repository,
     prediction_repository,
+    store_models,
 )
 from customers_service.customer_reads import CustomerWithLatest
 from customers_service.customer_writes import model_input_of, new_prediction, utc_now
@@ -55,20 +57,29 @@ async def create_customer(
 
     CustomerLimitReached when the owner already has ``max_customers``; ExternalIdTaken when another
     of the owner's customers has the external id."""
-    count = await customer_reads.count_without_search(session=session, owner_id=owner_id)
-    await session.commit()
-    if count >= max_customers:
-        raise CustomerLimitReached(max_customers)
+    await customer_cap.refuse_when_full(session=session, owner_id=owner_id, max_customers=max_customers)
     outcome = await inference.predict_or_none(
         ModelInput(values.gender, values.age, values.annual_income), token=token
     )
     segments = await catalogue.segments(token) if values.observed_score is not None else None
-    async with _external_id_guard(session):
+    async with _external_id_guard(session), _rolled_back_when_full(session):
+        await customer_cap.make_room(
+            session=session, owner_id=owner_id, adding=1, max_customers=max_customers
+        )
         created = await customer_writes.create(
             session=session, owner_id=owner_id, values=values, outcome=outcome, segments=segments
         )
         await session.commit()
     return created
+
+
+@contextlib.asynccontextmanager
+async def _rolled_back_when_full(session: AsyncSession) -> AsyncIterator[None]:
+    try:
+        yield
+    except CustomerLimitReached:
+        await session.rollback()
+        raise
 
 
 @contextlib.asynccontextmanager
@@ -138,6 +149,7 @@ async def update_customer(
             customer=customer, score=observed, prior=prior, latest=latest, segments=segments, now=utc_now()
         )
         customer.updated_at = entry.observed_at
+        customer.observed_source = None if observed is None else "typed"  # wins until the next sales import
         session.add_all([customer, entry])
     elif income_moves_observed:
         customer_writes.assign_segment(customer=customer, segments=segments, latest=latest)
@@ -181,6 +193,7 @@ async def delete_owner_customers(*, session: AsyncSession, owner_id: uuid.UUID) 
     """Everything a deleted account owned; nothing left is fine (idempotent)."""
     await customer_writes.delete_all_of_owner(session=session, owner_id=owner_id)
     await import_repository.forget_owner_uploads(session=session, owner_id=owner_id)
+    await store_models.forget_owner(session=session, owner_id=owner_id)
     await session.commit()
 
 
@@ -290,7 +303,11 @@ async def import_customers(
         stored = await import_repository.result_of_recent(session=session, owner_id=owner_id, digest=digest)
         await session.commit()
         return ImportResult.model_validate_json(stored) if stored is not None else result
-    async with _external_id_guard(session):
+    async with _external_id_guard(session), _rolled_back_when_full(session):
+        if records.customers:
+            await customer_cap.make_room(
+                session=session, owner_id=owner_id, adding=len(records.customers), max_customers=max_customers
+            )
         await customer_import_writes.store_import(session=session, records=records)
         await session.commit()
     return result

@@ -40,6 +40,22 @@ class ImportRejected(Exception):
         self.problems = problems
 
 
+class SavedViewNotFound(Exception):
+    """No such saved view for this owner."""
+
+
+class SavedViewNameTaken(Exception):
+    """Another of the owner's saved views has this name."""
+
+
+class SavedViewLimitReached(Exception):
+    """The owner has as many saved views as allowed."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"at most {limit} saved views per owner")
+        self.limit = limit
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CustomerNotFound)
     async def _not_found(_: Request, __: CustomerNotFound) -> JSONResponse:
@@ -64,6 +80,23 @@ def install_error_handlers(app: FastAPI) -> None:
                 "detail": f"This account has reached its limit of {exc.limit:,} customers; "
                 "delete some before adding more"
             },
+            status_code=status.HTTP_409_CONFLICT,
+        )
+
+    @app.exception_handler(SavedViewNotFound)
+    async def _view_not_found(_: Request, __: SavedViewNotFound) -> JSONResponse:
+        return JSONResponse({"detail": "Saved view not found"}, status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(SavedViewNameTaken)
+    async def _view_name_taken(_: Request, __: SavedViewNameTaken) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "Another saved view already has this name"}, status_code=status.HTTP_409_CONFLICT
+        )
+
+    @app.exception_handler(SavedViewLimitReached)
+    async def _view_limit(_: Request, exc: SavedViewLimitReached) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"At most {exc.limit} saved views; delete one first"},
             status_code=status.HTTP_409_CONFLICT,
         )
 

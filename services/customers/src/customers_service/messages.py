@@ -131,6 +131,35 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "pt": "Este código já aparece na linha {first_line} do arquivo.",
     },
     "default_name": {"en": "Customer {external_id}", "pt": "Cliente {external_id}"},
+    # --- issue 25: the sales import ---
+    "sales_no_rows": {"en": "The file has no sale rows.", "pt": "O arquivo não tem nenhuma linha de venda."},
+    "sales_too_many_rows": {
+        "en": "The file has more than {max_rows} sales: split it into smaller files.",
+        "pt": "O arquivo tem mais de {max_rows} vendas: divida-o em arquivos menores.",
+    },
+    "sales_customer_column": {
+        "en": "The file needs a column with the customer's external id or exact name "
+        "(accepted names: {aliases}).",
+        "pt": "O arquivo precisa de uma coluna com o código ou o nome exato do cliente "
+        "(nomes aceitos: {aliases}).",
+    },
+    "sales_customer_unknown": {
+        "en": 'No customer of yours has the {column} "{value}".',
+        "pt": 'Nenhum cliente seu tem o {column} "{value}".',
+    },
+    "sales_customer_ambiguous": {
+        "en": '{count} of your customers are called "{value}": use their external ids.',
+        "pt": '{count} clientes seus se chamam "{value}": use os códigos deles.',
+    },
+    "sales_date_invalid": {
+        "en": '"{value}" is not a date: use 2026-12-31 or 31/12/2026, not in the future, not before 2000.',
+        "pt": '"{value}" não é uma data: use 31/12/2026 ou 2026-12-31, sem datas futuras '
+        "nem anteriores a 2000.",
+    },
+    "sales_amount_invalid": {
+        "en": '"{value}" is not an amount: use a number from 0 to {max_amount}.',
+        "pt": '"{value}" não é um valor: use um número de 0 a {max_amount}.',
+    },
 }
 
 # How each field is called in a sentence.
@@ -141,6 +170,8 @@ FIELD_LABELS: dict[str, dict[Language, str]] = {
     "annual_income": {"en": "annual income", "pt": "renda anual"},
     "external_id": {"en": "external id", "pt": "código"},
     "observed_score": {"en": "spending score", "pt": "pontuação"},
+    "date": {"en": "date", "pt": "data"},
+    "amount": {"en": "amount", "pt": "valor"},
 }
 
 
