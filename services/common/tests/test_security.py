@@ -517,3 +517,22 @@ async def test_no_page_of_a_service_may_be_framed(client):
     for path in ("/docs", "/healthz", "/no-such-page"):
         response = await client.get(path)
         assert response.headers["content-security-policy"] == "frame-ancestors 'none'", path
+
+
+def test_every_operation_names_the_shared_statuses():
+    # Issue 30, item 6: a route added later is documented too.
+    from spendscore_common.openapi_errors import add_standard_error_responses
+
+    schema = {
+        "paths": {
+            "/things/{thing_id}": {
+                "patch": {"security": [{"HTTPBearer": []}], "requestBody": {}, "responses": {"200": {}}},
+                "get": {"responses": {"200": {}, "422": {"description": "FastAPI's own"}}},
+            }
+        }
+    }
+    add_standard_error_responses(schema)
+    patch, get = schema["paths"]["/things/{thing_id}"]["patch"], schema["paths"]["/things/{thing_id}"]["get"]
+    assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "409", "413", "422", "429", "503"}
+    assert set(get["responses"]) == {"200", "404", "422", "503"}
+    assert get["responses"]["422"] == {"description": "FastAPI's own"}  # what a route says is kept

@@ -23,8 +23,9 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": _ERROR_BODY}
 
 
-def standard_error_responses(operation: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
-    """The shared statuses that apply to one operation of ``path``."""
+def standard_error_responses(operation: dict[str, Any], path: str, method: str) -> dict[str, dict[str, Any]]:
+    """The shared statuses that may answer one operation (``method`` on ``path``); naming one that a
+    route never gives costs nothing, leaving out one that it gives misleads every client."""
     responses = {
         "422": _error("A field is invalid (its location in `loc`): query, path, header or body"),
         "503": _error("A dependency (the database, the signing keys) is unavailable: see Retry-After"),
@@ -35,7 +36,14 @@ def standard_error_responses(operation: dict[str, Any], path: str) -> dict[str, 
     if "{" in path:
         responses["404"] = _error("Nothing of that id that the caller may see")
     if "requestBody" in operation:
+        responses["400"] = _error("The body cannot be parsed (not UTF-8, not the declared media type)")
         responses["413"] = _error("The body is larger than the limit of this route")
+    if method in ("post", "put", "patch", "delete"):
+        responses["409"] = _error(
+            "A conflict with what is stored (a taken email or id, a limit, the last admin)"
+        )
+    if operation.get("security") or "requestBody" in operation:
+        responses["429"] = _error("Too many attempts or calls at once: see Retry-After")
     return responses
 
 
@@ -47,7 +55,7 @@ def add_standard_error_responses(schema: dict[str, Any]) -> None:
             if operation is None:
                 continue
             documented = operation.setdefault("responses", {})
-            for status, response in standard_error_responses(operation, path).items():
+            for status, response in standard_error_responses(operation, path, method).items():
                 documented.setdefault(status, response)
 
 
