@@ -135,7 +135,7 @@ async def test_bad_patch_is_422_and_changes_nothing(api, owner, body):
     assert (await api.client.get(f"/customers/{created['id']}", headers=owner.headers)).json() == created
 
 
-async def test_delete_removes_the_customer_and_its_history(api, owner):
+async def test_delete_hides_the_customer_and_its_history(api, owner):
     created = await api.create_customer(owner)
 
     assert (await api.client.delete(f"/customers/{created['id']}", headers=owner.headers)).status_code == 204

@@ -18,6 +18,7 @@ from customers_service import (
     customer_writes,
     import_repository,
     prediction_repository,
+    recycle_bin,
 )
 from customers_service.customer_reads import CustomerWithLatest
 from customers_service.customer_writes import model_input_of, new_prediction, utc_now
@@ -156,8 +157,8 @@ async def predict_again(
 
 
 async def delete_customer(*, session: AsyncSession, owner_id: uuid.UUID, customer_id: uuid.UUID) -> None:
-    """Delete the customer with its history; CustomerNotFound when the owner has no such customer."""
-    deleted = await customer_writes.delete_one(session=session, owner_id=owner_id, customer_id=customer_id)
+    """Move the customer into the recycle bin; CustomerNotFound when the owner has no such customer."""
+    deleted = await recycle_bin.move_to_bin(session=session, owner_id=owner_id, ids=[customer_id])
     await session.commit()
     if not deleted:
         raise CustomerNotFound

@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from customers_service import recycle_bin
 from customers_service.config import CustomersSettings
 from customers_service.db import make_sessionmaker
 from customers_service.errors import install_error_handlers
 from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.pending_predictions import PendingPredictionCompleter
-from customers_service.routes import customers, dashboard, owners, predictions, saved_views, transfer
+from customers_service.routes import bulk, customers, dashboard, owners, predictions, saved_views, transfer
+from customers_service.routes import recycle_bin as recycle_bin_routes
 from customers_service.segment_catalogue import SegmentCatalogue
 from customers_service.service_token import ServiceTokens
 from spendscore_common.app import docs_options, install_common_parts
@@ -100,6 +102,14 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
             asyncio.create_task(_prefetch_keys(key_store), name="jwks-prefetch"),
             asyncio.create_task(revocations.keep_fresh(), name="revocations-refresh"),
             asyncio.create_task(completer.run_forever(), name="pending-prediction-completer"),
+            asyncio.create_task(
+                recycle_bin.purge_forever(
+                    sessionmaker=sessionmaker,
+                    days=settings.recycle_bin_days,
+                    interval_seconds=settings.recycle_purge_interval_seconds,
+                ),
+                name="recycle-bin-purge",
+            ),
         ]
         try:
             yield
@@ -127,6 +137,8 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
     # /docs: the Authorize button logs in against the auth service.
     declare_password_login(app, settings.token_url)
     for router in (
+        bulk.router,
+        recycle_bin_routes.router,
         transfer.router,
         customers.router,
         predictions.router,

@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from customers_service.models import Customer as CustomerRow
@@ -437,3 +438,68 @@ class SavedViewRead(BaseModel):
     sort: SortKey | None
     created_at: datetime
     updated_at: datetime
+
+
+# --- bulk actions and the recycle bin (issue 24) -----------------------------------------------
+
+MAX_BULK_IDS = 1000
+MAX_BULK_MATCHING = 10_000
+
+
+class BulkFilters(BaseModel):
+    """ "Every customer matching": the list's search and filters (none: every customer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: ViewQuery | None = None
+    gender: Gender | None = None
+    band: Band | None = None
+    segment: SegmentId | None = None
+
+
+class BulkSelection(BaseModel):
+    """The customers a bulk action applies to: ``ids`` (the rows ticked), or ``filters`` (all that
+    match, at most MAX_BULK_MATCHING). Exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=MAX_BULK_IDS)] | None = None
+    filters: BulkFilters | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "BulkSelection":
+        if (self.ids is None) == (self.filters is None):
+            raise ValueError("give either ids or filters")
+        if self.ids is not None and len(set(self.ids)) != len(self.ids):
+            raise ValueError("ids must not repeat")
+        return self
+
+
+class BulkExport(BulkSelection):
+    sort: SortKey | None = None
+    format: Literal["csv", "xlsx"] = "csv"
+    delimiter: Literal["comma", "semicolon"] = "comma"
+
+
+class RestoreRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=MAX_BULK_IDS)]
+
+
+class BulkResult(BaseModel):
+    """What a bulk action did: to how many customers, and which."""
+
+    action: Literal["deleted", "restored", "predicted"]
+    count: int
+    ids: list[uuid.UUID]
+
+
+class DeletedCustomerRead(CustomerRead):
+    deleted_at: datetime
+    purge_after: datetime
+
+
+class DeletedCustomerPage(BaseModel):
+    items: list[DeletedCustomerRead]
+    total: int
