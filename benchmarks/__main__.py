@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import auth_bench, customers_bench, inference_bench, request_path_bench, scale_bench
+from benchmarks import (
+    auth_bench,
+    customers_bench,
+    inference_bench,
+    request_path_bench,
+    scale_bench,
+    store_bench,
+)
 
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -287,6 +294,7 @@ def main() -> int:
     report = render(rows, time.perf_counter() - started)
     REPORT.write_text(report)
     sys.stdout.write(report)
+    store_bench.main()  # issue 25: simulated stores, their own report (docs/store-models.md)
     return 0
 
 

@@ -7,7 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from customers_service import customer_reads, prediction_repository, recycle_bin
+from customers_service import (
+    customer_cap,
+    customer_reads,
+    import_repository,
+    prediction_repository,
+    recycle_bin,
+)
 from customers_service.customer_reads import CustomerFilters
 from customers_service.customer_writes import model_input_of, new_prediction, utc_now
 from customers_service.errors import BulkTooLarge, CustomerLimitReached, CustomerNotFound
@@ -49,6 +55,7 @@ async def delete(*, session: AsyncSession, owner_id: uuid.UUID, selection: BulkS
     if moved != len(ids):  # one was deleted by another request meanwhile: do nothing
         await session.rollback()
         raise CustomerNotFound
+    await import_repository.forget_owner_uploads(session=session, owner_id=owner_id)
     await session.commit()
     return BulkResult(action="deleted", count=moved, ids=ids)
 
@@ -58,10 +65,13 @@ async def restore(
 ) -> BulkResult:
     """Every id must be in the owner's bin (else CustomerNotFound, nothing restored), and the owner
     must stay within ``max_customers`` (else CustomerLimitReached)."""
-    count = await customer_reads.count_without_search(session=session, owner_id=owner_id)
-    if count + len(ids) > max_customers:
+    try:
+        await customer_cap.make_room(
+            session=session, owner_id=owner_id, adding=len(ids), max_customers=max_customers
+        )
+    except CustomerLimitReached:
         await session.rollback()
-        raise CustomerLimitReached(max_customers)
+        raise
     restored = await recycle_bin.restore(session=session, owner_id=owner_id, ids=ids)
     if restored != len(ids):
         await session.rollback()

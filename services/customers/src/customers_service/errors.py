@@ -3,6 +3,7 @@
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
+from customers_service.import_capacity import ImportCapacityFull
 from customers_service.inference_client import InferenceRejected, InferenceUnavailable
 from customers_service.owner_limits import TooManyExpensiveCalls
 from customers_service.schemas import ImportProblem
@@ -134,6 +135,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": "Too many imports, exports or searches at once for this account; try again shortly"},
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(EXPENSIVE_CALL_RETRY_AFTER_SECONDS)},
+        )
+
+    @app.exception_handler(ImportCapacityFull)
+    async def _import_capacity_full(_: Request, __: ImportCapacityFull) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "The service is busy with other imports; try again shortly"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(EXPENSIVE_CALL_RETRY_AFTER_SECONDS)},
         )
 

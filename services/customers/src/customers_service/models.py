@@ -1,17 +1,21 @@
 """The customer and prediction tables (API shapes live in schemas.py)."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
+    Integer,
     Numeric,
     SmallInteger,
     String,
@@ -85,6 +89,7 @@ class Customer(CustomersTable, table=True):
         CheckConstraint("annual_income >= 0", name="annual_income"),
         CheckConstraint("observed_score BETWEEN 1 AND 100", name="observed_score"),
         CheckConstraint("segment_source IN ('observed', 'predicted')", name="segment_source"),
+        CheckConstraint("observed_source IN ('typed', 'sales')", name="observed_source"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
@@ -117,6 +122,8 @@ class Customer(CustomersTable, table=True):
     deleted_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # "typed" or "sales" (issue 25): where the current observed score came from.
+    observed_source: str | None = Field(default=None, sa_column=Column(String(5), nullable=True))
 
     def set_latest(self, prediction: "Prediction") -> None:
         """Point at ``prediction`` as the newest one, with its score, band and segment copied alongside
@@ -193,6 +200,12 @@ class Prediction(CustomersTable, table=True):
         default_factory=list,
         sa_column=Column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
     )
+    # Issue 25: the store correction that answered (None: the global model alone), and what the global
+    # model said, which the correction started from (None when no correction was applied).
+    store_model_version: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    global_score: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    global_interval_low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    global_interval_high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
 
 
 class CustomerAggregate(CustomersTable, table=True):
@@ -234,6 +247,7 @@ class ObservedScore(CustomersTable, table=True):
         Index("ix_observed_score_customer_observed", "customer_id", "observed_at"),
         Index("ix_observed_score_owner", "owner_id"),
         CheckConstraint("score BETWEEN 1 AND 100", name="score"),
+        CheckConstraint("source IN ('typed', 'sales')", name="source"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
@@ -243,6 +257,7 @@ class ObservedScore(CustomersTable, table=True):
     )
     score: int | None = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
     observed_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    source: str = Field(default="typed", sa_column=Column(String(5), nullable=False, server_default="typed"))
 
 
 class ImportUpload(CustomersTable, table=True):
@@ -273,3 +288,45 @@ class SavedView(CustomersTable, table=True):
     sort: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     created_at: datetime | None = Field(default=None, sa_column=_timestamp())
     updated_at: datetime | None = Field(default=None, sa_column=_timestamp())
+
+
+# --- issue 25: sales and store models ---
+
+
+class Sale(CustomersTable, table=True):
+    """One sale of the owner's point of sale, to one customer (imported from a file)."""
+
+    __tablename__ = "sale"
+    __table_args__ = (
+        Index("ix_sale_owner_sold_on", "owner_id", "sold_on"),
+        Index("ix_sale_customer_sold_on", "customer_id", "sold_on"),
+        CheckConstraint("amount >= 0", name="amount"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
+    customer_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False)
+    )
+    sold_on: date = Field(sa_column=Column(Date, nullable=False))
+    amount: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp())
+
+
+class StoreModel(CustomersTable, table=True):
+    """An owner's store correction of the global model (fitted by inference, kept here) and the
+    progress of re-scoring the owner's customers with it."""
+
+    __tablename__ = "store_model"
+
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, primary_key=True))
+    model_version: str = Field(sa_column=Column(String(100), nullable=False))
+    version: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))  # None: global
+    chosen: bool = Field(sa_column=Column(Boolean, nullable=False))
+    reason: str = Field(sa_column=Column(String(30), nullable=False))
+    score_offset: float = Field(sa_column=Column(Float, nullable=False))
+    score_slope: float = Field(sa_column=Column(Float, nullable=False))
+    interval_scale: float = Field(sa_column=Column(Float, nullable=False))
+    held_out: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    fitted_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    rescore_total: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))

@@ -1,6 +1,7 @@
 """API shapes: what the customers endpoints accept and return (tables live in models.py)."""
 
 import math
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -45,9 +46,17 @@ def canonical_gender(value: object) -> str:
     raise ValueError(f"unknown gender; use one of: {', '.join(GENDER_VOCABULARY)}")
 
 
+def has_control_character(text: str) -> bool:
+    """NUL, a line break, a vertical tab...: nothing a name or a code holds, and what a spreadsheet
+    cannot store (an .xlsx export would fail on it)."""
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
 def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain a NUL character")
+    if has_control_character(value):
+        raise ValueError("must not contain a control character (such as a line break or a tab)")
     return value
 
 
@@ -157,6 +166,10 @@ class LatestPrediction(BaseModel):
         default_factory=list, description="Inference's warnings, e.g. an input outside the training ranges"
     )
     model_version: str | None
+    store_model_version: str | None = Field(
+        default=None,
+        description="The store's correction that answered too (issue 25); null: the global model",
+    )
     created_at: datetime
 
 
@@ -198,6 +211,9 @@ class CustomerRead(BaseModel):
     latest_prediction: LatestPrediction | None
     segment: CustomerSegment | None = None
     segment_source: Literal["observed", "predicted"] | None = None
+    observed_source: Literal["typed", "sales"] | None = Field(
+        default=None, description="Where the observed score came from (issue 25)"
+    )
 
 
 class ObservedScoreRead(BaseModel):
@@ -205,6 +221,7 @@ class ObservedScoreRead(BaseModel):
 
     score: int | None
     observed_at: datetime
+    source: Literal["typed", "sales"] = Field("typed", description="Typed by the owner or derived from sales")
 
 
 class CustomerPage(BaseModel):
@@ -334,6 +351,7 @@ def _prediction_fields(prediction: PredictionRow) -> dict[str, Any]:
         "segment": segment,
         "warnings": list(prediction.warnings or []),
         "model_version": prediction.model_version,
+        "store_model_version": prediction.store_model_version,
         "created_at": prediction.created_at,
     }
 
@@ -357,6 +375,9 @@ def customer_read_of(
         latest_prediction=latest_prediction_of(latest),
         segment=segment_of(customer.latest_segment, customer.latest_segment_probability, segments),
         segment_source=customer.segment_source,
+        # Scores typed (or imported with the customers) before issue 25 have no source: typed.
+        observed_source=customer.observed_source
+        or ("typed" if customer.observed_score is not None else None),
     )
 
 

@@ -90,7 +90,9 @@ async def observed_score_history(
         session=session, owner_id=owner.id, customer_id=found.customer.id
     )
     return [
-        ObservedScoreRead(score=row.score, observed_at=row.observed_at) for row in rows if row.observed_at
+        ObservedScoreRead(score=row.score, observed_at=row.observed_at, source=row.source)
+        for row in rows
+        if row.observed_at
     ]
 
 

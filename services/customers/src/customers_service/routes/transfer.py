@@ -20,6 +20,7 @@ from customers_service.deps import (
     CatalogueDep,
     ExpensiveCall,
     FiltersDep,
+    ImportWork,
     InferenceDep,
     OwnerDep,
     SettingsDep,
@@ -48,8 +49,9 @@ FileFormat = Literal["csv", "xlsx"]
     responses={
         409: {"description": "The owner's customer limit would be passed, or an external id is taken"},
         422: {"description": "Nothing imported: every problem as {line, field, message} in `detail`"},
+        503: {"description": "Every import slot of the service is taken: try again after `Retry-After`"},
     },
-    dependencies=[ExpensiveCall],
+    dependencies=[ExpensiveCall, ImportWork],
 )
 async def import_customers(
     file: UploadFile,
