@@ -84,6 +84,13 @@ if segment:
     with st.container(border=True):
         st.markdown(t("customer.segment", name=segment_name(segment), how=how))
         st.markdown(segment_description(segment))
+        if segment.get("id"):
+            st.page_link(
+                session.PAGE_FILES["customers"],
+                label=t("customer.segment_link"),
+                query_params={"segment": str(segment["id"])},
+                icon=":material/filter_list:",
+            )
 observed = customer.get("observed_score")
 if observed is not None:
     st.caption(

@@ -13,6 +13,7 @@ from spendscore_ui.customer_form import customer_form, server_errors, show_field
 from spendscore_ui.customer_view import prediction_warnings, score_and_band, segment_name
 from spendscore_ui.i18n import (
     band_label,
+    current_locale,
     format_datetime,
     format_integer,
     format_number,
@@ -27,10 +28,44 @@ api = session.client()
 
 PAGE_SIZE = 25
 ROW_HEIGHT = 35
-SORTS = ("-created_at", "created_at", "name", "-name", "-spending_score", "spending_score", "age", "-age")
-# A click on a column header asks the service to sort by it: the grid's own sort would order only the
-# 25 rows on screen and contradict the service's order, so it is off (column selection replaces it).
-HEADER_SORTS = {"name": "name", "score": "spending_score", "age": "age", "added": "created_at"}
+SORTS = (
+    "-created_at",
+    "created_at",
+    "name",
+    "-name",
+    "-spending_score",
+    "spending_score",
+    "age",
+    "-age",
+    "-annual_income",
+    "annual_income",
+    "gender",
+    "-gender",
+    "-band",
+    "band",
+    "segment",
+    "-segment",
+    "external_id",
+    "-external_id",
+    "-updated_at",
+    "updated_at",
+    "-observed_score",
+    "observed_score",
+)
+# A click on a column header asks the service to sort by it, over every page: the grid's own sort
+# would order only the 25 rows on screen, so it is off (column selection replaces it). The sorted
+# column's header carries an arrow.
+HEADER_SORTS = {
+    "name": "name",
+    "external_id": "external_id",
+    "score": "spending_score",
+    "band": "band",
+    "segment": "segment",
+    "gender": "gender",
+    "age": "age",
+    "income": "annual_income",
+    "added": "created_at",
+}
 ALL = "all"
 ADDING = "customers_adding"  # the Add customer dialog is open
 # The list's view in the URL (also the widgets' keys); the customer page links back with it.
@@ -48,6 +83,20 @@ def sort_labels() -> dict[str, str]:
         "spending_score": t("customers.sort.score_low"),
         "age": t("customers.sort.youngest"),
         "-age": t("customers.sort.oldest"),
+        "-annual_income": t("customers.sort.income_high"),
+        "annual_income": t("customers.sort.income_low"),
+        "gender": t("customers.sort.gender_fm"),
+        "-gender": t("customers.sort.gender_mf"),
+        "-band": t("customers.sort.band_high"),
+        "band": t("customers.sort.band_low"),
+        "segment": t("customers.sort.segment_az"),
+        "-segment": t("customers.sort.segment_za"),
+        "external_id": t("customers.sort.external_az"),
+        "-external_id": t("customers.sort.external_za"),
+        "-updated_at": t("customers.sort.updated_new"),
+        "updated_at": t("customers.sort.updated_old"),
+        "-observed_score": t("customers.sort.observed_high"),
+        "observed_score": t("customers.sort.observed_low"),
     }
 
 
@@ -285,6 +334,23 @@ if not customers:
     st.info(t("customers.no_match"), icon=":material/search_off:")
     st.stop()
 
+
+def export_view() -> bytes:
+    """This search, these filters and this order over every page, in the list's number format."""
+    return api.export_customers(semicolon=current_locale() == "pt-BR", sort=sort, **filters)
+
+
+st.download_button(
+    t("customers.export_view"),
+    data=export_view,
+    file_name="customers.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    help=t("customers.export_view_help"),
+    on_click="ignore",
+    key="customers_export_view",
+)
+
 columns = {
     "name": t("customers.column.name"),
     "external_id": t("customers.column.external_id"),
@@ -297,6 +363,10 @@ columns = {
     "income": t("customers.column.income"),
     "added": t("customers.column.added"),
 }
+# The sorted column's header says so, with the direction.
+for column_key, sort_key in HEADER_SORTS.items():
+    if sort.lstrip("-") == sort_key:
+        columns[column_key] += " ↓" if sort.startswith("-") else " ↑"
 rows = []
 for customer in customers:
     score, band_name = score_and_band(customer)

@@ -442,9 +442,14 @@ class FakeServices:
             key = sort.lstrip("-")
 
             def sort_value(item: CustomerRead) -> Any:
-                if key == "spending_score":
+                if key in ("spending_score", "band"):
                     return (item.latest_prediction and item.latest_prediction.spending_score) or 0.0
-                return getattr(item, key)
+                if key == "segment":
+                    return str(
+                        (fake.customer_extra.get(str(item.id), {}).get("segment") or {}).get("id") or ""
+                    )
+                value = getattr(item, key)
+                return (value is None, value if value is not None else 0)
 
             items.sort(key=sort_value, reverse=sort.startswith("-"))
             return CustomerPage(items=items[offset : offset + limit], total=len(items))
@@ -470,10 +475,18 @@ class FakeServices:
 
         @app.get("/customers/export")
         def export(
-            delimiter: str | None = None, format: str | None = None, authorization: str | None = Header(None)
+            delimiter: str | None = None,
+            format: str | None = None,
+            q: str | None = None,
+            gender: str | None = None,
+            band: str | None = None,
+            segment: str | None = None,
+            sort: SortKey | None = None,
+            authorization: str | None = Header(None),
         ) -> Response:
             owner = fake._owner(authorization)
-            fake.downloads.append({"path": "export", "delimiter": delimiter, "format": format})
+            view = {"q": q, "gender": gender, "band": band, "segment": segment, "sort": sort}
+            fake.downloads.append({"path": "export", "delimiter": delimiter, "format": format, **view})
             separator = ";" if delimiter == "semicolon" else ","
             lines = [separator.join(["name", "gender", "age", "annual_income", "spending_score", "band"])]
             for customer_id, customer in fake.customers.items():

@@ -466,9 +466,17 @@ class ApiClient:
         params = {"format": "xlsx" if excel else None, "delimiter": "semicolon" if semicolon else None}
         return self._request("customers", "GET", "/customers/import/template", params=params).content
 
-    def export_customers(self, *, semicolon: bool = False, excel: bool = False) -> bytes:
-        """Every customer with the latest score: CSV (``;`` and decimal commas if ``semicolon``) or .xlsx."""
-        params = {"delimiter": "semicolon" if semicolon else None, "format": "xlsx" if excel else None}
+    def export_customers(
+        self, *, semicolon: bool = False, excel: bool = False, sort: str | None = None, **filters: str | None
+    ) -> bytes:
+        """The customers with the latest score: CSV (``;`` and decimal commas if ``semicolon``) or .xlsx;
+        every one, or those of the list's ``q``, ``gender``, ``band``, ``segment`` in its ``sort``."""
+        params = {
+            "delimiter": "semicolon" if semicolon else None,
+            "format": "xlsx" if excel else None,
+            "sort": sort,
+            **{key: filters.get(key) for key in ("q", "gender", "band", "segment")},
+        }
         return self._request("customers", "GET", "/customers/export", params=params).content
 
     # --- issue 25: sales and the store's own model ----------------------------------------------

@@ -336,4 +336,25 @@ MESSAGES: dict[str, str] = {
     "drift.column.count": "Pontuações",
     "drift.column.error": "Erro médio (pontos)",
     "drift.no_errors": "Ainda não há pontuações observadas para acompanhar o erro ao longo do tempo.",
+    # --- issue 24 (listwork): todas as ordens, a exportação da visão, links de segmento ---
+    "customers.sort.income_high": "Maior renda",
+    "customers.sort.income_low": "Menor renda",
+    "customers.sort.gender_fm": "Sexo (mulheres primeiro)",
+    "customers.sort.gender_mf": "Sexo (homens primeiro)",
+    "customers.sort.band_high": "Faixa (alta primeiro)",
+    "customers.sort.band_low": "Faixa (baixa primeiro)",
+    "customers.sort.segment_az": "Segmento (A-Z)",
+    "customers.sort.segment_za": "Segmento (Z-A)",
+    "customers.sort.external_az": "Seu código (A-Z)",
+    "customers.sort.external_za": "Seu código (Z-A)",
+    "customers.sort.updated_new": "Alterados recentemente",
+    "customers.sort.updated_old": "Alterados há mais tempo",
+    "customers.sort.observed_high": "Maior pontuação observada",
+    "customers.sort.observed_low": "Menor pontuação observada",
+    "customers.export_view": "Exportar esta visão (CSV)",
+    "customers.export_view_help": (
+        "Todos os clientes desta busca, destes filtros e desta ordem, não só desta página"
+    ),
+    "dashboard.segment_link": "Listar os clientes de “{name}” ({count})",
+    "customer.segment_link": "Listar todos os clientes deste segmento",
 }
