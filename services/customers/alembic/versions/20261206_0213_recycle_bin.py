@@ -1,4 +1,4 @@
-"""customer: the recycle bin (issue 24)
+"""customer: the recycle bin, phone and e-mail (issue 24)
 
 Revision ID: 20261206_0213
 Revises: 20261206_0204
@@ -96,6 +96,8 @@ def _tracking_functions(where: str) -> list[str]:
 
 
 def upgrade() -> None:
+    op.add_column("customer", sa.Column("phone", sa.String(length=16), nullable=True))
+    op.add_column("customer", sa.Column("email", sa.String(length=254), nullable=True))
     op.add_column("customer", sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index(
         "ix_customer_deleted",
@@ -114,3 +116,5 @@ def downgrade() -> None:
         op.execute(function)
     op.drop_index("ix_customer_deleted", table_name="customer")
     op.drop_column("customer", "deleted_at")
+    op.drop_column("customer", "email")
+    op.drop_column("customer", "phone")

@@ -15,7 +15,16 @@ from customers_service.import_capacity import ImportCapacity
 from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.pending_predictions import PendingPredictionCompleter
-from customers_service.routes import bulk, customers, dashboard, owners, predictions, saved_views, transfer
+from customers_service.routes import (
+    bulk,
+    customer_data,
+    customers,
+    dashboard,
+    owners,
+    predictions,
+    saved_views,
+    transfer,
+)
 from customers_service.routes import recycle_bin as recycle_bin_routes
 from customers_service.routes import sales as sales_routes
 from customers_service.routes import store_model as store_model_routes
@@ -167,6 +176,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         dashboard.router,
         owners.router,
         saved_views.router,
+        customer_data.router,
     ):
         app.include_router(router)
     app.include_router(sales_routes.router)

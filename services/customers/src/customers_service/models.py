@@ -124,6 +124,9 @@ class Customer(CustomersTable, table=True):
     )
     # "typed" or "sales" (issue 25): where the current observed score came from.
     observed_source: str | None = Field(default=None, sa_column=Column(String(5), nullable=True))
+    # Contacts (issue 24): E.164 phone, e-mail. Never logged.
+    phone: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    email: str | None = Field(default=None, sa_column=Column(String(254), nullable=True))
 
     def set_latest(self, prediction: "Prediction") -> None:
         """Point at ``prediction`` as the newest one, with its score, band and segment copied alongside
