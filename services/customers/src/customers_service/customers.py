@@ -156,8 +156,16 @@ async def update_customer(
         customer_writes.assign_segment(customer=customer, segments=segments, latest=latest)
     if changes or observed_changed:
         async with _external_id_guard(session):
+            await _refuse_when_binned(session, customer.id)
             await session.commit()
     return CustomerWithLatest(customer, latest)
+
+
+async def _refuse_when_binned(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """A customer moved into the recycle bin while the write was on its way: CustomerNotFound (404)."""
+    if not await recycle_bin.still_live(session=session, customer_id=customer_id):
+        await session.rollback()
+        raise CustomerNotFound
 
 
 async def predict_again(
@@ -176,6 +184,7 @@ async def predict_again(
     )
     prediction_repository.append(session=session, customer=customer, prediction=prediction)
     async with _external_id_guard(session):
+        await _refuse_when_binned(session, customer.id)
         await session.commit()
     return prediction
 

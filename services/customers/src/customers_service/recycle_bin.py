@@ -35,6 +35,16 @@ async def move_to_bin(*, session: AsyncSession, owner_id: uuid.UUID, ids: Sequen
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def still_live(*, session: AsyncSession, customer_id: uuid.UUID) -> bool:
+    """In a write's transaction, before its commit: the customer is neither binned nor purged (its row
+    locked until the commit, so a delete cannot land in between)."""
+    deleted_at = await session.execute(
+        select(col(Customer.deleted_at)).where(col(Customer.id) == customer_id).with_for_update()
+    )
+    row = deleted_at.first()
+    return row is not None and row[0] is None
+
+
 async def restore(*, session: AsyncSession, owner_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> int:
     """Take those of ``ids`` that are in the owner's bin out of it; how many were."""
     result = await session.execute(
