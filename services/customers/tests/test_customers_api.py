@@ -20,7 +20,6 @@ SHAPE = {
     "latest_prediction",
     "segment",
     "segment_source",
-    "observed_source",
     "phone",
     "email",
     "whatsapp_url",
