@@ -76,6 +76,27 @@ else:
     st.markdown(interval_sentence(latest) + " " + t("customer.model", version=latest["model_version"]))
 for warning in prediction_warnings(latest):
     st.warning(warning, icon=":material/warning:")
+# Contacts (issue 24): a segment becomes a campaign.
+if customer.get("phone") or customer.get("email"):
+    contact_columns = st.columns(3)
+    if customer.get("phone"):
+        contact_columns[0].markdown(t("customer.phone", phone=customer["phone"]))
+    if customer.get("email"):
+        contact_columns[1].markdown(t("customer.email", email=escape_markdown(customer["email"])))
+    if customer.get("whatsapp_url"):
+        contact_columns[2].link_button(
+            t("customer.whatsapp"), customer["whatsapp_url"], icon=":material/chat:", type="secondary"
+        )
+st.download_button(
+    t("customer.data_download"),
+    data=lambda: api.customer_data(customer["id"]),
+    file_name=f"customer-{customer['id']}.json",
+    mime="application/json",
+    icon=":material/download:",
+    help=t("customer.data_download_help"),
+    on_click="ignore",
+    key="customer_data_download",
+)
 
 segment = customer.get("segment")
 if segment:

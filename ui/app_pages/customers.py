@@ -362,6 +362,7 @@ columns = {
     "age": t("customers.column.age"),
     "income": t("customers.column.income"),
     "added": t("customers.column.added"),
+    "whatsapp": "WhatsApp",
 }
 # The sorted column's header says so, with the direction.
 for column_key, sort_key in HEADER_SORTS.items():
@@ -382,6 +383,7 @@ for customer in customers:
             "age": customer["age"],
             "income": format_number(customer["annual_income"]),  # "120,5" in Portuguese
             "added": format_datetime(customer.get("created_at")),
+            "whatsapp": customer.get("whatsapp_url") or None,
         }
     )
 frame = pd.DataFrame(rows)
@@ -391,6 +393,8 @@ if not frame["segment"].any():
     frame = frame.drop(columns=["segment"])
 if not frame["warning"].any():
     frame = frame.drop(columns=["warning"])
+if not frame["whatsapp"].notna().any():
+    frame = frame.drop(columns=["whatsapp"])
 band_colours = {band_label(band): band for band in ("low", "medium", "high")}
 frame = frame.rename(columns=columns)
 table = frame.style.map(
@@ -411,6 +415,7 @@ selection = st.dataframe(
         columns["score"]: st.column_config.NumberColumn(format="%d", help=t("customers.column.score_help")),
         columns["income"]: st.column_config.TextColumn(alignment="right"),
         "⚠": st.column_config.TextColumn(width=32, help=t("customers.column.warning_help")),
+        "WhatsApp": st.column_config.LinkColumn(display_text=t("customers.whatsapp_open")),
     },
 )
 picked_cells = list(selection.selection.cells) if selection else []

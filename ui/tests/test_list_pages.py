@@ -112,3 +112,25 @@ def test_each_segment_on_the_dashboard_links_to_the_filtered_list(owner, fake):
     assert len(links) == 1
     assert "List the customers of “Savers” (2)" in links[0].proto.label
     assert "segment=savers" in str(links[0].proto)
+
+
+def test_a_customer_with_a_phone_shows_its_whatsapp_link_in_the_list_and_on_its_page(
+    app_test, fake, submit_login
+):
+    seed(fake, 2)
+    fake.customer_extra["00000000-0000-0000-0000-000000000001"] = {
+        "phone": "+5511987654321",
+        "whatsapp_url": "https://wa.me/5511987654321",
+    }
+    app_test.run()
+    at = submit_login(app_test, "owner@example.com", "owner-password")
+    table = at.dataframe[0].value
+    assert table["WhatsApp"].iloc[0] == "https://wa.me/5511987654321"  # newest first
+    assert table["WhatsApp"].isna().iloc[1]
+    at.session_state["customers_table_0"] = {"selection": {"rows": [], "columns": [], "cells": [[0, "Name"]]}}
+    at.run()
+    assert at.title[0].value == "Customer 01"
+    buttons = [element for element in at.get("link_button") if element.proto.label == "WhatsApp"]
+    assert [button.proto.url for button in buttons] == ["https://wa.me/5511987654321"]
+    assert any("+5511987654321" in element.value for element in at.markdown)
+    assert any(widget.key == "customer_data_download" for widget in at.get("download_button"))

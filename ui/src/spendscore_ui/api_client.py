@@ -481,6 +481,10 @@ class ApiClient:
         }
         return self._request("customers", "GET", "/customers/export", params=params).content
 
+    def customer_data(self, customer_id: str) -> bytes:
+        """Everything stored about one customer as JSON (issue 24: a data-protection request)."""
+        return self._request("customers", "GET", f"/customers/{customer_id}/data").content
+
     # --- issue 25: sales and the store's own model ----------------------------------------------
 
     def import_sales(self, filename: str, content: bytes) -> JsonObject:

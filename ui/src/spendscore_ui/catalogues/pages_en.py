@@ -342,4 +342,12 @@ MESSAGES: dict[str, str] = {
     ),
     "dashboard.segment_link": "List the customers of “{name}” ({count})",
     "customer.segment_link": "List every customer of this segment",
+    "customer.phone": "Phone: {phone}",
+    "customer.email": "E-mail: {email}",
+    "customer.whatsapp": "WhatsApp",
+    "customer.data_download": "Download everything stored about this customer (JSON)",
+    "customer.data_download_help": (
+        "Data, predictions and observed scores: what a data-protection request asks for"
+    ),
+    "customers.whatsapp_open": "Open chat",
 }

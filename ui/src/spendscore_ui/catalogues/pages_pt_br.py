@@ -357,4 +357,10 @@ MESSAGES: dict[str, str] = {
     ),
     "dashboard.segment_link": "Listar os clientes de “{name}” ({count})",
     "customer.segment_link": "Listar todos os clientes deste segmento",
+    "customer.phone": "Telefone: {phone}",
+    "customer.email": "E-mail: {email}",
+    "customer.whatsapp": "WhatsApp",
+    "customer.data_download": "Baixar tudo o que está guardado sobre este cliente (JSON)",
+    "customer.data_download_help": "Dados, previsões e pontuações observadas: o que um pedido da LGPD pede",
+    "customers.whatsapp_open": "Abrir conversa",
 }
