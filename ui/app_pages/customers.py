@@ -287,6 +287,39 @@ with st.expander(filters_label, icon=":material/tune:"):
         on_change=reset_page,
     )
 
+# Saved views (issue 24): kept by the customers service per owner, so they follow the owner anywhere.
+try:
+    saved = api.saved_views()
+except ApiError:
+    saved = []
+if saved:
+    st.sidebar.caption(t("customers.saved_views"))
+    for saved_view in saved:
+        st.sidebar.page_link(
+            session.PAGE_FILES["customers"],
+            label=saved_view["name"],
+            query_params={key: saved_view[key] for key in URL_DEFAULTS if saved_view.get(key)},
+            icon=":material/bookmark:",
+        )
+with st.popover(t("customers.save_view"), icon=":material/bookmark_add:"):
+    with st.form("save_view", clear_on_submit=True, border=False):
+        view_name = st.text_input(t("customers.save_view.name"), max_chars=80)
+        if st.form_submit_button(t("customers.save_view.submit")) and view_name.strip():
+            try:
+                api.save_view(
+                    view_name.strip(),
+                    q=(st.session_state.get("q") or "").strip() or None,
+                    **{
+                        key: None if st.session_state.get(key) in (None, ALL) else st.session_state.get(key)
+                        for key in ("gender", "band", "segment")
+                    },
+                    sort=st.session_state.get("sort") or None,
+                )
+            except ApiError as error:
+                session.show_error(error, context=t("customers.save_view.failed"))
+            else:
+                st.rerun()
+
 page_number = max(1, int(st.session_state.get("page") or 1))
 filters = {
     "q": (query or "").strip() or None,

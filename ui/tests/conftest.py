@@ -116,7 +116,8 @@ class FakeServices:
         self.customer_extra: dict[str, dict[str, Any]] = {}  # id -> segment, segment_source, observed_score
         self.prediction_extra: dict[str, dict[str, Any]] = {}  # customer id -> latest prediction's modes
         self.dashboard_extra: dict[str, Any] = {}
-        self.downloads: list[dict[str, Any]] = []  # by_segment, scatter, accuracy
+        self.downloads: list[dict[str, Any]] = []
+        self.saved_views: list[dict[str, Any]] = []  # issue 24  # by_segment, scatter, accuracy
         self.model_extra: dict[str, Any] = {}  # segments
         # Issue 25: the owner's store model (GET /store-model) and sales per customer id.
         self.store_model: dict[str, Any] = {
@@ -472,6 +473,21 @@ class FakeServices:
             if customer is None or customer["owner_id"] != owner["id"]:
                 raise HTTPException(404, "Customer not found")
             return customer
+
+        @app.get("/saved-views")
+        def list_saved_views(authorization: str | None = Header(None)) -> list[dict[str, Any]]:
+            owner = fake._owner(authorization)
+            views = [view for view in fake.saved_views if view["owner_id"] == owner["id"]]
+            return sorted(views, key=lambda view: view["name"])
+
+        @app.post("/saved-views", status_code=201)
+        def create_saved_view(
+            body: dict[str, Any], authorization: str | None = Header(None)
+        ) -> dict[str, Any]:
+            owner = fake._owner(authorization)
+            view = {"id": str(uuid.uuid4()), "owner_id": owner["id"], **body}
+            fake.saved_views.append(view)
+            return view
 
         @app.get("/customers/export")
         def export(

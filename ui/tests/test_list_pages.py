@@ -134,3 +134,19 @@ def test_a_customer_with_a_phone_shows_its_whatsapp_link_in_the_list_and_on_its_
     assert [button.proto.url for button in buttons] == ["https://wa.me/5511987654321"]
     assert any("+5511987654321" in element.value for element in at.markdown)
     assert any(widget.key == "customer_data_download" for widget in at.get("download_button"))
+
+
+def test_a_saved_view_is_kept_by_the_service_and_listed_in_the_sidebar(owner, fake):
+    at = owner
+    [sort] = [box for box in at.selectbox if box.key == "sort"]
+    sort.set_value("-annual_income").run()
+    [name] = [field for field in at.text_input if field.label == "Name of the view"]
+    name.input("Richest first")
+    [save] = [button for button in at.button if button.label == "Save"]
+    save.click().run()
+    assert [(view["name"], view["sort"], view["gender"]) for view in fake.saved_views] == [
+        ("Richest first", "-annual_income", None)
+    ]
+    links = [link for link in at.sidebar.get("page_link") if link.proto.label == "Richest first"]
+    assert len(links) == 1
+    assert "-annual_income" in str(links[0].proto)

@@ -481,6 +481,16 @@ class ApiClient:
         }
         return self._request("customers", "GET", "/customers/export", params=params).content
 
+    def saved_views(self) -> list[JsonObject]:
+        """The owner's saved views of the list (issue 24), by name."""
+        result: list[JsonObject] = self._json("customers", "GET", "/saved-views")
+        return result
+
+    def save_view(self, name: str, **view: str | None) -> JsonObject:
+        """``name`` and the list's ``q``, ``gender``, ``band``, ``segment``, ``sort``."""
+        result: JsonObject = self._json("customers", "POST", "/saved-views", json={"name": name, **view})
+        return result
+
     def customer_data(self, customer_id: str) -> bytes:
         """Everything stored about one customer as JSON (issue 24: a data-protection request)."""
         return self._request("customers", "GET", f"/customers/{customer_id}/data").content

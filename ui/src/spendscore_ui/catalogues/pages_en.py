@@ -350,4 +350,9 @@ MESSAGES: dict[str, str] = {
         "Data, predictions and observed scores: what a data-protection request asks for"
     ),
     "customers.whatsapp_open": "Open chat",
+    "customers.saved_views": "Saved views",
+    "customers.save_view": "Save this view",
+    "customers.save_view.name": "Name of the view",
+    "customers.save_view.submit": "Save",
+    "customers.save_view.failed": "The view could not be saved",
 }

@@ -363,4 +363,9 @@ MESSAGES: dict[str, str] = {
     "customer.data_download": "Baixar tudo o que está guardado sobre este cliente (JSON)",
     "customer.data_download_help": "Dados, previsões e pontuações observadas: o que um pedido da LGPD pede",
     "customers.whatsapp_open": "Abrir conversa",
+    "customers.saved_views": "Visões salvas",
+    "customers.save_view": "Salvar esta visão",
+    "customers.save_view.name": "Nome da visão",
+    "customers.save_view.submit": "Salvar",
+    "customers.save_view.failed": "Não foi possível salvar a visão",
 }
