@@ -1,5 +1,6 @@
 """One owner cannot starve the others: bounded pool waits, statement timeouts, expensive calls per owner."""
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -10,6 +11,24 @@ from customers_service.db import SessionDep
 from customers_service.owner_limits import ExpensiveCallLimit, TooManyExpensiveCalls
 
 CSV = b"name,gender,age,annual_income\nAna,f,30,40\n"
+
+
+async def advisory_locks_released(database_url: str) -> None:
+    """The server ends a closed connection's backend a moment after the client goes: wait (bounded) until
+    its advisory locks are gone, as a replica's would be once its process has died."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        for _ in range(100):
+            held = await connection.fetchval(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+            if held == 0:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the closed connection's advisory locks were never released")
+    finally:
+        await connection.close()
 
 
 async def test_an_exhausted_pool_answers_503_with_retry_after_at_once(
@@ -102,6 +121,7 @@ async def test_slots_held_by_a_replica_that_died_are_free_again(settings_for, ap
             refused = await survivor.client.get("/customers/export", headers=owner.headers)
             assert refused.status_code == 429
             await dying.aclose()  # its connection closes, as when the process is killed
+            await advisory_locks_released(settings.database_url)
             exported = await survivor.client.get("/customers/export", headers=owner.headers)
             assert exported.status_code == 200
 
@@ -121,6 +141,7 @@ async def test_a_lost_lock_connection_is_replaced(settings_for, api_with, token_
                 )
             finally:
                 await connection.close()
+            await advisory_locks_released(settings.database_url)
             # The server freed the slot with the connection; the next call gets a new connection.
             assert (await api.client.get("/customers/export", headers=owner.headers)).status_code == 200
         assert limit.running(owner_id) == 0

@@ -471,6 +471,32 @@ class ApiClient:
         params = {"delimiter": "semicolon" if semicolon else None, "format": "xlsx" if excel else None}
         return self._request("customers", "GET", "/customers/export", params=params).content
 
+    # --- issue 25: sales and the store's own model ----------------------------------------------
+
+    def import_sales(self, filename: str, content: bytes) -> JsonObject:
+        """All or nothing (a 422 lists every bad row); then the observed scores are derived again."""
+        mime = XLSX_MIME if filename.lower().endswith(".xlsx") else "text/csv"
+        result: JsonObject = self._json(
+            "customers", "POST", "/sales/import", files={"file": (filename, content, mime)}
+        )
+        return result
+
+    def customer_sales(self, customer_id: str) -> list[JsonObject]:
+        result: list[JsonObject] = self._json("customers", "GET", f"/customers/{customer_id}/sales")
+        return result
+
+    def store_model(self) -> JsonObject:
+        result: JsonObject = self._json("customers", "GET", "/store-model")
+        return result
+
+    def fit_store_model(self) -> JsonObject:
+        result: JsonObject = self._json("customers", "POST", "/store-model/fit")
+        return result
+
+    def store_drift(self) -> JsonObject:
+        result: JsonObject = self._json("customers", "GET", "/store-model/drift")
+        return result
+
     # --- inference ------------------------------------------------------------------------------
 
     def model_card(self) -> JsonObject:

@@ -136,11 +136,13 @@ def _hand_off(new_token: str, *, device_token: str | None = None) -> None:
 def sign_in(email: str, password: str) -> None:
     """Log in against auth (raises ApiError) with this browser's device token; keep the token and hand
     the cookie over in the background. The page asked for before sign-in comes next (``pop_next_page``)."""
-    address = st.context.ip_address  # None when unknown (and not a str under AppTest)
+    # Streamlit gives None for a browser on this machine (and no str under AppTest): that browser's
+    # address is the loopback's. Always forwarded, so auth never counts a browser against the UI itself.
+    address = st.context.ip_address
     login = ApiClient(get_settings(), language=i18n.current_locale()).login(
         email.strip(),
         password,
-        browser_address=address if isinstance(address, str) else None,
+        browser_address=address if isinstance(address, str) else "127.0.0.1",
         device_token=_context_cookie(DEVICE_COOKIE),
     )
     _set_user(login.access_token)

@@ -72,6 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         max_failures_per_email=settings.login_max_failures_per_email,
         max_failures_per_address=settings.login_max_failures_per_address,
         max_failures_per_device=settings.login_max_failures_per_device,
+        max_failures_per_account=settings.login_max_failures_per_account,
         window=timedelta(seconds=settings.login_throttle_window_seconds),
     )
     worker = OwnerDeletionWorker(
