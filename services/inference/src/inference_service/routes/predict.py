@@ -2,9 +2,18 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, status
+from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 
+from inference_service.columnar import (
+    ColumnError,
+    FeatureColumns,
+    PredictionColumnsResponse,
+    TooManyRows,
+    columns_answer,
+    feature_matrix,
+)
 from inference_service.predictor import SpendingScorePredictor
 from inference_service.schemas import BatchRequest, BatchResponse, CustomerFeatures, Prediction
 from spendscore_common.responses import PrebuiltJSONResponse
@@ -43,3 +52,27 @@ async def predict_batch(batch: BatchRequest, request: Request, _: CurrentPrincip
     if len(batch.items) < THREAD_FROM_ROWS:
         return PrebuiltJSONResponse({"predictions": _predict(predictor, batch.items)})
     return PrebuiltJSONResponse({"predictions": await run_in_threadpool(_predict, predictor, batch.items)})
+
+
+@router.post(
+    "/predict/columns",
+    response_model=PredictionColumnsResponse,
+    summary="Spending scores of 1 to 10,000 customers, one array per field in and out",
+    responses={413: {"description": "more than 10,000 rows or a body that is too large"}},
+)
+async def predict_columns(
+    columns: FeatureColumns, request: Request, _: CurrentPrincipal
+) -> PrebuiltJSONResponse:
+    predictor = _predictor(request)
+    try:
+        features = feature_matrix(columns.gender, columns.age, columns.annual_income)
+    except ColumnError as exc:
+        loc = ("body", exc.column) if exc.row is None else ("body", exc.column, exc.row)
+        raise RequestValidationError([{"type": "value_error", "loc": loc, "msg": exc.message}]) from None
+    except TooManyRows as exc:
+        return PrebuiltJSONResponse({"detail": str(exc)}, status_code=status.HTTP_413_CONTENT_TOO_LARGE)
+    if len(features) < THREAD_FROM_ROWS:
+        answers = predictor.predict_columns(features)
+    else:
+        answers = await run_in_threadpool(predictor.predict_columns, features)
+    return PrebuiltJSONResponse(columns_answer(predictor, answers))
