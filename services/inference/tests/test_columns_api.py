@@ -88,3 +88,22 @@ async def test_columns_need_a_token(client: httpx.AsyncClient) -> None:
     response = await client.post("/model/predict/columns", json=columns())
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_the_bodies_parsed_from_bytes_are_still_documented(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    batch = paths["/model/predict/batch"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert batch["properties"]["items"]["items"] == {"$ref": "#/components/schemas/CustomerFeatures"}
+    columns = paths["/model/predict/columns"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(columns["required"]) == {"gender", "age", "annual_income"}
+
+
+async def test_a_body_that_is_not_json_is_422(
+    client: httpx.AsyncClient, auth_headers: dict[str, str]
+) -> None:
+    for path in ("/model/predict/batch", "/model/predict/columns"):
+        response = await client.post(
+            path, content=b"{not json", headers={**auth_headers, "Content-Type": "application/json"}
+        )
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"][0] == "body"

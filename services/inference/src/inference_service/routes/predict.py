@@ -15,6 +15,7 @@ from inference_service.columnar import (
     feature_matrix,
 )
 from inference_service.predictor import SpendingScorePredictor
+from inference_service.request_bodies import documented_body, validated_body
 from inference_service.schemas import BatchRequest, BatchResponse, CustomerFeatures, Prediction
 from spendscore_common.responses import PrebuiltJSONResponse
 from spendscore_common.security import CurrentPrincipal
@@ -46,8 +47,10 @@ async def predict_one(
     response_model=BatchResponse,
     summary="Spending scores of 1 to 10,000 customers, in the order given",
     responses={413: {"description": "more than 10,000 items or a body that is too large"}},
+    openapi_extra=documented_body(BatchRequest),
 )
-async def predict_batch(batch: BatchRequest, request: Request, _: CurrentPrincipal) -> PrebuiltJSONResponse:
+async def predict_batch(request: Request, _: CurrentPrincipal) -> PrebuiltJSONResponse:
+    batch = await validated_body(request, BatchRequest)
     predictor = _predictor(request)
     if len(batch.items) < THREAD_FROM_ROWS:
         return PrebuiltJSONResponse({"predictions": _predict(predictor, batch.items)})
@@ -59,10 +62,10 @@ async def predict_batch(batch: BatchRequest, request: Request, _: CurrentPrincip
     response_model=PredictionColumnsResponse,
     summary="Spending scores of 1 to 10,000 customers, one array per field in and out",
     responses={413: {"description": "more than 10,000 rows or a body that is too large"}},
+    openapi_extra=documented_body(FeatureColumns),
 )
-async def predict_columns(
-    columns: FeatureColumns, request: Request, _: CurrentPrincipal
-) -> PrebuiltJSONResponse:
+async def predict_columns(request: Request, _: CurrentPrincipal) -> PrebuiltJSONResponse:
+    columns = await validated_body(request, FeatureColumns)
     predictor = _predictor(request)
     try:
         features = feature_matrix(columns.gender, columns.age, columns.annual_income)
