@@ -2,7 +2,9 @@
 
 Each figure is the median over several rounds with the min-max of the rounds; each comparison is a ratio
 measured in the same run. Writes the table of docs/benchmarks.md (and prints it), keeping the notes below it.
-Bounded: about 10 minutes on 2 cores (``BENCH_SCALE_SIZES=10000,100000`` leaves out the million).
+Bounded: about 25 minutes on 2 cores, of which about 8 for the model servers (their environments are
+made once, a few minutes more) and 6 for the import before/after (``BENCH_SCALE_SIZES=10000,100000``
+leaves out the million; ``BENCH_ONLY=peers_rows,import_rows`` runs named sections alone, unwritten).
 """
 
 import os
@@ -343,10 +345,10 @@ def peers_rows() -> list[Row]:
 
 
 def import_rows() -> list[Row]:
-    """The 10,000-row import end to end, this tree against BENCH_IMPORT_BEFORE (main by default)."""
+    """The 10,000-row import end to end, this tree against BENCH_IMPORT_BEFORE (main before issue 29)."""
     seconds = import_bench.run_all(ROUNDS)
     return [
-        Row("customers", "10,000-row CSV import end to end, before (main)", seconds["before"], "s"),
+        Row("customers", "10,000-row CSV import end to end, before", seconds["before"], "s"),
         Row("customers", "10,000-row CSV import end to end, after", seconds["after"], "s"),
         Row("customers", "ratio import before / after", _ratios(seconds["before"], seconds["after"]), "×"),
     ]

@@ -1,8 +1,8 @@
 """The 10,000-row CSV import end to end (upload to stored predictions), before and after: two real
 stacks side by side (auth, inference, customers as processes over the test PostgreSQL), one running
-this tree, the other the services of ``BENCH_IMPORT_BEFORE`` (a git revision, ``main`` by default,
-taken with ``git archive``), the same trained model; a new file each time (the same bytes twice are
-answered from the first import), the order of the two swapped every round.
+this tree, the other the services of ``BENCH_IMPORT_BEFORE`` (a git revision taken with ``git
+archive``; by default f6473a9, main before issue 29's batch work), the same trained model; a new file
+each time (the same bytes twice are answered from the first import), the order swapped every round.
 """
 
 import io
@@ -24,6 +24,7 @@ from testkit.processes import REPO_ROOT, ServiceProcess
 from testkit.stack import LocalStack
 
 ROWS = 10_000
+BEFORE_ISSUE_29 = "f6473a9"  # main before the columnar batches
 START_SECONDS = 300.0
 
 
@@ -70,7 +71,7 @@ def _import_seconds(stack: LocalStack, headers: dict[str, str], rng: random.Rand
 
 def run_all(rounds: int) -> dict[str, list[float]]:
     """Seconds per round of a 10,000-row import: {"before": [...], "after": [...]}."""
-    revision = os.environ.get("BENCH_IMPORT_BEFORE", "main")
+    revision = os.environ.get("BENCH_IMPORT_BEFORE", BEFORE_ISSUE_29)
     with tempfile.TemporaryDirectory(prefix="spendscore-import-") as directory:
         workdir = Path(directory)
         model_path = workdir / "spendscore-model.joblib"
