@@ -34,10 +34,14 @@ def _predict(predictor: SpendingScorePredictor, items: list[CustomerFeatures]) -
     return predictor.predict(predictor.to_matrix(items))
 
 
-@router.post("/predict", response_model=Prediction, summary="Spending score of one customer")
-async def predict_one(
-    features: CustomerFeatures, request: Request, _: CurrentPrincipal
-) -> PrebuiltJSONResponse:
+@router.post(
+    "/predict",
+    response_model=Prediction,
+    summary="Spending score of one customer",
+    openapi_extra=documented_body(CustomerFeatures),
+)
+async def predict_one(request: Request, _: CurrentPrincipal) -> PrebuiltJSONResponse:
+    features = await validated_body(request, CustomerFeatures)
     # The predictor builds exactly the Prediction shape: serialised once, not validated again.
     return PrebuiltJSONResponse(_predictor(request).predict_one(features))
 
