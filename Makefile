@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen
 PACKAGES := services/common/src services/auth/src services/customers/src services/inference/src \
 	ui/src ui/app_pages ui/router.py ui/streamlit_app.py testkit scripts benchmarks loadtest
 
-.PHONY: help uv sync run status backup restore train test lint typecheck members pytest browser bench load up down test-containers clean
+.PHONY: help uv sync run status backup restore train test lint typecheck members pytest browser bench load up down test-containers test-replicas clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -88,6 +88,10 @@ down:
 
 test-containers: sync ## Build the images, run docker-compose.yml on a real engine, check it end to end (slow)
 	$(RUN) python scripts/container_test.py
+
+test-replicas: sync browser ## 2 replicas of every service behind HAProxy (installs Debian's haproxy): the replica checks
+	@bash scripts/ensure_debian_command.sh haproxy
+	$(RUN) pytest infra/replicas -s
 
 clean: ## Remove caches (keeps .data/)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

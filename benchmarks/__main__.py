@@ -2,7 +2,9 @@
 
 Each figure is the median over several rounds with the min-max of the rounds; each comparison is a ratio
 measured in the same run. Writes the table of docs/benchmarks.md (and prints it), keeping the notes below it.
-Bounded: about 10 minutes on 2 cores (``BENCH_SCALE_SIZES=10000,100000`` leaves out the million).
+Bounded: about 25 minutes on 2 cores, of which about 8 for the model servers (their environments are
+made once, a few minutes more) and 6 for the import before/after (``BENCH_SCALE_SIZES=10000,100000``
+leaves out the million; ``BENCH_ONLY=peers_rows,import_rows`` runs named sections alone, unwritten).
 """
 
 import os
@@ -19,7 +21,9 @@ from typing import Any
 from benchmarks import (
     auth_bench,
     customers_bench,
+    import_bench,
     inference_bench,
+    peers_bench,
     request_path_bench,
     scale_bench,
     store_bench,
@@ -279,6 +283,97 @@ def scale_rows() -> list[Row]:
     return rows
 
 
+def _ratios(numerators: Sequence[float], denominators: Sequence[float]) -> list[float]:
+    return [top / bottom for top, bottom in zip(numerators, denominators, strict=True)]
+
+
+# Filled by peers_rows: the issue-shaped table printed below the main one.
+PEERS_TABLE: list[str] = []
+
+
+def peers_rows() -> list[Row]:
+    """Ours, the plain score, the bare stack, BentoML and MLServer (``peers_bench``): the rows of the
+    main table, and a summary table of the same run in ``PEERS_TABLE``."""
+    results = peers_bench.run_all(ROUNDS)
+    runs = results.runs
+
+    def figure(key: str, name: str) -> list[float]:
+        return [float(getattr(run, name)) for run in runs[key]]
+
+    rows = []
+    for key in runs:
+        server, what = key.split(" | ")
+        rate, unit = ("rows_per_second", "rows/s") if "1,000" in what else ("requests_per_second", "req/s")
+        rows.append(Row("peers", f"{server}: {what}", figure(key, rate), unit))
+        rows.append(Row("peers", f"{server}: {what}, per CPU-second", figure(key, "requests_per_cpu_second"),
+                        "req/CPU-s"))  # fmt: skip
+        rows.append(Row("peers", f"{server}: {what}, p99", figure(key, "p99_ms"), "ms"))
+    batch = "ours | 1,000 rows, /model/predict/batch"
+    columns = "ours | 1,000 rows, /model/predict/columns"
+    tensors = "ours | 1,000 rows, /v2/models/spendscore/infer"
+    ratios = [
+        ("ours / MLServer, 1,000-row batch rows/s (JSON objects)", batch, "MLServer | 1,000 rows",
+         "rows_per_second", "≥ 1.0×"),
+        ("ours / MLServer, 1,000-row batch rows/s (columns)", columns, "MLServer | 1,000 rows",
+         "rows_per_second", "≥ 1.0×"),
+        ("ours / MLServer, 1,000-row batch rows/s (OIP tensors)", tensors, "MLServer | 1,000 rows",
+         "rows_per_second", ""),
+        ("ours / BentoML, 1,000-row batch rows/s (JSON objects)", batch, "BentoML | 1,000 rows",
+         "rows_per_second", ""),
+        ("ours / MLServer, 1,000-row batch per CPU-second (JSON objects)", batch, "MLServer | 1,000 rows",
+         "requests_per_cpu_second", ""),
+        ("ours / MLServer, 1,000-row batch per CPU-second (columns)", columns, "MLServer | 1,000 rows",
+         "requests_per_cpu_second", ""),
+        ("ours / bare stack, one row, per CPU-second", "ours | one row", "bare stack | one row",
+         "requests_per_cpu_second", "≥ 0.7×"),
+        ("ours / bare stack, one row, req/s", "ours | one row", "bare stack | one row",
+         "requests_per_second", ""),
+        ("ours / MLServer, one row, req/s", "ours | one row", "MLServer | one row",
+         "requests_per_second", ""),
+        ("ours / BentoML, one row, req/s", "ours | one row", "BentoML | one row", "requests_per_second", ""),
+    ]  # fmt: skip
+    for what, top, bottom, name, target in ratios:
+        rows.append(
+            Row("peers", f"ratio {what}", _ratios(figure(top, name), figure(bottom, name)), "×", target)
+        )
+    for server, megabytes in results.rss_mb.items():
+        rows.append(Row("peers", f"{server}: resident memory after its runs", [megabytes], "MB"))
+
+    def median(key: str, name: str) -> float:
+        return statistics.median(figure(key, name))
+
+    PEERS_TABLE[:] = [
+        "",
+        f"### Against the model servers ({ROUNDS} interleaved rounds, median)",
+        "",
+        "| | one row req/s | p99 ms | req/CPU-s | RSS MB | 1,000-row batch rows/s | what an answer holds |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for server, answer in results.answers.items():
+        single = f"{server} | one row"
+        batches = [key for key in runs if key.startswith(f"{server} | 1,000")]
+        batch_figures = "; ".join(
+            f"{median(key, 'rows_per_second'):,.0f}" + (f" ({key.split(', ', 1)[1]})" if ", /" in key else "")
+            for key in batches
+        )
+        PEERS_TABLE.append(
+            f"| {server} | {median(single, 'requests_per_second'):,.0f} | {median(single, 'p99_ms'):.1f} | "
+            f"{median(single, 'requests_per_cpu_second'):,.0f} | {results.rss_mb[server]:.0f} | "
+            f"{batch_figures or '—'} | {answer} |"
+        )
+    return rows
+
+
+def import_rows() -> list[Row]:
+    """The 10,000-row import end to end, this tree against BENCH_IMPORT_BEFORE (main before issue 29)."""
+    seconds = import_bench.run_all(ROUNDS)
+    return [
+        Row("customers", "10,000-row CSV import end to end, before", seconds["before"], "s"),
+        Row("customers", "10,000-row CSV import end to end, after", seconds["after"], "s"),
+        Row("customers", "ratio import before / after", _ratios(seconds["before"], seconds["after"]), "×"),
+    ]
+
+
 def render(rows: list[Row], seconds: float) -> str:
     lines = [
         "# Benchmarks",
@@ -292,6 +387,7 @@ def render(rows: list[Row], seconds: float) -> str:
         "|---|---|---|---|",
     ]
     lines += [f"| {row.area} | {row.what} | {row.figure()} | {row.target} |" for row in rows]
+    lines += PEERS_TABLE
     return "\n".join(lines) + "\n" + _notes(REPORT.read_text() if REPORT.exists() else "")
 
 
@@ -306,16 +402,24 @@ def main() -> int:
     sections: list[Callable[[], list[Row]]] = [
         auth_rows,
         inference_rows,
+        peers_rows,
+        import_rows,
         request_path_rows,
         tracing_rows,
         customers_rows,
         scale_rows,
     ]
+    # BENCH_ONLY=peers_rows,import_rows runs those sections alone and prints them, writing no report.
+    only = os.environ.get("BENCH_ONLY")
+    if only:
+        sections = [section for section in sections if section.__name__ in only.split(",")]
     rows = [row for section in sections for row in section()]
     report = render(rows, time.perf_counter() - started)
-    REPORT.write_text(report)
+    if not only:
+        REPORT.write_text(report)
     sys.stdout.write(report)
-    store_bench.main()  # issue 25: simulated stores, their own report (docs/store-models.md)
+    if not only:
+        store_bench.main()  # issue 25: simulated stores, their own report (docs/store-models.md)
     return 0
 
 

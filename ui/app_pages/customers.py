@@ -13,6 +13,7 @@ from spendscore_ui.customer_form import customer_form, server_errors, show_field
 from spendscore_ui.customer_view import prediction_warnings, score_and_band, segment_name
 from spendscore_ui.i18n import (
     band_label,
+    current_locale,
     format_datetime,
     format_integer,
     format_number,
@@ -27,10 +28,44 @@ api = session.client()
 
 PAGE_SIZE = 25
 ROW_HEIGHT = 35
-SORTS = ("-created_at", "created_at", "name", "-name", "-spending_score", "spending_score", "age", "-age")
-# A click on a column header asks the service to sort by it: the grid's own sort would order only the
-# 25 rows on screen and contradict the service's order, so it is off (column selection replaces it).
-HEADER_SORTS = {"name": "name", "score": "spending_score", "age": "age", "added": "created_at"}
+SORTS = (
+    "-created_at",
+    "created_at",
+    "name",
+    "-name",
+    "-spending_score",
+    "spending_score",
+    "age",
+    "-age",
+    "-annual_income",
+    "annual_income",
+    "gender",
+    "-gender",
+    "-band",
+    "band",
+    "segment",
+    "-segment",
+    "external_id",
+    "-external_id",
+    "-updated_at",
+    "updated_at",
+    "-observed_score",
+    "observed_score",
+)
+# A click on a column header asks the service to sort by it, over every page: the grid's own sort
+# would order only the 25 rows on screen, so it is off (column selection replaces it). The sorted
+# column's header carries an arrow.
+HEADER_SORTS = {
+    "name": "name",
+    "external_id": "external_id",
+    "score": "spending_score",
+    "band": "band",
+    "segment": "segment",
+    "gender": "gender",
+    "age": "age",
+    "income": "annual_income",
+    "added": "created_at",
+}
 ALL = "all"
 ADDING = "customers_adding"  # the Add customer dialog is open
 # The list's view in the URL (also the widgets' keys); the customer page links back with it.
@@ -48,6 +83,20 @@ def sort_labels() -> dict[str, str]:
         "spending_score": t("customers.sort.score_low"),
         "age": t("customers.sort.youngest"),
         "-age": t("customers.sort.oldest"),
+        "-annual_income": t("customers.sort.income_high"),
+        "annual_income": t("customers.sort.income_low"),
+        "gender": t("customers.sort.gender_fm"),
+        "-gender": t("customers.sort.gender_mf"),
+        "-band": t("customers.sort.band_high"),
+        "band": t("customers.sort.band_low"),
+        "segment": t("customers.sort.segment_az"),
+        "-segment": t("customers.sort.segment_za"),
+        "external_id": t("customers.sort.external_az"),
+        "-external_id": t("customers.sort.external_za"),
+        "-updated_at": t("customers.sort.updated_new"),
+        "updated_at": t("customers.sort.updated_old"),
+        "-observed_score": t("customers.sort.observed_high"),
+        "observed_score": t("customers.sort.observed_low"),
     }
 
 
@@ -238,6 +287,39 @@ with st.expander(filters_label, icon=":material/tune:"):
         on_change=reset_page,
     )
 
+# Saved views (issue 24): kept by the customers service per owner, so they follow the owner anywhere.
+try:
+    saved = api.saved_views()
+except ApiError:
+    saved = []
+if saved:
+    st.sidebar.caption(t("customers.saved_views"))
+    for saved_view in saved:
+        st.sidebar.page_link(
+            session.PAGE_FILES["customers"],
+            label=saved_view["name"],
+            query_params={key: saved_view[key] for key in URL_DEFAULTS if saved_view.get(key)},
+            icon=":material/bookmark:",
+        )
+with st.popover(t("customers.save_view"), icon=":material/bookmark_add:"):
+    with st.form("save_view", clear_on_submit=True, border=False):
+        view_name = st.text_input(t("customers.save_view.name"), max_chars=80)
+        if st.form_submit_button(t("customers.save_view.submit")) and view_name.strip():
+            try:
+                api.save_view(
+                    view_name.strip(),
+                    q=(st.session_state.get("q") or "").strip() or None,
+                    **{
+                        key: None if st.session_state.get(key) in (None, ALL) else st.session_state.get(key)
+                        for key in ("gender", "band", "segment")
+                    },
+                    sort=st.session_state.get("sort") or None,
+                )
+            except ApiError as error:
+                session.show_error(error, context=t("customers.save_view.failed"))
+            else:
+                st.rerun()
+
 page_number = max(1, int(st.session_state.get("page") or 1))
 filters = {
     "q": (query or "").strip() or None,
@@ -285,6 +367,23 @@ if not customers:
     st.info(t("customers.no_match"), icon=":material/search_off:")
     st.stop()
 
+
+def export_view() -> bytes:
+    """This search, these filters and this order over every page, in the list's number format."""
+    return api.export_customers(semicolon=current_locale() == "pt-BR", sort=sort, **filters)
+
+
+st.download_button(
+    t("customers.export_view"),
+    data=export_view,
+    file_name="customers.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    help=t("customers.export_view_help"),
+    on_click="ignore",
+    key="customers_export_view",
+)
+
 columns = {
     "name": t("customers.column.name"),
     "external_id": t("customers.column.external_id"),
@@ -296,7 +395,12 @@ columns = {
     "age": t("customers.column.age"),
     "income": t("customers.column.income"),
     "added": t("customers.column.added"),
+    "whatsapp": "WhatsApp",
 }
+# The sorted column's header says so, with the direction.
+for column_key, sort_key in HEADER_SORTS.items():
+    if sort.lstrip("-") == sort_key:
+        columns[column_key] += " ↓" if sort.startswith("-") else " ↑"
 rows = []
 for customer in customers:
     score, band_name = score_and_band(customer)
@@ -312,6 +416,7 @@ for customer in customers:
             "age": customer["age"],
             "income": format_number(customer["annual_income"]),  # "120,5" in Portuguese
             "added": format_datetime(customer.get("created_at")),
+            "whatsapp": customer.get("whatsapp_url") or None,
         }
     )
 frame = pd.DataFrame(rows)
@@ -321,6 +426,8 @@ if not frame["segment"].any():
     frame = frame.drop(columns=["segment"])
 if not frame["warning"].any():
     frame = frame.drop(columns=["warning"])
+if not frame["whatsapp"].notna().any():
+    frame = frame.drop(columns=["whatsapp"])
 band_colours = {band_label(band): band for band in ("low", "medium", "high")}
 frame = frame.rename(columns=columns)
 table = frame.style.map(
@@ -341,6 +448,7 @@ selection = st.dataframe(
         columns["score"]: st.column_config.NumberColumn(format="%d", help=t("customers.column.score_help")),
         columns["income"]: st.column_config.TextColumn(alignment="right"),
         "⚠": st.column_config.TextColumn(width=32, help=t("customers.column.warning_help")),
+        "WhatsApp": st.column_config.LinkColumn(display_text=t("customers.whatsapp_open")),
     },
 )
 picked_cells = list(selection.selection.cells) if selection else []

@@ -102,6 +102,14 @@ if counts or isinstance(accuracy, dict):
             st.altair_chart(
                 segment_counts_chart([(name, count) for _, name, count in counts]), width="stretch"
             )
+            # Each segment opens the list filtered by it (real links: keyboard, new tab, copy link).
+            for segment_id, name, count in counts:
+                st.page_link(
+                    session.PAGE_FILES["customers"],
+                    label=t("dashboard.segment_link", name=name, count=format_integer(count)),
+                    query_params={"segment": segment_id},
+                    icon=":material/filter_list:",
+                )
     with right:
         st.subheader(t("dashboard.accuracy"))
         observed = int((accuracy or {}).get("observed_count") or 0)

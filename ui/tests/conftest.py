@@ -116,7 +116,8 @@ class FakeServices:
         self.customer_extra: dict[str, dict[str, Any]] = {}  # id -> segment, segment_source, observed_score
         self.prediction_extra: dict[str, dict[str, Any]] = {}  # customer id -> latest prediction's modes
         self.dashboard_extra: dict[str, Any] = {}
-        self.downloads: list[dict[str, Any]] = []  # by_segment, scatter, accuracy
+        self.downloads: list[dict[str, Any]] = []
+        self.saved_views: list[dict[str, Any]] = []  # issue 24  # by_segment, scatter, accuracy
         self.model_extra: dict[str, Any] = {}  # segments
         # Issue 25: the owner's store model (GET /store-model) and sales per customer id.
         self.store_model: dict[str, Any] = {
@@ -442,9 +443,14 @@ class FakeServices:
             key = sort.lstrip("-")
 
             def sort_value(item: CustomerRead) -> Any:
-                if key == "spending_score":
+                if key in ("spending_score", "band"):
                     return (item.latest_prediction and item.latest_prediction.spending_score) or 0.0
-                return getattr(item, key)
+                if key == "segment":
+                    return str(
+                        (fake.customer_extra.get(str(item.id), {}).get("segment") or {}).get("id") or ""
+                    )
+                value = getattr(item, key)
+                return (value is None, value if value is not None else 0)
 
             items.sort(key=sort_value, reverse=sort.startswith("-"))
             return CustomerPage(items=items[offset : offset + limit], total=len(items))
@@ -468,12 +474,35 @@ class FakeServices:
                 raise HTTPException(404, "Customer not found")
             return customer
 
+        @app.get("/saved-views")
+        def list_saved_views(authorization: str | None = Header(None)) -> list[dict[str, Any]]:
+            owner = fake._owner(authorization)
+            views = [view for view in fake.saved_views if view["owner_id"] == owner["id"]]
+            return sorted(views, key=lambda view: view["name"])
+
+        @app.post("/saved-views", status_code=201)
+        def create_saved_view(
+            body: dict[str, Any], authorization: str | None = Header(None)
+        ) -> dict[str, Any]:
+            owner = fake._owner(authorization)
+            view = {"id": str(uuid.uuid4()), "owner_id": owner["id"], **body}
+            fake.saved_views.append(view)
+            return view
+
         @app.get("/customers/export")
         def export(
-            delimiter: str | None = None, format: str | None = None, authorization: str | None = Header(None)
+            delimiter: str | None = None,
+            format: str | None = None,
+            q: str | None = None,
+            gender: str | None = None,
+            band: str | None = None,
+            segment: str | None = None,
+            sort: SortKey | None = None,
+            authorization: str | None = Header(None),
         ) -> Response:
             owner = fake._owner(authorization)
-            fake.downloads.append({"path": "export", "delimiter": delimiter, "format": format})
+            view = {"q": q, "gender": gender, "band": band, "segment": segment, "sort": sort}
+            fake.downloads.append({"path": "export", "delimiter": delimiter, "format": format, **view})
             separator = ";" if delimiter == "semicolon" else ","
             lines = [separator.join(["name", "gender", "age", "annual_income", "spending_score", "band"])]
             for customer_id, customer in fake.customers.items():

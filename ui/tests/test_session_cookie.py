@@ -2,6 +2,8 @@
 
 import base64
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import jwt
@@ -28,20 +30,31 @@ from spendscore_ui.session_cookie import (
     session_routes,
     ui_middleware,
 )
+from testkit.stack import LocalStack
 
 
 @pytest.fixture(scope="module")
-def live_account(stack):
+def auth_only(test_postgres, tmp_path_factory) -> Iterator[LocalStack]:
+    """The real auth service alone (no model needed: inference is never started here)."""
+    local = LocalStack(
+        test_postgres, tmp_path_factory.mktemp("auth_only"), Path("no-model-inference-not-started")
+    )
+    local.start("auth")
+    yield local
+    local.close()
+
+
+@pytest.fixture(scope="module")
+def live_account(auth_only):
     """A real account on the real auth service, which records the sign-in codes used."""
-    stack.start("auth")
-    return stack.create_user()
+    return auth_only.create_user()
 
 
 @pytest.fixture
-def live_cookie(live_account, stack, monkeypatch) -> str:
+def live_cookie(live_account, auth_only, monkeypatch) -> str:
     """A session cookie value sealed by this process for the real account's real token; the UI's
     settings point at the real auth."""
-    monkeypatch.setenv("AUTH_URL", stack.urls["auth"])
+    monkeypatch.setenv("AUTH_URL", auth_only.urls["auth"])
     get_settings.cache_clear()
     process_sealer.cache_clear()
     value, _cookie = process_sealer().seal(live_account.token)

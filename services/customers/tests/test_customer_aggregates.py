@@ -24,13 +24,14 @@ _AGE_GROUP = (
     + " ".join(f"WHEN age <= {high} THEN {index}" for index, (_, _, high) in enumerate(AGE_GROUPS))
     + f" ELSE {len(AGE_GROUPS) - 1} END"
 )
-# The GROUP BY the dashboard ran before the aggregates, and its accuracy sums.
+# The GROUP BY the dashboard ran before the aggregates, and its accuracy sums (the recycle bin's
+# customers counted nowhere).
 _FRESH_GROUPS = f"""
 SELECT gender, latest_band, latest_segment,
        CASE WHEN latest_spending_score IS NULL THEN NULL
             ELSE least(floor(latest_spending_score / 10)::int, {HISTOGRAM_BUCKETS - 1}) END,
        {_AGE_GROUP}, count(*), count(latest_spending_score), coalesce(sum(latest_spending_score), 0)
-FROM customer WHERE owner_id = $1 GROUP BY 1, 2, 3, 4, 5
+FROM customer WHERE owner_id = $1 AND deleted_at IS NULL GROUP BY 1, 2, 3, 4, 5
 """
 _FRESH_ACCURACY = """
 SELECT count(*), coalesce(sum(abs(observed_score - prior_score)), 0),
@@ -38,7 +39,8 @@ SELECT count(*), coalesce(sum(abs(observed_score - prior_score)), 0),
        coalesce(sum(observed_score * observed_score), 0),
        coalesce(sum(CASE WHEN observed_score BETWEEN prior_interval_low AND prior_interval_high
                     THEN 1 ELSE 0 END), 0)
-FROM customer WHERE owner_id = $1 AND observed_score IS NOT NULL AND prior_score IS NOT NULL
+FROM customer WHERE owner_id = $1 AND deleted_at IS NULL AND observed_score IS NOT NULL
+  AND prior_score IS NOT NULL
 """
 
 

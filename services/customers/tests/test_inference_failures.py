@@ -64,12 +64,37 @@ async def test_4xx_is_not_retried():
     assert len(calls) == 1
 
 
-async def test_a_batch_of_the_wrong_size_is_refused():
+COLUMNS = {"model_version": "fake", "spending_score": [42.0], "band": ["medium"], "interval_low": [30.0],
+           "interval_high": [54.0], "segment_id": ["s"], "segment_probability": [0.5], "modes": [None],
+           "warnings": [[]]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [COLUMNS, {**COLUMNS, "band": ["medium", "low", "high"]}, {"predictions": [PREDICTION]}],
+    ids=["one row for two", "columns of different lengths", "another shape"],
+)
+async def test_a_batch_of_the_wrong_size_or_shape_is_refused(columns):
     def handler(request):
-        return httpx.Response(200, json={"predictions": [PREDICTION]})
+        assert request.url.path == "/model/predict/columns"
+        return httpx.Response(200, json=columns)
 
     with pytest.raises(InferenceUnavailable):
         await _client(handler).predict_batch([ANA, ANA], token="t")
+
+
+async def test_an_inference_without_the_columnar_form_is_asked_with_the_json_batch():
+    paths = []
+
+    def handler(request):
+        paths.append(request.url.path)
+        if request.url.path == "/model/predict/columns":
+            return httpx.Response(404, json={"detail": "Not Found"})
+        return httpx.Response(200, json={"predictions": [PREDICTION, PREDICTION]})
+
+    outputs = await _client(handler).predict_batch([ANA, ANA], token="t")
+    assert [output.spending_score for output in outputs] == [42.0, 42.0]
+    assert paths == ["/model/predict/columns", "/model/predict/batch"]
 
 
 @contextlib.asynccontextmanager
@@ -81,6 +106,7 @@ async def broken_inference(behaviour: str, calls: list[str] | None = None):
 
     @app.post("/model/predict")
     @app.post("/model/predict/batch")
+    @app.post("/model/predict/columns")
     async def predict() -> Response:
         calls.append(behaviour)
         if behaviour == "slow":

@@ -59,8 +59,10 @@ async def test_model_card(
         "segments",
         "segmentation_scale",
         "segment_classifier",
+        "training_distribution",  # issue 25: what a store's customers are compared with (drift)
     }
     assert card["version"] == loaded_model.version
+    assert card["training_distribution"]["age"]["count"] == 200
     assert card["features"] == ["gender", "age", "annual_income"]
     assert set(card["training_ranges"]) == {"age", "annual_income"}
     figure = {"mean", "std"}

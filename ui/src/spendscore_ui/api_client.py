@@ -468,10 +468,32 @@ class ApiClient:
         params = {"format": "xlsx" if excel else None, "delimiter": "semicolon" if semicolon else None}
         return self._request("customers", "GET", "/customers/import/template", params=params).content
 
-    def export_customers(self, *, semicolon: bool = False, excel: bool = False) -> bytes:
-        """Every customer with the latest score: CSV (``;`` and decimal commas if ``semicolon``) or .xlsx."""
-        params = {"delimiter": "semicolon" if semicolon else None, "format": "xlsx" if excel else None}
+    def export_customers(
+        self, *, semicolon: bool = False, excel: bool = False, sort: str | None = None, **filters: str | None
+    ) -> bytes:
+        """The customers with the latest score: CSV (``;`` and decimal commas if ``semicolon``) or .xlsx;
+        every one, or those of the list's ``q``, ``gender``, ``band``, ``segment`` in its ``sort``."""
+        params = {
+            "delimiter": "semicolon" if semicolon else None,
+            "format": "xlsx" if excel else None,
+            "sort": sort,
+            **{key: filters.get(key) for key in ("q", "gender", "band", "segment")},
+        }
         return self._request("customers", "GET", "/customers/export", params=params).content
+
+    def saved_views(self) -> list[JsonObject]:
+        """The owner's saved views of the list (issue 24), by name."""
+        result: list[JsonObject] = self._json("customers", "GET", "/saved-views")
+        return result
+
+    def save_view(self, name: str, **view: str | None) -> JsonObject:
+        """``name`` and the list's ``q``, ``gender``, ``band``, ``segment``, ``sort``."""
+        result: JsonObject = self._json("customers", "POST", "/saved-views", json={"name": name, **view})
+        return result
+
+    def customer_data(self, customer_id: str) -> bytes:
+        """Everything stored about one customer as JSON (issue 24: a data-protection request)."""
+        return self._request("customers", "GET", f"/customers/{customer_id}/data").content
 
     # --- issue 25: sales and the store's own model ----------------------------------------------
 

@@ -99,6 +99,17 @@ class CustomersSettings(ServiceSettings):
         ge=1,
         description="Creating or importing beyond this many customers of one owner answers 409.",
     )
+    # The recycle bin (issue 24).
+    recycle_bin_days: int = Field(
+        30,
+        validation_alias=AliasChoices("CUSTOMERS_RECYCLE_BIN_DAYS"),
+        ge=1,
+        le=3650,
+        description="Deleted customers stay restorable this many days, then are purged for good.",
+    )
+    recycle_purge_interval_seconds: float = Field(
+        3600, validation_alias=AliasChoices("CUSTOMERS_RECYCLE_PURGE_INTERVAL_SECONDS"), gt=0
+    )
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

@@ -81,7 +81,9 @@ def _latest_joined() -> Select[tuple[Customer, Prediction]]:
 
 # Built once, not per request: building it cost more than running it on the hottest read.
 _OWNERS_CUSTOMER = _latest_joined().where(
-    col(Customer.owner_id) == bindparam("owner_id"), col(Customer.id) == bindparam("customer_id")
+    col(Customer.owner_id) == bindparam("owner_id"),
+    col(Customer.id) == bindparam("customer_id"),
+    col(Customer.deleted_at).is_(None),
 )
 
 
@@ -113,7 +115,11 @@ def _conditions(
 ) -> list[ColumnElement[bool]]:
     """The owner's customers that match the list's search and filters (each when given), among ``ids``
     when given."""
-    conditions: list[ColumnElement[bool]] = [col(Customer.owner_id) == owner_id]
+    # Customers in the recycle bin are nowhere but in the bin's own list.
+    conditions: list[ColumnElement[bool]] = [
+        col(Customer.owner_id) == owner_id,
+        col(Customer.deleted_at).is_(None),
+    ]
     if filters.q is not None and filters.q.strip():
         conditions.append(_search_matches(filters.q))
     if filters.gender is not None:
@@ -125,6 +131,24 @@ def _conditions(
     if ids is not None:
         conditions.append(col(Customer.id).in_(list(ids)))
     return conditions
+
+
+async def matching_ids(
+    *,
+    session: AsyncSession,
+    owner_id: uuid.UUID,
+    filters: CustomerFilters | None = None,
+    ids: Sequence[uuid.UUID] | None = None,
+    limit: int,
+) -> list[uuid.UUID]:
+    """Ids of the owner's customers (outside the bin) that the filters give, among ``ids`` when given;
+    at most ``limit`` of them (ask for one more than allowed to know that there are too many)."""
+    rows = await session.scalars(
+        select(col(Customer.id))
+        .where(*_conditions(owner_id=owner_id, filters=filters or CustomerFilters(), ids=ids))
+        .limit(limit)
+    )
+    return list(rows)
 
 
 async def list_page(
@@ -197,6 +221,9 @@ async def by_external_ids(
         select(Customer).where(
             col(Customer.owner_id) == owner_id,
             col(Customer.external_id) == func.any(bindparam("ids", list(external_ids), type_=ARRAY(String))),
+            # A binned customer's external id stays reserved: an import's row naming it is refused
+            # (409 by the unique index), not written into the bin.
+            col(Customer.deleted_at).is_(None),
         )
     )
     return {customer.external_id: customer for customer in rows if customer.external_id is not None}

@@ -183,13 +183,6 @@ def update(
         customer.set_latest(prediction)
 
 
-async def delete_one(*, session: AsyncSession, owner_id: uuid.UUID, customer_id: uuid.UUID) -> bool:
-    result = await session.execute(
-        delete(Customer).where(col(Customer.owner_id) == owner_id, col(Customer.id) == customer_id)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 async def delete_all_of_owner(*, session: AsyncSession, owner_id: uuid.UUID) -> int:
     """Everything the owner had: predictions go with their customers (ON DELETE CASCADE)."""
     # Up to a million customers: not bounded by the per-request statement timeout, or auth's retries of

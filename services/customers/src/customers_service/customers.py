@@ -20,6 +20,7 @@ from customers_service import (
     customer_writes,
     import_repository,
     prediction_repository,
+    recycle_bin,
     store_models,
 )
 from customers_service.customer_reads import CustomerWithLatest
@@ -155,8 +156,16 @@ async def update_customer(
         customer_writes.assign_segment(customer=customer, segments=segments, latest=latest)
     if changes or observed_changed:
         async with _external_id_guard(session):
+            await _refuse_when_binned(session, customer.id)
             await session.commit()
     return CustomerWithLatest(customer, latest)
+
+
+async def _refuse_when_binned(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """A customer moved into the recycle bin while the write was on its way: CustomerNotFound (404)."""
+    if not await recycle_bin.still_live(session=session, customer_id=customer_id):
+        await session.rollback()
+        raise CustomerNotFound
 
 
 async def predict_again(
@@ -175,13 +184,14 @@ async def predict_again(
     )
     prediction_repository.append(session=session, customer=customer, prediction=prediction)
     async with _external_id_guard(session):
+        await _refuse_when_binned(session, customer.id)
         await session.commit()
     return prediction
 
 
 async def delete_customer(*, session: AsyncSession, owner_id: uuid.UUID, customer_id: uuid.UUID) -> None:
-    """Delete the customer with its history; CustomerNotFound when the owner has no such customer."""
-    deleted = await customer_writes.delete_one(session=session, owner_id=owner_id, customer_id=customer_id)
+    """Move the customer into the recycle bin; CustomerNotFound when the owner has no such customer."""
+    deleted = await recycle_bin.move_to_bin(session=session, owner_id=owner_id, ids=[customer_id])
     if deleted:
         await import_repository.forget_owner_uploads(session=session, owner_id=owner_id)
     await session.commit()

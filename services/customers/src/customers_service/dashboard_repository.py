@@ -97,7 +97,7 @@ async def scatter_sample(
             col(Customer.latest_segment),
             col(Customer.observed_score).is_not(None),
         )
-        .where(col(Customer.owner_id) == owner_id, score.is_not(None))
+        .where(col(Customer.owner_id) == owner_id, score.is_not(None), col(Customer.deleted_at).is_(None))
         .order_by(col(Customer.id))
         .limit(limit)
     )

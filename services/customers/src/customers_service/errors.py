@@ -40,6 +40,14 @@ class ImportRejected(Exception):
         self.problems = problems
 
 
+class BulkTooLarge(Exception):
+    """A bulk action's filters match more customers than one request may act on."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"the filters match more than {limit} customers")
+        self.limit = limit
+
+
 class SavedViewNotFound(Exception):
     """No such saved view for this owner."""
 
@@ -81,6 +89,21 @@ def install_error_handlers(app: FastAPI) -> None:
                 "delete some before adding more"
             },
             status_code=status.HTTP_409_CONFLICT,
+        )
+
+    @app.exception_handler(BulkTooLarge)
+    async def _bulk_too_large(_: Request, exc: BulkTooLarge) -> JSONResponse:
+        return JSONResponse(
+            {
+                "detail": [
+                    {
+                        "type": "too_long",
+                        "loc": ["body", "filters"],
+                        "msg": f"The filters match more than {exc.limit:,} customers; narrow them",
+                    }
+                ]
+            },
+            status_code=422,
         )
 
     @app.exception_handler(SavedViewNotFound)

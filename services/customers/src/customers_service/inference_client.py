@@ -71,6 +71,36 @@ class ModelOutput:
             warnings=tuple(str(warning) for warning in body.get("warnings") or ()),
         )
 
+    @classmethod
+    def from_columns(cls, body: dict[str, Any]) -> list["ModelOutput"]:
+        """One output per row of a ``/model/predict/columns`` answer."""
+        version = str(body["model_version"])
+        rows = zip(
+            body["spending_score"],
+            body["band"],
+            body["interval_low"],
+            body["interval_high"],
+            body["segment_id"],
+            body["segment_probability"],
+            body["modes"],
+            body["warnings"],
+            strict=True,
+        )
+        return [
+            cls(
+                spending_score=float(score),
+                band=str(band),
+                interval_low=float(low),
+                interval_high=float(high),
+                model_version=version,
+                segment_id=str(segment_id) if segment_id else None,
+                segment_probability=None if probability is None else float(probability),
+                modes=(float(modes[0]), float(modes[1])) if modes else None,
+                warnings=tuple(str(warning) for warning in warnings or ()),
+            )
+            for score, band, low, high, segment_id, probability, modes, warnings in rows
+        ]
+
 
 _RETRYABLE_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.PoolTimeout)
 
@@ -115,8 +145,35 @@ class InferenceClient:
             return None
 
     async def predict_batch(self, model_inputs: list[ModelInput], *, token: str) -> list[ModelOutput]:
+        """Scores of many customers in one call, in the columnar form (one array per field: about a
+        tenth of the JSON of one object per customer, checked per column by inference); an inference
+        that does not know that form yet (404) is asked with the JSON batch."""
         if not model_inputs:
             return []
+        try:
+            body = await self._post(
+                "/model/predict/columns",
+                {
+                    "gender": [model_input.gender for model_input in model_inputs],
+                    "age": [model_input.age for model_input in model_inputs],
+                    "annual_income": [model_input.annual_income for model_input in model_inputs],
+                },
+                token=token,
+                timeout=self._batch_timeout,
+            )
+        except InferenceRejected as exc:
+            if exc.status_code != 404:
+                raise
+            return await self._predict_json_batch(model_inputs, token=token)
+        try:
+            outputs = ModelOutput.from_columns(body)
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise InferenceUnavailable("inference answered columns of another shape") from exc
+        if len(outputs) != len(model_inputs):
+            raise InferenceUnavailable("inference answered a batch of the wrong size")
+        return outputs
+
+    async def _predict_json_batch(self, model_inputs: list[ModelInput], *, token: str) -> list[ModelOutput]:
         body = await self._post(
             "/model/predict/batch",
             {"items": [model_input.as_json() for model_input in model_inputs]},

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from customers_service import recycle_bin
 from customers_service.config import CustomersSettings
 from customers_service.db import make_sessionmaker
 from customers_service.errors import install_error_handlers
@@ -14,7 +15,17 @@ from customers_service.import_capacity import ImportCapacity
 from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.pending_predictions import PendingPredictionCompleter
-from customers_service.routes import customers, dashboard, owners, predictions, saved_views, transfer
+from customers_service.routes import (
+    bulk,
+    customer_data,
+    customers,
+    dashboard,
+    owners,
+    predictions,
+    saved_views,
+    transfer,
+)
+from customers_service.routes import recycle_bin as recycle_bin_routes
 from customers_service.routes import sales as sales_routes
 from customers_service.routes import store_model as store_model_routes
 from customers_service.segment_catalogue import SegmentCatalogue
@@ -108,6 +119,14 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
             asyncio.create_task(_prefetch_keys(key_store), name="jwks-prefetch"),
             asyncio.create_task(revocations.keep_fresh(), name="revocations-refresh"),
             asyncio.create_task(completer.run_forever(), name="pending-prediction-completer"),
+            asyncio.create_task(
+                recycle_bin.purge_forever(
+                    sessionmaker=sessionmaker,
+                    days=settings.recycle_bin_days,
+                    interval_seconds=settings.recycle_purge_interval_seconds,
+                ),
+                name="recycle-bin-purge",
+            ),
             asyncio.create_task(rescorer.run_forever(), name="store-model-rescorer"),
         ]
         try:
@@ -149,12 +168,15 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
     # /docs: the Authorize button logs in against the auth service.
     declare_password_login(app, settings.token_url)
     for router in (
+        bulk.router,
+        recycle_bin_routes.router,
         transfer.router,
         customers.router,
         predictions.router,
         dashboard.router,
         owners.router,
         saved_views.router,
+        customer_data.router,
     ):
         app.include_router(router)
     app.include_router(sales_routes.router)

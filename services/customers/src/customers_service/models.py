@@ -68,6 +68,13 @@ class Customer(CustomersTable, table=True):
         Index("ix_customer_owner_updated", "owner_id", "updated_at", "id"),
         Index("ix_customer_owner_external", "owner_id", "external_id", "id"),
         Index("ix_customer_owner_observed_score", "owner_id", "observed_score", "id"),
+        Index(
+            "ix_customer_deleted",
+            "owner_id",
+            "deleted_at",
+            "id",
+            postgresql_where=text("deleted_at IS NOT NULL"),
+        ),
         # uuid4 ids are random: the first ids of an owner are the dashboard's deterministic sample.
         Index("ix_customer_owner_id", "owner_id", "id"),
         Index("ix_customer_owner_observed", "owner_id", postgresql_where=text("observed_score IS NOT NULL")),
@@ -111,8 +118,15 @@ class Customer(CustomersTable, table=True):
     prior_score: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     prior_interval_low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     prior_interval_high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    # Set: in the recycle bin (hidden everywhere, counted nowhere, restorable) until purged.
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     # "typed" or "sales" (issue 25): where the current observed score came from.
     observed_source: str | None = Field(default=None, sa_column=Column(String(5), nullable=True))
+    # Contacts (issue 24): E.164 phone, e-mail. Never logged.
+    phone: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    email: str | None = Field(default=None, sa_column=Column(String(254), nullable=True))
 
     def set_latest(self, prediction: "Prediction") -> None:
         """Point at ``prediction`` as the newest one, with its score, band and segment copied alongside

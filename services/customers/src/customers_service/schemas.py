@@ -14,8 +14,10 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
+from customers_service import contacts
 from customers_service.models import Customer as CustomerRow
 from customers_service.models import Prediction as PredictionRow
 from customers_service.search_text import search_words
@@ -110,6 +112,23 @@ ObservedScore = Annotated[int, Field(ge=1, le=100, description="The customer's r
 SegmentId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
+def _phone(value: str) -> str:
+    return contacts.phone_e164(value)
+
+
+def _email(value: str) -> str:
+    return contacts.email_address(value)
+
+
+Phone = Annotated[
+    str,
+    StringConstraints(max_length=contacts.MAX_PHONE_INPUT),
+    AfterValidator(_phone),
+    Field(description='Brazilian ways accepted ("(11) 98765-4321", "+55 11 98765-4321"); stored in E.164'),
+]
+Email = Annotated[str, StringConstraints(max_length=contacts.MAX_EMAIL_LENGTH), AfterValidator(_email)]
+
+
 class CustomerCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -119,11 +138,13 @@ class CustomerCreate(BaseModel):
     annual_income: AnnualIncome
     observed_score: ObservedScore | None = None
     external_id: ExternalId | None = None
+    phone: Phone | None = None
+    email: Email | None = None
 
 
 class CustomerUpdate(BaseModel):
     """Every field optional; a field that is sent must be valid (null is not a value, except for
-    ``observed_score`` and ``external_id``, which null clears)."""
+    ``observed_score``, ``external_id``, ``phone`` and ``email``, which null clears)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -133,6 +154,8 @@ class CustomerUpdate(BaseModel):
     annual_income: AnnualIncome | None = None
     observed_score: ObservedScore | None = None
     external_id: ExternalId | None = None
+    phone: Phone | None = None
+    email: Email | None = None
 
     @field_validator("name", "gender", "age", "annual_income", mode="before")
     @classmethod
@@ -213,6 +236,9 @@ class CustomerRead(BaseModel):
     observed_source: Literal["typed", "sales"] | None = Field(
         default=None, description="Where the observed score came from (issue 25)"
     )
+    phone: str | None = Field(default=None, description="E.164, e.g. +5511987654321 (issue 24)")
+    email: str | None = None
+    whatsapp_url: str | None = Field(default=None, description="wa.me link of the phone")
 
 
 class ObservedScoreRead(BaseModel):
@@ -377,6 +403,9 @@ def customer_read_of(
         # Scores typed (or imported with the customers) before issue 25 have no source: typed.
         observed_source=customer.observed_source
         or ("typed" if customer.observed_score is not None else None),
+        phone=customer.phone,
+        email=customer.email,
+        whatsapp_url=contacts.whatsapp_url(customer.phone),
     )
 
 
@@ -458,3 +487,77 @@ class SavedViewRead(BaseModel):
     sort: SortKey | None
     created_at: datetime
     updated_at: datetime
+
+
+# --- bulk actions and the recycle bin (issue 24) -----------------------------------------------
+
+MAX_BULK_IDS = 1000
+MAX_BULK_MATCHING = 10_000
+
+
+class BulkFilters(BaseModel):
+    """ "Every customer matching": the list's search and filters (none: every customer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: ViewQuery | None = None
+    gender: Gender | None = None
+    band: Band | None = None
+    segment: SegmentId | None = None
+
+
+class BulkSelection(BaseModel):
+    """The customers a bulk action applies to: ``ids`` (the rows ticked), or ``filters`` (all that
+    match, at most MAX_BULK_MATCHING). Exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=MAX_BULK_IDS)] | None = None
+    filters: BulkFilters | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "BulkSelection":
+        if (self.ids is None) == (self.filters is None):
+            raise ValueError("give either ids or filters")
+        if self.ids is not None and len(set(self.ids)) != len(self.ids):
+            raise ValueError("ids must not repeat")
+        return self
+
+
+class BulkExport(BulkSelection):
+    sort: SortKey | None = None
+    format: Literal["csv", "xlsx"] = "csv"
+    delimiter: Literal["comma", "semicolon"] = "comma"
+
+
+class RestoreRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=MAX_BULK_IDS)]
+
+
+class BulkResult(BaseModel):
+    """What a bulk action did: to how many customers, and which."""
+
+    action: Literal["deleted", "restored", "predicted"]
+    count: int
+    ids: list[uuid.UUID]
+
+
+class DeletedCustomerRead(CustomerRead):
+    deleted_at: datetime
+    purge_after: datetime
+
+
+class DeletedCustomerPage(BaseModel):
+    items: list[DeletedCustomerRead]
+    total: int
+
+
+class CustomerDataExport(BaseModel):
+    """Everything stored about one customer (issue 24: a data-protection request)."""
+
+    exported_at: datetime
+    customer: CustomerRead
+    predictions: list[PredictionRead]
+    observed_scores: list[ObservedScoreRead]

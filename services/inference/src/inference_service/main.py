@@ -13,6 +13,7 @@ from inference_service.config import InferenceSettings
 from inference_service.model_store import load_model
 from inference_service.predictor import SpendingScorePredictor
 from inference_service.routes import model as model_routes
+from inference_service.routes import open_inference as open_inference_routes
 from inference_service.routes import predict as predict_routes
 from inference_service.routes import store_correction as store_correction_routes
 from inference_service.schemas import MAX_BATCH_ITEMS
@@ -23,12 +24,15 @@ from spendscore_common.input_checks import safe_validation_errors
 from spendscore_common.security import declare_password_login
 from spendscore_common.tokens import JwksKeyStore, RevocationList, TokenVerifier, revocations_url_for
 
+# The arrays whose length is capped at MAX_BATCH_ITEMS: the JSON batch's items and the columns.
+BATCH_LOCATIONS = {("body", "items"), ("body", "gender"), ("body", "age"), ("body", "annual_income")}
+
 
 async def _too_many_items_or_invalid(_: Request, exc: Exception) -> Response:
     """422 as FastAPI words it, except a batch over the item limit, which is 413."""
     assert isinstance(exc, RequestValidationError)
     if any(
-        error.get("type") == "too_long" and tuple(error.get("loc", ())) == ("body", "items")
+        error.get("type") == "too_long" and tuple(error.get("loc", ())) in BATCH_LOCATIONS
         for error in exc.errors()
     ):
         return JSONResponse(
@@ -83,6 +87,7 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
     declare_password_login(app, settings.token_url)
     app.include_router(predict_routes.router)
     app.include_router(model_routes.router)
+    app.include_router(open_inference_routes.router)
     app.include_router(store_correction_routes.router)
     install_common_parts(app, settings)
     app.add_exception_handler(RequestValidationError, _too_many_items_or_invalid)

@@ -97,6 +97,37 @@ class Candidates(NamedTuple):
         return Candidates(tuple([self.points[i] for i in indices]), tuple([self.targets[i] for i in indices]))
 
 
+@dataclass(frozen=True)
+class NeighbourGrid:
+    """The grid over the scaled plane of a two-column neighbours model, and each cell's candidates:
+    why they are enough is told in ``NeighboursRow``; ``batch_model`` measures them for many rows."""
+
+    first_edges: np.ndarray
+    second_edges: np.ndarray
+    kept: list[np.ndarray]  # per column of cells, (lines, points): the points each cell keeps
+
+    @classmethod
+    def of(cls, model: NeighboursFastModel) -> "NeighbourGrid":
+        points, k = model.training_points, model.k
+        first_edges, first_near, first_far = _cells_along(points[:, 0])
+        second_edges, second_near, second_far = _cells_along(points[:, 1])
+        # One column of cells at a time, (cells, points): each point's nearest and farthest squared
+        # distance to each cell, then the cell's bound D and the points it keeps.
+        kept = []
+        for near, far in zip(first_near, first_far, strict=True):
+            farthest = far + second_far
+            bound = np.partition(farthest, k, axis=1)[:, k]
+            kept.append(near + second_near <= bound[:, np.newaxis] * (1 + CELL_MARGIN))
+        return cls(first_edges, second_edges, kept)
+
+    @staticmethod
+    def usable(model: NeighboursFastModel) -> bool:
+        """Two search columns, whole-number targets (their sum is exact in any order), k < points."""
+        targets = model.targets.tolist()
+        whole = all(float(target).is_integer() and abs(target) < 2**40 for target in targets)
+        return len(model.columns) == 2 and whole and model.k < len(targets)
+
+
 class NeighboursRow:
     """``NeighboursFastModel`` for one row, when its targets are whole numbers and it searches on two
     columns: the sum of whole-number targets is exact in any order, so the mean equals numpy's as long
@@ -125,22 +156,14 @@ class NeighboursRow:
         self._k = model.k
         points = model.training_points
         self._everyone = Candidates(tuple((p, q) for p, q in points.tolist()), tuple(model.targets.tolist()))
-        first_edges, first_near, first_far = _cells_along(points[:, 0])
-        second_edges, second_near, second_far = _cells_along(points[:, 1])
-        self._first_edges: list[float] = first_edges.tolist()
-        self._second_edges: list[float] = second_edges.tolist()
-        self._columns, self._lines = len(first_edges) - 1, len(second_edges) - 1
-        # One column of cells at a time, (cells, points): each point's nearest and farthest squared
-        # distance to each cell, then the cell's bound D and the points it keeps.
-        kept = []
-        for near, far in zip(first_near, first_far, strict=True):
-            farthest = far + second_far
-            bound = np.partition(farthest, self._k, axis=1)[:, self._k]
-            kept.append(near + second_near <= bound[:, np.newaxis] * (1 + CELL_MARGIN))
+        grid = NeighbourGrid.of(model)
+        self._first_edges: list[float] = grid.first_edges.tolist()
+        self._second_edges: list[float] = grid.second_edges.tolist()
+        self._columns, self._lines = len(grid.first_edges) - 1, len(grid.second_edges) - 1
         # Neighbouring cells often keep the same points: one tuple each.
         shared: dict[bytes, Candidates] = {}
         self._cells: list[list[Candidates]] = []
-        for column in kept:
+        for column in grid.kept:
             self._cells.append([])
             for mask in column:
                 key = mask.tobytes()
@@ -150,11 +173,7 @@ class NeighboursRow:
 
     @classmethod
     def of(cls, model: NeighboursFastModel) -> "NeighboursRow | None":
-        targets = model.targets.tolist()
-        whole = all(float(target).is_integer() and abs(target) < 2**40 for target in targets)
-        if len(model.columns) != 2 or not whole or model.k >= len(targets):
-            return None
-        return cls(model)
+        return cls(model) if NeighbourGrid.usable(model) else None
 
     @property
     def edges(self) -> tuple[list[float], list[float]]:

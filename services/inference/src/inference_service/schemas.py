@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 MAX_BATCH_ITEMS = 10_000
 MALE_WORDS = frozenset({"male", "homem", "masculino", "m"})
 FEMALE_WORDS = frozenset({"female", "mulher", "feminino", "f"})
+GENDER_WORDS = dict.fromkeys(MALE_WORDS, "male") | dict.fromkeys(FEMALE_WORDS, "female")
 
 Age = Annotated[float, Field(strict=True, ge=0, le=120, allow_inf_nan=False, description="Years, 0 to 120")]
 Income = Annotated[
@@ -36,11 +37,10 @@ class CustomerFeatures(BaseModel):
     @field_validator("gender")
     @classmethod
     def _normalise_gender(cls, value: str) -> str:
-        word = value.strip().lower()
-        if word in MALE_WORDS:
-            return "male"
-        if word in FEMALE_WORDS:
-            return "female"
+        # The words as written most of the time first: one look-up per item of a batch.
+        normal = GENDER_WORDS.get(value) or GENDER_WORDS.get(value.strip().lower())
+        if normal is not None:
+            return normal
         raise ValueError(
             "unknown gender; use one of "
             + ", ".join(sorted(MALE_WORDS))

@@ -61,7 +61,7 @@ MESSAGES: dict[str, str] = {
     "account.current_password": "Current password",
     # Issue 30: a new email and the account's deletion need the current password.
     "account.email_password": "Current password (needed to change the email)",
-    "account.delete_password": "Current password",
+    "account.delete_password": "Your current password, to confirm",
     "account.new_password": "New password",
     "account.repeat_password": "Repeat the new password",
     "account.password_help": "At least 8 characters.",

@@ -321,4 +321,38 @@ MESSAGES: dict[str, str] = {
     "drift.column.count": "Scores",
     "drift.column.error": "Average error (points)",
     "drift.no_errors": "No observed scores yet to follow the error over time.",
+    # --- issue 24 (listwork): every sort, the view's export, segment links ---
+    "customers.sort.income_high": "Highest income",
+    "customers.sort.income_low": "Lowest income",
+    "customers.sort.gender_fm": "Gender (women first)",
+    "customers.sort.gender_mf": "Gender (men first)",
+    "customers.sort.band_high": "Band (high first)",
+    "customers.sort.band_low": "Band (low first)",
+    "customers.sort.segment_az": "Segment (A-Z)",
+    "customers.sort.segment_za": "Segment (Z-A)",
+    "customers.sort.external_az": "Your id (A-Z)",
+    "customers.sort.external_za": "Your id (Z-A)",
+    "customers.sort.updated_new": "Recently changed",
+    "customers.sort.updated_old": "Least recently changed",
+    "customers.sort.observed_high": "Highest observed score",
+    "customers.sort.observed_low": "Lowest observed score",
+    "customers.export_view": "Export this view (CSV)",
+    "customers.export_view_help": (
+        "Every customer of this search, these filters and this order, not only this page"
+    ),
+    "dashboard.segment_link": "List the customers of “{name}” ({count})",
+    "customer.segment_link": "List every customer of this segment",
+    "customer.phone": "Phone: {phone}",
+    "customer.email": "E-mail: {email}",
+    "customer.whatsapp": "WhatsApp",
+    "customer.data_download": "Download everything stored about this customer (JSON)",
+    "customer.data_download_help": (
+        "Data, predictions and observed scores: what a data-protection request asks for"
+    ),
+    "customers.whatsapp_open": "Open chat",
+    "customers.saved_views": "Saved views",
+    "customers.save_view": "Save this view",
+    "customers.save_view.name": "Name of the view",
+    "customers.save_view.submit": "Save",
+    "customers.save_view.failed": "The view could not be saved",
 }
