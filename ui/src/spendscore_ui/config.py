@@ -1,4 +1,4 @@
-"""The UI's settings, read once from the environment (service URLs, cookie secret)."""
+"""The UI's settings, read once from the environment (service URLs, cookie secret, default language)."""
 
 import secrets
 from functools import lru_cache
@@ -31,6 +31,10 @@ class UISettings(BaseSettings):
         validation_alias=AliasChoices("UI_COOKIE_SECURE"),
     )
     request_timeout_seconds: float = Field(10.0, validation_alias=AliasChoices("UI_REQUEST_TIMEOUT"))
+    # The language of a browser that states none (no cookie, no Accept-Language, no locale).
+    default_language: Literal["en", "pt-BR"] = Field(
+        "en", validation_alias=AliasChoices("UI_DEFAULT_LANGUAGE")
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> "UISettings":
