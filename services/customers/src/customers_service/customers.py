@@ -12,8 +12,15 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customers_service import customer_repository, import_repository, prediction_repository
-from customers_service.customer_repository import CustomerWithLatest, model_input_of, new_prediction, utc_now
+from customers_service import (
+    customer_import_writes,
+    customer_reads,
+    customer_writes,
+    import_repository,
+    prediction_repository,
+)
+from customers_service.customer_reads import CustomerWithLatest
+from customers_service.customer_writes import model_input_of, new_prediction, utc_now
 from customers_service.errors import CustomerLimitReached, CustomerNotFound, ExternalIdTaken, ImportRejected
 from customers_service.file_import import read_customers_file
 from customers_service.inference_client import (
@@ -46,7 +53,7 @@ async def create_customer(
 
     CustomerLimitReached when the owner already has ``max_customers``; ExternalIdTaken when another
     of the owner's customers has the external id."""
-    count = await customer_repository.count_without_search(session=session, owner_id=owner_id)
+    count = await customer_reads.count_without_search(session=session, owner_id=owner_id)
     await session.commit()
     if count >= max_customers:
         raise CustomerLimitReached(max_customers)
@@ -55,7 +62,7 @@ async def create_customer(
     )
     segments = await catalogue.segments(token) if values.observed_score is not None else None
     async with _external_id_guard(session):
-        created = await customer_repository.create(
+        created = await customer_writes.create(
             session=session, owner_id=owner_id, values=values, outcome=outcome, segments=segments
         )
         await session.commit()
@@ -110,19 +117,19 @@ async def update_customer(
             now=utc_now(),
         )
     if changes:
-        customer_repository.update(session=session, customer=customer, changes=changes, prediction=prediction)
+        customer_writes.update(session=session, customer=customer, changes=changes, prediction=prediction)
     latest = prediction or found.latest
     if observed_changed:
         prior = found.latest
         if prior is None or prior.status != PREDICTION_DONE:
             prior = await prediction_repository.latest_done(session=session, customer_id=customer.id)
-        entry = customer_repository.observe(
+        entry = customer_writes.observe(
             customer=customer, score=observed, prior=prior, latest=latest, segments=segments, now=utc_now()
         )
         customer.updated_at = entry.observed_at
         session.add_all([customer, entry])
     elif income_moves_observed:
-        customer_repository.assign_segment(customer=customer, segments=segments, latest=latest)
+        customer_writes.assign_segment(customer=customer, segments=segments, latest=latest)
     if changes or observed_changed:
         async with _external_id_guard(session):
             await session.commit()
@@ -150,9 +157,7 @@ async def predict_again(
 
 async def delete_customer(*, session: AsyncSession, owner_id: uuid.UUID, customer_id: uuid.UUID) -> None:
     """Delete the customer with its history; CustomerNotFound when the owner has no such customer."""
-    deleted = await customer_repository.delete_one(
-        session=session, owner_id=owner_id, customer_id=customer_id
-    )
+    deleted = await customer_writes.delete_one(session=session, owner_id=owner_id, customer_id=customer_id)
     await session.commit()
     if not deleted:
         raise CustomerNotFound
@@ -160,7 +165,7 @@ async def delete_customer(*, session: AsyncSession, owner_id: uuid.UUID, custome
 
 async def delete_owner_customers(*, session: AsyncSession, owner_id: uuid.UUID) -> None:
     """Everything a deleted account owned; nothing left is fine (idempotent)."""
-    await customer_repository.delete_all_of_owner(session=session, owner_id=owner_id)
+    await customer_writes.delete_all_of_owner(session=session, owner_id=owner_id)
     await session.commit()
 
 
@@ -201,14 +206,14 @@ async def import_customers(
         raise ImportRejected(parsed.problems)
     if not parsed.rows:
         raise ImportRejected(parsed.problems)
-    existing = await customer_repository.by_external_ids(
+    existing = await customer_reads.by_external_ids(
         session=session,
         owner_id=owner_id,
         external_ids=[row.values.external_id for row in parsed.rows if row.values.external_id is not None],
     )
     new_rows = [row.values for row in parsed.rows if row.values.external_id not in existing]
     if new_rows:
-        count = await customer_repository.count_without_search(session=session, owner_id=owner_id)
+        count = await customer_reads.count_without_search(session=session, owner_id=owner_id)
         if count + len(new_rows) > max_customers:
             raise CustomerLimitReached(max_customers)
     await session.commit()
@@ -236,7 +241,7 @@ async def import_customers(
     created = list(zip(new_rows, outcomes[: len(new_rows)], strict=True))
     later_outcomes = iter(outcomes[len(new_rows) :])
     updated = [
-        customer_repository.ImportedUpdate(
+        customer_import_writes.ImportedUpdate(
             customer_id=customer.id,
             values=values,
             predict=_model_fields_differ(customer, values),
@@ -256,7 +261,7 @@ async def import_customers(
         else None
     )
     records = await run_in_threadpool(
-        customer_repository.import_records,
+        customer_import_writes.import_records,
         owner_id=owner_id,
         created=created,
         updated=updated,
@@ -271,7 +276,7 @@ async def import_customers(
         await session.commit()
         return ImportResult.model_validate_json(stored) if stored is not None else result
     async with _external_id_guard(session):
-        await customer_repository.store_import(session=session, records=records)
+        await customer_import_writes.store_import(session=session, records=records)
         await session.commit()
     return result
 

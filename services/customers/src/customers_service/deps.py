@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 
-from customers_service import customer_repository
+from customers_service import customer_reads
 from customers_service.config import CustomersSettings
-from customers_service.customer_repository import CustomerWithLatest
+from customers_service.customer_reads import CustomerWithLatest
 from customers_service.db import SessionDep
 from customers_service.errors import CustomerNotFound, NotAnOwner
 from customers_service.inference_client import InferenceClient
@@ -100,9 +100,7 @@ async def valid_customer(
     # expire_on_commit=False).
     found = await read_without_transaction(
         session,
-        functools.partial(
-            customer_repository.get, session=session, owner_id=owner.id, customer_id=customer_id
-        ),
+        functools.partial(customer_reads.get, session=session, owner_id=owner.id, customer_id=customer_id),
     )
     if found is None:
         raise CustomerNotFound

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from customers_service import customer_repository, customers, prediction_repository
+from customers_service import customer_reads, customers, prediction_repository
 from customers_service.db import SessionDep
 from customers_service.deps import (
     CatalogueDep,
@@ -76,7 +76,7 @@ async def list_customers(
 ) -> CustomerPage:
     # Before any SQL: a refresh of the segment names may wait on inference.
     segments = await catalogue.segments(owner.token)
-    rows, total = await customer_repository.list_page(
+    rows, total = await customer_reads.list_page(
         session=session,
         owner_id=owner.id,
         limit=limit,

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from customers_service import customer_repository, customers
+from customers_service import customer_reads, customers
 from customers_service.customers import ImportMode
 from customers_service.db import SessionDep
 from customers_service.deps import CatalogueDep, ExpensiveCall, InferenceDep, OwnerDep, SettingsDep
@@ -141,7 +141,7 @@ async def _csv_export(
     # Its own session: the response is streamed after the request's dependencies have closed theirs.
     yield writer.start()
     async with sessionmaker() as session:
-        async for chunk in customer_repository.stream_for_export(session=session, owner_id=owner_id):
+        async for chunk in customer_reads.stream_for_export(session=session, owner_id=owner_id):
             yield writer.lines(chunk)
 
 
@@ -150,7 +150,7 @@ async def _xlsx_export(sessionmaker: async_sessionmaker[AsyncSession], owner_id:
     whole before the answer starts, so that a failure is still a proper error status."""
     writer = XlsxWriter()
     async with sessionmaker() as session:
-        async for chunk in customer_repository.stream_for_export(session=session, owner_id=owner_id):
+        async for chunk in customer_reads.stream_for_export(session=session, owner_id=owner_id):
             await run_in_threadpool(writer.append, chunk)
     workbook = tempfile.TemporaryFile()
     try:
