@@ -6,6 +6,7 @@ import streamlit as st
 
 from spendscore_ui import i18n, session
 from spendscore_ui.config import get_settings
+from spendscore_ui.customer_form import HIDE_FIXED_ERRORS_SCRIPT
 from spendscore_ui.i18n import t
 from spendscore_ui.page_language import emit_page_language
 from spendscore_ui.page_style import emit_page_style
@@ -141,6 +142,7 @@ if session.is_signed_in():
             st.switch_page(session.LOGIN_PAGE)
         _language_switch()
         st.html(_CLOSE_MENU_ON_NARROW_SCREENS, unsafe_allow_javascript=True)
+        st.html(HIDE_FIXED_ERRORS_SCRIPT, unsafe_allow_javascript=True)
         emit_page_language()
 else:
     login_page = st.Page(session.LOGIN_PAGE, title=t("nav.sign_in"), url_path="login")

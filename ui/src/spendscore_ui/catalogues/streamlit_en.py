@@ -48,4 +48,7 @@ MESSAGES: dict[str, str] = {
     "streamlit.running": "Running...",
     "streamlit.copy_to_clipboard": "Copy to clipboard",
     "streamlit.copied": "Copied",
+    "streamlit.link_to_heading": "Link to heading",
+    "streamlit.select_all": "Select all",
+    "streamlit.index_column": "(index)",
 }

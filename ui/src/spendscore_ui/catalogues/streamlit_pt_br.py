@@ -46,4 +46,7 @@ MESSAGES: dict[str, str] = {
     "streamlit.running": "Executando...",
     "streamlit.copy_to_clipboard": "Copiar para a área de transferência",
     "streamlit.copied": "Copiado",
+    "streamlit.link_to_heading": "Link para este título",
+    "streamlit.select_all": "Selecionar todas",
+    "streamlit.index_column": "(índice)",
 }
