@@ -18,6 +18,6 @@ def test_streamlit_sends_no_usage_statistics_and_looks_up_no_external_address():
 
 def test_the_router_uses_no_icon_fetched_from_a_font_host():
     router = (UI_DIR / "router.py").read_text(encoding="utf-8")
-    assert "page_icon=\":material" not in router.replace(" ", "")
+    assert 'page_icon=":material' not in router.replace(" ", "")
     for script in (page_language_script("pt-BR"), page_style.PAGE_STYLE):
         assert "http://" not in script and "https://" not in script
