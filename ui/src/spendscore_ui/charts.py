@@ -9,9 +9,10 @@ import pandas as pd
 from spendscore_ui.i18n import band_label, format_datetime, format_integer, format_percent, gender_label, t
 
 BAND_ORDER = ["low", "medium", "high"]
-# Bands keep the original's meaning (low red, medium grey, high green); everything else takes its colours
-# in order from one categorical palette.
-BAND_COLORS = {"low": "#d62728", "medium": "#8c8c8c", "high": "#2ca02c"}
+# Bands keep the original's meaning (low red, medium grey, high green), dark enough for white text on
+# the list's badges (at least 4.5:1, WCAG AA); everything else takes its colours in order from one
+# categorical palette.
+BAND_COLORS = {"low": "#c62828", "medium": "#616161", "high": "#2e7d32"}
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b", "#9d755d"]
 ACCENT = PALETTE[0]
 LOW_THRESHOLD = 25
