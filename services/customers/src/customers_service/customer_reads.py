@@ -20,12 +20,33 @@ from customers_service.models import (
 )
 from customers_service.search_text import search_words
 
-_SORT_KEYS = {"name", "created_at", "spending_score", "age", "segment"}
-# Sort keys whose column is not the key itself.
-_SORT_COLUMN_NAMES = {"spending_score": "latest_spending_score", "segment": "latest_segment"}
+# Every column the list shows sorts on the server. The key's column when it is not the key itself:
+# a band is a range of scores (low < medium < high), so it sorts by the score and needs no index.
+_SORT_COLUMN_NAMES = {
+    "name": "name",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "spending_score": "latest_spending_score",
+    "band": "latest_spending_score",
+    "age": "age",
+    "annual_income": "annual_income",
+    "gender": "gender",
+    "segment": "latest_segment",
+    "external_id": "external_id",
+    "observed_score": "observed_score",
+}
+SORT_KEYS = frozenset(_SORT_COLUMN_NAMES)
+_NULLABLE_SORT_KEYS = frozenset({"spending_score", "band", "segment", "external_id", "observed_score"})
 
 
-_NULLABLE_SORT_KEYS = frozenset({"spending_score", "segment"})
+@dataclass(frozen=True, slots=True)
+class CustomerFilters:
+    """What the list shows of the owner's customers: search words or an external id, and filters."""
+
+    q: str | None = None
+    gender: str | None = None
+    band: str | None = None
+    segment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +56,15 @@ class CustomerWithLatest:
 
 
 def _order_by(sort: str, rows: Any = Customer) -> tuple[ColumnElement[Any], ...]:
-    """``name`` / ``-name``...; customers with a pending score come last in both directions.
+    """``name`` / ``-name``...; customers without the value (a pending score, no segment, no external
+    id, no observed score) come last in both directions; the id breaks ties, so pages never overlap.
 
-    NULLS LAST only on the nullable score: on the NOT NULL columns it would keep PostgreSQL from
+    NULLS LAST only on the nullable columns: on the NOT NULL ones it would keep PostgreSQL from
     reading their indexes backwards. Each order has an index (models.py) that serves it.
     ``rows``: the customer table, or a CTE of its rows.
     """
     key = sort.lstrip("-")
-    assert key in _SORT_KEYS
-    column = col(getattr(rows, _SORT_COLUMN_NAMES.get(key, key)))
+    column = col(getattr(rows, _SORT_COLUMN_NAMES[key]))
     last = col(rows.id)
     if sort.startswith("-"):
         first = column.desc().nulls_last() if key in _NULLABLE_SORT_KEYS else column.desc()
@@ -87,6 +108,25 @@ def _search_matches(q: str) -> ColumnElement[bool]:
     return or_(name_matches, external_id_matches)
 
 
+def _conditions(
+    *, owner_id: uuid.UUID, filters: CustomerFilters, ids: Sequence[uuid.UUID] | None = None
+) -> list[ColumnElement[bool]]:
+    """The owner's customers that match the list's search and filters (each when given), among ``ids``
+    when given."""
+    conditions: list[ColumnElement[bool]] = [col(Customer.owner_id) == owner_id]
+    if filters.q is not None and filters.q.strip():
+        conditions.append(_search_matches(filters.q))
+    if filters.gender is not None:
+        conditions.append(col(Customer.gender) == filters.gender)
+    if filters.band is not None:
+        conditions.append(col(Customer.latest_band) == filters.band)
+    if filters.segment is not None:
+        conditions.append(col(Customer.latest_segment) == filters.segment)
+    if ids is not None:
+        conditions.append(col(Customer.id).in_(list(ids)))
+    return conditions
+
+
 async def list_page(
     *,
     session: AsyncSession,
@@ -94,23 +134,13 @@ async def list_page(
     limit: int,
     offset: int,
     sort: str,
-    q: str | None = None,
-    gender: str | None = None,
-    band: str | None = None,
-    segment: str | None = None,
+    filters: CustomerFilters | None = None,
 ) -> tuple[list[CustomerWithLatest], int]:
-    conditions: list[ColumnElement[bool]] = [col(Customer.owner_id) == owner_id]
-    if q is not None and q.strip():
-        conditions.append(_search_matches(q))
-    if gender is not None:
-        conditions.append(col(Customer.gender) == gender)
-    if band is not None:
-        conditions.append(col(Customer.latest_band) == band)
-    if segment is not None:
-        conditions.append(col(Customer.latest_segment) == segment)
+    filters = filters or CustomerFilters()
+    conditions = _conditions(owner_id=owner_id, filters=filters)
     # The page first, then the latest predictions of those rows only: joining before OFFSET would
     # look up the prediction of every skipped row too.
-    if q is not None and q.strip():
+    if filters.q is not None and filters.q.strip():
         # The matches by the full-text index, counted and ordered: a cost that grows with the matches
         # only. Walking the sort index and testing each row (the planner's choice when it guesses
         # that many match) tests every row before the first match: 0.3 to 0.7 s at 100,000
@@ -138,7 +168,11 @@ async def list_page(
             )
         )
         total = await count_without_search(
-            session=session, owner_id=owner_id, gender=gender, band=band, segment=segment
+            session=session,
+            owner_id=owner_id,
+            gender=filters.gender,
+            band=filters.band,
+            segment=filters.segment,
         )
     latest_ids = [customer.latest_prediction_id for customer in customers if customer.latest_prediction_id]
     latest: dict[uuid.UUID, Prediction] = {}
@@ -192,11 +226,19 @@ async def count_without_search(
 
 
 async def stream_for_export(
-    *, session: AsyncSession, owner_id: uuid.UUID, chunk_size: int = 2000
+    *,
+    session: AsyncSession,
+    owner_id: uuid.UUID,
+    chunk_size: int = 2000,
+    sort: str | None = None,
+    filters: CustomerFilters | None = None,
+    ids: Sequence[uuid.UUID] | None = None,
 ) -> AsyncIterator[Sequence[Any]]:
-    """The owner's customers with their latest prediction, ordered by name then id, chunk by chunk:
-    external_id, name, gender, age, annual_income, score, band, interval low, high, model version,
-    predicted at (None while pending), segment, observed score."""
+    """The owner's customers that the list's search and filters give (all without them; among ``ids``
+    when given), with their latest prediction, in the list's ``sort`` (by name then id without one),
+    chunk by chunk: external_id, name, gender, age, annual_income, score, band, interval low, high,
+    model version, predicted at (None while pending), segment, observed score."""
+    order = _order_by(sort) if sort is not None else (col(Customer.name), col(Customer.id))
     statement = (
         select(
             col(Customer.external_id),
@@ -214,8 +256,8 @@ async def stream_for_export(
             col(Customer.observed_score),
         )
         .outerjoin(Prediction, col(Prediction.id) == col(Customer.latest_prediction_id))
-        .where(col(Customer.owner_id) == owner_id)
-        .order_by(col(Customer.name), col(Customer.id))
+        .where(*_conditions(owner_id=owner_id, filters=filters or CustomerFilters(), ids=ids))
+        .order_by(*order)
         .execution_options(yield_per=chunk_size)
     )
     result = await session.stream(statement)

@@ -19,6 +19,7 @@ from customers_service.models import (
     Customer,
     ObservedScore,
     Prediction,
+    SavedView,
 )
 from customers_service.schemas import CustomerCreate
 from customers_service.search_text import search_text
@@ -194,6 +195,7 @@ async def delete_all_of_owner(*, session: AsyncSession, owner_id: uuid.UUID) -> 
     # Up to a million customers: not bounded by the per-request statement timeout, or auth's retries of
     # a large account's deletion would time out every time. Only auth's service token calls this.
     await session.execute(text("SET LOCAL statement_timeout = 0"))
+    await session.execute(delete(SavedView).where(col(SavedView.owner_id) == owner_id))
     await session.execute(delete(Prediction).where(col(Prediction.owner_id) == owner_id))
     result = await session.execute(delete(Customer).where(col(Customer.owner_id) == owner_id))
     return int(result.rowcount)  # type: ignore[attr-defined]
