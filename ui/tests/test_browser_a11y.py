@@ -266,6 +266,7 @@ def test_every_page_is_accessible_local_and_in_the_ui_language(ui_url, browser, 
 
 def tab_to(page: Page, target: Any, *, presses: int = 80) -> None:
     """Press Tab until the focus is on (or inside) ``target``; the focused element must show it."""
+    target.wait_for(state="visible", timeout=WAIT_MS)  # drawn first (the page may still be loading)
     for _ in range(presses):
         page.keyboard.press("Tab")
         if target.evaluate("e => e === document.activeElement || e.contains(document.activeElement)"):
