@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from testkit.processes import ServiceProcess, free_port
 
@@ -270,18 +271,21 @@ def tab_to(page: Page, target: Any, *, presses: int = 80) -> None:
     for _ in range(presses):
         page.keyboard.press("Tab")
         if target.evaluate("e => e === document.activeElement || e.contains(document.activeElement)"):
-            visible = page.evaluate(
-                """() => {
-                    const focused = document.activeElement;
-                    const ringed = (e) => {
-                        const style = getComputedStyle(e);
-                        return (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0)
-                            || style.boxShadow !== "none";
-                    };
-                    return ringed(focused) || (focused.closest("label") && ringed(focused.closest("label")));
-                }"""
-            )
-            assert visible, f"the focus on {target} is not visible"
+            # A ring on the focused element (or on the label of a radio or checkbox): page_style's.
+            ring = """() => {
+                const ringed = (e) => {
+                    const style = getComputedStyle(e);
+                    return (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0)
+                        || style.boxShadow !== "none";
+                };
+                const focused = document.activeElement;
+                const label = focused.closest("label");
+                return ringed(focused) || Boolean(label && ringed(label));
+            }"""
+            try:
+                page.wait_for_function(ring, timeout=10_000)
+            except PlaywrightTimeout:
+                raise AssertionError(f"the focus on {target} is not visible") from None
             return
     raise AssertionError(f"{target} cannot be reached with the Tab key")
 
