@@ -61,6 +61,7 @@ class StackConfig:
         }
         self.model_path = Path(env.get("INFERENCE_MODEL_PATH", self.data_dir / "model" / MODEL_FILE_NAME))
         self.demo_data = env.get("DEMO_DATA", "1") != "0"
+        self.default_language = env.get("UI_DEFAULT_LANGUAGE", "en")
         self.bootstrap_admin = (env.get("BOOTSTRAP_ADMIN_EMAIL", ""), env.get("BOOTSTRAP_ADMIN_PASSWORD", ""))
         self.credentials_path = self.data_dir / "credentials.json"
 
@@ -150,16 +151,60 @@ def wait_until_ready(config: StackConfig, timeout: float = 120.0) -> bool:
     return not pending
 
 
-def demo_customers_csv(limit: int = 60) -> bytes:
-    """Sample customers from the Mall Customers data set, with made-up names."""
+# Made-up names for the demo store, in the UI's default language (UI_DEFAULT_LANGUAGE).
+DEMO_NAMES = {
+    "en": {
+        "female": ("Emma", "Olivia", "Grace", "Lucy", "Hannah", "Sophie", "Chloe", "Alice", "Ruth", "Megan"),
+        "male": ("James", "Oliver", "Henry", "Jack", "Samuel", "Thomas", "George", "Daniel", "Peter", "Ben"),
+        "surnames": ("Smith", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright", "Hughes", "Green"),
+    },
+    "pt-BR": {
+        "female": (
+            "Ana",
+            "Beatriz",
+            "Camila",
+            "Fernanda",
+            "Juliana",
+            "Larissa",
+            "Mariana",
+            "Patrícia",
+            "Rita",
+        ),
+        "male": (
+            "João",
+            "Pedro",
+            "Lucas",
+            "Gabriel",
+            "Rafael",
+            "Bruno",
+            "Thiago",
+            "Carlos",
+            "Marcos",
+            "Diego",
+        ),
+        "surnames": ("Silva", "Santos", "Oliveira", "Souza", "Lima", "Pereira", "Costa", "Almeida", "Rocha"),
+    },
+}
+
+
+def demo_name(number: int, gender: str, language: str) -> str:
+    """A made-up name for the demo customer ``number``, of that gender, in ``language`` (en or pt-BR)."""
+    names = DEMO_NAMES.get(language, DEMO_NAMES["en"])
+    first = names["female" if gender.strip().lower().startswith("f") else "male"]
+    surnames = names["surnames"]
+    return f"{first[number % len(first)]} {surnames[(number // len(first)) % len(surnames)]}"
+
+
+def demo_customers_csv(limit: int = 60, language: str = "en") -> bytes:
+    """Sample customers from the Mall Customers data set, with made-up names in ``language``."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["name", "gender", "age", "annual_income"])
     with DATASET.open(newline="") as source:
         for row in list(csv.DictReader(source))[:limit]:
-            writer.writerow(
-                [f"Customer {int(row['customerID']):03d}", row["gender"], row["age"], row["annual_income"]]
-            )
+            number = int(row["customerID"])
+            name = demo_name(number, row["gender"], language)
+            writer.writerow([name, row["gender"], row["age"], row["annual_income"]])
     return out.getvalue().encode()
 
 
@@ -179,7 +224,7 @@ def seed_demo_owner(config: StackConfig, credentials: dict[str, dict[str, str]])
     token = httpx.post(auth + "/auth/login", json=demo).json()["access_token"]
     imported = httpx.post(
         config.urls["customers"] + "/customers/import",
-        files={"file": ("demo.csv", demo_customers_csv(), "text/csv")},
+        files={"file": ("demo.csv", demo_customers_csv(language=config.default_language), "text/csv")},
         headers={"Authorization": f"Bearer {token}"},
         timeout=60,
     )

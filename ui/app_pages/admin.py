@@ -65,67 +65,71 @@ if page_count > 1:
 if users:
     st.subheader(t("admin.change_title"))
     by_id = {user["id"]: user for user in users}
+    # No account is chosen at first: the first one (often the admin's own) would sit right above "Delete".
     selected_id = st.selectbox(
         t("admin.account"),
         list(by_id),
+        index=None,
+        placeholder=t("admin.account_placeholder"),
         format_func=lambda user_id: by_id[user_id]["email"],
         key="admin_selected",
     )
-    selected = by_id[selected_id]
-    with st.form(f"admin_edit_{selected_id}"):
-        roles = st.multiselect(
-            t("admin.roles"),
-            ROLES,
-            default=[r for r in selected.get("roles", []) if r in ROLES],
-            format_func=lambda role: t(f"role.{role}"),
-        )
-        active = st.checkbox(t("admin.active"), value=bool(selected.get("is_active")))
-        save = st.form_submit_button(t("admin.save"), type="primary")
-    if save:
-        try:
-            api.update_user(selected_id, {"roles": roles or ["user"], "is_active": active})
-        except ApiError as error:
-            session.show_error(error, context=t("admin.could_not_change"))
-        else:
-            session.toast_next(t_md("admin.saved", email=selected["email"]))
-            st.rerun()
-
-    if st.button(t("admin.delete"), icon=":material/delete:", key="admin_delete"):
-        st.session_state["admin_confirm_delete"] = selected_id
-    if st.session_state.get("admin_confirm_delete") == selected_id:
-        st.warning(t_md("admin.delete_warning", email=selected["email"]))
-        confirm_col, cancel_col = st.columns(2)
-        if confirm_col.button(t("admin.delete_confirm"), type="primary", key="admin_confirm"):
+    if selected_id is not None and selected_id in by_id:
+        selected = by_id[selected_id]
+        with st.form(f"admin_edit_{selected_id}"):
+            roles = st.multiselect(
+                t("admin.roles"),
+                ROLES,
+                default=[r for r in selected.get("roles", []) if r in ROLES],
+                format_func=lambda role: t(f"role.{role}"),
+            )
+            active = st.checkbox(t("admin.active"), value=bool(selected.get("is_active")))
+            save = st.form_submit_button(t("admin.save"), type="primary")
+        if save:
             try:
-                api.delete_user(selected_id)
+                api.update_user(selected_id, {"roles": roles or ["user"], "is_active": active})
             except ApiError as error:
-                session.show_error(error, context=t("admin.could_not_delete"))
+                session.show_error(error, context=t("admin.could_not_change"))
             else:
+                session.toast_next(t_md("admin.saved", email=selected["email"]))
+                st.rerun()
+
+        if st.button(t("admin.delete"), icon=":material/delete:", key="admin_delete"):
+            st.session_state["admin_confirm_delete"] = selected_id
+        if st.session_state.get("admin_confirm_delete") == selected_id:
+            st.warning(t_md("admin.delete_warning", email=selected["email"]))
+            confirm_col, cancel_col = st.columns(2)
+            if confirm_col.button(t("admin.delete_confirm"), type="primary", key="admin_confirm"):
+                try:
+                    api.delete_user(selected_id)
+                except ApiError as error:
+                    session.show_error(error, context=t("admin.could_not_delete"))
+                else:
+                    st.session_state.pop("admin_confirm_delete", None)
+                    session.toast_next(t_md("admin.deleted", email=selected["email"]))
+                    st.rerun()
+            if cancel_col.button(t("admin.cancel"), key="admin_cancel"):
                 st.session_state.pop("admin_confirm_delete", None)
-                session.toast_next(t_md("admin.deleted", email=selected["email"]))
                 st.rerun()
-        if cancel_col.button(t("admin.cancel"), key="admin_cancel"):
-            st.session_state.pop("admin_confirm_delete", None)
-            st.rerun()
 
-    # Account recovery: a temporary password, shown once, that the user must replace at next sign-in.
-    if st.button(t("admin.reset"), icon=":material/lock_reset:", key="admin_reset"):
-        st.session_state["admin_confirm_reset"] = selected_id
-    if st.session_state.get("admin_confirm_reset") == selected_id:
-        st.warning(t_md("admin.reset_explain", email=selected["email"]))
-        confirm_col, cancel_col = st.columns(2)
-        if confirm_col.button(t("admin.reset_confirm"), type="primary", key="admin_reset_confirm"):
-            try:
-                temporary = api.reset_password(selected_id)
-            except ApiError as error:
-                session.show_error(error, context=t("admin.could_not_reset"))
-            else:
+        # Account recovery: a temporary password, shown once, that the user must replace at next sign-in.
+        if st.button(t("admin.reset"), icon=":material/lock_reset:", key="admin_reset"):
+            st.session_state["admin_confirm_reset"] = selected_id
+        if st.session_state.get("admin_confirm_reset") == selected_id:
+            st.warning(t_md("admin.reset_explain", email=selected["email"]))
+            confirm_col, cancel_col = st.columns(2)
+            if confirm_col.button(t("admin.reset_confirm"), type="primary", key="admin_reset_confirm"):
+                try:
+                    temporary = api.reset_password(selected_id)
+                except ApiError as error:
+                    session.show_error(error, context=t("admin.could_not_reset"))
+                else:
+                    st.session_state.pop("admin_confirm_reset", None)
+                    st.session_state["admin_temporary_password"] = (selected["email"], temporary)
+                    st.rerun()
+            if cancel_col.button(t("admin.cancel"), key="admin_reset_cancel"):
                 st.session_state.pop("admin_confirm_reset", None)
-                st.session_state["admin_temporary_password"] = (selected["email"], temporary)
                 st.rerun()
-        if cancel_col.button(t("admin.cancel"), key="admin_reset_cancel"):
-            st.session_state.pop("admin_confirm_reset", None)
-            st.rerun()
 
 shown_once = st.session_state.get("admin_temporary_password")
 if shown_once:

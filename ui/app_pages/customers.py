@@ -468,11 +468,11 @@ if picked_columns:
 
 first_row = (page_number - 1) * PAGE_SIZE + 1
 st.caption(
-    t(
+    tn(
         "customers.showing",
+        total,
         first=format_integer(first_row),
         last=format_integer(first_row + len(customers) - 1),
-        total=format_integer(total),
     )
     + " "
     + t("customers.click_hint")

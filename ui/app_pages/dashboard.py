@@ -17,7 +17,7 @@ from spendscore_ui.charts import (
 )
 from spendscore_ui.config import get_settings
 from spendscore_ui.customer_view import segment_name
-from spendscore_ui.i18n import format_integer, format_number, format_percent, t
+from spendscore_ui.i18n import format_integer, format_number, format_percent, t, tn
 
 session.require_login("dashboard")
 
@@ -46,6 +46,13 @@ def segment_counts(by_segment: Any, segments: dict[str, JsonObject]) -> list[tup
             name = segment_name(item) if item.get("name") else segment_name(segments.get(key))
             counts.append((key, name or key, int(item.get("count") or 0)))
     return counts
+
+
+def open_picked(picked: Any, selection: str, field: str, query: str) -> None:
+    """A click on a bar (band or segment): open the customers list filtered by it."""
+    chosen = (picked.selection.get(selection) or []) if picked else []
+    if chosen and isinstance(chosen, list) and isinstance(chosen[0], dict) and chosen[0].get(field):
+        st.switch_page(session.PAGE_FILES["customers"], query_params={query: str(chosen[0][field])})
 
 
 st.title(t("dashboard.title"))
@@ -82,13 +89,14 @@ if total == 0:
 segments = model_segment_names(session.token())
 counts = segment_counts(summary.get("by_segment"), segments)
 scatter = [point for point in summary.get("scatter") or [] if isinstance(point, dict)]
+# Every segment's name by id (the model's, then the summary's): the charts colour each segment by its id.
+names = {key: segment_name(item) for key, item in segments.items()}
+names.update({key: name for key, name, _ in counts})
+for point in scatter:
+    if isinstance(point.get("segment"), dict):
+        names.setdefault(str(point["segment"].get("id")), segment_name(point["segment"]))
+        point["segment"] = point["segment"].get("id")
 if scatter:
-    names = {key: segment_name(item) for key, item in segments.items()}
-    names.update({key: name for key, name, _ in counts})
-    for point in scatter:
-        if isinstance(point.get("segment"), dict):
-            names.setdefault(str(point["segment"].get("id")), segment_name(point["segment"]))
-            point["segment"] = point["segment"].get("id")
     st.subheader(t("dashboard.scatter"))
     st.altair_chart(segment_scatter(scatter, names), width="stretch")
     st.caption(t("dashboard.scatter_caption"))
@@ -99,16 +107,20 @@ if counts or isinstance(accuracy, dict):
     if counts:
         with left:
             st.subheader(t("dashboard.segments"))
-            st.altair_chart(
-                segment_counts_chart([(name, count) for _, name, count in counts]), width="stretch"
+            picked_segment = st.altair_chart(
+                segment_counts_chart(counts, names),
+                width="stretch",
+                on_select="rerun",
+                key="dashboard_segment_pick",
             )
+            st.caption(t("dashboard.band_hint"))
+            open_picked(picked_segment, "segment_pick", "segment_id", "segment")
             # Each segment opens the list filtered by it (real links: keyboard, new tab, copy link).
             for segment_id, name, count in counts:
                 st.page_link(
                     session.PAGE_FILES["customers"],
                     label=t("dashboard.segment_link", name=name, count=format_integer(count)),
                     query_params={"segment": segment_id},
-                    icon=":material/filter_list:",
                 )
     with right:
         st.subheader(t("dashboard.accuracy"))
@@ -116,10 +128,8 @@ if counts or isinstance(accuracy, dict):
         if observed == 0:
             st.markdown(t("dashboard.accuracy.none"))
         else:
-            sentence = t(
-                "dashboard.accuracy.mae",
-                count=format_integer(observed),
-                mae=format_number(accuracy.get("mae"), decimals=0),
+            sentence = tn(
+                "dashboard.accuracy.mae", observed, mae=format_number(accuracy.get("mae"), decimals=0)
             )
             coverage = accuracy.get("interval_coverage")
             if coverage is not None:
@@ -135,9 +145,7 @@ with left:
         band_counts_chart(by_band), width="stretch", on_select="rerun", key="dashboard_band_pick"
     )
     st.caption(t("dashboard.band_hint"))
-    chosen = (picked.selection.get("band_pick") or []) if picked else []
-    if chosen and isinstance(chosen, list) and isinstance(chosen[0], dict) and chosen[0].get("band"):
-        st.switch_page(session.PAGE_FILES["customers"], query_params={"band": chosen[0]["band"]})
+    open_picked(picked, "band_pick", "band", "band")
 with right:
     st.subheader(t("dashboard.by_gender"))
     st.altair_chart(gender_chart(summary.get("by_gender", {})), width="stretch")

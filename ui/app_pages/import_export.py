@@ -14,6 +14,9 @@ from spendscore_ui.i18n import current_locale, error_text, field_label, format_i
 session.require_login("import")
 api = session.client()
 logger = logging.getLogger(__name__)
+# The customers service refuses larger files (customers_service.file_import.MAX_BYTES, 5 MiB): the uploader
+# says and enforces the same limit instead of Streamlit's 200 MB.
+IMPORT_MAX_MEGABYTES = 5
 
 
 def problems_table(problems: list[FieldProblem]) -> pd.DataFrame:
@@ -113,7 +116,10 @@ if outcome is not None:
 
 # A new key after each import empties the uploader, so the same file is not imported twice by accident.
 upload = st.file_uploader(
-    t("import.file"), type=["csv", "xlsx"], key=f"import_file_{st.session_state.get('import_round', 0)}"
+    t("import.file"),
+    type=["csv", "xlsx"],
+    key=f"import_file_{st.session_state.get('import_round', 0)}",
+    max_upload_size=IMPORT_MAX_MEGABYTES,
 )
 if upload is not None:
     content = upload.getvalue()

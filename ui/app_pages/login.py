@@ -19,7 +19,8 @@ st.caption(t("app.tagline"))
 if flash:
     st.info(flash, icon=":material/info:")
 
-with st.form("login"):
+login_box = st.empty()
+with login_box.container(), st.form("login"):
     email = st.text_input(t("login.email"), autocomplete="email")
     password = st.text_input(t("login.password"), type="password", autocomplete="current-password")
     submitted = st.form_submit_button(t("login.submit"), type="primary")
@@ -34,4 +35,5 @@ if submitted:
         except ApiError as error:
             session.show_error(error)
         else:
+            login_box.empty()  # not left filled in while the signed-in page draws
             st.rerun()  # the router now registers the signed-in pages; this page then moves on

@@ -9,9 +9,10 @@ import pandas as pd
 from spendscore_ui.i18n import band_label, format_datetime, format_integer, format_percent, gender_label, t
 
 BAND_ORDER = ["low", "medium", "high"]
-# Bands keep the original's meaning (low red, medium grey, high green); everything else takes its colours
-# in order from one categorical palette.
-BAND_COLORS = {"low": "#d62728", "medium": "#8c8c8c", "high": "#2ca02c"}
+# Bands keep the original's meaning (low red, medium grey, high green), dark enough for white text on
+# the list's badges (at least 4.5:1, WCAG AA); everything else takes its colours in order from one
+# categorical palette.
+BAND_COLORS = {"low": "#c62828", "medium": "#616161", "high": "#2e7d32"}
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b", "#9d755d"]
 ACCENT = PALETTE[0]
 LOW_THRESHOLD = 25
@@ -226,17 +227,27 @@ def age_group_chart(groups: list[dict[str, Any]]) -> alt.Chart:
     )
 
 
+def segment_color_scale(names: dict[str, str]) -> alt.Scale:
+    """One colour per segment on every chart, in either language and whatever the data: the colour goes
+    with the segment's id (every segment the model knows, in the order of their ids), the legend shows its
+    name in the user's language."""
+    ids = sorted(names)
+    return alt.Scale(
+        domain=[names[key] for key in ids], range=[PALETTE[i % len(PALETTE)] for i in range(len(ids))]
+    )
+
+
 def segment_scatter(points: list[dict[str, Any]], names: dict[str, str]) -> alt.Chart:
-    """Annual income × spending score, one colour per segment; entered (observed) scores drawn filled."""
+    """Annual income × spending score, one colour per segment (``names``: every segment's id -> name);
+    scores the owner entered are squares, predicted ones circles (the caption says so)."""
+    observed, predicted = t("chart.scatter.observed"), t("chart.scatter.predicted")
     frame = pd.DataFrame(
         [
             {
                 "income": point["annual_income"],
                 "score": point["spending_score"],
                 "segment": names.get(str(point.get("segment")), str(point.get("segment") or "")),
-                "source": t("chart.scatter.observed")
-                if point.get("observed")
-                else t("chart.scatter.predicted"),
+                "source": observed if point.get("observed") else predicted,
             }
             for point in points
         ]
@@ -247,8 +258,13 @@ def segment_scatter(points: list[dict[str, Any]], names: dict[str, str]) -> alt.
         .encode(
             x=alt.X("income:Q", title=t("field.annual_income")),
             y=alt.Y("score:Q", title=t("chart.scatter.y"), scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color("segment:N", scale=alt.Scale(range=PALETTE), legend=COMPACT_LEGEND),
-            shape=alt.Shape("source:N", legend=COMPACT_LEGEND),
+            color=alt.Color("segment:N", scale=segment_color_scale(names), legend=COMPACT_LEGEND),
+            # The shapes' legend on top: two legends side by side at the bottom do not fit on a phone.
+            shape=alt.Shape(
+                "source:N",
+                scale=alt.Scale(domain=[observed, predicted], range=["square", "circle"]),
+                legend=alt.Legend(orient="top", direction="horizontal", labelLimit=200, title=None),
+            ),
             tooltip=[
                 alt.Tooltip("segment:N", title=t("chart.scatter.segment")),
                 alt.Tooltip("income:Q", title=t("field.annual_income"), format=".0f"),
@@ -260,9 +276,14 @@ def segment_scatter(points: list[dict[str, Any]], names: dict[str, str]) -> alt.
     )
 
 
-def segment_counts_chart(counts: list[tuple[str, int]]) -> alt.LayerChart:
-    """Customers per segment (name, count) as horizontal bars with the count."""
-    frame = pd.DataFrame([{"segment": name, "count": count} for name, count in counts])
+def segment_counts_chart(counts: list[tuple[str, str, int]], names: dict[str, str]) -> alt.LayerChart:
+    """Customers per segment ((id, name, count); ``names``: every segment's id -> name) as horizontal bars
+    with the count, in the segment's colour; a click on a bar selects the segment (the page opens the
+    list filtered by it)."""
+    frame = pd.DataFrame(
+        [{"segment_id": key, "segment": name, "count": count} for key, name, count in counts]
+    )
+    pick = alt.selection_point(name="segment_pick", fields=["segment_id"], on="click")
     base = alt.Chart(frame).encode(
         y=alt.Y("segment:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         x=alt.X("count:Q", title=t("chart.customers"), axis=alt.Axis(tickMinStep=1)),
@@ -271,6 +292,10 @@ def segment_counts_chart(counts: list[tuple[str, int]]) -> alt.LayerChart:
             alt.Tooltip("count:Q", title=t("chart.customers")),
         ],
     )
-    bars = base.mark_bar().encode(color=alt.Color("segment:N", scale=alt.Scale(range=PALETTE), legend=None))
+    bars = (
+        base.mark_bar(cursor="pointer")
+        .encode(color=alt.Color("segment:N", scale=segment_color_scale(names), legend=None))
+        .add_params(pick)
+    )
     text = base.mark_text(align="left", dx=4).encode(text="count:Q")
     return alt.LayerChart(layer=[bars, text], height=max(120, 40 * len(frame)))

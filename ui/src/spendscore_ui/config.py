@@ -1,4 +1,4 @@
-"""The UI's settings, read once from the environment (service URLs, cookie secret)."""
+"""The UI's settings, read once from the environment (service URLs, cookie secret, default language)."""
 
 import secrets
 from functools import lru_cache
@@ -34,6 +34,10 @@ class UISettings(BaseSettings):
     # OTLP/HTTP collector for traces of the UI's calls (see spendscore_ui.tracing); unset: no tracing.
     otel_exporter_otlp_endpoint: str | None = Field(
         None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    # The language of a browser that states none (no cookie, no Accept-Language, no locale).
+    default_language: Literal["en", "pt-BR"] = Field(
+        "en", validation_alias=AliasChoices("UI_DEFAULT_LANGUAGE")
     )
 
     @model_validator(mode="after")

@@ -21,6 +21,36 @@ MIN_OBSERVED, MAX_OBSERVED = 1, 100
 FIELDS = ("name", "gender", "age", "annual_income", "observed_score")
 
 
+ERROR_SLOT_PREFIX = "field_error_"
+
+# A form does not rerun while it is being filled in, so a field's error (drawn at the last submit) would
+# stay under the field after the user fixed it: hide it as soon as the field changes; a submit shows
+# whatever errors the new run draws.
+HIDE_FIXED_ERRORS_SCRIPT = f"""<script>
+(() => {{
+  if (window.spendscoreFieldErrors) return;
+  window.spendscoreFieldErrors = true;
+  const SLOT = '[class*="st-key-{ERROR_SLOT_PREFIX}"]';
+  const hideNext = (event) => {{
+    const field = event.target.closest && event.target.closest('[data-testid="stElementContainer"]');
+    const next = field && field.nextElementSibling;
+    const slot = next && (next.matches(SLOT) ? next : next.querySelector(SLOT));
+    if (slot && !event.target.closest(SLOT)) slot.style.display = "none";
+  }};
+  document.addEventListener("input", hideNext, true);
+  document.addEventListener("change", hideNext, true);
+  const showAll = () => document.querySelectorAll(SLOT).forEach((slot) => {{ slot.style.display = ""; }});
+  document.addEventListener("click", (event) => {{
+    if (event.target.closest && event.target.closest('[data-testid="stFormSubmitButton"]')) showAll();
+  }}, true);
+  document.addEventListener("keydown", (event) => {{
+    const inForm = event.target.closest && event.target.closest('[data-testid="stForm"]');
+    if (event.key === "Enter" && inForm) showAll();
+  }}, true);
+}})();
+</script>"""
+
+
 @dataclass
 class FormResult:
     """What the user entered: the API payload when every field is valid, else one message per field."""
@@ -89,7 +119,7 @@ def customer_form(
     existing = current or {}
     with st.form(form_key, border=False):
         name = st.text_input(t("form.name"), value=existing.get("name", ""), key=f"{form_key}_name")
-        slots = {"name": st.empty()}
+        slots = {"name": _error_slot(form_key, "name")}
         gender_index = GENDERS.index(existing["gender"]) if existing.get("gender") in GENDERS else None
         gender = st.radio(
             t("form.gender"),
@@ -99,7 +129,7 @@ def customer_form(
             horizontal=True,
             key=f"{form_key}_gender",
         )
-        slots["gender"] = st.empty()
+        slots["gender"] = _error_slot(form_key, "gender")
         left, right = st.columns(2)
         with left:
             age = st.number_input(
@@ -109,7 +139,7 @@ def customer_form(
                 placeholder=t("form.age_placeholder"),
                 key=f"{form_key}_age",
             )
-            slots["age"] = st.empty()
+            slots["age"] = _error_slot(form_key, "age")
         with right:
             income = st.number_input(
                 t("form.income"),
@@ -119,7 +149,7 @@ def customer_form(
                 placeholder=t("form.income_placeholder"),
                 key=f"{form_key}_income",
             )
-            slots["annual_income"] = st.empty()
+            slots["annual_income"] = _error_slot(form_key, "annual_income")
         observed = None
         if with_observed:
             observed = st.number_input(
@@ -130,7 +160,7 @@ def customer_form(
                 help=t("form.observed_help"),
                 key=f"{form_key}_observed",
             )
-            slots["observed_score"] = st.empty()
+            slots["observed_score"] = _error_slot(form_key, "observed_score")
         st.caption(t("form.required_note"))
         submitted = st.form_submit_button(submit_label, type="primary")
     if not submitted:
@@ -138,6 +168,13 @@ def customer_form(
     result = check_customer(name=name, gender=gender, age=age, income=income, observed=observed)
     show_field_errors(slots, result.errors)
     return result, slots
+
+
+def _error_slot(form_key: str, name: str) -> Any:
+    """The place under a field for its error: marked by its key, so that the page script can hide it
+    once the field changes (HIDE_FIXED_ERRORS_SCRIPT)."""
+    with st.container(key=f"{ERROR_SLOT_PREFIX}{form_key}_{name}"):
+        return st.empty()
 
 
 def show_field_errors(slots: dict[str, Any], errors: dict[str, str]) -> None:

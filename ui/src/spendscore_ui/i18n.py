@@ -7,7 +7,8 @@ Every string the UI shows comes from ``t(key, **params)``. The messages live in
 
 The locale is, in this order: the one chosen in this session (sidebar switch), the language cookie
 (the switch remembered across sign-ins), the browser's ``Accept-Language``, the browser's own locale, and
-English. Dates and times are shown in the browser's time zone (``st.context.timezone``), UTC when unknown.
+the UI's default (``UI_DEFAULT_LANGUAGE``, English unless set). Dates and times are shown in the
+browser's time zone (``st.context.timezone``), UTC when unknown.
 """
 
 import re
@@ -22,7 +23,15 @@ from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
-from spendscore_ui.catalogues import core_en, core_pt_br, pages_en, pages_pt_br
+from spendscore_ui.catalogues import (
+    core_en,
+    core_pt_br,
+    pages_en,
+    pages_pt_br,
+    streamlit_en,
+    streamlit_pt_br,
+)
+from spendscore_ui.config import get_settings
 
 if TYPE_CHECKING:
     from spendscore_ui.api_client import ApiError, FieldProblem
@@ -38,8 +47,8 @@ _STATE_LOCALE = "i18n_locale"
 _STATE_COOKIE_PENDING = "i18n_cookie_pending"
 
 CATALOGUES: Final[dict[str, dict[str, str]]] = {
-    "en": {**core_en.MESSAGES, **pages_en.MESSAGES},
-    "pt-BR": {**core_pt_br.MESSAGES, **pages_pt_br.MESSAGES},
+    "en": {**core_en.MESSAGES, **pages_en.MESSAGES, **streamlit_en.MESSAGES},
+    "pt-BR": {**core_pt_br.MESSAGES, **pages_pt_br.MESSAGES, **streamlit_pt_br.MESSAGES},
 }
 
 
@@ -86,7 +95,12 @@ def detected_locale() -> str:
         browser = supported_locale(_context_text(st.context.locale))
     except (AttributeError, RuntimeError, KeyError):  # outside a script run
         return DEFAULT_LOCALE
-    return cookie or header or browser or DEFAULT_LOCALE
+    return cookie or header or browser or _configured_default()
+
+
+def _configured_default() -> str:
+    """UI_DEFAULT_LANGUAGE (English unless set)."""
+    return get_settings().default_language
 
 
 def current_locale() -> str:
@@ -164,10 +178,18 @@ def t_md(key: str, /, **params: Any) -> str:
     return t(key, **{name: escape_markdown(value) for name, value in params.items()})
 
 
+def plural_category(count: int | float, locale: str | None = None) -> str:
+    """The CLDR plural category of ``count`` in the locale ("one", "many", "other" ...), by Babel's rules:
+    in Portuguese 0 and 1 are "one" ("0 cliente", "1 cliente"), in English only 1."""
+    return str(babel_locale(locale).plural_form(abs(count)))
+
+
 def tn(key: str, count: int, /, **params: Any) -> str:
-    """A message that depends on a count: the catalogue holds ``key.one`` and ``key.other``; ``{count}``
-    is the count formatted for the locale."""
-    form = "one" if babel_locale().plural_form(count) == "one" else "other"
+    """A message that depends on a count: the catalogue holds ``key.one`` and ``key.other`` (and any other
+    CLDR category the language needs, e.g. ``key.many``); ``{count}`` is the count formatted for the locale.
+    A category the catalogue lacks falls back to ``other``."""
+    category = plural_category(count)
+    form = category if f"{key}.{category}" in CATALOGUES[current_locale()] else "other"
     return t(f"{key}.{form}", count=format_integer(count), **params)
 
 

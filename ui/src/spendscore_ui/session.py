@@ -52,6 +52,7 @@ _MUST_CHANGE_PASSWORD = "auth_must_change_password"
 _BROWSER_CALL = "auth_browser_call"
 _TOAST = "auth_toast"
 _CURRENT_PAGE = "auth_current_page"
+_ARRIVING = "auth_arriving"  # the run right after sign-in, still on /login, that moves on to the page
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -147,10 +148,16 @@ def sign_in(email: str, password: str) -> None:
     )
     _set_user(login.access_token)
     st.session_state.pop(_SIGNED_OUT, None)
+    st.session_state[_ARRIVING] = True
     if login.must_change_password:
         st.session_state[_MUST_CHANGE_PASSWORD] = True
     _hand_off(login.access_token, device_token=login.device_token)
     logger.info("user signed in")
+
+
+def pop_arriving() -> bool:
+    """True once, in the run right after sign-in: the router draws no menu in that passing frame."""
+    return bool(st.session_state.pop(_ARRIVING, False))
 
 
 def replace_token(new_token: str) -> None:

@@ -4,9 +4,7 @@ MESSAGES: dict[str, str] = {
     # --- app and menu ---
     "app.name": "SpendScore",
     "app.tagline": "Customer spending scores for store owners.",
-    "nav.store": "Store",
     "nav.model": "Model",
-    "nav.settings": "Settings",
     "nav.home": "Home",
     "nav.sign_in": "Sign in",
     "nav.customers": "Customers",
@@ -245,4 +243,6 @@ MESSAGES: dict[str, str] = {
     "problem.password_common": "is one of the most common passwords: choose another",
     "problem.password_too_long": "is too long (at most {max} bytes)",
     "error.password_same": "The new password must differ from the current one.",
+    # --- issue 26: accessibility ---
+    "admin.account_placeholder": "Choose an account",
 }

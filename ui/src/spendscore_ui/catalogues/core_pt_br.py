@@ -4,9 +4,7 @@ MESSAGES: dict[str, str] = {
     # --- aplicativo e menu ---
     "app.name": "SpendScore",
     "app.tagline": "Pontuação de gastos dos clientes para lojistas.",
-    "nav.store": "Loja",
     "nav.model": "Modelo",
-    "nav.settings": "Configurações",
     "nav.home": "Início",
     "nav.sign_in": "Entrar",
     "nav.customers": "Clientes",
@@ -145,9 +143,9 @@ MESSAGES: dict[str, str] = {
     "model.metric_mae": "MAE (erro absoluto médio)",
     "model.metric_rmse": "RMSE (raiz do erro quadrático médio)",
     "model.holdout": "O modelo original nos seus próprios 20% de teste: MSE {mse}, R² {r2}.",
-    "model.inputs": "Entradas e faixas de treino",
+    "model.inputs": "Entradas e limites do treino",
     "model.feature": "Entrada",
-    "model.range": "Faixa de treino",
+    "model.range": "Limites do treino",
     "model.range_gender": "{female} (0), {male} (1)",
     "model.range_numbers": "{low} a {high}",
     "model.meaning_title": "O que a pontuação significa",
@@ -157,11 +155,10 @@ MESSAGES: dict[str, str] = {
         "É uma estimativa feita com apenas três dados (gênero, idade e renda anual). Eles explicam só "
         "parte do modo como as pessoas gastam: na validação cruzada o modelo explica cerca de {r2} da "
         "variação das pontuações (R²); o resto depende de coisas que o modelo não conhece. Cada previsão "
-        "vem com uma faixa (seu intervalo de {level}): para clientes como este, a pontuação real fica "
-        "dentro dela em cerca de "
-        "{level} dos casos (medido: {coverage}). Use a pontuação como um guia aproximado para um grupo de "
-        "clientes, não como um fato sobre uma pessoa, e tenha cuidado com clientes fora das faixas de treino "
-        "acima: as pontuações deles são extrapolações."
+        "vem com um intervalo de {level}: para clientes como este, a pontuação real fica dentro dele em "
+        "cerca de {level} dos casos (medido: {coverage}). Use a pontuação como um guia aproximado para um "
+        "grupo de clientes, não como um fato sobre uma pessoa, e tenha cuidado com clientes fora dos "
+        "limites do treino acima: as pontuações deles são extrapolações."
     ),
     # --- palavras comuns ---
     "gender.female": "Feminino",
@@ -250,4 +247,6 @@ MESSAGES: dict[str, str] = {
     "problem.password_common": "é uma das senhas mais comuns: escolha outra",
     "problem.password_too_long": "é longa demais (no máximo {max} bytes)",
     "error.password_same": "A nova senha deve ser diferente da atual.",
+    # --- issue 26: acessibilidade ---
+    "admin.account_placeholder": "Escolha uma conta",
 }

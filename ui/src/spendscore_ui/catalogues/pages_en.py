@@ -95,7 +95,8 @@ MESSAGES: dict[str, str] = {
     "customers.column.age": "Age",
     "customers.column.income": "Income (k$)",
     "customers.column.added": "Added",
-    "customers.showing": "Showing {first}–{last} of {total} customers.",
+    "customers.showing.one": "Showing {first}–{last} of {count} customer.",
+    "customers.showing.other": "Showing {first}–{last} of {count} customers.",
     "customers.click_hint": "Click a row to open the customer; click Name, Score, Age or Added to sort.",
     # --- one customer ---
     "customer.title": "Customer",
@@ -173,7 +174,10 @@ MESSAGES: dict[str, str] = {
         "Enter the actual spending score of a few customers (on a customer's page, under Edit) and this "
         "panel shows how close the model came for your store."
     ),
-    "dashboard.accuracy.mae": (
+    "dashboard.accuracy.mae.one": (
+        "On {count} customer whose score you entered, the model was off by {mae} points on average."
+    ),
+    "dashboard.accuracy.mae.other": (
         "On {count} customers whose score you entered, the model was off by {mae} points on average."
     ),
     "dashboard.accuracy.coverage": "{share} fell inside their 80% interval.",

@@ -3,7 +3,7 @@
 MESSAGES: dict[str, str] = {
     # --- formulário do cliente (criar e editar) ---
     "form.name": "Nome *",
-    "form.gender": "Sexo *",
+    "form.gender": "Gênero *",
     "form.age": "Idade *",
     "form.age_placeholder": "anos",
     "form.income": "Renda anual (mil $) *",
@@ -62,7 +62,7 @@ MESSAGES: dict[str, str] = {
     "customers.filters": "Filtros e ordem",
     "customers.filters_active.one": "Filtros e ordem ({count} filtro ativo)",
     "customers.filters_active.other": "Filtros e ordem ({count} filtros ativos)",
-    "customers.filter.gender": "Sexo",
+    "customers.filter.gender": "Gênero",
     "customers.filter.band": "Faixa",
     "customers.filter.segment": "Segmento",
     "customers.filter.all": "Todos",
@@ -94,11 +94,12 @@ MESSAGES: dict[str, str] = {
         "⚠: os dados estão fora do que o modelo aprendeu (uma estimativa grosseira)"
     ),
     "customers.column.segment": "Segmento",
-    "customers.column.gender": "Sexo",
+    "customers.column.gender": "Gênero",
     "customers.column.age": "Idade",
     "customers.column.income": "Renda (mil $)",
     "customers.column.added": "Adicionado em",
-    "customers.showing": "Mostrando {first}–{last} de {total} clientes.",
+    "customers.showing.one": "Mostrando {first}–{last} de {count} cliente.",
+    "customers.showing.other": "Mostrando {first}–{last} de {count} clientes.",
     "customers.click_hint": (
         "Clique em uma linha para abrir o cliente; clique em Nome, Pontuação, Idade ou Adicionado em "
         "para ordenar."
@@ -144,11 +145,11 @@ MESSAGES: dict[str, str] = {
     "customer.history": "Histórico de previsões",
     "customer.no_scores": "Ainda não há previsão com pontuação.",
     "customer.history_caption.one": (
-        "{count} previsão com pontuação. A faixa sombreada é o intervalo de 80%; as linhas tracejadas são "
+        "{count} previsão com pontuação. A área sombreada é o intervalo de 80%; as linhas tracejadas são "
         "os limites 25 e 75 entre as faixas baixa, média e alta."
     ),
     "customer.history_caption.other": (
-        "{count} previsões com pontuação. A faixa sombreada é o intervalo de 80%; as linhas tracejadas são "
+        "{count} previsões com pontuação. A área sombreada é o intervalo de 80%; as linhas tracejadas são "
         "os limites 25 e 75 entre as faixas baixa, média e alta."
     ),
     "customer.column.when": "Prevista em",
@@ -182,7 +183,10 @@ MESSAGES: dict[str, str] = {
         "Informe a pontuação de gastos real de alguns clientes (na página do cliente, em Editar) e este "
         "painel mostra o quanto o modelo acertou na sua loja."
     ),
-    "dashboard.accuracy.mae": (
+    "dashboard.accuracy.mae.one": (
+        "Em {count} cliente cuja pontuação você informou, o modelo errou em média {mae} pontos."
+    ),
+    "dashboard.accuracy.mae.other": (
         "Em {count} clientes cuja pontuação você informou, o modelo errou em média {mae} pontos."
     ),
     "dashboard.accuracy.coverage": "{share} ficaram dentro do intervalo de 80%.",
@@ -191,9 +195,9 @@ MESSAGES: dict[str, str] = {
     ),
     "dashboard.by_band": "Clientes por faixa",
     "dashboard.band_hint": "Clique em uma barra para ver esses clientes.",
-    "dashboard.by_gender": "Clientes por sexo",
+    "dashboard.by_gender": "Clientes por gênero",
     "dashboard.histogram": "Como as pontuações se distribuem",
-    "dashboard.by_age": "Pontuação média por faixa etária",
+    "dashboard.by_age": "Pontuação média por grupo de idade",
     # --- gráficos ---
     "chart.customers": "Clientes",
     "chart.band": "Faixa",
@@ -207,7 +211,7 @@ MESSAGES: dict[str, str] = {
     "chart.history.model": "Modelo",
     "chart.histogram.x": "Pontuação de gastos",
     "chart.histogram.range": "{low} a {high}",
-    "chart.age.x": "Faixa etária",
+    "chart.age.x": "Grupo de idade",
     "chart.age.y": "Pontuação média",
     "chart.scatter.y": "Pontuação de gastos",
     "chart.scatter.segment": "Segmento",
@@ -218,7 +222,7 @@ MESSAGES: dict[str, str] = {
     "import.title": "Importar / exportar",
     "import.import": "Importar clientes",
     "import.explain": (
-        "Um arquivo CSV ou Excel com uma linha de cabeçalho e as colunas nome, sexo, idade e renda anual "
+        "Um arquivo CSV ou Excel com uma linha de cabeçalho e as colunas nome, gênero, idade e renda anual "
         "(cabeçalhos em inglês também servem: name, gender, age, annual_income), até 10.000 linhas. Na "
         "dúvida, comece pelo modelo."
     ),
