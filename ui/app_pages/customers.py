@@ -461,9 +461,9 @@ if picked_columns:
     # Clear the column selection (a new key) and sort by that column instead.
     st.session_state["customers_table_round"] = st.session_state.get("customers_table_round", 0) + 1
     by_label = {label: key for key, label in columns.items()}
-    sort_key = HEADER_SORTS.get(by_label.get(picked_columns[0], ""))
-    if sort_key:
-        st.session_state["customers_header_sort"] = sort_key
+    header_sort = HEADER_SORTS.get(by_label.get(picked_columns[0], ""))
+    if header_sort:
+        st.session_state["customers_header_sort"] = header_sort
     st.rerun()
 
 first_row = (page_number - 1) * PAGE_SIZE + 1
