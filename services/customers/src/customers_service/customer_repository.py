@@ -207,6 +207,10 @@ def new_prediction(
         prediction.segment_id = outcome.segment_id
         prediction.segment_probability = outcome.segment_probability
         prediction.mode_low, prediction.mode_high = outcome.modes or (None, None)
+        prediction.explanation_base = outcome.explanation_base
+        (prediction.contribution_gender, prediction.contribution_age, prediction.contribution_income) = (
+            outcome.contributions or (None, None, None)
+        )
         prediction.warnings = list(outcome.warnings)
     return prediction
 
@@ -395,6 +399,10 @@ _PREDICTION_COPY_COLUMNS = (
     "mode_low",
     "mode_high",
     "warnings",
+    "explanation_base",
+    "contribution_gender",
+    "contribution_age",
+    "contribution_income",
 )
 
 
@@ -449,6 +457,8 @@ def _prediction_record(
         outcome.modes[0] if outcome and outcome.modes else None,
         outcome.modes[1] if outcome and outcome.modes else None,
         list(outcome.warnings) if outcome else [],
+        outcome.explanation_base if outcome else None,
+        *(outcome.contributions if outcome and outcome.contributions else (None, None, None)),
     )
 
 
