@@ -7,6 +7,7 @@ import streamlit as st
 from spendscore_ui import i18n, session
 from spendscore_ui.config import get_settings
 from spendscore_ui.i18n import t
+from spendscore_ui.session_watch import watch_account
 
 st.set_page_config(page_title=t("app.name"), page_icon=":material/insights:", layout="wide")
 session.restore_from_cookie()
@@ -132,6 +133,7 @@ if session.is_signed_in():
             st.switch_page(session.LOGIN_PAGE)
         _language_switch()
         st.html(_CLOSE_MENU_ON_NARROW_SCREENS, unsafe_allow_javascript=True)
+        watch_account()
 else:
     login_page = st.Page(session.LOGIN_PAGE, title=t("nav.sign_in"), url_path="login")
     home = st.Page(_guard(None), title=t("nav.home"), url_path="home", default=True)

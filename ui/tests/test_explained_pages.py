@@ -11,11 +11,11 @@ owner = test_store_pages.owner  # the same signed-in fixture, parametrised by lo
 EXPLANATION = {"base": 50.2, "contributions": {"gender": 0.1, "age": -12.3, "annual_income": 18.2}}
 SENTENCE = {
     "en": (
-        "The model's average customer scores 50; the income of 45.5 k$ pulls the score up (+18); the age "
+        "The model's average customer scores 50; the income of 45 k$ pulls the score up (+18); the age "
         "of 52 years pulls it down (\u221212); being female makes no difference."
     ),
     "pt-BR": (
-        "O cliente médio do modelo tem pontuação 50; a renda de 45,5 mil $ puxa a pontuação para cima "
+        "O cliente médio do modelo tem pontuação 50; a renda de 45 mil $ puxa a pontuação para cima "
         "(+18); a idade de 52 anos puxa para baixo (\u221212); ser do sexo feminino não faz diferença."
     ),
 }
@@ -70,7 +70,7 @@ def test_an_impossible_age_is_refused_not_asked(owner, fake):
 def test_the_customer_page_says_why_in_one_sentence_without_the_model_version(owner, fake):
     at, words = owner, WORDS[owner.context["locale"]]
     locale = owner.context["locale"]
-    add_customer(at, words, "Ana Lima", 52, 45.5)
+    add_customer(at, words, "Ana Lima", 52, 45)
     customer_id = next(iter(fake.customers))
     fake.prediction_extra[customer_id] = {"explanation": EXPLANATION}
     at.query_params["id"] = customer_id
@@ -81,3 +81,20 @@ def test_the_customer_page_says_why_in_one_sentence_without_the_model_version(ow
     assert len(at.get("vega_lite_chart")) == 2  # the explanation's bars and the history
     version = fake.history[customer_id][-1].model_version
     assert version and not any(version in text for text in shown)
+
+
+ENDED = {
+    "en": "An administrator deactivated your account, so your session ended.",
+    "pt-BR": "Um administrador desativou sua conta, por isso sua sessão terminou.",
+}
+
+
+@pytest.mark.parametrize("owner", LOCALES, indirect=True)
+def test_a_deactivated_owner_is_told_why_without_clicking(owner, fake):
+    at = owner
+    assert at.title and not at.exception
+    account = next(user for user in fake.users.values() if user["email"] == "owner@example.com")
+    account["is_active"] = False
+    at.run()  # what the page's watcher does every few seconds, with nobody clicking
+    assert ENDED[owner.context["locale"]] in texts(at) + [element.value for element in at.info]
+    assert not any(button.label == WORDS[owner.context["locale"]]["add"] for button in at.button)

@@ -343,6 +343,11 @@ class ApiClient:
         fresh = response.json().get("access_token")
         return fresh if isinstance(fresh, str) and fresh else None
 
+    def me(self) -> JsonObject:
+        """The signed-in user (``GET /users/me``); a 401 carries auth's reason in ``code``."""
+        result: JsonObject = self._json("auth", "GET", "/users/me")
+        return result
+
     def update_me(self, changes: JsonObject) -> JsonObject:
         """Change the signed-in user's own name and/or email (``PATCH /users/me``)."""
         result: JsonObject = self._json("auth", "PATCH", "/users/me", json=changes)

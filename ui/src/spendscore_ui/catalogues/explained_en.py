@@ -34,4 +34,13 @@ MESSAGES: dict[str, str] = {
     "explain.chart.up": "up",
     "explain.chart.down": "down",
     "explain.missing": "This score was computed before explanations existed: predict again to see why.",
+    # --- why a session ended (session.py, session_watch.py) ---
+    "session.ended.deactivated": "An administrator deactivated your account, so your session ended.",
+    "session.ended.deleted": "Your account was deleted, so your session ended.",
+    "session.ended.password_reset": (
+        "An administrator reset your password: sign in with the temporary password you were given."
+    ),
+    "session.ended.revoked": (
+        "Your session ended because your password or your access changed. Please sign in again."
+    ),
 }

@@ -38,4 +38,11 @@ MESSAGES: dict[str, str] = {
     "explain.missing": (
         "Esta pontuação foi calculada antes das explicações: calcule de novo para ver o porquê."
     ),
+    # --- por que a sessão terminou (session.py, session_watch.py) ---
+    "session.ended.deactivated": "Um administrador desativou sua conta, por isso sua sessão terminou.",
+    "session.ended.deleted": "Sua conta foi excluída, por isso sua sessão terminou.",
+    "session.ended.password_reset": (
+        "Um administrador redefiniu sua senha: entre com a senha temporária que você recebeu."
+    ),
+    "session.ended.revoked": ("Sua sessão terminou porque sua senha ou seu acesso mudou. Entre novamente."),
 }
