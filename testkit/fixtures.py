@@ -22,7 +22,8 @@ def test_postgres() -> Iterator[TestPostgres]:
 def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model artifact trained once per session by the real training code."""
     path = tmp_path_factory.mktemp("model") / "spendscore-model.joblib"
-    run_module(["-m", "inference_service.training", "--output", str(path), "--no-card"], {})
+    # Training takes seconds alone, minutes on a machine shared by many test runs.
+    run_module(["-m", "inference_service.training", "--output", str(path), "--no-card"], {}, timeout=900)
     return path
 
 

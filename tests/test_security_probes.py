@@ -255,6 +255,24 @@ def test_an_oversized_header_section_is_431_and_a_10_mb_header_is_not_read(runni
     assert probe.get(url + "/healthz").status_code == 200
 
 
+def test_a_half_sent_head_is_cut_off_with_408_on_every_service(running_stack, probe):
+    # Slow headers (issue 30, item 2): the head's timeout is HEAD_TIMEOUT_SECONDS (5 s by default).
+    connections = []
+    for service in SERVICES:
+        host, port = running_stack.urls[service].removeprefix("http://").split(":")
+        connection = socket.create_connection((host, int(port)), timeout=30)
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+        connections.append(connection)
+    try:
+        # Meanwhile every service answers a fresh request.
+        assert all(probe.get(running_stack.urls[name] + "/healthz").status_code == 200 for name in SERVICES)
+        answers = [connection.recv(4096) for connection in connections]
+    finally:
+        for connection in connections:
+            connection.close()
+    assert [status_of(answer) for answer in answers] == [408, 408, 408]
+
+
 def test_a_body_without_a_token_is_refused_before_it_is_read(running_stack):
     customers = running_stack.urls["customers"]
     head = (

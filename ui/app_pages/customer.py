@@ -4,7 +4,7 @@ and the prediction history (chart with the 80% interval, table)."""
 import pandas as pd
 import streamlit as st
 
-from spendscore_ui import session
+from spendscore_ui import session, store_panels
 from spendscore_ui.api_client import ApiError, JsonObject
 from spendscore_ui.charts import band_cell_style, history_chart
 from spendscore_ui.customer_form import customer_form, server_errors, show_field_errors
@@ -104,6 +104,7 @@ if observed is not None:
             when=format_datetime(customer.get("observed_at")),
         )
     )
+store_panels.customer_sales(api, str(customer_id), customer.get("observed_source"))  # issue 25
 
 actions = st.columns([1, 1, 3])
 if actions[0].button(t("customer.predict_again"), icon=":material/refresh:", key="predict_again"):

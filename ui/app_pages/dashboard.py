@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from spendscore_ui import session
+from spendscore_ui import session, store_panels
 from spendscore_ui.api_client import ApiClient, ApiError, JsonObject
 from spendscore_ui.charts import (
     age_group_chart,
@@ -141,3 +141,7 @@ with left:
 with right:
     st.subheader(t("dashboard.by_age"))
     st.altair_chart(age_group_chart(summary.get("by_age_group", [])), width="stretch")
+
+# Issue 25: how the global model and the store's own do on the store's held-out scores, and drift.
+store_panels.store_model_panel(session.client())
+store_panels.drift_panel(session.client())

@@ -7,7 +7,7 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from spendscore_ui import session
+from spendscore_ui import session, store_panels
 from spendscore_ui.api_client import XLSX_MIME, ApiClient, ApiError, FieldProblem
 from spendscore_ui.i18n import current_locale, error_text, field_label, format_integer, problem_text, t, tn
 
@@ -145,6 +145,8 @@ if upload is not None:
                 st.session_state["import_done"] = result
                 st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
                 st.rerun()
+
+store_panels.sales_import(api, problems_table)  # issue 25
 
 st.subheader(t("import.export"))
 st.markdown(t("import.export_explain_semicolon" if current_locale() == "pt-BR" else "import.export_explain"))

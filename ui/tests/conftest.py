@@ -25,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 from auth_service.schemas import TokenResponse, UserPublic, UsersPage
 from customers_service.errors import ImportRejected
 from customers_service.file_import import read_customers_file
+from customers_service.sales_import import SalesImportResult
 from customers_service.schemas import (
     AgeGroup,
     BandCounts,
@@ -40,6 +41,7 @@ from customers_service.schemas import (
     PredictionRead,
     SortKey,
 )
+from customers_service.store_schemas import DriftRead, SaleRead, StoreModelRead
 from inference_service.schemas import ModelCard
 from spendscore_ui.config import get_settings
 from testkit.processes import free_port
@@ -120,6 +122,12 @@ class FakeServices:
         self.dashboard_extra: dict[str, Any] = {}
         self.downloads: list[dict[str, Any]] = []  # by_segment, scatter, accuracy
         self.model_extra: dict[str, Any] = {}  # segments
+        # Issue 25: the owner's store model (GET /store-model) and sales per customer id.
+        self.store_model: dict[str, Any] = {
+            "fitted": False,
+            "rescore": {"total": 0, "done": 0, "remaining": 0},
+        }
+        self.sales: dict[str, list[dict[str, Any]]] = {}
         self.app = self._build()
 
     # --- state helpers used by tests ----------------------------------------------------------
@@ -597,6 +605,39 @@ class FakeServices:
                     **fake.dashboard_extra,
                 },
             )
+
+        # --- issue 25: sales and the store model, answered with the customers service's models ---
+        @app.post("/sales/import", status_code=201)
+        async def import_sales(
+            file: UploadFile, authorization: str | None = Header(None)
+        ) -> SalesImportResult:
+            fake._owner(authorization)
+            lines = [
+                line for line in (await file.read()).decode("utf-8-sig").splitlines()[1:] if line.strip()
+            ]
+            return SalesImportResult(imported=len(lines), customers=len(lines), scored=len(lines))
+
+        @app.get("/customers/{customer_id}/sales")
+        def customer_sales(customer_id: str, authorization: str | None = Header(None)) -> list[SaleRead]:
+            owned(customer_id, fake._owner(authorization))
+            return [SaleRead.model_validate(sale) for sale in fake.sales.get(customer_id, [])]
+
+        @app.get("/store-model")
+        def store_model(authorization: str | None = Header(None)) -> StoreModelRead:
+            fake._owner(authorization)
+            return StoreModelRead.model_validate(fake.store_model)
+
+        @app.post("/store-model/fit")
+        def fit_store_model(authorization: str | None = Header(None)) -> StoreModelRead:
+            fake._owner(authorization)
+            return StoreModelRead.model_validate(fake.store_model)
+
+        @app.get("/store-model/drift")
+        def drift(authorization: str | None = Header(None)) -> DriftRead:
+            fake._owner(authorization)
+            quartiles = {"count": 0, "mean": None, "p25": None, "median": None, "p75": None}
+            feature = {"store": quartiles, "training": None}
+            return DriftRead.model_validate({"age": feature, "annual_income": feature, "error_by_month": []})
 
         @app.get("/model")
         def model_card(authorization: str | None = Header(None)) -> ModelCard:

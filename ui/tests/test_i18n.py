@@ -20,6 +20,10 @@ _DYNAMIC_PREFIXES = {
     "band.": i18n.BANDS,
     "service.": ("auth", "customers", "inference", "unknown"),
     "role.": ("user", "admin"),
+    # issue 25
+    "sales.source.": ("sales", "typed"),
+    "store.reason.": ("better_on_held_out", "not_better_on_held_out", "too_few_scores"),
+    "drift.feature.": ("age", "annual_income"),
 }
 
 

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from customers_service.schemas import ImportProblem
 from spendscore_ui.api_client import describe_error
-from spendscore_ui.config import UISettings
+from spendscore_ui.config import UISettings, get_settings
 from spendscore_ui.session_cookie import (
     BROWSER_COOKIE,
     COOKIE_NAME,
@@ -23,10 +23,29 @@ from spendscore_ui.session_cookie import (
     HandoffCodes,
     SessionCookieSealer,
     handoff_codes,
+    process_sealer,
     revoked_sessions,
     session_routes,
     ui_middleware,
 )
+
+
+@pytest.fixture(scope="module")
+def live_account(stack):
+    """A real account on the real auth service, which records the sign-in codes used."""
+    stack.start("auth")
+    return stack.create_user()
+
+
+@pytest.fixture
+def live_cookie(live_account, stack, monkeypatch) -> str:
+    """A session cookie value sealed by this process for the real account's real token; the UI's
+    settings point at the real auth."""
+    monkeypatch.setenv("AUTH_URL", stack.urls["auth"])
+    get_settings.cache_clear()
+    process_sealer.cache_clear()
+    value, _cookie = process_sealer().seal(live_account.token)
+    return value
 
 
 def make_token(lifetime: int = 7200) -> str:
@@ -87,22 +106,35 @@ def test_signed_out_cookie_is_refused():
     assert sealer.open(value) is None
 
 
-def test_handoff_codes_are_single_use_short_lived_and_bound_to_one_browser():
-    codes = HandoffCodes(lifetime=0.2)
-    code = codes.issue(Handoff("cookie-value"), browser="browser-a")
-    assert codes.redeem(code, browser="browser-a") == Handoff("cookie-value")
+def test_handoff_codes_are_single_use_short_lived_and_bound_to_one_browser(live_cookie):
+    codes = HandoffCodes(lifetime=0.5)
+    code = codes.issue(Handoff(live_cookie), browser="browser-a")
+    assert codes.redeem(code, browser="browser-a") == Handoff(live_cookie)
     assert codes.redeem(code, browser="browser-a") is None
-    late = codes.issue(Handoff("other"), browser="browser-a")
-    time.sleep(0.3)
+    late = codes.issue(Handoff(live_cookie), browser="browser-a")
+    time.sleep(0.6)
     assert codes.redeem(late, browser="browser-a") is None
     assert codes.redeem("never-issued", browser="browser-a") is None
     # Login CSRF: another browser (or one without its browser cookie) cannot use the code, which is
     # then spent for the right browser too.
-    stolen = codes.issue(Handoff("attacker-session"), browser="browser-a")
+    stolen = codes.issue(Handoff(live_cookie), browser="browser-a")
     assert codes.redeem(stolen, browser="browser-b") is None
     assert codes.redeem(stolen, browser="browser-a") is None
-    unbound = codes.issue(Handoff("no-browser"), browser=None)
+    unbound = codes.issue(Handoff(live_cookie), browser=None)
     assert codes.redeem(unbound, browser=None) is None
+
+
+def test_a_code_is_redeemed_once_whichever_replica_sees_it(live_cookie):
+    """Two UI replicas (two HandoffCodes, the same secret): the code issued by one works on the
+    other, once; auth remembers it was used."""
+    issuing, redeeming = HandoffCodes(), HandoffCodes()
+    code = issuing.issue(Handoff(live_cookie), browser="browser-a")
+    assert redeeming.redeem(code, browser="browser-a") == Handoff(live_cookie)
+    assert issuing.redeem(code, browser="browser-a") is None
+    assert redeeming.redeem(code, browser="browser-a") is None
+    # A code sealed under another secret (another deployment) opens nowhere here.
+    foreign = issuing.issue(Handoff(live_cookie), browser="browser-a", sealer=SessionCookieSealer("x" * 32))
+    assert redeeming.redeem(foreign, browser="browser-a") is None
 
 
 def client(*, secure: bool = False, browser: str | None = "browser-1") -> httpx.AsyncClient:
@@ -116,12 +148,12 @@ def client(*, secure: bool = False, browser: str | None = "browser-1") -> httpx.
 PAGE_SCRIPT = {SESSION_HEADER: "1", "Sec-Fetch-Site": "same-origin", "Origin": "http://ui.test"}
 
 
-async def test_start_route_sets_an_httponly_strict_cookie_for_the_browser_that_signed_in():
-    code = handoff_codes.issue(Handoff("sealed-value"), browser="browser-1")
+async def test_start_route_sets_an_httponly_strict_cookie_for_the_browser_that_signed_in(live_cookie):
+    code = handoff_codes.issue(Handoff(live_cookie), browser="browser-1")
     response = await client().post(START_PATH, json={"code": code}, headers=PAGE_SCRIPT)
     assert response.status_code == 204
     set_cookie = response.headers["set-cookie"]
-    assert set_cookie.startswith(f"{COOKIE_NAME}=sealed-value;")
+    assert set_cookie.startswith(f"{COOKIE_NAME}={live_cookie};")
     assert "HttpOnly" in set_cookie and "SameSite=strict" in set_cookie and "Path=/" in set_cookie
     assert "Secure" not in set_cookie
     assert response.headers["cache-control"] == "no-store"
@@ -130,21 +162,21 @@ async def test_start_route_sets_an_httponly_strict_cookie_for_the_browser_that_s
     assert replay.status_code == 403 and "set-cookie" not in replay.headers
 
 
-async def test_start_route_refuses_a_code_replayed_into_another_browser():
+async def test_start_route_refuses_a_code_replayed_into_another_browser(live_cookie):
     """Login CSRF: the attacker's own code, sent on to a victim's browser, signs nobody in."""
-    code = handoff_codes.issue(Handoff("attacker-session"), browser="attacker-browser")
+    code = handoff_codes.issue(Handoff(live_cookie), browser="attacker-browser")
     response = await client(browser="victim-browser").post(
         START_PATH, json={"code": code}, headers=PAGE_SCRIPT
     )
     assert response.status_code == 403 and "set-cookie" not in response.headers
-    no_cookie = handoff_codes.issue(Handoff("attacker-session"), browser="attacker-browser")
+    no_cookie = handoff_codes.issue(Handoff(live_cookie), browser="attacker-browser")
     response = await client(browser=None).post(START_PATH, json={"code": no_cookie}, headers=PAGE_SCRIPT)
     assert response.status_code == 403
     assert not any(value.startswith(COOKIE_NAME) for value in response.headers.get_list("set-cookie"))
 
 
-async def test_start_route_hands_over_the_device_cookie_for_90_days():
-    code = handoff_codes.issue(Handoff("sealed-value", device_token="device-secret"), browser="browser-1")
+async def test_start_route_hands_over_the_device_cookie_for_90_days(live_cookie):
+    code = handoff_codes.issue(Handoff(live_cookie, device_token="device-secret"), browser="browser-1")
     response = await client().post(START_PATH, json={"code": code}, headers=PAGE_SCRIPT)
     device = next(
         value for value in response.headers.get_list("set-cookie") if value.startswith(DEVICE_COOKIE)
@@ -161,8 +193,8 @@ async def test_start_route_hands_over_the_device_cookie_for_90_days():
         {"Origin": "https://evil.example", SESSION_HEADER: "1"},
     ],
 )
-async def test_session_routes_refuse_what_is_not_this_sites_page_script(headers):
-    code = handoff_codes.issue(Handoff("sealed-value"), browser="browser-1")
+async def test_session_routes_refuse_what_is_not_this_sites_page_script(headers, live_cookie):
+    code = handoff_codes.issue(Handoff(live_cookie), browser="browser-1")
     started = await client().post(START_PATH, json={"code": code}, headers=headers)
     assert started.status_code == 403
     assert not any(value.startswith(COOKIE_NAME) for value in started.headers.get_list("set-cookie"))
@@ -171,23 +203,23 @@ async def test_session_routes_refuse_what_is_not_this_sites_page_script(headers)
     assert not any(value.startswith(COOKIE_NAME) for value in ended.headers.get_list("set-cookie"))
 
 
-async def test_a_cross_site_get_signs_nobody_in_or_out():
-    code = handoff_codes.issue(Handoff("sealed-value"), browser="browser-1")
+async def test_a_cross_site_get_signs_nobody_in_or_out(live_cookie):
+    code = handoff_codes.issue(Handoff(live_cookie), browser="browser-1")
     assert (await client().get(START_PATH, params={"code": code})).status_code == 405
     ended = await client().get(END_PATH)
     assert ended.status_code == 405
     assert not any(value.startswith(COOKIE_NAME) for value in ended.headers.get_list("set-cookie"))
 
 
-async def test_secure_flag_follows_the_setting_not_the_request():
+async def test_secure_flag_follows_the_setting_not_the_request(live_cookie):
     # Behind a TLS-terminating load balancer the request arrives over plain HTTP with no header.
-    code = handoff_codes.issue(Handoff("sealed-value"), browser="browser-1")
+    code = handoff_codes.issue(Handoff(live_cookie), browser="browser-1")
     response = await client(secure=True).post(START_PATH, json={"code": code}, headers=PAGE_SCRIPT)
     assert "Secure" in response.headers["set-cookie"]
     ended = await client(secure=True).post(END_PATH, headers=PAGE_SCRIPT)
     assert "Secure" in ended.headers["set-cookie"]
     # A client-supplied X-Forwarded-Proto changes nothing.
-    code = handoff_codes.issue(Handoff("sealed-value"), browser="browser-1")
+    code = handoff_codes.issue(Handoff(live_cookie), browser="browser-1")
     response = await client(secure=False).post(
         START_PATH, json={"code": code}, headers={**PAGE_SCRIPT, "X-Forwarded-Proto": "https"}
     )

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from auth_service.models import AuthTable
 from spendscore_common.database import asyncpg_url
+from spendscore_common.migration_lock import wait_for_migration_lock
 
 config = context.config
 target_metadata = AuthTable.metadata
@@ -25,6 +26,8 @@ def _database_url() -> str:
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
     with context.begin_transaction():
+        # Replicas starting together migrate one after the other (PostgreSQL runs DDL in a transaction).
+        wait_for_migration_lock(connection, "auth-migrations")
         context.run_migrations()
 
 

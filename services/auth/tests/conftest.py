@@ -39,7 +39,8 @@ async def clean_tables(auth_database_url: str) -> None:
     connection = await asyncpg.connect(auth_database_url)
     try:
         await connection.execute(
-            "TRUNCATE users, login_throttles, pending_owner_deletions, token_revocations, device_tokens"
+            "TRUNCATE users, login_throttles, pending_owner_deletions, token_revocations, device_tokens, "
+            "spent_ui_nonces"
         )
     finally:
         await connection.close()

@@ -7,8 +7,10 @@ import time
 import httpx
 import jwt
 import pytest
+from fastapi.exceptions import RequestValidationError
 
 from auth_service.tokens import SigningKey
+from spendscore_common.input_checks import validation_error_response
 from spendscore_common.settings import ServiceSettings
 from spendscore_common.tokens import (
     InvalidTokenError,
@@ -263,6 +265,30 @@ async def test_odd_json_input_is_a_422_naming_the_field(client, caplog, body, lo
     assert not any(record.exc_info for record in caplog.records)
 
 
+@pytest.mark.parametrize(
+    "content_type", ["Application/JSON", "APPLICATION/JSON; charset=UTF-8", "application/problem+JSON", None]
+)
+@pytest.mark.parametrize("body, loc", ODD_BODIES.values(), ids=ODD_BODIES.keys())
+async def test_odd_json_input_is_a_422_whatever_the_media_types_spelling(
+    client, caplog, body, loc, content_type
+):
+    # Media types are case-insensitive, and FastAPI reads a body without one as JSON (issue 30).
+    headers = {"content-type": content_type} if content_type else {}
+    response = await client.post("/sign-up", content=body, headers=headers)
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["detail"]] == [loc]
+    assert not any(record.exc_info for record in caplog.records)
+
+
+async def test_the_422_handler_survives_a_lone_surrogate_in_an_error():
+    error = RequestValidationError(
+        [{"type": "int_parsing", "loc": ("body", "age\ud800"), "msg": "bad \ud800", "input": "x\ud800"}]
+    )
+    response = await validation_error_response(None, error)  # type: ignore[arg-type]
+    assert response.status_code == 422
+    assert json.loads(response.body)["detail"][0]["input"] == "x\ufffd\ufffd\ufffd"
+
+
 async def test_an_escaped_backslash_before_u0000_is_plain_text(client):
     body = b'{"email": "a\\\\u0000@b.c", "password": "p", "age": 3}'
     response = await client.post("/sign-up", content=body, headers={"content-type": "application/json"})
@@ -275,6 +301,11 @@ async def test_nul_in_a_query_or_form_field_is_a_422_naming_it(client):
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "q"]
     response = await client.post("/sign-up", data={"password": "a\x00"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "password"]
+    response = await client.post(
+        "/sign-up", content=b"password=a%00", headers={"content-type": "APPLICATION/X-WWW-FORM-URLENCODED"}
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "password"]
 
@@ -450,3 +481,28 @@ async def test_only_the_auth_services_own_token_passes_require_auth_service(toke
             }.items()
         }
     assert statuses == {"auth-service": 200, "service:customers": 403, "an-admin": 403}
+
+
+def _respelled_signatures(token: str) -> list[str]:
+    header, payload, signature = token.split(".")
+    last = signature[-1]
+    # An Ed25519 signature is 64 bytes: its 86th base64url character carries 4 unused bits.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    same_bits = alphabet[alphabet.index(last) ^ 1]
+    return [
+        f"{header}.{payload}.{signature}==",
+        f"{header}.{payload}.{signature[:-1]}{same_bits}",
+        f"{header}.{payload}.{signature.replace('-', '+').replace('_', '/')}",
+        f"{header}=.{payload}.{signature}",
+    ]
+
+
+async def test_a_token_is_decoded_strictly_one_spelling_only(client, token_issuer):
+    # Issue 30, item 6: padding, non-canonical trailing bits and the other alphabet are refused.
+    token = token_issuer.issue(subject="user-1", roles=("user",))
+    while "-" not in token.split(".")[2] and "_" not in token.split(".")[2]:
+        token = token_issuer.issue(subject="user-1", roles=("user",))
+    assert (await client.get("/me", headers=bearer(token))).status_code == 200
+    for respelled in _respelled_signatures(token):
+        response = await client.get("/me", headers=bearer(respelled))
+        assert response.status_code == 401, respelled

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from customers_service.config import CustomersSettings
 from customers_service.models import CustomersTable
 from spendscore_common.database import asyncpg_url
+from spendscore_common.migration_lock import wait_for_migration_lock
 
 target_metadata = CustomersTable.metadata
 
@@ -23,6 +24,8 @@ def _database_url() -> str:
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
     with context.begin_transaction():
+        # Replicas starting together migrate one after the other (PostgreSQL runs DDL in a transaction).
+        wait_for_migration_lock(connection, "customers-migrations")
         context.run_migrations()
 
 

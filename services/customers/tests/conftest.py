@@ -38,7 +38,9 @@ async def empty_tables(customers_database_url: str) -> AsyncIterator[None]:
     yield
     connection = await asyncpg.connect(customers_database_url)
     try:
-        await connection.execute("TRUNCATE customer, prediction, observed_score")
+        await connection.execute(
+            "TRUNCATE customer, prediction, observed_score, saved_view, sale, store_model"
+        )
     finally:
         await connection.close()
 

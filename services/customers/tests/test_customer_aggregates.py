@@ -9,8 +9,13 @@ from typing import Any
 import asyncpg
 import pytest
 
-from customers_service import customer_repository, prediction_repository
-from customers_service.customer_repository import AGE_GROUPS, HISTOGRAM_BUCKETS
+from customers_service import (
+    customer_import_writes,
+    customer_reads,
+    dashboard_repository,
+    prediction_repository,
+)
+from customers_service.dashboard_repository import AGE_GROUPS, HISTOGRAM_BUCKETS
 from customers_service.inference_client import ModelOutput
 from customers_service.schemas import CustomerCreate
 
@@ -57,9 +62,9 @@ async def _assert_matches_a_fresh_group_by(api: Any, url: str, owner_id: str) ->
     finally:
         await connection.close()
     async with api.app.state.sessionmaker() as session:
-        groups = await customer_repository.dashboard_groups(session=session, owner_id=owner)
-        accuracy = await customer_repository.accuracy_sums(session=session, owner_id=owner)
-        total = await customer_repository.count_without_search(session=session, owner_id=owner)
+        groups = await dashboard_repository.dashboard_groups(session=session, owner_id=owner)
+        accuracy = await dashboard_repository.accuracy_sums(session=session, owner_id=owner)
+        total = await customer_reads.count_without_search(session=session, owner_id=owner)
     aggregated = _by_key(
         ((g.gender, g.band, g.segment, g.bucket, g.age_group), g.count, g.scored, g.score_sum) for g in groups
     )
@@ -95,7 +100,7 @@ _SEEDED = [
 
 async def _seed(api: Any, owner_id: str) -> None:
     async with api.app.state.sessionmaker() as session:
-        records = customer_repository.import_records(
+        records = customer_import_writes.import_records(
             owner_id=uuid.UUID(owner_id),
             created=[
                 (
@@ -108,7 +113,7 @@ async def _seed(api: Any, owner_id: str) -> None:
             ],
             updated=[],
         )
-        await customer_repository.store_import(session=session, records=records)
+        await customer_import_writes.store_import(session=session, records=records)
         await session.commit()
 
 
@@ -210,7 +215,9 @@ async def test_an_owners_deletion_leaves_nothing_of_it(
 
     assert response.status_code == 204
     async with api.app.state.sessionmaker() as session:
-        assert await customer_repository.dashboard_groups(session=session, owner_id=uuid.UUID(owner.id)) == []
+        assert (
+            await dashboard_repository.dashboard_groups(session=session, owner_id=uuid.UUID(owner.id)) == []
+        )
     await _assert_matches_a_fresh_group_by(api, customers_database_url, owner.id)
     await _assert_matches_a_fresh_group_by(api, customers_database_url, other_owner.id)
 

@@ -14,6 +14,7 @@ SHAPE = {
     "annual_income",
     "observed_score",
     "observed_at",
+    "observed_source",
     "created_at",
     "updated_at",
     "latest_prediction",

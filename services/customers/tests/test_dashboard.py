@@ -2,7 +2,7 @@
 
 import uuid
 
-from customers_service import customer_repository
+from customers_service import customer_import_writes
 from customers_service.inference_client import ModelOutput
 from customers_service.schemas import CustomerCreate
 
@@ -29,7 +29,7 @@ async def _seed(api, owner_id):
             outcome = (
                 None if score is None else ModelOutput(score, _band(score), score - 5, score + 5, "test")
             )
-            records = customer_repository.import_records(
+            records = customer_import_writes.import_records(
                 owner_id=uuid.UUID(owner_id),
                 created=[
                     (
@@ -39,7 +39,7 @@ async def _seed(api, owner_id):
                 ],
                 updated=[],
             )
-            await customer_repository.store_import(session=session, records=records)
+            await customer_import_writes.store_import(session=session, records=records)
         await session.commit()
 
 

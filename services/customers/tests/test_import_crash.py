@@ -8,7 +8,7 @@ import asyncpg
 import httpx
 import pytest
 
-from customers_service import customer_repository
+from customers_service import customer_import_writes
 from customers_service.schemas import CustomerCreate
 
 ROWS = 10_000
@@ -102,13 +102,13 @@ async def test_an_import_rolled_back_leaves_no_customer(api, customers_database_
     # The COPYs run on the driver's connection, which SQLAlchemy has not begun a transaction on
     # until a statement runs: they must not commit on their own.
     owner_id = uuid.uuid4()
-    records = customer_repository.import_records(
+    records = customer_import_writes.import_records(
         owner_id=owner_id,
         created=[(CustomerCreate(name="Rolled Back", gender="f", age=30, annual_income=40), None)],
         updated=[],
     )
     async with api.app.state.sessionmaker() as session:
-        await customer_repository.store_import(session=session, records=records)
+        await customer_import_writes.store_import(session=session, records=records)
         await session.rollback()
 
     connection = await asyncpg.connect(customers_database_url)

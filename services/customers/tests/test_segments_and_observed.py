@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from customers_service import customer_repository
-from customers_service.customer_repository import SCATTER_POINTS
+from customers_service import customer_import_writes, customer_writes
+from customers_service.dashboard_repository import SCATTER_POINTS
 from customers_service.inference_client import ModelOutput
 from customers_service.models import Customer, Prediction
 from customers_service.schemas import CustomerCreate
@@ -23,7 +23,7 @@ def _outcome(score: float, segment: str | None = None, low: float = 40.0, high: 
 async def _seed(api: Any, owner_id: str, rows: list[tuple[str, float, float, str | None]]) -> None:
     """rows: name, income, predicted score, segment id."""
     async with api.app.state.sessionmaker() as session:
-        records = customer_repository.import_records(
+        records = customer_import_writes.import_records(
             owner_id=uuid.UUID(owner_id),
             created=[
                 (
@@ -34,7 +34,7 @@ async def _seed(api: Any, owner_id: str, rows: list[tuple[str, float, float, str
             ],
             updated=[],
         )
-        await customer_repository.store_import(session=session, records=records)
+        await customer_import_writes.store_import(session=session, records=records)
         await session.commit()
 
 
@@ -109,13 +109,13 @@ async def _observe_all(api: Any, owner_id: str, observed: list[int | None]) -> N
         )
         for customer, score in zip(customers, observed, strict=True):
             prior = await session.get(Prediction, customer.latest_prediction_id)
-            entry = customer_repository.observe(
+            entry = customer_writes.observe(
                 customer=customer,
                 score=score,
                 prior=prior,
                 latest=prior,
                 segments=None,
-                now=customer_repository.utc_now(),
+                now=customer_writes.utc_now(),
             )
             session.add_all([customer, entry])
         await session.commit()
@@ -235,7 +235,7 @@ async def test_a_score_entered_while_inference_is_down_gets_its_segment_later(ap
     assert created["observed_score"] == 20 and created["segment"] is None  # no model segments known yet
 
     async with api.app.state.sessionmaker() as session:
-        assigned = await customer_repository.assign_observed_segments(
+        assigned = await customer_writes.assign_observed_segments(
             session=session, segments=Segments.from_card(CARD), limit=100
         )
         await session.commit()

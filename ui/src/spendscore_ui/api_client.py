@@ -9,6 +9,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
@@ -348,6 +349,21 @@ class ApiClient:
         result: JsonObject = self._json("auth", "GET", "/users/me")
         return result
 
+    def spend_ui_nonce(self, nonce: str, expires_at: float) -> bool:
+        """Use up a sign-in code or sign out a session cookie for every UI replica: True the first
+        time, False when it was used already (auth's 409)."""
+        body = {"nonce": nonce, "expires_at": datetime.fromtimestamp(expires_at, UTC).isoformat()}
+        try:
+            self._request("auth", "POST", "/users/me/spent-ui-nonces", json=body)
+        except ApiError as error:
+            if error.status_code == 409:
+                return False
+            raise
+        return True
+
+    def ui_nonce_spent(self, nonce: str) -> bool:
+        return bool(self._json("auth", "GET", f"/users/me/spent-ui-nonces/{nonce}")["spent"])
+
     def update_me(self, changes: JsonObject) -> JsonObject:
         """Change the signed-in user's own name and/or email (``PATCH /users/me``)."""
         result: JsonObject = self._json("auth", "PATCH", "/users/me", json=changes)
@@ -459,6 +475,32 @@ class ApiClient:
         """Every customer with the latest score: CSV (``;`` and decimal commas if ``semicolon``) or .xlsx."""
         params = {"delimiter": "semicolon" if semicolon else None, "format": "xlsx" if excel else None}
         return self._request("customers", "GET", "/customers/export", params=params).content
+
+    # --- issue 25: sales and the store's own model ----------------------------------------------
+
+    def import_sales(self, filename: str, content: bytes) -> JsonObject:
+        """All or nothing (a 422 lists every bad row); then the observed scores are derived again."""
+        mime = XLSX_MIME if filename.lower().endswith(".xlsx") else "text/csv"
+        result: JsonObject = self._json(
+            "customers", "POST", "/sales/import", files={"file": (filename, content, mime)}
+        )
+        return result
+
+    def customer_sales(self, customer_id: str) -> list[JsonObject]:
+        result: list[JsonObject] = self._json("customers", "GET", f"/customers/{customer_id}/sales")
+        return result
+
+    def store_model(self) -> JsonObject:
+        result: JsonObject = self._json("customers", "GET", "/store-model")
+        return result
+
+    def fit_store_model(self) -> JsonObject:
+        result: JsonObject = self._json("customers", "POST", "/store-model/fit")
+        return result
+
+    def store_drift(self) -> JsonObject:
+        result: JsonObject = self._json("customers", "GET", "/store-model/drift")
+        return result
 
     # --- inference ------------------------------------------------------------------------------
 

@@ -84,8 +84,9 @@ def interval_sentence(prediction: JsonObject) -> str:
         low, high = sorted(float(mode) for mode in modes)
         return t("view.modes", low=format_integer(low), high=format_integer(high))
     interval = prediction.get("interval") or {}
-    return t(
+    within = t(
         "view.interval",
         low=format_integer(float(interval["low"])),
         high=format_integer(float(interval["high"])),
     )
+    return f"{within} {t('view.interval_outside')}"

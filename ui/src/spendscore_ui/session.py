@@ -6,13 +6,12 @@ The token lives only in ``st.session_state`` (server memory) and in the HttpOnly
 
 import json
 import logging
-from functools import lru_cache
 from typing import Any, NoReturn
 
 import jwt
 import streamlit as st
 
-from spendscore_ui import i18n
+from spendscore_ui import i18n, ui_nonces
 from spendscore_ui.api_client import ApiClient, ApiError, ServiceUnavailable, SessionExpired
 from spendscore_ui.config import get_settings
 from spendscore_ui.session_cookie import (
@@ -23,8 +22,8 @@ from spendscore_ui.session_cookie import (
     SESSION_HEADER,
     START_PATH,
     Handoff,
-    SessionCookieSealer,
     handoff_codes,
+    process_sealer,
     revoked_sessions,
 )
 
@@ -53,11 +52,6 @@ _MUST_CHANGE_PASSWORD = "auth_must_change_password"
 _BROWSER_CALL = "auth_browser_call"
 _TOAST = "auth_toast"
 _CURRENT_PAGE = "auth_current_page"
-
-
-@lru_cache(maxsize=1)
-def _sealer() -> SessionCookieSealer:
-    return SessionCookieSealer(get_settings().cookie_secret.get_secret_value())
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -114,8 +108,12 @@ def restore_from_cookie() -> None:
     signed out."""
     if is_signed_in() or st.session_state.get(_SIGNED_OUT):
         return
-    cookie = _sealer().open(st.context.cookies.get(COOKIE_NAME))
+    cookie = process_sealer().open(st.context.cookies.get(COOKIE_NAME))
     if cookie is None:
+        return
+    # Signed out on another replica? Auth knows. When auth cannot say, the cookie is trusted as before:
+    # the services still refuse a token that auth revoked.
+    if ui_nonces.is_spent(cookie.token, cookie.session_id):
         return
     _set_user(cookie.token)
     st.session_state[_COOKIE] = (cookie.session_id, cookie.expires_at)
@@ -129,7 +127,7 @@ def _context_cookie(name: str) -> str | None:
 def _hand_off(new_token: str, *, device_token: str | None = None) -> None:
     """Seal the token into a cookie value and have this browser fetch it from the cookie route in the
     background (no page load); the code only works for this browser."""
-    cookie_value, cookie = _sealer().seal(new_token)
+    cookie_value, cookie = process_sealer().seal(new_token)
     st.session_state[_COOKIE] = (cookie.session_id, cookie.expires_at)
     code = handoff_codes.issue(Handoff(cookie_value, device_token), browser=_context_cookie(BROWSER_COOKIE))
     st.session_state[_BROWSER_CALL] = (START_PATH, {"code": code})
@@ -138,11 +136,13 @@ def _hand_off(new_token: str, *, device_token: str | None = None) -> None:
 def sign_in(email: str, password: str) -> None:
     """Log in against auth (raises ApiError) with this browser's device token; keep the token and hand
     the cookie over in the background. The page asked for before sign-in comes next (``pop_next_page``)."""
-    address = st.context.ip_address  # None when unknown (and not a str under AppTest)
+    # Streamlit gives None for a browser on this machine (and no str under AppTest): that browser's
+    # address is the loopback's. Always forwarded, so auth never counts a browser against the UI itself.
+    address = st.context.ip_address
     login = ApiClient(get_settings(), language=i18n.current_locale()).login(
         email.strip(),
         password,
-        browser_address=address if isinstance(address, str) else None,
+        browser_address=address if isinstance(address, str) else "127.0.0.1",
         device_token=_context_cookie(DEVICE_COOKIE),
     )
     _set_user(login.access_token)
@@ -155,11 +155,20 @@ def sign_in(email: str, password: str) -> None:
 
 def replace_token(new_token: str) -> None:
     """After a password change: continue with the fresh token (the old one is revoked), in the cookie too."""
-    old = st.session_state.get(_COOKIE)
-    if old:
-        revoked_sessions.add(old[0], old[1])
+    _revoke_cookie()
     _set_user(new_token)
     _hand_off(new_token)
+
+
+def _revoke_cookie() -> None:
+    """The session's cookie is signed out here at once, and at auth for every other UI replica."""
+    cookie = st.session_state.get(_COOKIE)
+    if not cookie:
+        return
+    revoked_sessions.add(cookie[0], cookie[1])
+    session_token = token()
+    if session_token:
+        ui_nonces.spend(session_token, cookie[0], cookie[1])
 
 
 def must_change_password() -> bool:
@@ -180,9 +189,7 @@ def password_changed(new_token: str | None) -> None:
 
 def sign_out(message: str | None = None) -> None:
     """Forget the token, revoke the cookie and have the browser drop it; the next run shows login."""
-    cookie = st.session_state.get(_COOKIE)
-    if cookie:
-        revoked_sessions.add(cookie[0], cookie[1])
+    _revoke_cookie()
     for key in (_TOKEN, _USER, _COOKIE, _NEXT_PAGE, _NEXT_QUERY, _MUST_CHANGE_PASSWORD):
         st.session_state.pop(key, None)
     st.session_state[_SIGNED_OUT] = True

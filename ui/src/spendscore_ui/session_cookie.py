@@ -1,14 +1,15 @@
 """Refresh survival without exposing the token to JavaScript: an encrypted HttpOnly cookie set by a route.
 
 Streamlit scripts talk to the browser over a websocket and cannot set HTTP cookies, so after a sign-in
-the script stores the sealed cookie value under a random single-use code (valid 60 s), bound to the
-browser that signed in, and the page posts that code in the background (``fetch``, no navigation: the
-signed-in page is usable at once) to ``POST /session/start``. That route (an ``st.App`` server route in
-this process) trades the code for a ``Set-Cookie: HttpOnly; SameSite=Strict`` (``Secure`` when
-``UI_COOKIE_SECURE``). The value is AES-256-GCM ciphertext under a key derived from ``UI_COOKIE_SECRET``:
-the token cannot be read from it, and any change to it fails authentication. On a refresh the new script
-run reads the cookie from ``st.context.cookies`` and trusts it only when it decrypts, has not expired and
-was not signed out.
+the script seals the cookie value into a single-use code (valid 60 s), bound to the browser that signed
+in, and the page posts that code in the background (``fetch``, no navigation: the signed-in page is
+usable at once) to ``POST /session/start``. That route (an ``st.App`` server route of any UI replica:
+auth records the code as used, for all of them) trades the code for a
+``Set-Cookie: HttpOnly; SameSite=Strict`` (``Secure`` when ``UI_COOKIE_SECURE``). The value is
+AES-256-GCM ciphertext under a key derived from ``UI_COOKIE_SECRET``: the token cannot be read from it,
+and any change to it fails authentication. On a refresh the new script run reads the cookie from
+``st.context.cookies`` and trusts it only when it decrypts, has not expired and was not signed out (on
+any replica: auth keeps the signed-out cookies' ids too).
 
 Login CSRF: the code is bound to the browser's own random ``spendscore_browser`` cookie (set on its first
 page load by ``BrowserGuardMiddleware``), so a code replayed into another browser is refused. Both routes
@@ -17,6 +18,7 @@ navigate to them nor send that header without a CORS preflight, which they never
 cross-site request cannot sign anybody in or out. The middleware also forbids framing every page.
 """
 
+import asyncio
 import base64
 import binascii
 import hmac
@@ -25,7 +27,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +43,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from spendscore_ui import ui_nonces
+from spendscore_ui.config import get_settings
+
 COOKIE_NAME = "spendscore_session"
 BROWSER_COOKIE = "spendscore_browser"
 DEVICE_COOKIE = "spendscore_device"
@@ -51,13 +56,15 @@ CODE_LIFETIME_SECONDS = 60.0
 MAX_COOKIE_LIFETIME_SECONDS = 2 * 60 * 60
 BROWSER_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 DEVICE_COOKIE_MAX_AGE = 90 * 24 * 60 * 60
-_MAX_ROUTE_BODY = 4096
+_MAX_ROUTE_BODY = 8192
 FRAME_HEADERS = ((b"content-security-policy", b"frame-ancestors 'none'"), (b"x-frame-options", b"DENY"))
 _NONCE_BYTES = 12
 # Bound into the key and, as associated data, into every value: a value made for another purpose
 # (or another cookie) with the same secret does not open here.
 _KEY_INFO = b"spendscore-ui session cookie v1"
 _ASSOCIATED_DATA = COOKIE_NAME.encode()
+_CODE_ASSOCIATED_DATA = b"spendscore sign-in code"
+_MAX_SEALED_CHARS = 6000
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,21 @@ class SessionCookieSealer:
     def __init__(self, secret: str) -> None:
         key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(secret.encode())
         self._aead = AESGCM(key)
+
+    def seal_payload(self, payload: dict[str, Any], *, purpose: bytes) -> str:
+        """``payload`` as JSON, encrypted and authenticated for ``purpose`` (opens for no other)."""
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        return _b64encode(nonce + self._aead.encrypt(nonce, json.dumps(payload).encode(), purpose))
+
+    def open_payload(self, value: str, *, purpose: bytes) -> dict[str, Any] | None:
+        if not value or len(value) > _MAX_SEALED_CHARS:
+            return None
+        try:
+            sealed = _b64decode(value)
+            content = json.loads(self._aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], purpose))
+        except (InvalidTag, binascii.Error, ValueError, TypeError):
+            return None
+        return content if isinstance(content, dict) else None
 
     def seal(self, token: str, *, now: float | None = None) -> tuple[str, SessionCookie]:
         current = time.time() if now is None else now
@@ -131,40 +153,78 @@ class Handoff:
     device_token: str | None = None
 
 
+@dataclass(frozen=True)
+class _OpenedCode:
+    handoff: Handoff
+    browser: str | None
+    expires_at: float
+    nonce: str
+
+
 class HandoffCodes:
-    """Single-use codes, each standing for one hand-off for a minute, bound to one browser (process
-    memory)."""
+    """Single-use codes, each standing for one hand-off for a minute, bound to one browser, and
+    redeemable by any UI replica (with the same ``UI_COOKIE_SECRET``): the code is the hand-off itself,
+    sealed with the browser it is bound to, its expiry and a random nonce. Auth records the nonce as
+    spent when the code is redeemed (``ui_nonces``), so the code works once across every replica."""
 
     def __init__(self, lifetime: float = CODE_LIFETIME_SECONDS) -> None:
         self._lifetime = lifetime
-        self._codes: dict[str, tuple[Handoff, str | None, float]] = {}
-        self._lock = threading.Lock()
 
-    def issue(self, handoff: Handoff, *, browser: str | None) -> str:
+    def issue(
+        self, handoff: Handoff, *, browser: str | None, sealer: "SessionCookieSealer | None" = None
+    ) -> str:
         """A code for ``handoff`` that only the browser holding the ``browser`` cookie can redeem (with
         no browser cookie known, nobody can: the session then just does not survive a refresh)."""
-        code = secrets.token_urlsafe(32)
-        now = time.monotonic()
-        with self._lock:
-            self._codes = {key: entry for key, entry in self._codes.items() if entry[2] > now}
-            self._codes[code] = (handoff, browser, now + self._lifetime)
-        return code
+        payload = {
+            "c": handoff.cookie_value,
+            "d": handoff.device_token,
+            "b": browser,
+            "exp": time.time() + self._lifetime,
+            "n": secrets.token_urlsafe(32),
+        }
+        return (sealer or process_sealer()).seal_payload(payload, purpose=_CODE_ASSOCIATED_DATA)
 
-    def redeem(self, code: str, *, browser: str | None) -> Handoff | None:
-        """The hand-off for this code, once, to the browser it was issued to; None when unknown, used,
-        expired or presented by another browser (the code is spent either way)."""
-        with self._lock:
-            entry = self._codes.pop(code, None)
-        if entry is None or entry[2] <= time.monotonic():
+    def redeem(
+        self, code: str, *, browser: str | None, sealer: "SessionCookieSealer | None" = None
+    ) -> Handoff | None:
+        """The hand-off for this code, once on all replicas, to the browser it was issued to; None when
+        not ours, used, expired or presented by another browser (the code is spent either way), or when
+        auth cannot say whether it was used."""
+        sealer = sealer or process_sealer()
+        opened = _open_code(sealer, code)
+        if opened is None or opened.expires_at <= time.time():
             return None
-        handoff, bound_to, _expires = entry
+        cookie = sealer.open(opened.handoff.cookie_value)
+        if cookie is None:
+            return None
+        if ui_nonces.spend(cookie.token, opened.nonce, opened.expires_at) is not True:
+            return None
+        bound_to = opened.browser
         if not bound_to or not browser or not hmac.compare_digest(bound_to, browser):
             return None
-        return handoff
+        return opened.handoff
+
+
+def _open_code(sealer: "SessionCookieSealer", code: str) -> _OpenedCode | None:
+    content = sealer.open_payload(code, purpose=_CODE_ASSOCIATED_DATA)
+    if content is None:
+        return None
+    try:
+        device = content["d"]
+        browser = content["b"]
+        return _OpenedCode(
+            handoff=Handoff(str(content["c"]), None if device is None else str(device)),
+            browser=None if browser is None else str(browser),
+            expires_at=float(content["exp"]),
+            nonce=str(content["n"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 class RevokedSessions:
-    """Cookie ids signed out before they expired (kept until their expiry, in process memory)."""
+    """Cookie ids signed out before they expired, as this process knows them (kept until their expiry).
+    A sign-out is also recorded at auth (``ui_nonces``) for the other replicas: see ``session``."""
 
     def __init__(self) -> None:
         self._until: dict[str, int] = {}
@@ -179,6 +239,12 @@ class RevokedSessions:
     def contains(self, session_id: str) -> bool:
         with self._lock:
             return session_id in self._until
+
+
+@lru_cache(maxsize=1)
+def process_sealer() -> "SessionCookieSealer":
+    """The sealer under this process's UI_COOKIE_SECRET (the same on every replica)."""
+    return SessionCookieSealer(get_settings().cookie_secret.get_secret_value())
 
 
 handoff_codes = HandoffCodes()
@@ -221,7 +287,10 @@ async def start_session(request: Request, *, secure: bool) -> Response:
     if not is_same_origin_script(request):
         return _no_store(Response(status_code=403))
     code = (await _small_json(request)).get("code")
-    handoff = handoff_codes.redeem(str(code or ""), browser=request.cookies.get(BROWSER_COOKIE))
+    # Redeeming asks auth (the code is spent for every replica): off the event loop.
+    handoff = await asyncio.to_thread(
+        handoff_codes.redeem, str(code or ""), browser=request.cookies.get(BROWSER_COOKIE)
+    )
     if handoff is None:
         return _no_store(Response(status_code=403))
     response = Response(status_code=204)

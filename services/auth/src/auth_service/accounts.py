@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from auth_service import device_tokens, login_throttle, owner_deletions, revocations, user_repository
 from auth_service.errors import (
     AccountDeactivatedError,
+    EmailAlreadyUsedError,
     InvalidCredentialsError,
     LastAdminError,
     SamePasswordError,
@@ -204,15 +205,19 @@ async def ensure_admin(
     admin with this password."""
     existing = await user_repository.get_by_email(db_session=db_session, email=email)
     if existing is None:
-        user = await user_repository.create(
-            db_session=db_session,
-            email=email,
-            name=name,
-            password_hash=await hasher.hash(password),
-            roles=ADMIN_ROLES,
-        )
-        await db_session.commit()
-        return AdminOutcome(user, created=True)
+        password_hash = await hasher.hash(password)
+        try:
+            user = await user_repository.create(
+                db_session=db_session, email=email, name=name, password_hash=password_hash, roles=ADMIN_ROLES
+            )
+            await db_session.commit()
+            return AdminOutcome(user, created=True)
+        except EmailAlreadyUsedError:
+            # Another replica, started at the same moment, created it first: it exists now.
+            await db_session.rollback()
+            existing = await user_repository.get_by_email(db_session=db_session, email=email)
+            if existing is None:
+                raise
     if reset_existing:
         existing.password_hash = await hasher.hash(password)
         existing.roles = sorted({*existing.roles, *ADMIN_ROLES})

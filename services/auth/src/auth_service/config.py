@@ -49,6 +49,9 @@ class AuthSettings(ServiceSettings):
     login_max_failures_per_email: int = Field(5, ge=1)
     login_max_failures_per_address: int = Field(50, ge=1)
     login_max_failures_per_device: int = Field(5, ge=1)
+    login_max_failures_per_account: int = Field(
+        50, ge=1, description="Failed logins without a device token from every address together"
+    )
     login_throttle_window_seconds: int = Field(900, ge=1)
     trusted_proxies: Annotated[list[ProxyNetwork], NoDecode] = Field(
         default_factory=list,

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth_service import revocations, user_repository
@@ -60,6 +61,9 @@ async def _deletion_worker(request: Request) -> OwnerDeletionWorker:
     return worker
 
 
+MAX_FORWARDED_HOPS = 16
+
+
 async def client_address(request: Request) -> str | None:
     """The caller's address: the peer's, or, when the peer is one of AUTH_TRUSTED_PROXIES (the UI),
     the last address its X-Forwarded-For names that is not a trusted proxy. Anyone else's
@@ -70,10 +74,25 @@ async def client_address(request: Request) -> str | None:
     if peer is None or not forwarded or not _is_trusted(peer, settings.trusted_proxies):
         return peer
     hops = [hop.strip() for hop in forwarded.split(",")]
-    for hop in reversed(hops):
-        if not _is_trusted(hop, settings.trusted_proxies):
-            return hop if _is_address(hop) else peer
-    return hops[0] if _is_address(hops[0]) else peer
+    if len(hops) <= MAX_FORWARDED_HOPS:
+        for hop in reversed(hops):
+            if not _is_trusted(hop, settings.trusted_proxies):
+                if _is_address(hop):
+                    return hop
+                break
+        else:
+            return hops[0]
+    # Counting a malformed header against the proxy (the UI) would let anyone lock its users out.
+    raise RequestValidationError(
+        [
+            {
+                "type": "value_error",
+                "loc": ("header", "x-forwarded-for"),
+                "msg": f"Value error, the client's address must be an IP address (at most "
+                f"{MAX_FORWARDED_HOPS} hops)",
+            }
+        ]
+    )
 
 
 def _is_address(text: str) -> bool:

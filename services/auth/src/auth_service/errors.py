@@ -36,6 +36,11 @@ class EmailAlreadyUsedError(AuthServiceError):
     detail = "A user with this email already exists"
 
 
+class UiNonceSpentError(AuthServiceError):
+    status_code = status.HTTP_409_CONFLICT
+    detail = "This sign-in code or session was used already"
+
+
 class LastAdminError(AuthServiceError):
     status_code = status.HTTP_409_CONFLICT
     detail = "This is the last active admin: make another user an active admin first"

@@ -21,20 +21,27 @@ from auth_service.models import LoginThrottle
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    max_failures_per_email: int
+    max_failures_per_email: int  # per account and address, for a login without a device token
     max_failures_per_address: int
     window: timedelta
     max_failures_per_device: int = 5
+    max_failures_per_account: int = 50  # per account from every address together, without a device token
 
     def login_limits(
         self, *, email: str, address: str | None, device_hash: str | None = None
     ) -> dict[str, int]:
-        """Per account, or per device token when the login presents a valid one; per address always."""
-        limits = (
-            {device_key(device_hash): self.max_failures_per_device}
-            if device_hash
-            else {email_key(email): self.max_failures_per_email}
-        )
+        """With a valid device token of the account: per device token only (the browser proved an
+        earlier sign-in; no stranger's guesses touch its budget). Without one: per account *and
+        address*, so that a few strangers' guesses lock only themselves out and not the owner on a
+        new device; per account from every address together at a higher ceiling, which bounds a
+        distributed guesser and which a sign-in from a known device or an admin's unlock clears;
+        and per address."""
+        if device_hash:
+            return {device_key(device_hash): self.max_failures_per_device}
+        limits = {
+            email_address_key(email, address): self.max_failures_per_email,
+            email_key(email): self.max_failures_per_account,
+        }
         if address:
             limits[address_key(address)] = self.max_failures_per_address
         return limits
@@ -50,6 +57,10 @@ class ThrottlePolicy:
 
 def email_key(email: str) -> str:
     return f"email:{email}"
+
+
+def email_address_key(email: str, address: str | None) -> str:
+    return f"email-address:{email}|{address or 'unknown'}"
 
 
 def address_key(address: str) -> str:
@@ -99,13 +110,27 @@ async def count_attempt(
 async def forget_successful_login(
     *, db_session: AsyncSession, email: str, address: str | None, device_hash: str | None = None
 ) -> None:
-    """A successful login clears the failures of what it was counted on (the email, or the device token
-    it presented) and takes back its own count from the address. A login by device token leaves the
-    account's count alone, and the address's earlier failures are kept: neither the owner's nor an
-    attacker's own good logins may reset the budget someone spends guessing."""
-    await forget(db_session=db_session, key=device_key(device_hash) if device_hash else email_key(email))
-    if address:
-        await give_back(db_session=db_session, key=address_key(address))
+    """A successful login (the right password) clears the account's failures: from every address
+    together, and from this address or this device token; it takes back its own count from the
+    address, whose earlier failures are kept: nobody's good logins may reset the budget someone
+    spends guessing from that address."""
+    await forget(db_session=db_session, key=email_key(email))
+    if device_hash:
+        await forget(db_session=db_session, key=device_key(device_hash))
+    else:
+        await forget(db_session=db_session, key=email_address_key(email, address))
+        if address:
+            await give_back(db_session=db_session, key=address_key(address))
+
+
+async def unlock_account(*, db_session: AsyncSession, email: str) -> None:
+    """An admin's unlock: the account's failures from every address are forgotten."""
+    await db_session.exec(
+        delete(LoginThrottle).where(
+            (col(LoginThrottle.key) == email_key(email))
+            | col(LoginThrottle.key).startswith(f"email-address:{email}|", autoescape=True)
+        )
+    )
 
 
 async def give_back(*, db_session: AsyncSession, key: str) -> None:

@@ -19,7 +19,7 @@ from auth_service.keys import load_retired_public_jwks, load_signing_key
 from auth_service.login_throttle import ThrottlePolicy
 from auth_service.owner_deletions import OwnerDeletionWorker
 from auth_service.passwords import PasswordHasher
-from auth_service.routes import admin, jwks, login, revocations, users
+from auth_service.routes import admin, jwks, login, revocations, ui_nonces, users
 from auth_service.service_clients import ServiceClients
 from auth_service.tokens import TokenIssuer, local_token_verifier
 from spendscore_common.app import docs_options, install_common_parts
@@ -72,6 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         max_failures_per_email=settings.login_max_failures_per_email,
         max_failures_per_address=settings.login_max_failures_per_address,
         max_failures_per_device=settings.login_max_failures_per_device,
+        max_failures_per_account=settings.login_max_failures_per_account,
         window=timedelta(seconds=settings.login_throttle_window_seconds),
     )
     worker = OwnerDeletionWorker(
@@ -132,6 +133,13 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     app.state.metrics_registry.register(BreakerCollector([app.state.customers_breaker]))
     install_error_handlers(app)
     answer_503_when_database_is_down(app)
-    for router in (login.router, jwks.router, revocations.router, users.router, admin.router):
+    for router in (
+        login.router,
+        jwks.router,
+        revocations.router,
+        users.router,
+        ui_nonces.router,
+        admin.router,
+    ):
         app.include_router(router)
     return app

@@ -3,11 +3,15 @@
 import sys
 from pathlib import Path
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.exc import SQLAlchemyError
 
+from spendscore_common.migration_lock import first_line
 from spendscore_common.server import describe_settings_error
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
@@ -43,8 +47,10 @@ def main() -> None:
         sys.exit(f"auth migrate: {describe_settings_error(exc)}")
     try:
         upgrade(settings.database_url)
-    except (OSError, ConnectionError) as exc:
-        sys.exit(f"auth migrate: cannot reach the database: {exc}")
+    except (OSError, ConnectionError, asyncpg.PostgresConnectionError) as exc:
+        sys.exit(f"auth migrate: cannot reach the database: {first_line(exc)}")
+    except (asyncpg.PostgresError, SQLAlchemyError, CommandError, ValueError) as exc:
+        sys.exit(f"auth migrate: failed: {first_line(exc)}")
 
 
 if __name__ == "__main__":

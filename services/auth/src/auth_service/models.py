@@ -101,3 +101,16 @@ class DeviceToken(AuthTable, table=True):
     )
     created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp())
     expires_at: datetime = Field(sa_column=_timestamp())
+
+
+class SpentUiNonce(AuthTable, table=True):
+    """A one-time value of the UI's browser sessions that has been used up: a sign-in code redeemed,
+    or a session cookie signed out. Kept here, not in a UI process, so that every UI replica sees it
+    (the UI has no database of its own). By the SHA-256 of the user's id and the value; dropped once
+    the value has expired anyway."""
+
+    __tablename__ = "spent_ui_nonces"
+    __table_args__ = (Index("ix_spent_ui_nonces_expires_at", "expires_at"),)
+
+    nonce_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    expires_at: datetime = Field(sa_column=_timestamp())

@@ -181,3 +181,22 @@ class ProfileUpdate(BaseModel):
 class PasswordChange(BaseModel):
     current_password: str = Field(max_length=1024)
     new_password: NewPassword
+
+
+# --- issue 27: the UI's one-time values, shared by every UI replica ---------------------------------
+UI_NONCE_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
+
+
+class UiNonceSpend(BaseModel):
+    """A sign-in code redeemed or a session cookie signed out, by the UI, until it expires."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nonce: str = Field(
+        pattern=UI_NONCE_PATTERN, description="The random value (16 to 128 URL-safe characters)"
+    )
+    expires_at: datetime = Field(description="When the value expires anyway (kept at most 2 h)")
+
+
+class UiNonceState(BaseModel):
+    spent: bool

@@ -144,7 +144,23 @@ def safe_validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
         if error.get("ctx") and not _is_secret(loc):
             entry["ctx"] = error["ctx"]
         safe.append(entry)
-    return jsonable_encoder(safe)
+    return _valid_unicode(jsonable_encoder(safe))
+
+
+def _valid_unicode(value: Any) -> Any:
+    """Every text made encodable as UTF-8: a lone surrogate in an input or a message (from a body
+    sent under a Content-Type the guard does not read) becomes U+FFFD instead of crashing the 422."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return value
+    if isinstance(value, list):
+        return [_valid_unicode(item) for item in value]
+    if isinstance(value, dict):
+        return {_valid_unicode(key): _valid_unicode(item) for key, item in value.items()}
+    return value
 
 
 async def validation_error_response(_: Request, exc: Exception) -> JSONResponse:

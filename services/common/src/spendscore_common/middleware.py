@@ -85,7 +85,8 @@ class RequestGuardMiddleware:
         sizes = [len(name) + len(value) for name, value in raw_headers]
         headers = dict(raw_headers)  # the last of repeated names wins
         declared = headers.get(b"content-length")
-        content_type = headers.get(b"content-type")
+        # Media types are case-insensitive: Application/JSON is JSON, and FastAPI reads it as such.
+        content_type = (headers.get(b"content-type") or b"").lower()
         incoming_id = headers.get(_REQUEST_ID)
         chunked = b"transfer-encoding" in headers
         longest, headers_bytes = max(sizes, default=0), sum(sizes)
@@ -135,7 +136,9 @@ class RequestGuardMiddleware:
                 response_bytes += len(message.get("body", b""))
             await send(message)
 
-        inspected = content_type is not None and (b"json" in content_type or b"urlencoded" in content_type)
+        # FastAPI reads a body without a Content-Type as JSON too.
+        is_form = b"urlencoded" in content_type
+        inspected = is_form or b"json" in content_type or not content_type
         received = 0
         parts: list[bytes] = []
         first_read = chunked or declared_bytes > EARLY_AUTH_FROM_BYTES
@@ -160,11 +163,10 @@ class RequestGuardMiddleware:
             body_done = True
             if inspected:
                 body = b"".join([*parts, chunk]) if parts else chunk
-                assert content_type is not None
                 problems = (
-                    input_checks.json_body_problems(body)
-                    if b"json" in content_type
-                    else input_checks.form_body_problems(body)
+                    input_checks.form_body_problems(body)
+                    if is_form
+                    else input_checks.json_body_problems(body)
                 )
                 if problems:
                     await answer(422, problems)

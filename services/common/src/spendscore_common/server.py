@@ -74,7 +74,9 @@ def run_service(
         log_config=None,
         access_log=False,
         proxy_headers=proxy_headers,
-        http=BoundedHttpToolsProtocol,
+        http=BoundedHttpToolsProtocol.with_limits(
+            head_timeout_seconds=settings.head_timeout_seconds, max_connections=settings.max_connections
+        ),
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         timeout_graceful_shutdown=10,
     )

@@ -38,6 +38,18 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("MAX_BODY_BYTES"),
         description="Larger bodies are refused with 413 before they are read (uploads have their own limit).",
     )
+    head_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        validation_alias=AliasChoices("HEAD_TIMEOUT_SECONDS"),
+        description="A request head (line and headers) must arrive within this time: 408 and closed.",
+    )
+    max_connections: int = Field(
+        1000,
+        ge=1,
+        validation_alias=AliasChoices("MAX_CONNECTIONS"),
+        description="Open connections per process; past it the one waiting longest for a head is closed.",
+    )
     docs_enabled: bool | None = Field(
         None,
         validation_alias=AliasChoices("DOCS_ENABLED"),

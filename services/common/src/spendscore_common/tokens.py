@@ -7,6 +7,7 @@ import binascii
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -382,11 +383,21 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+_UNPADDED_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def _b64url_decode(part: str) -> bytes:
+    """Strict: unpadded base64url (RFC 7515) written the one canonical way, so that no two spellings
+    of a signature or a header (``==`` added, ``+`` for ``-``, other unused trailing bits) verify."""
+    if not _UNPADDED_BASE64URL.fullmatch(part) or len(part) % 4 == 1:
+        raise InvalidTokenError("malformed token")
     try:
-        return base64.b64decode(part + "=" * (-len(part) % 4), altchars=b"-_", validate=True)
+        decoded = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
     except (binascii.Error, ValueError) as exc:
         raise InvalidTokenError("malformed token") from exc
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=").decode("ascii") != part:
+        raise InvalidTokenError("malformed token")
+    return decoded
 
 
 def _refuse_constant(name: str) -> None:

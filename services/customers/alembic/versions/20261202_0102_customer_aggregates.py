@@ -41,7 +41,7 @@ _SUMS = (
 _COLUMNS = f"{_GROUP}, {', '.join(_SUMS)}"
 _TOTALS = ", ".join(f"sum({name})" for name in _SUMS)
 _ANY_CHANGE = " OR ".join(f"sum({name}) <> 0" for name in _SUMS)
-# The age groups and the score buckets of customer_repository.AGE_GROUPS / HISTOGRAM_BUCKETS (the
+# The age groups and the score buckets of dashboard_repository.AGE_GROUPS / HISTOGRAM_BUCKETS (the
 # bucket of a score of 100 is 10: the reader folds it into the last one). The accuracy sums count
 # the customers with an observed score and a prediction made before it, as the dashboard compares.
 # Sums of floats are numeric: a customer's +x and later -x cancel exactly, as float sums would not.

@@ -1,7 +1,7 @@
 """each prediction's explanation: the model's average score and each input's Shapley value (issue 23)
 
 Revision ID: 20261206_0202
-Revises: 20261202_0102
+Revises: 20261206_0204
 Create Date: 2026-12-06
 
 Four nullable floats, not a JSON document: the import writes predictions with COPY, and predictions
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261206_0202"
-down_revision: str | None = "20261202_0102"
+down_revision: str | None = "20261206_0204"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -33,7 +33,13 @@ class CustomersSettings(ServiceSettings):
         2,
         validation_alias=AliasChoices("CUSTOMERS_MAX_EXPENSIVE_CALLS_PER_OWNER"),
         ge=1,
-        description="Imports, exports and searches one owner may run at once (per process); more: 429.",
+        description="Imports, exports and searches one owner may run at once (on all replicas); more: 429.",
+    )
+    max_concurrent_imports: int = Field(
+        2,
+        validation_alias=AliasChoices("CUSTOMERS_MAX_CONCURRENT_IMPORTS"),
+        ge=1,
+        description="Imports this process reads and stores at once, all owners together; more: 503.",
     )
     inference_url: str = Field("http://127.0.0.1:8003", validation_alias=AliasChoices("INFERENCE_URL"))
     auth_jwks_url: str = Field(
@@ -73,6 +79,12 @@ class CustomersSettings(ServiceSettings):
     )
     pending_retry_interval_seconds: float = Field(
         5.0, validation_alias=AliasChoices("CUSTOMERS_PENDING_RETRY_INTERVAL_SECONDS"), gt=0
+    )
+    store_rescore_interval_seconds: float = Field(
+        1.0,
+        validation_alias=AliasChoices("CUSTOMERS_STORE_RESCORE_INTERVAL_SECONDS"),
+        gt=0,
+        description="How often customers are re-scored after their store's correction changed (issue 25).",
     )
     import_max_body_bytes: int = Field(
         6 * 1024 * 1024,

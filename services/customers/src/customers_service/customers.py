@@ -11,9 +11,19 @@ import asyncpg
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
-from customers_service import customer_repository, import_repository, prediction_repository
-from customers_service.customer_repository import CustomerWithLatest, model_input_of, new_prediction, utc_now
+from customers_service import (
+    customer_cap,
+    customer_import_writes,
+    customer_reads,
+    customer_writes,
+    import_repository,
+    prediction_repository,
+    store_models,
+)
+from customers_service.customer_reads import CustomerWithLatest
+from customers_service.customer_writes import model_input_of, new_prediction, utc_now
 from customers_service.errors import CustomerLimitReached, CustomerNotFound, ExternalIdTaken, ImportRejected
 from customers_service.file_import import read_customers_file
 from customers_service.inference_client import (
@@ -30,6 +40,7 @@ from customers_service.segment_catalogue import SegmentCatalogue
 
 _MODEL_FIELDS = frozenset({"gender", "age", "annual_income"})
 _EXTERNAL_ID_INDEX = "uq_customer_owner_external_id"
+_FOREIGN_KEY_VIOLATION = "ForeignKeyViolationError"
 
 
 async def create_customer(
@@ -46,16 +57,16 @@ async def create_customer(
 
     CustomerLimitReached when the owner already has ``max_customers``; ExternalIdTaken when another
     of the owner's customers has the external id."""
-    count = await customer_repository.count_without_search(session=session, owner_id=owner_id)
-    await session.commit()
-    if count >= max_customers:
-        raise CustomerLimitReached(max_customers)
+    await customer_cap.refuse_when_full(session=session, owner_id=owner_id, max_customers=max_customers)
     outcome = await inference.predict_or_none(
         ModelInput(values.gender, values.age, values.annual_income), token=token
     )
     segments = await catalogue.segments(token) if values.observed_score is not None else None
-    async with _external_id_guard(session):
-        created = await customer_repository.create(
+    async with _external_id_guard(session), _rolled_back_when_full(session):
+        await customer_cap.make_room(
+            session=session, owner_id=owner_id, adding=1, max_customers=max_customers
+        )
+        created = await customer_writes.create(
             session=session, owner_id=owner_id, values=values, outcome=outcome, segments=segments
         )
         await session.commit()
@@ -63,14 +74,32 @@ async def create_customer(
 
 
 @contextlib.asynccontextmanager
-async def _external_id_guard(session: AsyncSession) -> AsyncIterator[None]:
-    """The unique index on (owner, external id) refusing a write becomes ExternalIdTaken (409)."""
+async def _rolled_back_when_full(session: AsyncSession) -> AsyncIterator[None]:
     try:
         yield
+    except CustomerLimitReached:
+        await session.rollback()
+        raise
+
+
+@contextlib.asynccontextmanager
+async def _external_id_guard(session: AsyncSession) -> AsyncIterator[None]:
+    """The unique index on (owner, external id) refusing a write becomes ExternalIdTaken (409); a
+    customer deleted while the write was on its way (its row gone: the UPDATE matches nothing, or the
+    new prediction's foreign key finds no customer) becomes CustomerNotFound (404), not a 500."""
+    try:
+        yield
+    except StaleDataError as exc:
+        await session.rollback()
+        raise CustomerNotFound from exc
     except (IntegrityError, asyncpg.UniqueViolationError) as exc:
         await session.rollback()
         if _EXTERNAL_ID_INDEX in str(getattr(exc, "orig", exc)):
             raise ExternalIdTaken from exc
+        if _FOREIGN_KEY_VIOLATION in str(getattr(exc, "orig", exc)) or isinstance(
+            exc.__cause__, asyncpg.ForeignKeyViolationError
+        ):
+            raise CustomerNotFound from exc
         raise
 
 
@@ -110,19 +139,20 @@ async def update_customer(
             now=utc_now(),
         )
     if changes:
-        customer_repository.update(session=session, customer=customer, changes=changes, prediction=prediction)
+        customer_writes.update(session=session, customer=customer, changes=changes, prediction=prediction)
     latest = prediction or found.latest
     if observed_changed:
         prior = found.latest
         if prior is None or prior.status != PREDICTION_DONE:
             prior = await prediction_repository.latest_done(session=session, customer_id=customer.id)
-        entry = customer_repository.observe(
+        entry = customer_writes.observe(
             customer=customer, score=observed, prior=prior, latest=latest, segments=segments, now=utc_now()
         )
         customer.updated_at = entry.observed_at
+        customer.observed_source = None if observed is None else "typed"  # wins until the next sales import
         session.add_all([customer, entry])
     elif income_moves_observed:
-        customer_repository.assign_segment(customer=customer, segments=segments, latest=latest)
+        customer_writes.assign_segment(customer=customer, segments=segments, latest=latest)
     if changes or observed_changed:
         async with _external_id_guard(session):
             await session.commit()
@@ -144,15 +174,16 @@ async def predict_again(
         now=utc_now(),
     )
     prediction_repository.append(session=session, customer=customer, prediction=prediction)
-    await session.commit()
+    async with _external_id_guard(session):
+        await session.commit()
     return prediction
 
 
 async def delete_customer(*, session: AsyncSession, owner_id: uuid.UUID, customer_id: uuid.UUID) -> None:
     """Delete the customer with its history; CustomerNotFound when the owner has no such customer."""
-    deleted = await customer_repository.delete_one(
-        session=session, owner_id=owner_id, customer_id=customer_id
-    )
+    deleted = await customer_writes.delete_one(session=session, owner_id=owner_id, customer_id=customer_id)
+    if deleted:
+        await import_repository.forget_owner_uploads(session=session, owner_id=owner_id)
     await session.commit()
     if not deleted:
         raise CustomerNotFound
@@ -160,7 +191,9 @@ async def delete_customer(*, session: AsyncSession, owner_id: uuid.UUID, custome
 
 async def delete_owner_customers(*, session: AsyncSession, owner_id: uuid.UUID) -> None:
     """Everything a deleted account owned; nothing left is fine (idempotent)."""
-    await customer_repository.delete_all_of_owner(session=session, owner_id=owner_id)
+    await customer_writes.delete_all_of_owner(session=session, owner_id=owner_id)
+    await import_repository.forget_owner_uploads(session=session, owner_id=owner_id)
+    await store_models.forget_owner(session=session, owner_id=owner_id)
     await session.commit()
 
 
@@ -195,20 +228,20 @@ async def import_customers(
     repeated = await import_repository.result_of_recent(session=session, owner_id=owner_id, digest=digest)
     await session.commit()
     if repeated is not None:
-        return ImportResult.model_validate_json(repeated)
+        return await _replayed(ImportResult.model_validate_json(repeated), raw, filename, language)
     parsed = await run_in_threadpool(read_customers_file, raw, filename=filename, language=language)
     if parsed.problems and mode == "all":
         raise ImportRejected(parsed.problems)
     if not parsed.rows:
         raise ImportRejected(parsed.problems)
-    existing = await customer_repository.by_external_ids(
+    existing = await customer_reads.by_external_ids(
         session=session,
         owner_id=owner_id,
         external_ids=[row.values.external_id for row in parsed.rows if row.values.external_id is not None],
     )
     new_rows = [row.values for row in parsed.rows if row.values.external_id not in existing]
     if new_rows:
-        count = await customer_repository.count_without_search(session=session, owner_id=owner_id)
+        count = await customer_reads.count_without_search(session=session, owner_id=owner_id)
         if count + len(new_rows) > max_customers:
             raise CustomerLimitReached(max_customers)
     await session.commit()
@@ -236,7 +269,7 @@ async def import_customers(
     created = list(zip(new_rows, outcomes[: len(new_rows)], strict=True))
     later_outcomes = iter(outcomes[len(new_rows) :])
     updated = [
-        customer_repository.ImportedUpdate(
+        customer_import_writes.ImportedUpdate(
             customer_id=customer.id,
             values=values,
             predict=_model_fields_differ(customer, values),
@@ -256,7 +289,7 @@ async def import_customers(
         else None
     )
     records = await run_in_threadpool(
-        customer_repository.import_records,
+        customer_import_writes.import_records,
         owner_id=owner_id,
         created=created,
         updated=updated,
@@ -270,10 +303,24 @@ async def import_customers(
         stored = await import_repository.result_of_recent(session=session, owner_id=owner_id, digest=digest)
         await session.commit()
         return ImportResult.model_validate_json(stored) if stored is not None else result
-    async with _external_id_guard(session):
-        await customer_repository.store_import(session=session, records=records)
+    async with _external_id_guard(session), _rolled_back_when_full(session):
+        if records.customers:
+            await customer_cap.make_room(
+                session=session, owner_id=owner_id, adding=len(records.customers), max_customers=max_customers
+            )
+        await customer_import_writes.store_import(session=session, records=records)
         await session.commit()
     return result
+
+
+async def _replayed(
+    result: ImportResult, raw: bytes, filename: str | None, language: Language
+) -> ImportResult:
+    """The first upload's result for the same file, its rejected rows told in this caller's language."""
+    if not result.rejected:
+        return result
+    parsed = await run_in_threadpool(read_customers_file, raw, filename=filename, language=language)
+    return result.model_copy(update={"rejected": parsed.problems})
 
 
 def _model_fields_differ(customer: Customer, values: CustomerCreate) -> bool:

@@ -4,8 +4,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from customers_service import customer_repository
-from customers_service.customer_repository import (
+from customers_service import dashboard_repository
+from customers_service.dashboard_repository import (
     AGE_GROUPS,
     HISTOGRAM_BUCKETS,
     MIN_OBSERVED_FOR_FIT,
@@ -46,9 +46,9 @@ async def owner_dashboard(
 ) -> Dashboard:
     """Scores are those of each customer's latest prediction; pending ones are counted apart.
     ``segments`` names the segments (their ids stand in without it)."""
-    groups = await customer_repository.dashboard_groups(session=session, owner_id=owner_id)
-    scatter = await customer_repository.scatter_sample(session=session, owner_id=owner_id)
-    sums = await customer_repository.accuracy_sums(session=session, owner_id=owner_id)
+    groups = await dashboard_repository.dashboard_groups(session=session, owner_id=owner_id)
+    scatter = await dashboard_repository.scatter_sample(session=session, owner_id=owner_id)
+    sums = await dashboard_repository.accuracy_sums(session=session, owner_id=owner_id)
     segment_counts: dict[str, int] = {}
     genders = {"male": 0, "female": 0}
     bands = {"low": 0, "medium": 0, "high": 0}

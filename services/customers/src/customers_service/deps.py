@@ -9,13 +9,15 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 
-from customers_service import customer_repository
+from customers_service import customer_reads
 from customers_service.config import CustomersSettings
-from customers_service.customer_repository import CustomerWithLatest
+from customers_service.customer_reads import CustomerFilters, CustomerWithLatest
 from customers_service.db import SessionDep
 from customers_service.errors import CustomerNotFound, NotAnOwner
+from customers_service.import_capacity import ImportCapacity
 from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
+from customers_service.schemas import Band, Gender, SegmentId
 from customers_service.search_text import search_words
 from customers_service.segment_catalogue import SegmentCatalogue
 from spendscore_common.database import read_without_transaction
@@ -45,9 +47,9 @@ OwnerDep = Annotated[Owner, Depends(current_owner)]
 
 async def expensive_call_slot(request: Request, owner: OwnerDep) -> AsyncIterator[None]:
     """One of the owner's slots for an import or export, held until the response is sent (a streamed
-    export included); 429 when the owner already runs as many as allowed."""
+    export included); 429 when the owner already runs as many as allowed, on any replica."""
     limit: ExpensiveCallLimit = request.app.state.expensive_calls
-    with limit.slot(owner.id):
+    async with limit.slot(owner.id):
         yield
 
 
@@ -57,11 +59,19 @@ async def search_slot(request: Request, owner: OwnerDep) -> AsyncIterator[None]:
         yield
         return
     limit: ExpensiveCallLimit = request.app.state.expensive_calls
-    with limit.slot(owner.id):
+    async with limit.slot(owner.id):
+        yield
+
+
+async def import_slot(request: Request) -> AsyncIterator[None]:
+    """One of the process's import slots (all owners together), held until the import answers."""
+    capacity: ImportCapacity = request.app.state.import_capacity
+    with capacity.slot():
         yield
 
 
 ExpensiveCall = Depends(expensive_call_slot)
+ImportWork = Depends(import_slot)
 Search = Depends(search_slot)
 
 
@@ -100,9 +110,7 @@ async def valid_customer(
     # expire_on_commit=False).
     found = await read_without_transaction(
         session,
-        functools.partial(
-            customer_repository.get, session=session, owner_id=owner.id, customer_id=customer_id
-        ),
+        functools.partial(customer_reads.get, session=session, owner_id=owner.id, customer_id=customer_id),
     )
     if found is None:
         raise CustomerNotFound
@@ -151,3 +159,18 @@ async def search_query(
 
 
 SearchQuery = Annotated[str | None, Depends(search_query)]
+
+
+async def customer_filters(
+    q: SearchQuery,
+    gender: Annotated[Gender | None, Query()] = None,
+    band: Annotated[Band | None, Query(description="Band of the latest prediction")] = None,
+    segment: Annotated[
+        SegmentId | None, Query(description='Segment id, e.g. "high-income-high-spending"')
+    ] = None,
+) -> CustomerFilters:
+    """The list's search and filters, the same on the list, the export and the bulk actions."""
+    return CustomerFilters(q=q, gender=gender, band=band, segment=segment)
+
+
+FiltersDep = Annotated[CustomerFilters, Depends(customer_filters)]

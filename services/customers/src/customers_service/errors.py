@@ -3,6 +3,7 @@
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
+from customers_service.import_capacity import ImportCapacityFull
 from customers_service.inference_client import InferenceRejected, InferenceUnavailable
 from customers_service.owner_limits import TooManyExpensiveCalls
 from customers_service.schemas import ImportProblem
@@ -39,6 +40,22 @@ class ImportRejected(Exception):
         self.problems = problems
 
 
+class SavedViewNotFound(Exception):
+    """No such saved view for this owner."""
+
+
+class SavedViewNameTaken(Exception):
+    """Another of the owner's saved views has this name."""
+
+
+class SavedViewLimitReached(Exception):
+    """The owner has as many saved views as allowed."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"at most {limit} saved views per owner")
+        self.limit = limit
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CustomerNotFound)
     async def _not_found(_: Request, __: CustomerNotFound) -> JSONResponse:
@@ -66,6 +83,23 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=status.HTTP_409_CONFLICT,
         )
 
+    @app.exception_handler(SavedViewNotFound)
+    async def _view_not_found(_: Request, __: SavedViewNotFound) -> JSONResponse:
+        return JSONResponse({"detail": "Saved view not found"}, status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(SavedViewNameTaken)
+    async def _view_name_taken(_: Request, __: SavedViewNameTaken) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "Another saved view already has this name"}, status_code=status.HTTP_409_CONFLICT
+        )
+
+    @app.exception_handler(SavedViewLimitReached)
+    async def _view_limit(_: Request, exc: SavedViewLimitReached) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"At most {exc.limit} saved views; delete one first"},
+            status_code=status.HTTP_409_CONFLICT,
+        )
+
     @app.exception_handler(ImportRejected)
     async def _import_rejected(_: Request, exc: ImportRejected) -> JSONResponse:
         return JSONResponse(
@@ -78,6 +112,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": "Too many imports, exports or searches at once for this account; try again shortly"},
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(EXPENSIVE_CALL_RETRY_AFTER_SECONDS)},
+        )
+
+    @app.exception_handler(ImportCapacityFull)
+    async def _import_capacity_full(_: Request, __: ImportCapacityFull) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "The service is busy with other imports; try again shortly"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(EXPENSIVE_CALL_RETRY_AFTER_SECONDS)},
         )
 

@@ -96,6 +96,7 @@ class XlsxWriter:
 
     def append(self, rows: Iterable[Sequence[Any]]) -> None:
         from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
         for row in rows:
             cells: list[Any] = []
@@ -103,8 +104,9 @@ class XlsxWriter:
                 if isinstance(value, datetime):
                     value = value.isoformat()
                 if isinstance(value, str):
-                    # A string cell, never a formula, even when it starts with "=".
-                    cell = WriteOnlyCell(self._sheet, value=value)
+                    # A string cell, never a formula, even when it starts with "=". A workbook cannot
+                    # hold control characters (stored before names refused them): they are dropped.
+                    cell = WriteOnlyCell(self._sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
                     cell.data_type = "s"
                     cells.append(cell)
                 else:

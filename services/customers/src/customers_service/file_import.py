@@ -8,7 +8,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from customers_service.errors import ImportRejected
 from customers_service.messages import FIELD_LABELS, Language, message
@@ -19,10 +18,14 @@ from customers_service.schemas import (
     MAX_NAME_LENGTH,
     CustomerCreate,
     ImportProblem,
+    has_control_character,
 )
+from customers_service.xlsx_reader import XlsxLimitExceeded, XlsxLimits, XlsxUnreadable, read_first_sheet
 
 MAX_ROWS = 10_000
 MAX_BYTES = 5 * 1024 * 1024
+# Rows with a value: the header, MAX_ROWS customers, and room to say "too many" past them.
+XLSX_LIMITS = XlsxLimits(max_rows=MAX_ROWS + 2)
 
 # Header names, compared without case, accents, spaces or punctuation ("Annual Income (k$)" ->
 # "annualincomek"), in English and Portuguese.
@@ -109,13 +112,21 @@ class _Table:
     short_rows_padded: bool = False
 
 
+# A character of UTF-8 beyond ASCII: a lead byte and its continuation bytes.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def _decode(raw: bytes, language: Language) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw.count(b"\x00") > max(len(raw) // 50, 2):
         raise _file_rejected(message("file_encoding", language))
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _UTF8_SEQUENCE.search(raw):
+            # UTF-8 in part, something else elsewhere (a file pasted together): read as Windows-1252
+            # its UTF-8 would come out mangled ("JoÃ£o"), so it is refused, naming the first bad line.
+            line = raw.count(b"\n", 0, exc.start) + 1
+            raise _file_rejected(message("file_mixed_encoding", language, line=line)) from exc
     try:
         content = raw.decode("cp1252")
     except UnicodeDecodeError:
@@ -147,30 +158,25 @@ def _csv_table(raw: bytes, language: Language) -> _Table:
 
 
 def _xlsx_table(raw: bytes, language: Language) -> _Table:
-    import openpyxl  # imported here: only .xlsx uploads need it
-
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows: list[tuple[int, list[str] | None]] = []
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            rows.append((line, [_xlsx_cell_text(value) for value in values]))
-            if len(rows) > MAX_ROWS + 50:  # blank lines are skipped later; enough to see "too many"
-                break
-        workbook.close()
-    except Exception as exc:  # a broken zip, a missing part, a sheet of another kind: all unreadable
+        rows = read_first_sheet(raw, XLSX_LIMITS)
+    except XlsxLimitExceeded as exc:
+        if exc.limit == "max_rows":
+            raise _file_rejected(message("too_many_rows", language, max_rows=MAX_ROWS)) from exc
+        raise _file_rejected(
+            message(f"xlsx_{exc.limit}", language, value=_limit_shown(exc, language))
+        ) from exc
+    except XlsxUnreadable as exc:  # a broken zip, a missing part, a DTD, a sheet of another kind
         raise _file_rejected(message("file_bad_xlsx", language)) from exc
-    return _Table(iter(rows), decimal_comma=False, short_rows_padded=True)
+    lines: list[tuple[int, list[str] | None]] = [(line, cells) for line, cells in rows]
+    return _Table(iter(lines), decimal_comma=False, short_rows_padded=True)
 
 
-def _xlsx_cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
+def _limit_shown(exc: XlsxLimitExceeded, language: Language) -> str:
+    """A limit as the reader writes numbers: 300,000 in English, 300.000 in Portuguese."""
+    value = exc.value // (1024 * 1024) if exc.limit.endswith("_bytes") else exc.value
+    text = f"{value:,}".replace(",", "." if language == "pt" else ",")
+    return f"{text} MB" if exc.limit.endswith("_bytes") else text
 
 
 def _read_table(table: _Table, language: Language, *, defused_names: bool) -> ParsedFile:
@@ -272,6 +278,8 @@ class _RowCheck:
         for field, text in texts.items():
             if "\x00" in text:
                 self._say("nul", field)
+            elif field in ("name", "external_id") and has_control_character(text):
+                self._say("control_character", field)
         if self.problems:
             return None
         external_id = self._text(texts, "external_id", MAX_EXTERNAL_ID_LENGTH, required=False)

@@ -44,3 +44,20 @@ async def claim(*, session: AsyncSession, owner_id: uuid.UUID, digest: str, resu
         {"owner_id": owner_id, "digest": digest, "result": result},
     )
     return claimed.first() is not None
+
+
+async def forget_owner_uploads(*, session: AsyncSession, owner_id: uuid.UUID) -> None:
+    """After customers are deleted a stored result no longer describes what is stored: the same file
+    uploaded again is read again, not answered with the old counts."""
+    await session.execute(
+        text("DELETE FROM import_upload WHERE owner_id = :owner_id"), {"owner_id": owner_id}
+    )
+
+
+async def record_result(*, session: AsyncSession, owner_id: uuid.UUID, digest: str, result: str) -> None:
+    """Replace the result of a claimed upload (known only once the upload is stored) in the open
+    transaction."""
+    await session.execute(
+        text("UPDATE import_upload SET result = :result WHERE owner_id = :owner_id AND digest = :digest"),
+        {"owner_id": owner_id, "digest": digest, "result": result},
+    )

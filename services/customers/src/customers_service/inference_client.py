@@ -142,6 +142,12 @@ class InferenceClient:
             raise InferenceUnavailable("inference answered a batch of the wrong size")
         return [ModelOutput.from_json(prediction) for prediction in predictions]
 
+    async def fit_store_correction(self, pairs: list[dict[str, float]], *, token: str) -> dict[str, Any]:
+        """POST /model/store-correction (issue 25): a store's correction from its observed pairs."""
+        return await self._post(
+            "/model/store-correction", {"pairs": pairs}, token=token, timeout=self._batch_timeout
+        )
+
     async def model_card(self, *, token: str) -> dict[str, Any]:
         """GET /model: the segments, their centroids and the scale to assign a known score to one."""
         try:

@@ -10,12 +10,16 @@ from fastapi import FastAPI
 from customers_service.config import CustomersSettings
 from customers_service.db import make_sessionmaker
 from customers_service.errors import install_error_handlers
+from customers_service.import_capacity import ImportCapacity
 from customers_service.inference_client import InferenceClient
 from customers_service.owner_limits import ExpensiveCallLimit
 from customers_service.pending_predictions import PendingPredictionCompleter
-from customers_service.routes import customers, dashboard, owners, predictions, transfer
+from customers_service.routes import customers, dashboard, owners, predictions, saved_views, transfer
+from customers_service.routes import sales as sales_routes
+from customers_service.routes import store_model as store_model_routes
 from customers_service.segment_catalogue import SegmentCatalogue
 from customers_service.service_token import ServiceTokens
+from customers_service.store_models import StoreRescorer
 from spendscore_common.app import docs_options, install_common_parts
 from spendscore_common.circuit_breaker import BreakerCollector, CircuitBreaker
 from spendscore_common.database import answer_503_when_database_is_down, database_is_reachable, make_engine
@@ -90,6 +94,10 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         app.state.inference = inference
         app.state.segment_catalogue = segment_catalogue
         app.state.completer = completer
+        rescorer = StoreRescorer(
+            sessionmaker=sessionmaker, interval_seconds=settings.store_rescore_interval_seconds
+        )
+        app.state.store_rescorer = rescorer
         app.state.readiness_checks = [
             ReadinessCheck("database", lambda: database_is_reachable(engine)),
             # Not required: customers keeps serving (predictions pending) while inference is down, and a
@@ -100,6 +108,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
             asyncio.create_task(_prefetch_keys(key_store), name="jwks-prefetch"),
             asyncio.create_task(revocations.keep_fresh(), name="revocations-refresh"),
             asyncio.create_task(completer.run_forever(), name="pending-prediction-completer"),
+            asyncio.create_task(rescorer.run_forever(), name="store-model-rescorer"),
         ]
         try:
             yield
@@ -109,6 +118,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
             await asyncio.gather(*background, return_exceptions=True)
             await inference.aclose()
             await auth_http.aclose()
+            await app.state.expensive_calls.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -119,13 +129,34 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         **docs_options(settings),
     )
     app.state.settings = settings
-    install_common_parts(app, settings, body_limits={"/customers/import": settings.import_max_body_bytes})
+    install_common_parts(
+        app,
+        settings,
+        body_limits={
+            "/customers/import": settings.import_max_body_bytes,
+            "/sales/import": settings.import_max_body_bytes,
+        },
+    )
     app.state.metrics_registry.register(BreakerCollector([inference_breaker]))
-    app.state.expensive_calls = ExpensiveCallLimit(settings.max_expensive_calls_per_owner)
+    app.state.expensive_calls = ExpensiveCallLimit(
+        settings.max_expensive_calls_per_owner,
+        database_url=settings.database_url,
+        connect_timeout_seconds=settings.database_pool_timeout_seconds,
+    )
+    app.state.import_capacity = ImportCapacity(settings.max_concurrent_imports)
     install_error_handlers(app)
     answer_503_when_database_is_down(app)
     # /docs: the Authorize button logs in against the auth service.
     declare_password_login(app, settings.token_url)
-    for router in (transfer.router, customers.router, predictions.router, dashboard.router, owners.router):
+    for router in (
+        transfer.router,
+        customers.router,
+        predictions.router,
+        dashboard.router,
+        owners.router,
+        saved_views.router,
+    ):
         app.include_router(router)
+    app.include_router(sales_routes.router)
+    app.include_router(store_model_routes.router)
     return app

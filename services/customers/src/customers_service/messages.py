@@ -18,6 +18,12 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The file is not text we can read: save it as CSV UTF-8 (or as an Excel .xlsx file).",
         "pt": "Não conseguimos ler o texto do arquivo: salve-o como CSV UTF-8 (ou como planilha .xlsx).",
     },
+    "file_mixed_encoding": {
+        "en": "The file mixes UTF-8 with another encoding (first seen on line {line}): save it again as CSV "
+        "UTF-8.",
+        "pt": "O arquivo mistura UTF-8 com outra codificação (a partir da linha {line}): salve-o de novo "
+        "como CSV UTF-8.",
+    },
     "file_old_excel": {
         "en": "Old Excel files (.xls) are not supported: save it as .xlsx or CSV.",
         "pt": "Arquivos do Excel antigo (.xls) não são aceitos: salve como .xlsx ou CSV.",
@@ -25,6 +31,39 @@ _MESSAGES: dict[str, dict[Language, str]] = {
     "file_bad_xlsx": {
         "en": "This .xlsx file could not be opened: save it again from the spreadsheet program.",
         "pt": "Não foi possível abrir este arquivo .xlsx: salve-o novamente na planilha.",
+    },
+    # An .xlsx past a limit of xlsx_reader.XlsxLimits (issue 30): the message names the limit.
+    "xlsx_max_part_bytes": {
+        "en": "This .xlsx file expands to more than {value} in one part: split it into smaller files.",
+        "pt": "Este arquivo .xlsx se expande para mais de {value} em uma parte: divida-o em arquivos "
+        "menores.",
+    },
+    "xlsx_max_total_bytes": {
+        "en": "This .xlsx file expands to more than {value} in all: split it into smaller files.",
+        "pt": "Este arquivo .xlsx se expande para mais de {value} no total: divida-o em arquivos menores.",
+    },
+    "xlsx_max_ratio": {
+        "en": "This .xlsx file expands more than {value} times its size: save it again as a plain sheet.",
+        "pt": "Este arquivo .xlsx se expande mais de {value} vezes o seu tamanho: salve-o de novo como "
+        "uma planilha simples.",
+    },
+    "xlsx_max_parts": {
+        "en": "This .xlsx file holds more than {value} parts: save it again as a plain sheet.",
+        "pt": "Este arquivo .xlsx tem mais de {value} partes: salve-o de novo como uma planilha simples.",
+    },
+    "xlsx_max_columns": {
+        "en": "The sheet has values past column {value}: keep only the customers' columns.",
+        "pt": "A planilha tem valores além da coluna {value}: deixe só as colunas dos clientes.",
+    },
+    "xlsx_max_elements": {
+        "en": "The workbook has more than {value} cells and other elements: keep only the customers' "
+        "rows and columns.",
+        "pt": "A planilha tem mais de {value} células e outros elementos: deixe só as linhas e colunas "
+        "dos clientes.",
+    },
+    "xlsx_max_shared_strings": {
+        "en": "The workbook holds more than {value} texts: keep only the customers' sheet.",
+        "pt": "A planilha tem mais de {value} textos: deixe só a folha dos clientes.",
     },
     "header_missing": {
         "en": "The first line must name the columns, e.g. name, gender, age, annual_income.",
@@ -62,6 +101,11 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The {column} is longer than {max_length} characters.",
         "pt": "O campo {column} tem mais de {max_length} caracteres.",
     },
+    "control_character": {
+        "en": "The {column} contains an invisible control character (a line break, a tab...): remove it.",
+        "pt": "O campo {column} contém um caractere de controle invisível (quebra de linha, tabulação...): "
+        "remova-o.",
+    },
     "nul": {
         "en": "The {column} contains a NUL character (an invisible control character): remove it.",
         "pt": "O campo {column} contém um caractere NUL (caractere de controle invisível): remova-o.",
@@ -87,6 +131,35 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "pt": "Este código já aparece na linha {first_line} do arquivo.",
     },
     "default_name": {"en": "Customer {external_id}", "pt": "Cliente {external_id}"},
+    # --- issue 25: the sales import ---
+    "sales_no_rows": {"en": "The file has no sale rows.", "pt": "O arquivo não tem nenhuma linha de venda."},
+    "sales_too_many_rows": {
+        "en": "The file has more than {max_rows} sales: split it into smaller files.",
+        "pt": "O arquivo tem mais de {max_rows} vendas: divida-o em arquivos menores.",
+    },
+    "sales_customer_column": {
+        "en": "The file needs a column with the customer's external id or exact name "
+        "(accepted names: {aliases}).",
+        "pt": "O arquivo precisa de uma coluna com o código ou o nome exato do cliente "
+        "(nomes aceitos: {aliases}).",
+    },
+    "sales_customer_unknown": {
+        "en": 'No customer of yours has the {column} "{value}".',
+        "pt": 'Nenhum cliente seu tem o {column} "{value}".',
+    },
+    "sales_customer_ambiguous": {
+        "en": '{count} of your customers are called "{value}": use their external ids.',
+        "pt": '{count} clientes seus se chamam "{value}": use os códigos deles.',
+    },
+    "sales_date_invalid": {
+        "en": '"{value}" is not a date: use 2026-12-31 or 31/12/2026, not in the future, not before 2000.',
+        "pt": '"{value}" não é uma data: use 31/12/2026 ou 2026-12-31, sem datas futuras '
+        "nem anteriores a 2000.",
+    },
+    "sales_amount_invalid": {
+        "en": '"{value}" is not an amount: use a number from 0 to {max_amount}.',
+        "pt": '"{value}" não é um valor: use um número de 0 a {max_amount}.',
+    },
 }
 
 # How each field is called in a sentence.
@@ -97,6 +170,8 @@ FIELD_LABELS: dict[str, dict[Language, str]] = {
     "annual_income": {"en": "annual income", "pt": "renda anual"},
     "external_id": {"en": "external id", "pt": "código"},
     "observed_score": {"en": "spending score", "pt": "pontuação"},
+    "date": {"en": "date", "pt": "data"},
+    "amount": {"en": "amount", "pt": "valor"},
 }
 
 

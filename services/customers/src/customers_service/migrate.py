@@ -7,11 +7,14 @@ from pathlib import Path
 import asyncpg
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from spendscore_common.database import asyncpg_url
 from spendscore_common.logging import configure_logging
+from spendscore_common.migration_lock import first_line
 from spendscore_common.server import describe_settings_error
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -54,8 +57,10 @@ def main() -> None:
         upgrade_head(settings.database_url)
     except (asyncpg.ClientConfigurationError, ValueError) as exc:
         sys.exit(f"customers migrate: CUSTOMERS_DATABASE_URL is not a usable postgresql:// URL: {exc}")
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+    except (OSError, asyncpg.PostgresConnectionError, TimeoutError) as exc:
         sys.exit(f"customers migrate: cannot reach the database in CUSTOMERS_DATABASE_URL: {exc}")
+    except (asyncpg.PostgresError, SQLAlchemyError, CommandError) as exc:
+        sys.exit(f"customers migrate: failed: {first_line(exc)}")
     logger.info("customers database is at the latest migration")
 
 

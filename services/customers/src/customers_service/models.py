@@ -1,17 +1,21 @@
 """The customer and prediction tables (API shapes live in schemas.py)."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
+    Integer,
     Numeric,
     SmallInteger,
     String,
@@ -59,6 +63,11 @@ class Customer(CustomersTable, table=True):
         Index("ix_customer_owner_age", "owner_id", "age", "id"),
         Index("ix_customer_owner_score", "owner_id", "latest_spending_score", "id"),
         Index("ix_customer_owner_segment", "owner_id", "latest_segment", "id"),
+        Index("ix_customer_owner_income", "owner_id", "annual_income", "id"),
+        Index("ix_customer_owner_gender", "owner_id", "gender", "id"),
+        Index("ix_customer_owner_updated", "owner_id", "updated_at", "id"),
+        Index("ix_customer_owner_external", "owner_id", "external_id", "id"),
+        Index("ix_customer_owner_observed_score", "owner_id", "observed_score", "id"),
         # uuid4 ids are random: the first ids of an owner are the dashboard's deterministic sample.
         Index("ix_customer_owner_id", "owner_id", "id"),
         Index("ix_customer_owner_observed", "owner_id", postgresql_where=text("observed_score IS NOT NULL")),
@@ -73,6 +82,7 @@ class Customer(CustomersTable, table=True):
         CheckConstraint("annual_income >= 0", name="annual_income"),
         CheckConstraint("observed_score BETWEEN 1 AND 100", name="observed_score"),
         CheckConstraint("segment_source IN ('observed', 'predicted')", name="segment_source"),
+        CheckConstraint("observed_source IN ('typed', 'sales')", name="observed_source"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
@@ -101,6 +111,8 @@ class Customer(CustomersTable, table=True):
     prior_score: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     prior_interval_low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     prior_interval_high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    # "typed" or "sales" (issue 25): where the current observed score came from.
+    observed_source: str | None = Field(default=None, sa_column=Column(String(5), nullable=True))
 
     def set_latest(self, prediction: "Prediction") -> None:
         """Point at ``prediction`` as the newest one, with its score, band and segment copied alongside
@@ -119,13 +131,20 @@ class Customer(CustomersTable, table=True):
 
 
 # ``-spending_score`` lists the highest scores first and the pending (NULL) ones last: reading
-# ix_customer_owner_score backwards would give the NULLs first, so this order has its own index.
+# ix_customer_owner_score backwards would give the NULLs first, so this order has its own index; so
+# has every other descending order of a nullable column.
 Index(
     "ix_customer_owner_score_desc",
     col(Customer.owner_id),
     col(Customer.latest_spending_score).desc().nulls_last(),
     col(Customer.id).desc(),
 )
+for _name, _column in (
+    ("ix_customer_owner_segment_desc", Customer.latest_segment),
+    ("ix_customer_owner_external_desc", Customer.external_id),
+    ("ix_customer_owner_observed_score_desc", Customer.observed_score),
+):
+    Index(_name, col(Customer.owner_id), col(_column).desc().nulls_last(), col(Customer.id).desc())
 
 
 class Prediction(CustomersTable, table=True):
@@ -175,6 +194,12 @@ class Prediction(CustomersTable, table=True):
         default_factory=list,
         sa_column=Column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
     )
+    # Issue 25: the store correction that answered (None: the global model alone), and what the global
+    # model said, which the correction started from (None when no correction was applied).
+    store_model_version: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    global_score: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    global_interval_low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    global_interval_high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
 
 
 class CustomerAggregate(CustomersTable, table=True):
@@ -216,6 +241,7 @@ class ObservedScore(CustomersTable, table=True):
         Index("ix_observed_score_customer_observed", "customer_id", "observed_at"),
         Index("ix_observed_score_owner", "owner_id"),
         CheckConstraint("score BETWEEN 1 AND 100", name="score"),
+        CheckConstraint("source IN ('typed', 'sales')", name="source"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
@@ -225,6 +251,7 @@ class ObservedScore(CustomersTable, table=True):
     )
     score: int | None = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
     observed_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    source: str = Field(default="typed", sa_column=Column(String(5), nullable=False, server_default="typed"))
 
 
 class ImportUpload(CustomersTable, table=True):
@@ -237,3 +264,63 @@ class ImportUpload(CustomersTable, table=True):
     digest: str = Field(sa_column=Column(String(64), primary_key=True))
     created_at: datetime | None = Field(default=None, sa_column=_timestamp())
     result: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SavedView(CustomersTable, table=True):
+    """A search, filters and sort of the customers list that an owner named (issue 24)."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (Index("uq_saved_view_owner_name", "owner_id", "name", unique=True),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
+    name: str = Field(sa_column=Column(String(80), nullable=False))
+    q: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    gender: str | None = Field(default=None, sa_column=Column(String(6), nullable=True))
+    band: str | None = Field(default=None, sa_column=Column(String(6), nullable=True))
+    segment: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    sort: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    updated_at: datetime | None = Field(default=None, sa_column=_timestamp())
+
+
+# --- issue 25: sales and store models ---
+
+
+class Sale(CustomersTable, table=True):
+    """One sale of the owner's point of sale, to one customer (imported from a file)."""
+
+    __tablename__ = "sale"
+    __table_args__ = (
+        Index("ix_sale_owner_sold_on", "owner_id", "sold_on"),
+        Index("ix_sale_customer_sold_on", "customer_id", "sold_on"),
+        CheckConstraint("amount >= 0", name="amount"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, primary_key=True))
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
+    customer_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False)
+    )
+    sold_on: date = Field(sa_column=Column(Date, nullable=False))
+    amount: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=_timestamp())
+
+
+class StoreModel(CustomersTable, table=True):
+    """An owner's store correction of the global model (fitted by inference, kept here) and the
+    progress of re-scoring the owner's customers with it."""
+
+    __tablename__ = "store_model"
+
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, primary_key=True))
+    model_version: str = Field(sa_column=Column(String(100), nullable=False))
+    version: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))  # None: global
+    chosen: bool = Field(sa_column=Column(Boolean, nullable=False))
+    reason: str = Field(sa_column=Column(String(30), nullable=False))
+    score_offset: float = Field(sa_column=Column(Float, nullable=False))
+    score_slope: float = Field(sa_column=Column(Float, nullable=False))
+    interval_scale: float = Field(sa_column=Column(Float, nullable=False))
+    held_out: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    fitted_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    rescore_total: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))

@@ -15,7 +15,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from customers_service import customer_repository, prediction_repository
+from customers_service import customer_writes, prediction_repository
 from customers_service.inference_client import (
     InferenceClient,
     InferenceRejected,
@@ -107,7 +107,7 @@ class PendingPredictionCompleter:
         if segments is None:
             return 0
         async with self._sessionmaker() as session:
-            assigned = await customer_repository.assign_observed_segments(
+            assigned = await customer_writes.assign_observed_segments(
                 session=session, segments=segments, limit=self._batch_size
             )
             await session.commit()

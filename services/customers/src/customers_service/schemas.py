@@ -1,6 +1,7 @@
 """API shapes: what the customers endpoints accept and return (tables live in models.py)."""
 
 import math
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -17,6 +18,7 @@ from pydantic import (
 
 from customers_service.models import Customer as CustomerRow
 from customers_service.models import Prediction as PredictionRow
+from customers_service.search_text import search_words
 from customers_service.segment_catalogue import Segments
 
 GENDER_VOCABULARY = {
@@ -43,9 +45,17 @@ def canonical_gender(value: object) -> str:
     raise ValueError(f"unknown gender; use one of: {', '.join(GENDER_VOCABULARY)}")
 
 
+def has_control_character(text: str) -> bool:
+    """NUL, a line break, a vertical tab...: nothing a name or a code holds, and what a spreadsheet
+    cannot store (an .xlsx export would fail on it)."""
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
 def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain a NUL character")
+    if has_control_character(value):
+        raise ValueError("must not contain a control character (such as a line break or a tab)")
     return value
 
 
@@ -78,12 +88,24 @@ SortKey = Literal[
     "-name",
     "created_at",
     "-created_at",
+    "updated_at",
+    "-updated_at",
     "spending_score",
     "-spending_score",
+    "band",
+    "-band",
     "age",
     "-age",
+    "annual_income",
+    "-annual_income",
+    "gender",
+    "-gender",
     "segment",
     "-segment",
+    "external_id",
+    "-external_id",
+    "observed_score",
+    "-observed_score",
 ]
 ObservedScore = Annotated[int, Field(ge=1, le=100, description="The customer's real spending score, 1-100")]
 SegmentId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -157,6 +179,10 @@ class LatestPrediction(BaseModel):
         default_factory=list, description="Inference's warnings, e.g. an input outside the training ranges"
     )
     model_version: str | None
+    store_model_version: str | None = Field(
+        default=None,
+        description="The store's correction that answered too (issue 25); null: the global model",
+    )
     created_at: datetime
     explanation: PredictionExplanation | None = Field(
         default=None, description="Why this score; null while pending and for predictions made before it"
@@ -201,6 +227,9 @@ class CustomerRead(BaseModel):
     latest_prediction: LatestPrediction | None
     segment: CustomerSegment | None = None
     segment_source: Literal["observed", "predicted"] | None = None
+    observed_source: Literal["typed", "sales"] | None = Field(
+        default=None, description="Where the observed score came from (issue 25)"
+    )
 
 
 class ObservedScoreRead(BaseModel):
@@ -208,6 +237,7 @@ class ObservedScoreRead(BaseModel):
 
     score: int | None
     observed_at: datetime
+    source: Literal["typed", "sales"] = Field("typed", description="Typed by the owner or derived from sales")
 
 
 class CustomerPage(BaseModel):
@@ -337,6 +367,7 @@ def _prediction_fields(prediction: PredictionRow) -> dict[str, Any]:
         "segment": segment,
         "warnings": list(prediction.warnings or []),
         "model_version": prediction.model_version,
+        "store_model_version": prediction.store_model_version,
         "created_at": prediction.created_at,
         "explanation": _explanation_of(prediction),
     }
@@ -377,6 +408,9 @@ def customer_read_of(
         latest_prediction=latest_prediction_of(latest),
         segment=segment_of(customer.latest_segment, customer.latest_segment_probability, segments),
         segment_source=customer.segment_source,
+        # Scores typed (or imported with the customers) before issue 25 have no source: typed.
+        observed_source=customer.observed_source
+        or ("typed" if customer.observed_score is not None else None),
     )
 
 
@@ -398,3 +432,63 @@ def _interval_of(prediction: PredictionRow) -> Interval | None:
     if prediction.interval_low is None or prediction.interval_high is None:
         return None
     return Interval(low=prediction.interval_low, high=prediction.interval_high)
+
+
+# --- saved views (issue 24) ----------------------------------------------------------------------
+
+MAX_VIEW_NAME_LENGTH = 80
+MAX_VIEW_QUERY_LENGTH = 200
+MAX_VIEW_QUERY_WORDS = 8
+
+
+def _few_words(value: str) -> str:
+    if len(search_words(value)) > MAX_VIEW_QUERY_WORDS:
+        raise ValueError(f"at most {MAX_VIEW_QUERY_WORDS} words")
+    return value
+
+
+ViewName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_VIEW_NAME_LENGTH),
+    AfterValidator(_no_nul),
+]
+ViewQuery = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_VIEW_QUERY_LENGTH),
+    AfterValidator(_no_nul),
+    AfterValidator(_few_words),
+]
+
+
+class SavedViewValues(BaseModel):
+    """The list's search, filters and sort that a view opens (each optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: ViewQuery | None = None
+    gender: Gender | None = None
+    band: Band | None = None
+    segment: SegmentId | None = None
+    sort: SortKey | None = None
+
+
+class SavedViewCreate(SavedViewValues):
+    name: ViewName
+
+
+class SavedViewUpdate(SavedViewValues):
+    """A rename and/or new values: only the fields sent change (null clears a filter)."""
+
+    name: ViewName | None = None
+
+
+class SavedViewRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    q: str | None
+    gender: Literal["male", "female"] | None
+    band: Band | None
+    segment: str | None
+    sort: SortKey | None
+    created_at: datetime
+    updated_at: datetime

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from inference_service.fast_model import NeighboursFastModel, nearest_indices, squared_distances
-from inference_service.intervals import ConditionalInterval, NeighbourModes, TwoPeaks
+from inference_service.intervals import ConditionalInterval, NeighbourModes, TwoPeaks, two_group_split
 
 AGE, INCOME = 1, 2
 NEIGHBOUR_COLUMNS = np.array([AGE, INCOME], dtype=np.intp)
@@ -162,6 +162,51 @@ def coverage_by_group(features: np.ndarray, covered: np.ndarray) -> dict[str, di
     return by_group
 
 
+def _mean_and_range(covered: np.ndarray) -> dict[str, Any]:
+    """Coverage of ``covered`` (repeats x rows, NaN where a row is not in the group) over every repeat,
+    and the lowest and highest coverage of one repeat."""
+    per_repeat = np.nanmean(covered, axis=1)
+    return {
+        "mean": round(float(np.nanmean(covered)), 4),
+        "repeat_range": [round(float(per_repeat.min()), 4), round(float(per_repeat.max()), 4)],
+    }
+
+
+def coverage_detail(features: np.ndarray, covered: np.ndarray, width: np.ndarray) -> dict[str, Any]:
+    """Coverage with its repeat-to-repeat range: overall, per income tercile, age band and gender, and
+    for the narrowest and widest fifth of the intervals of each repeat."""
+    as_float = covered.astype(np.float64)
+
+    def only(rows: np.ndarray) -> np.ndarray:
+        return np.where(rows, as_float, np.nan)
+
+    detail: dict[str, Any] = {"overall": _mean_and_range(as_float)}
+    for name, grouping, column in (
+        ("income", income_terciles(features[:, INCOME]), INCOME),
+        ("age", age_bands(features[:, AGE]), AGE),
+    ):
+        detail[name] = {
+            _group_label(features[grouping == number, column]): _mean_and_range(
+                only(np.broadcast_to(grouping == number, covered.shape))
+            )
+            for number in np.unique(grouping)
+        }
+    detail["gender"] = {
+        label: _mean_and_range(only(np.broadcast_to(features[:, 0] == code, covered.shape)))
+        for label, code in (("female", 0.0), ("male", 1.0))
+    }
+    narrow = width <= np.quantile(width, 0.2, axis=1, keepdims=True)
+    wide = width >= np.quantile(width, 0.8, axis=1, keepdims=True)
+    detail["width"] = {
+        "narrowest fifth": {
+            **_mean_and_range(only(narrow)),
+            "mean_width": round(float(np.mean(width[narrow])), 1),
+        },
+        "widest fifth": {**_mean_and_range(only(wide)), "mean_width": round(float(np.mean(width[wide])), 1)},
+    }
+    return detail
+
+
 def select_interval(
     features: np.ndarray,
     target: np.ndarray,
@@ -209,6 +254,7 @@ def select_interval(
         "method_description": final_method.description,
         "cv_coverage": round(float(np.mean(covered_matrix)), 4),
         "cv_coverage_by_group": by_group,
+        "cv_coverage_detail": coverage_detail(features, covered_matrix, width_matrix),
         "mean_width": round(float(np.mean(width_matrix)), 2),
         "fixed_width": round(float(np.quantile(all_residuals, 0.9) - np.quantile(all_residuals, 0.1)), 2),
         "width_range_on_training_rows": [
@@ -220,6 +266,9 @@ def select_interval(
             method.name: {
                 "description": method.description,
                 "cv_coverage": round(float(np.mean(per_method[method.name])), 4),
+                "cv_coverage_repeat_range": _mean_and_range(per_method[method.name].astype(np.float64))[
+                    "repeat_range"
+                ],
                 "cv_coverage_by_group": coverage_by_group(features, per_method[method.name]),
                 "mean_width": round(float(np.mean(widths[method.name])), 2),
             }
@@ -259,6 +308,9 @@ def select_two_peaks(
     evidence = []
     for rule in MODES_RULES:
         flagged = hits_modes = hits_single = total = 0
+        # The baseline: the same two windows (around each customer's two group means, computed for
+        # everyone) and the same single window, on the customers the rule does not flag.
+        unflagged_modes = unflagged_single = 0
         for repeat_residuals, folds in residuals:
             predictions = target - repeat_residuals
             for fold in np.unique(folds):
@@ -270,6 +322,17 @@ def select_two_peaks(
                 )
                 modes = peaks.predict(features[test])
                 two = ~np.isnan(modes[:, 0])
+                split_low, split_high, _ = two_group_split(
+                    peaks.neighbours.targets[peaks.neighbours.nearest(features[test])], rule.min_share
+                )
+                rest = target[test][~two]
+                unflagged_modes += int(
+                    np.sum(
+                        np.minimum(np.abs(rest - split_low[~two]), np.abs(rest - split_high[~two]))
+                        <= MODE_WINDOW
+                    )
+                )
+                unflagged_single += int(np.sum(np.abs(rest - predictions[test][~two]) <= 2 * MODE_WINDOW))
                 actual = target[test][two]
                 nearest_mode = np.minimum(np.abs(actual - modes[two, 0]), np.abs(actual - modes[two, 1]))
                 flagged += int(two.sum())
@@ -279,8 +342,14 @@ def select_two_peaks(
         share = flagged / total
         modes_rate = hits_modes / flagged if flagged else 0.0
         single_rate = hits_single / flagged if flagged else 0.0
-        evidence.append((rule, share, modes_rate, single_rate))
+        unflagged = total - flagged
+        baseline = (
+            unflagged_modes / unflagged if unflagged else 0.0,
+            unflagged_single / unflagged if unflagged else 0.0,
+        )
+        evidence.append((rule, share, modes_rate, single_rate, baseline))
     qualified = [row for row in evidence if row[1] >= MIN_MODES_SHARE and row[2] - row[3] >= MIN_MODES_GAIN]
+    baselines = {id(row[0]): row[4] for row in evidence}
     summary: dict[str, Any] = {
         "rules": [
             {
@@ -289,14 +358,16 @@ def select_two_peaks(
                 "cv_share_flagged": round(share, 4),
                 "cv_within_15_of_a_mode": round(modes_rate, 4),
                 "cv_within_30_of_prediction": round(single_rate, 4),
+                "cv_unflagged_within_15_of_a_group_mean": round(baseline[0], 4),
+                "cv_unflagged_within_30_of_prediction": round(baseline[1], 4),
             }
-            for rule, share, modes_rate, single_rate in evidence
+            for rule, share, modes_rate, single_rate, baseline in evidence
         ]
     }
     if not qualified:
         summary.update({"enabled": False, "share_of_training_customers": 0.0})
         return None, summary
-    rule, share, modes_rate, single_rate = max(qualified, key=lambda row: (row[2] - row[3], row[1]))
+    rule, share, modes_rate, single_rate, _ = max(qualified, key=lambda row: (row[2] - row[3], row[1]))
     peaks = TwoPeaks(
         NeighbourModes(_score_neighbours(features, target, rule.k), rule.min_share, rule.min_separation)
     )
@@ -310,6 +381,8 @@ def select_two_peaks(
             "cv_share_flagged": round(share, 4),
             "cv_within_15_of_a_mode": round(modes_rate, 4),
             "cv_within_30_of_prediction": round(single_rate, 4),
+            "cv_unflagged_within_15_of_a_group_mean": round(baselines[id(rule)][0], 4),
+            "cv_unflagged_within_30_of_prediction": round(baselines[id(rule)][1], 4),
             "share_of_training_customers": round(on_training, 4),
         }
     )

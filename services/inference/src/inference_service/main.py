@@ -15,6 +15,7 @@ from inference_service.model_store import load_model
 from inference_service.predictor import SpendingScorePredictor
 from inference_service.routes import model as model_routes
 from inference_service.routes import predict as predict_routes
+from inference_service.routes import store_correction as store_correction_routes
 from inference_service.schemas import MAX_BATCH_ITEMS
 from spendscore_common.app import docs_options, install_common_parts
 from spendscore_common.health import ReadinessCheck
@@ -84,6 +85,7 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
     declare_password_login(app, settings.token_url)
     app.include_router(predict_routes.router)
     app.include_router(model_routes.router)
+    app.include_router(store_correction_routes.router)
     install_common_parts(app, settings)
     app.add_exception_handler(RequestValidationError, _too_many_items_or_invalid)
     return app

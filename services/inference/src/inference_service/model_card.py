@@ -15,8 +15,15 @@ def _figure(figure: dict[str, float]) -> str:
     return f"{figure['mean']:.3f} ± {figure['std']:.3f}"
 
 
+def _range(low_high: list[float]) -> str:
+    return f"{low_high[0]:.0%}-{low_high[1]:.0%}"
+
+
 def _recipes(interval: dict[str, Any]) -> str:
-    return ", ".join(f"{name} {figures['cv_coverage']:.1%}" for name, figures in interval["methods"].items())
+    return ", ".join(
+        f"{name} {figures['cv_coverage']:.1%} (repeats {_range(figures['cv_coverage_repeat_range'])})"
+        for name, figures in interval["methods"].items()
+    )
 
 
 def _group_figures(by_group: dict[str, dict[str, float]]) -> str:
@@ -27,28 +34,87 @@ def _group_figures(by_group: dict[str, dict[str, float]]) -> str:
 
 
 def _coverage_rows(interval: dict[str, Any]) -> str:
-    names = {"income": "income (k$), tercile", "age": "age (years), band"}
-    return "\n".join(
-        f"| {names[group]} {label} | {coverage:.1%} |"
-        for group, by_label in interval["cv_coverage_by_group"].items()
-        for label, coverage in by_label.items()
+    names = {
+        "income": "income (k$), tercile",
+        "age": "age (years), band",
+        "gender": "gender:",
+        "width": "interval width:",
+    }
+    detail = interval["cv_coverage_detail"]
+    rows = [f"| everyone | {detail['overall']['mean']:.1%} | {_range(detail['overall']['repeat_range'])} |"]
+    for group, name in names.items():
+        for label, figures in detail[group].items():
+            width = f" (mean width {figures['mean_width']:.0f})" if "mean_width" in figures else ""
+            rows.append(
+                f"| {name} {label}{width} | {figures['mean']:.1%} | {_range(figures['repeat_range'])} |"
+            )
+    return "\n".join(rows)
+
+
+def _low_groups(interval: dict[str, Any]) -> str:
+    level, detail = interval["level"], interval["cv_coverage_detail"]
+    low = [
+        f"{group} {label} ({figures['mean']:.0%})"
+        for group in ("income", "age", "gender", "width")
+        for label, figures in detail[group].items()
+        if figures["mean"] < level - 0.03
+    ]
+    if not low:
+        return f"Every group is within 3 points of {level:.0%}."
+    return (
+        f"Below {level:.0%} by more than 3 points: {', '.join(low)}: their intervals are a little too narrow."
     )
+
+
+def _gender_section(effect: dict[str, Any]) -> str:
+    verdict = (
+        "Gender helps a little: it stays in the model."
+        if effect["helps"]
+        else "**Gender does not help this model**: without it the same procedure scores as well or better. "
+        "The served model still takes gender as an input (the API contract), but read its effect as nil: "
+        "two customers who differ only in gender get close answers, and any gap between them is noise."
+    )
+    folds = effect["folds"]
+    return f"""The selected model, with its parameters as chosen on all rows, was cross-validated again on
+the same {folds} folds, with gender and with gender blanked out (a constant column: no tree can split
+on it; the neighbours never used it). R² with gender
+{_figure(effect["r2_with"])}, without {_figure(effect["r2_without"])}; the gain from gender, fold by fold,
+{_figure(effect["r2_gain"])} (gender helped in {effect["folds_where_gender_helps"]} of {folds} folds).
+{verdict}"""
+
+
+_MODES_HEADER = (
+    "| k | separation | flagged (CV) | within 15 of a mode | within 30 of the prediction "
+    "| unflagged: within 15 of a group mean | unflagged: within 30 of the prediction |\n"
+    "|---|---|---|---|---|---|---|"
+)
 
 
 def _modes_section(modes: dict[str, Any]) -> str:
     rows = "\n".join(
         f"| {rule['k']} | {rule['min_separation']:g} | {rule['cv_share_flagged']:.1%} | "
-        f"{rule['cv_within_15_of_a_mode']:.0%} | {rule['cv_within_30_of_prediction']:.0%} |"
+        f"{rule['cv_within_15_of_a_mode']:.0%} | {rule['cv_within_30_of_prediction']:.0%} | "
+        f"{rule['cv_unflagged_within_15_of_a_group_mean']:.0%} | "
+        f"{rule['cv_unflagged_within_30_of_prediction']:.0%} |"
         for rule in modes["rules"]
     )
+    baseline = ""
     if modes["enabled"]:
+        baseline = (
+            f" **Against its baseline**: the same two windows (around the two group means computed for "
+            f"everyone) catch {modes['cv_unflagged_within_15_of_a_group_mean']:.0%} of the customers the "
+            f"rule does not flag, and one window of ± 30 around the prediction catches "
+            f"{modes['cv_unflagged_within_30_of_prediction']:.0%} of them: two narrow windows hold most "
+            "scores for nearly everyone, so the flag says where a single window does badly, not that "
+            "flagged customers are unusually predictable."
+        )
         verdict = (
             f"Served rule: **k = {modes['k']}, separation ≥ {modes['min_separation']:g}**. "
             f"It gives two modes to **{modes['cv_share_flagged']:.0%}** of held-out customers under the CV "
             f"({modes['share_of_training_customers']:.0%} of the training customers); for those, "
             f"{modes['cv_within_15_of_a_mode']:.0%} of actual scores lie within 15 points of a mode, "
             f"against {modes['cv_within_30_of_prediction']:.0%} within 30 points of the single prediction. "
-            "Everyone else gets `modes: null`."
+            "Everyone else gets `modes: null`." + baseline
         )
     else:
         verdict = "No rule passed the check: every prediction has `modes: null`."
@@ -60,8 +126,7 @@ customers it flags, two windows of ± 15 points around the modes must hold at le
 actual scores than one window of ± 30 around the prediction (the same total width), for at least 5% of
 customers; the largest gain wins.
 
-| k | separation | flagged (CV) | within 15 of a mode | within 30 of the prediction |
-|---|---|---|---|---|
+{_MODES_HEADER}
 {rows}
 
 {verdict}"""
@@ -114,6 +179,11 @@ def render_model_card(metadata: dict[str, Any], chart_name: str | None = None) -
     honest = metadata["metrics"]["honest_selection"]
     ranges = metadata["training_ranges"]
     cv_r2 = metadata["metrics"]["cv"]["r2"]["mean"]
+    cv_range = metadata["metrics"]["cv_repeat_range"]["r2"]
+    honest_r2 = honest["r2"]["mean"]
+    honest_low, honest_high = honest["r2_repeat_range"]
+    honest_chosen = ", ".join(f"{name} x{count}" for name, count in honest["chosen"].items())
+    outside = 1 - interval["level"]
     candidate_rows = "\n".join(
         f"| {name}{' (selected)' if name == selected['candidate'] else ''} | {_cv(summary)} |"
         for name, summary in metadata["candidates"].items()
@@ -128,11 +198,13 @@ income (k$ per year). The service clips the prediction to 1..100, gives a band (
 high > 75) and an {interval["level"]:.0%} prediction interval.
 
 ## Read this first: what three features can and cannot tell
-**Gender, age and income explain only part of the spending score.** The best model found explains about
-{cv_r2:.0%} of its variance on customers it has not seen (cross-validated R² {cv_r2:.2f}); the rest depends on
+**Gender, age and income explain only part of the spending score.** The model explains about
+{honest_r2:.0%} of its variance on customers it has not seen (fully nested cross-validated R²
+{honest_r2:.2f}, see [Honest selection](#honest-selection)); the rest depends on
 things the data does not record. A typical error is ± {metadata["metrics"]["cv"]["mae"]["mean"]:.0f} points
 (mean absolute error), and the {interval["level"]:.0%} interval is wide (about
-{interval["mean_width"]:.0f} points on average, narrower where the model is surer). Use the score to rank
+{interval["mean_width"]:.0f} points on average, narrower where the model is surer). In plain words: about 1 in
+{round(1 / outside):.0f} real scores falls outside its interval. Use the score to rank
 and group customers, not as a precise figure for one person.
 
 ## Data
@@ -154,8 +226,10 @@ customers and for high earners who spend, and low for older and for high earners
 
 ## How the model was chosen
 Every candidate was scored by {metadata["cv_scheme"]["outer"]} cross-validation; candidates with
-hyper-parameters tuned them by {metadata["cv_scheme"]["inner"]} (nested CV, so the scores below are not
-optimistic). Selection by mean CV R²; the winner was then refit on all rows.
+hyper-parameters tuned them by {metadata["cv_scheme"]["inner"]} (nested, so the tuning does not flatter
+them). The choice among the candidates is not nested here: the winner's row below is optimistic by that
+choice (see [Honest selection](#honest-selection)). Selection by mean CV R²; the winner was then refit
+on all rows.
 
 | candidate | R² (mean ± std) | RMSE | MAE |
 |---|---|---|---|
@@ -163,20 +237,27 @@ optimistic). Selection by mean CV R²; the winner was then refit on all rows.
 
 Selected: **{selected["candidate"]}**, {selected["description"]};
 parameters on all rows: `{selected["params"]}`.
-The standard deviations are large because each test fold has only 40 customers.
+The standard deviations are large because each test fold has only 40 customers; the selected candidate's
+mean R² moves between {cv_range[0]:.3f} and {cv_range[1]:.3f} from one repeat of the five folds to another.
 
 ### Honest selection
 The R² above, {cv_r2:.3f}, is the winner's score on the very folds that picked it among
-{len(metadata["candidates"])} candidates, so it is optimistic. With the choice nested too (on the first
-repeat's five outer folds, each fold's candidate chosen by an inner 3-fold CV on its training rows, with
-each candidate's default settings) the figure is **R² {_figure(honest["r2"])}**
-(chosen: {", ".join(honest["chosen"])}); the overall winner scores
-{honest["selected_on_same_folds_r2"]:.3f} on those same five folds. Read the nested figure as what
-to expect of the procedure, the other as the
-leaderboard. The original model's baseline above is unchanged.
+{len(metadata["candidates"])} candidates, so it is optimistic. With the choice nested too (on all
+{honest["folds"]} outer folds of the repeated CV, each fold's candidate chosen by an inner 3-fold CV on its
+training rows, with each candidate's default settings) the figure is **R² {_figure(honest["r2"])}**
+(from one repeat of five folds to another: {honest_low:.3f} to {honest_high:.3f};
+chosen: {honest_chosen}); the overall winner scores
+{honest["selected_on_same_folds_r2"]:.3f} on those same folds. Read the nested figure as what
+to expect of the procedure, the other as the leaderboard. (An earlier card gave 0.339 from the first
+repeat alone: one repeat of five folds is not enough to pin this figure down.) The original model's
+baseline above is unchanged.
+
+### Does gender help?
+{_gender_section(metadata["metrics"]["gender_effect"])}
 
 ## Prediction interval
-**In plain words:** the interval is wider for customers like those the model got badly wrong during
+**In plain words:** about 1 in {round(1 / outside):.0f} real scores falls outside the interval (it is an
+{interval["level"]:.0%} interval). It is wider for customers like those the model got badly wrong during
 cross-validation, and narrower where it did well. Method served: **{interval["method"]}**
 ({interval["method_description"]}): interval = prediction + (low, high) x the mean absolute
 cross-validated error of the training customers most like this one, where (low, high) are the
@@ -189,14 +270,18 @@ recipe was fitted and checked fold by fold on the other folds only, the one whos
 age band was closest to {interval["level"]:.0%} (with a small penalty for width) was fitted on them and
 checked on the held-out fold. The figures below are of that whole procedure, choice included
 (recipes chosen: {", ".join(f"{name} x{count}" for name, count in interval["methods_chosen_in_cv"].items())}):
-overall coverage **{interval["cv_coverage"]:.1%}**, mean width **{interval["mean_width"]:.1f}** points
+overall coverage **{interval["cv_coverage"]:.1%}** (repeats
+{_range(interval["cv_coverage_detail"]["overall"]["repeat_range"])}), mean width
+**{interval["mean_width"]:.1f}** points
 (the one-size interval it replaces was {interval["fixed_width"]:.1f} wide,
 {interval["methods"]["global"]["mean_width"]:.1f} on average once clipped to 1..100; under the same CV it
 covered {_group_figures(interval["methods"]["global"]["cv_coverage_by_group"])}).
 
-| group | coverage (outer CV) |
-|---|---|
+| group | coverage (outer CV, all repeats) | lowest-highest of one repeat |
+|---|---|---|
 {_coverage_rows(interval)}
+
+{_low_groups(interval)}
 
 Each recipe alone: {_recipes(interval)}.
 The errors used are the outer CV's out-of-fold errors; the model that made the errors of one fold had seen

@@ -64,6 +64,7 @@ class LoadedModel:
             "segment_classifier": {
                 key: meta["segmentation"]["classifier"][key] for key in ("candidate", "cv", "baseline_cv")
             },
+            "training_distribution": meta.get("training_distribution"),
         }
 
 

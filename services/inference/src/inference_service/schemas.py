@@ -213,3 +213,14 @@ class ModelCard(BaseModel):
         "then take the nearest centroid"
     )
     segment_classifier: SegmentClassifierInfo
+    training_distribution: dict[str, "FeatureQuartiles"] | None = Field(
+        None, description="Issue 25: age and annual_income of the training customers, for drift checks"
+    )
+
+
+class FeatureQuartiles(BaseModel):
+    count: int
+    mean: float
+    p25: float
+    median: float
+    p75: float

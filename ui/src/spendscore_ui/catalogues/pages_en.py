@@ -252,4 +252,72 @@ MESSAGES: dict[str, str] = {
     "import.export_csv": "Download CSV",
     "import.export_xlsx": "Download Excel",
     "import.export_file": "customers",
+    # --- issue 25: what the interval means, in plain words ---
+    "view.interval_outside": "About 1 in 5 real scores falls outside this range.",
+    # --- issue 25: sales, the store's own model, drift ---
+    "field.date": "Date",
+    "field.amount": "Amount",
+    "sales.import": "Import sales",
+    "sales.explain": (
+        "A sales file as your point of sale or spreadsheet exports it (CSV or Excel): the customer's "
+        "external id or exact name, the date and the amount of each sale. Each customer's observed "
+        "spending score is then the percentile (1 to 100) of their spend over the 12 months up to your "
+        "latest sale, among your customers with sales. A score you type wins until the next sales import."
+    ),
+    "sales.show": "I have a sales file",
+    "sales.file": "Sales file (CSV or Excel)",
+    "sales.submit": "Import sales",
+    "sales.done.one": "Imported {count} sale.",
+    "sales.done.other": "Imported {count} sales.",
+    "sales.scored.one": "{count} customer's observed score now comes from your sales.",
+    "sales.scored.other": "{count} customers' observed scores now come from your sales.",
+    "sales.source.sales": "Observed score derived from your sales.",
+    "sales.source.typed": "Observed score typed by you.",
+    "sales.of_customer.one": "{count} sale",
+    "sales.of_customer.other": "{count} sales",
+    "sales.column.date": "Date",
+    "sales.column.amount": "Amount",
+    "store.title": "Global model vs your store",
+    "store.fit": "Fit your store's model again",
+    "store.not_fitted": "Not fitted yet: import sales or enter observed scores, then fit your store's model.",
+    "store.reason.better_on_held_out": (
+        "Your store's correction made smaller errors on scores it had not seen: it now answers for your "
+        "customers."
+    ),
+    "store.reason.not_better_on_held_out": (
+        "Your store's correction did not make smaller errors on scores it had not seen: the global model "
+        "keeps answering."
+    ),
+    "store.reason.too_few_scores": (
+        "Too few observed scores to learn your store (at least 20): the global model keeps answering."
+    ),
+    "store.column.model": "Model",
+    "store.column.error": "Average error (points)",
+    "store.column.coverage": "Real scores inside the 80% interval",
+    "store.global": "Global model",
+    "store.yours": "Your store's model",
+    "store.held_out.one": "Measured on {count} observed score, each predicted without it.",
+    "store.held_out.other": "Measured on {count} observed scores, each predicted without them.",
+    "store.coverage": (
+        "with {count} scores, {share} observed inside the interval is compatible with {low} to {high}."
+    ),
+    "store.no_claim": (
+        "Below {min} scores these coverage figures are too uncertain to say how your store's intervals hold."
+    ),
+    "store.rescoring": "Re-scoring your customers: {done} of {total}.",
+    "drift.title": "Your customers vs the model's training customers",
+    "drift.store": "Your store",
+    "drift.training": "Training data",
+    "drift.column.feature": "What",
+    "drift.column.who": "Whose",
+    "drift.column.median": "Median",
+    "drift.column.middle": "Middle half",
+    "drift.middle": "{low} to {high}",
+    "drift.feature.age": "Age",
+    "drift.feature.annual_income": "Annual income (k$)",
+    "drift.error_title": "Average error of the scores shown, by month of the observed score",
+    "drift.column.month": "Month",
+    "drift.column.count": "Scores",
+    "drift.column.error": "Average error (points)",
+    "drift.no_errors": "No observed scores yet to follow the error over time.",
 }

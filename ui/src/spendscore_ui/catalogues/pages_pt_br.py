@@ -265,4 +265,74 @@ MESSAGES: dict[str, str] = {
     "import.export_csv": "Baixar CSV",
     "import.export_xlsx": "Baixar Excel",
     "import.export_file": "clientes",
+    # --- issue 25: o que o intervalo quer dizer, em palavras simples ---
+    "view.interval_outside": "Cerca de 1 em cada 5 pontuações reais cai fora desta faixa.",
+    # --- issue 25: vendas, o modelo da sua loja, desvio ---
+    "field.date": "Data",
+    "field.amount": "Valor",
+    "sales.import": "Importar vendas",
+    "sales.explain": (
+        "Um arquivo de vendas como o seu ponto de venda ou planilha o exporta (CSV ou Excel): o código ou "
+        "o nome exato do cliente, a data e o valor de cada venda. A pontuação observada de cada cliente "
+        "passa a ser o percentil (1 a 100) do que ele gastou nos 12 meses até a sua venda mais recente, "
+        "entre os seus clientes com vendas. Uma pontuação digitada vale até a próxima importação de vendas."
+    ),
+    "sales.show": "Tenho um arquivo de vendas",
+    "sales.file": "Arquivo de vendas (CSV ou Excel)",
+    "sales.submit": "Importar vendas",
+    "sales.done.one": "{count} venda importada.",
+    "sales.done.other": "{count} vendas importadas.",
+    "sales.scored.one": "A pontuação observada de {count} cliente agora vem das suas vendas.",
+    "sales.scored.other": "As pontuações observadas de {count} clientes agora vêm das suas vendas.",
+    "sales.source.sales": "Pontuação observada calculada a partir das suas vendas.",
+    "sales.source.typed": "Pontuação observada digitada por você.",
+    "sales.of_customer.one": "{count} venda",
+    "sales.of_customer.other": "{count} vendas",
+    "sales.column.date": "Data",
+    "sales.column.amount": "Valor",
+    "store.title": "Modelo global vs a sua loja",
+    "store.fit": "Ajustar de novo o modelo da sua loja",
+    "store.not_fitted": (
+        "Ainda não ajustado: importe vendas ou informe pontuações observadas e ajuste o modelo da sua loja."
+    ),
+    "store.reason.better_on_held_out": (
+        "A correção da sua loja errou menos em pontuações que não tinha visto: agora ela responde pelos "
+        "seus clientes."
+    ),
+    "store.reason.not_better_on_held_out": (
+        "A correção da sua loja não errou menos em pontuações que não tinha visto: o modelo global "
+        "continua respondendo."
+    ),
+    "store.reason.too_few_scores": (
+        "Poucas pontuações observadas para aprender a sua loja (pelo menos 20): o modelo global continua "
+        "respondendo."
+    ),
+    "store.column.model": "Modelo",
+    "store.column.error": "Erro médio (pontos)",
+    "store.column.coverage": "Pontuações reais dentro do intervalo de 80%",
+    "store.global": "Modelo global",
+    "store.yours": "Modelo da sua loja",
+    "store.held_out.one": "Medido em {count} pontuação observada, prevista sem ela.",
+    "store.held_out.other": "Medido em {count} pontuações observadas, cada uma prevista sem ela.",
+    "store.coverage": "com {count} pontuações, {share} observados é compatível com {low} a {high}.",
+    "store.no_claim": (
+        "Abaixo de {min} pontuações, essas coberturas são incertas demais para dizer como os intervalos "
+        "da sua loja se comportam."
+    ),
+    "store.rescoring": "Recalculando as pontuações dos seus clientes: {done} de {total}.",
+    "drift.title": "Seus clientes vs os clientes de treino do modelo",
+    "drift.store": "Sua loja",
+    "drift.training": "Dados de treino",
+    "drift.column.feature": "O quê",
+    "drift.column.who": "De quem",
+    "drift.column.median": "Mediana",
+    "drift.column.middle": "Metade do meio",
+    "drift.middle": "{low} a {high}",
+    "drift.feature.age": "Idade",
+    "drift.feature.annual_income": "Renda anual (mil $)",
+    "drift.error_title": "Erro médio das pontuações mostradas, por mês da pontuação observada",
+    "drift.column.month": "Mês",
+    "drift.column.count": "Pontuações",
+    "drift.column.error": "Erro médio (pontos)",
+    "drift.no_errors": "Ainda não há pontuações observadas para acompanhar o erro ao longo do tempo.",
 }

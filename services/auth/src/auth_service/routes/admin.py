@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from auth_service import accounts, user_repository
+from auth_service import accounts, login_throttle, user_repository
 from auth_service.deps import CurrentAdmin, DeletionWorkerDep, HasherDep, SessionDep, UserById
 from auth_service.models import User
 from auth_service.schemas import TemporaryPassword, UserCreate, UserPublic, UsersPage, UserUpdate
@@ -71,3 +71,15 @@ async def delete_user(user: UserById, db_session: SessionDep, worker: DeletionWo
 async def reset_password(user: UserById, db_session: SessionDep, hasher: HasherDep) -> TemporaryPassword:
     password = await accounts.reset_password(db_session=db_session, hasher=hasher, user=user)
     return TemporaryPassword(temporary_password=password)
+
+
+@router.post(
+    "/{user_id}/unlock",
+    response_model=None,
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Forget the account's failed sign-ins, so that its owner can sign in from a new device at once",
+)
+async def unlock(user: UserById, db_session: SessionDep) -> Response:
+    await login_throttle.unlock_account(db_session=db_session, email=user.email)
+    await db_session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

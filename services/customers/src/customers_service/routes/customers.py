@@ -5,26 +5,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from customers_service import customer_repository, customers, prediction_repository
+from customers_service import customer_reads, customers, prediction_repository
 from customers_service.db import SessionDep
 from customers_service.deps import (
     CatalogueDep,
+    FiltersDep,
     InferenceDep,
     OwnerDep,
     Search,
-    SearchQuery,
     SettingsDep,
     ValidCustomer,
 )
 from customers_service.schemas import (
-    Band,
     CustomerCreate,
     CustomerPage,
     CustomerRead,
     CustomerUpdate,
-    Gender,
     ObservedScoreRead,
-    SegmentId,
     SortKey,
     customer_read_of,
 )
@@ -61,31 +58,18 @@ async def list_customers(
     owner: OwnerDep,
     session: SessionDep,
     catalogue: CatalogueDep,
+    filters: FiltersDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
-    q: SearchQuery = None,
-    gender: Annotated[Gender | None, Query()] = None,
-    band: Annotated[Band | None, Query(description="Band of the latest prediction")] = None,
-    segment: Annotated[
-        SegmentId | None, Query(description='Segment id, e.g. "high-income-high-spending"')
-    ] = None,
     sort: Annotated[
         SortKey,
-        Query(description="A leading - sorts descending; pending scores and no segment come last either way"),
+        Query(description="A leading - sorts descending; missing values come last either way"),
     ] = "-created_at",
 ) -> CustomerPage:
     # Before any SQL: a refresh of the segment names may wait on inference.
     segments = await catalogue.segments(owner.token)
-    rows, total = await customer_repository.list_page(
-        session=session,
-        owner_id=owner.id,
-        limit=limit,
-        offset=offset,
-        sort=sort,
-        q=q,
-        gender=gender,
-        band=band,
-        segment=segment,
+    rows, total = await customer_reads.list_page(
+        session=session, owner_id=owner.id, limit=limit, offset=offset, sort=sort, filters=filters
     )
     return CustomerPage(
         items=[customer_read_of(row.customer, row.latest, segments) for row in rows], total=total
@@ -106,7 +90,9 @@ async def observed_score_history(
         session=session, owner_id=owner.id, customer_id=found.customer.id
     )
     return [
-        ObservedScoreRead(score=row.score, observed_at=row.observed_at) for row in rows if row.observed_at
+        ObservedScoreRead(score=row.score, observed_at=row.observed_at, source=row.source)
+        for row in rows
+        if row.observed_at
     ]
 
 

@@ -3,18 +3,28 @@
 
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
-from typing import IO, Annotated, Literal
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from customers_service import customer_repository, customers
+from customers_service import customer_reads, customers
+from customers_service.customer_reads import CustomerFilters
 from customers_service.customers import ImportMode
 from customers_service.db import SessionDep
-from customers_service.deps import CatalogueDep, ExpensiveCall, InferenceDep, OwnerDep, SettingsDep
+from customers_service.deps import (
+    CatalogueDep,
+    ExpensiveCall,
+    FiltersDep,
+    ImportWork,
+    InferenceDep,
+    OwnerDep,
+    SettingsDep,
+)
 from customers_service.file_export import (
     EXPORT_COLUMNS,
     TEMPLATE_HEADERS,
@@ -26,7 +36,7 @@ from customers_service.file_export import (
 )
 from customers_service.file_import import MAX_BYTES
 from customers_service.messages import LanguageDep
-from customers_service.schemas import ImportResult
+from customers_service.schemas import ImportResult, SortKey
 
 router = APIRouter(prefix="/customers", tags=["import and export"])
 FileFormat = Literal["csv", "xlsx"]
@@ -39,8 +49,9 @@ FileFormat = Literal["csv", "xlsx"]
     responses={
         409: {"description": "The owner's customer limit would be passed, or an external id is taken"},
         422: {"description": "Nothing imported: every problem as {line, field, message} in `detail`"},
+        503: {"description": "Every import slot of the service is taken: try again after `Retry-After`"},
     },
-    dependencies=[ExpensiveCall],
+    dependencies=[ExpensiveCall, ImportWork],
 )
 async def import_customers(
     file: UploadFile,
@@ -108,22 +119,45 @@ async def import_template(
 async def export_customers(
     request: Request,
     owner: OwnerDep,
+    filters: FiltersDep,
     format: Annotated[FileFormat, Query()] = "csv",  # noqa: A002 - the query parameter's name
     delimiter: Annotated[
         Delimiter, Query(description="semicolon: `;` between cells and decimal commas (pt-BR Excel)")
     ] = "comma",
+    sort: Annotated[
+        SortKey | None, Query(description="The list's order; by name then id without one")
+    ] = None,
 ) -> Response:
-    """Every customer with its latest prediction, by name then id: CSV (UTF-8 with BOM) streamed,
-    or .xlsx."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    if format == "xlsx":
+    """The customers the list shows with the same search, filters and sort (every customer without
+    them), with their latest prediction: CSV (UTF-8 with BOM) streamed, or .xlsx."""
+    selection = ExportSelection(sort=sort, filters=filters)
+    return await export_response(request.app.state.sessionmaker, owner.id, selection, format, delimiter)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSelection:
+    """Which customers an export writes, in which order (by name then id without ``sort``)."""
+
+    sort: str | None = None
+    filters: CustomerFilters | None = None
+    ids: Sequence[uuid.UUID] | None = None
+
+
+async def export_response(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    owner_id: uuid.UUID,
+    selection: ExportSelection,
+    file_format: FileFormat,
+    delimiter: Delimiter,
+) -> Response:
+    if file_format == "xlsx":
         return StreamingResponse(
-            _streamed(await _xlsx_export(sessionmaker, owner.id)),
+            _streamed(await _xlsx_export(sessionmaker, owner_id, selection)),
             media_type=XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": 'attachment; filename="customers.xlsx"'},
         )
     return StreamingResponse(
-        _csv_export(sessionmaker, owner.id, CsvWriter(delimiter)),
+        _csv_export(sessionmaker, owner_id, selection, CsvWriter(delimiter)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="customers.csv"'},
     )
@@ -135,22 +169,33 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
     )
 
 
+def _rows(session: AsyncSession, owner_id: uuid.UUID, selection: ExportSelection) -> AsyncIterator[Any]:
+    return customer_reads.stream_for_export(
+        session=session, owner_id=owner_id, sort=selection.sort, filters=selection.filters, ids=selection.ids
+    )
+
+
 async def _csv_export(
-    sessionmaker: async_sessionmaker[AsyncSession], owner_id: uuid.UUID, writer: CsvWriter
+    sessionmaker: async_sessionmaker[AsyncSession],
+    owner_id: uuid.UUID,
+    selection: ExportSelection,
+    writer: CsvWriter,
 ) -> AsyncIterator[str]:
     # Its own session: the response is streamed after the request's dependencies have closed theirs.
     yield writer.start()
     async with sessionmaker() as session:
-        async for chunk in customer_repository.stream_for_export(session=session, owner_id=owner_id):
+        async for chunk in _rows(session, owner_id, selection):
             yield writer.lines(chunk)
 
 
-async def _xlsx_export(sessionmaker: async_sessionmaker[AsyncSession], owner_id: uuid.UUID) -> IO[bytes]:
+async def _xlsx_export(
+    sessionmaker: async_sessionmaker[AsyncSession], owner_id: uuid.UUID, selection: ExportSelection
+) -> IO[bytes]:
     """The workbook in a temporary file (a million rows make tens of MB: not kept in memory), built
     whole before the answer starts, so that a failure is still a proper error status."""
     writer = XlsxWriter()
     async with sessionmaker() as session:
-        async for chunk in customer_repository.stream_for_export(session=session, owner_id=owner_id):
+        async for chunk in _rows(session, owner_id, selection):
             await run_in_threadpool(writer.append, chunk)
     workbook = tempfile.TemporaryFile()
     try:

@@ -1,0 +1,37 @@
+"""POST /model/store-correction: a store's correction fitted from its (prediction, observed) pairs,
+statelessly (the customers service keeps it per owner)."""
+
+import numpy as np
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from inference_service.store_model_schemas import StoreCorrectionRequest, StoreCorrectionResponse
+from inference_service.store_models import MIN_PAIRS, Pairs, fit_store_model
+from spendscore_common.security import CurrentPrincipal
+
+router = APIRouter(prefix="/model", tags=["store correction"])
+
+
+def _fit(request_body: StoreCorrectionRequest, model_version: str) -> StoreCorrectionResponse:
+    pairs = Pairs(
+        predicted=np.array([pair.predicted for pair in request_body.pairs]),
+        observed=np.array([pair.observed for pair in request_body.pairs]),
+        low=np.array([pair.interval_low for pair in request_body.pairs]),
+        high=np.array([pair.interval_high for pair in request_body.pairs]),
+    )
+    fit = fit_store_model(pairs, model_version=model_version)
+    return StoreCorrectionResponse.model_validate(
+        {**fit.as_dict(), "model_version": model_version, "min_pairs": MIN_PAIRS}
+    )
+
+
+@router.post(
+    "/store-correction",
+    response_model=StoreCorrectionResponse,
+    summary="Fit a store's correction of the global model from its observed scores (stateless)",
+)
+async def fit_store_correction(
+    body: StoreCorrectionRequest, request: Request, _: CurrentPrincipal
+) -> StoreCorrectionResponse:
+    version = str(request.app.state.predictor.version)
+    return await run_in_threadpool(_fit, body, version)

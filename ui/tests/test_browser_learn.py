@@ -1,0 +1,108 @@
+"""Issue 25 in a real browser against the real stack: import a sales file, see the observed scores derived
+from it on a customer, and see "global vs your store" on the dashboard."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from testkit.processes import ServiceProcess, free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set")]
+
+CHROMIUM = "/usr/bin/chromium"
+WAIT_MS = 60_000
+DATASET = Path(__file__).resolve().parents[2] / "services" / "inference" / "data" / "Mall_Customers.csv"
+
+
+@pytest.fixture(scope="module")
+def learn_ui_url(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    stack.start_all()
+    port = free_port()
+    env = {
+        "APP_ENV": "test",
+        "AUTH_URL": stack.urls["auth"],
+        "CUSTOMERS_URL": stack.urls["customers"],
+        "INFERENCE_URL": stack.urls["inference"],
+        "UI_COOKIE_SECRET": "learn-" + "0" * 58,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    args = ["-m", "streamlit", "run", "ui/streamlit_app.py", "--server.port", str(port)]
+    args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    process = ServiceProcess("ui-learn", args, env, port, tmp_path_factory.mktemp("ui-learn"))
+    process.start(ready_path="/_stcore/health", timeout=120)
+    yield process.url
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def learn_browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run `make browser` (it installs Debian's chromium).")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
+        yield launched
+        launched.close()
+
+
+def sales_file() -> bytes:
+    """40 Mall customers' sales: each one's spend follows the published score (shifted up), so the
+    derived percentiles tell a store apart from the mall."""
+    lines = ["codigo;data;valor"]
+    for row in DATASET.read_text().splitlines()[1:41]:
+        number, _, _, _, score = row.split(",")
+        lines.append(f"M{number};05/11/2026;{int(score) * 10 + 500},00")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.timeout(900)
+def test_sales_import_then_derived_scores_then_global_vs_store(learn_ui_url, learn_browser, stack):
+    owner = stack.create_user()
+    customers = "external_id,name,gender,age,annual_income\n" + "".join(
+        f"M{row.split(',')[0]},Mall {row.split(',')[0]},{row.split(',')[1]},{row.split(',')[2]},"
+        f"{row.split(',')[3]}\n"
+        for row in DATASET.read_text().splitlines()[1:41]
+    )
+    imported = httpx.post(
+        stack.urls["customers"] + "/customers/import",
+        files={"file": ("c.csv", customers.encode(), "text/csv")},
+        headers=owner.headers,
+        timeout=60,
+    )
+    assert imported.status_code == 201, imported.text
+    context = learn_browser.new_context(viewport={"width": 1280, "height": 1500}, locale="pt-BR")
+    page = context.new_page()
+    page.goto(learn_ui_url + "/import")
+    page.get_by_role("textbox", name="E-mail").fill(owner.email)
+    page.get_by_role("textbox", name="Senha").fill(owner.password)
+    page.get_by_role("button", name="Entrar").click()
+    expect(page.get_by_role("heading", name="Importar vendas")).to_be_visible(timeout=WAIT_MS)
+
+    page.get_by_text("Tenho um arquivo de vendas").click()
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]').nth(1)
+    uploader.set_input_files(files=[{"name": "vendas.csv", "mimeType": "text/csv", "buffer": sales_file()}])
+    page.get_by_role("button", name="Importar vendas", exact=True).click()
+    expect(page.get_by_text("40 vendas importadas.")).to_be_visible(timeout=WAIT_MS)
+
+    listed = httpx.get(
+        stack.urls["customers"] + "/customers", params={"q": "M1"}, headers=owner.headers, timeout=30
+    ).json()
+    first = next(item for item in listed["items"] if item["external_id"] == "M1")
+    assert first["observed_source"] == "sales" and 1 <= first["observed_score"] <= 100
+    page.goto(learn_ui_url + f"/customer?id={first['id']}")
+    expect(page.get_by_text("Pontuação observada calculada a partir das suas vendas.")).to_be_visible(
+        timeout=WAIT_MS
+    )
+
+    page.goto(learn_ui_url + "/dashboard")
+    expect(page.get_by_role("heading", name="Modelo global vs a sua loja")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(re.compile(r"Medido em 40 pontuações observadas"))).to_be_visible(timeout=WAIT_MS)
+    expect(
+        page.get_by_text(re.compile(r"com 40 pontuações, \d+% observados é compatível com"))
+    ).to_have_count(2, timeout=WAIT_MS)
+    context.close()
