@@ -19,6 +19,7 @@ st.subheader(t("account.profile"))
 with st.form("profile"):
     new_name = st.text_input(t("account.name"), value=user.get("name", ""), max_chars=200)
     new_email = st.text_input(t("account.email"), value=user.get("email", ""), max_chars=320)
+    email_password = st.text_input(t("account.email_password"), type="password", max_chars=1024)
     save_profile = st.form_submit_button(t("account.save_profile"), type="primary")
 if save_profile:
     changes = {
@@ -30,7 +31,7 @@ if save_profile:
         st.info(t("account.no_changes"))
     else:
         try:
-            saved = api.update_me(changes)
+            saved = api.update_me(changes, current_password=email_password if "email" in changes else None)
         except ApiError as error:
             session.show_error(error, context=t("account.could_not_save"))
         else:
@@ -62,9 +63,14 @@ st.subheader(t("account.delete_title"))
 st.caption(t("account.delete_explain"))
 word = t("account.delete_word")
 confirmation = st.text_input(t("account.delete_confirm_label", word=word), key="delete_me_confirmation")
-if st.button(t("account.delete_button"), type="primary", disabled=confirmation != word):
+delete_password = st.text_input(
+    t("account.delete_password"), type="password", max_chars=1024, key="delete_me_password"
+)
+if st.button(
+    t("account.delete_button"), type="primary", disabled=confirmation != word or not delete_password
+):
     try:
-        api.delete_me()
+        api.delete_me(delete_password)
     except ApiError as error:
         session.show_error(error, context=t("account.could_not_delete"))
     else:

@@ -76,6 +76,7 @@ def test_account_change_password_and_delete(signed_in, fake):
     next(button for button in signed_in.button if button.label == "Change password").click().run()
     assert signed_in.error[0].value == "Could not change the password: The current password is wrong."
     signed_in.text_input(key="delete_me_confirmation").input("DELETE").run()
+    signed_in.text_input(key="delete_me_password").input("my-password").run()
     next(button for button in signed_in.button if button.label == "Delete my account").click().run()
     assert all(user["email"] != "owner@example.com" for user in fake.users.values())
     assert "Your account was deleted." in [info.value for info in signed_in.info]

@@ -1,6 +1,10 @@
 """Account recovery: an admin's reset gives a temporary password once; the user can do nothing but
 choose a new password until they have; weak and unchanged passwords are refused."""
 
+import uuid
+
+import asyncpg
+
 PASSWORD_CHANGE_REQUIRED = {
     "detail": "You must choose a new password before continuing",
     "code": "password_change_required",
@@ -84,3 +88,67 @@ async def test_the_current_password_and_common_passwords_are_refused(api):
         headers=await api.admin_headers(),
     )
     assert created.status_code == 422
+
+
+async def _reset(api, account) -> str:
+    reset = await api.client.post(
+        f"/admin/users/{account.id}/password-reset", headers=await api.admin_headers()
+    )
+    return str(reset.json()["temporary_password"])
+
+
+async def test_a_temporary_password_works_once(api):
+    # Issue 30, item 5: single use; the session it opened still chooses the new password.
+    account = await api.create_user()
+    temporary = await _reset(api, account)
+
+    first = await api.login(account.email, temporary)
+    second = await api.login(account.email, temporary)
+    pending = {"Authorization": f"Bearer {first.json()['access_token']}"}
+    changed = await api.client.put(
+        "/users/me/password",
+        json={"current_password": temporary, "new_password": "my-own-password-9"},
+        headers=pending,
+    )
+
+    assert first.status_code == 200 and second.status_code == 401
+    assert changed.status_code == 200
+
+
+async def test_a_temporary_password_expires(api, auth_database_url):
+    account = await api.create_user()
+    temporary = await _reset(api, account)
+    connection = await asyncpg.connect(auth_database_url)
+    try:
+        await connection.execute(
+            "UPDATE users SET temporary_password_expires_at = now() - interval '1 second' WHERE id = $1",
+            uuid.UUID(account.id),
+        )
+    finally:
+        await connection.close()
+
+    assert (await api.login(account.email, temporary)).status_code == 401
+
+
+async def test_the_password_before_the_reset_cannot_come_back(api):
+    account = await api.create_user()
+    await _reset(api, account)
+    temporary = await _reset(api, account)  # a second reset still knows the password before the first
+    pending = {
+        "Authorization": f"Bearer {(await api.login(account.email, temporary)).json()['access_token']}"
+    }
+
+    back = await api.client.put(
+        "/users/me/password",
+        json={"current_password": temporary, "new_password": account.password},
+        headers=pending,
+    )
+    other = await api.client.put(
+        "/users/me/password",
+        json={"current_password": temporary, "new_password": "a-brand-new-one-7"},
+        headers=pending,
+    )
+
+    assert back.status_code == 422
+    assert back.json() == {"detail": "new_password must differ from the password before the reset"}
+    assert other.status_code == 200

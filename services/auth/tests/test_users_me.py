@@ -19,7 +19,11 @@ async def test_change_my_name_and_email_normalised(api):
 
     response = await api.client.patch(
         "/users/me",
-        json={"name": "New Name", "email": "  New.Address@SpendScore.TEST "},
+        json={
+            "name": "New Name",
+            "email": "  New.Address@SpendScore.TEST ",
+            "current_password": account.password,
+        },
         headers=account.headers,
     )
 
@@ -30,16 +34,47 @@ async def test_change_my_name_and_email_normalised(api):
     assert (await api.login("new.address@spendscore.test", account.password)).status_code == 200
 
 
-async def test_taking_someone_elses_email_is_409(api):
+async def test_someone_elses_email_and_a_wrong_password_get_one_answer(api):
+    # Issue 30, item 5: an owner cannot learn which addresses have accounts.
     first = await api.create_user()
     second = await api.create_user()
 
-    response = await api.client.patch(
-        "/users/me", json={"email": first.email.upper()}, headers=second.headers
+    taken = await api.client.patch(
+        "/users/me",
+        json={"email": first.email.upper(), "current_password": second.password},
+        headers=second.headers,
+    )
+    wrong_password = await api.client.patch(
+        "/users/me",
+        json={"email": "free@spendscore.test", "current_password": "not-mine"},
+        headers=second.headers,
     )
 
-    assert response.status_code == 409
-    assert response.json() == {"detail": "A user with this email already exists"}
+    assert taken.status_code == wrong_password.status_code == 400
+    assert taken.json() == wrong_password.json()
+    assert (await api.client.get("/users/me", headers=second.headers)).json()["email"] == second.email
+
+
+async def test_an_email_change_needs_the_current_password_and_is_throttled(api):
+    account = await api.create_user()
+
+    missing = await api.client.patch(
+        "/users/me", json={"email": "new@spendscore.test"}, headers=account.headers
+    )
+    guesses = [
+        await api.client.patch(
+            "/users/me",
+            json={"email": "new@spendscore.test", "current_password": f"guess-{n}"},
+            headers=account.headers,
+        )
+        for n in range(6)
+    ]
+    name_only = await api.client.patch("/users/me", json={"name": "Just A Name"}, headers=account.headers)
+
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["body", "current_password"]
+    assert [response.status_code for response in guesses] == [400] * 5 + [429]
+    assert name_only.status_code == 200
 
 
 async def test_invalid_email_is_422(api):
@@ -97,15 +132,27 @@ async def test_new_password_rules_give_clear_422s(api):
 async def test_delete_my_account(api, fake_customers):
     account = await api.create_user()
 
-    response = await api.client.delete("/users/me", headers=account.headers)
+    missing = await api.client.delete("/users/me", headers=account.headers)
+    wrong = await api.client.request(
+        "DELETE", "/users/me", json={"current_password": "not-mine"}, headers=account.headers
+    )
+    response = await api.client.request(
+        "DELETE", "/users/me", json={"current_password": account.password}, headers=account.headers
+    )
 
+    assert missing.status_code == 422 and wrong.status_code == 400
     assert response.status_code == 204
     assert (await api.client.get("/users/me", headers=account.headers)).status_code == 401
     assert (await api.login(account.email, account.password)).status_code == 401
 
 
 async def test_the_last_admin_cannot_delete_themself(api):
-    response = await api.client.delete("/users/me", headers=await api.admin_headers())
+    response = await api.client.request(
+        "DELETE",
+        "/users/me",
+        json={"current_password": api.admin_password},
+        headers=await api.admin_headers(),
+    )
 
     assert response.status_code == 409
     assert "last active admin" in response.json()["detail"]

@@ -18,6 +18,7 @@ from spendscore_common.tokens import (
     KeysUnavailableError,
     RevocationList,
     TokenVerifier,
+    revocation_key,
 )
 from testkit.forged_tokens import claims_with, forged_tokens, sign
 from testkit.tokens import TEST_AUDIENCE, TEST_ISSUER
@@ -396,7 +397,10 @@ def revocation_feed(entries: dict[str, float], state: dict) -> httpx.AsyncClient
         if request.headers.get("if-none-match") == etag:
             return httpx.Response(304, headers={"ETag": etag})
         body = {
-            "revocations": [{"user_id": user, "issued_before": cutoff} for user, cutoff in entries.items()]
+            "revocations": [
+                {"subject_hash": revocation_key(user), "issued_before": cutoff}
+                for user, cutoff in entries.items()
+            ]
         }
         return httpx.Response(200, json=body, headers={"ETag": etag})
 
@@ -506,3 +510,29 @@ async def test_a_token_is_decoded_strictly_one_spelling_only(client, token_issue
     for respelled in _respelled_signatures(token):
         response = await client.get("/me", headers=bearer(respelled))
         assert response.status_code == 401, respelled
+
+
+async def test_no_page_of_a_service_may_be_framed(client):
+    # Issue 30, item 6: the /docs page too.
+    for path in ("/docs", "/healthz", "/no-such-page"):
+        response = await client.get(path)
+        assert response.headers["content-security-policy"] == "frame-ancestors 'none'", path
+
+
+def test_every_operation_names_the_shared_statuses():
+    # Issue 30, item 6: a route added later is documented too.
+    from spendscore_common.openapi_errors import add_standard_error_responses
+
+    schema = {
+        "paths": {
+            "/things/{thing_id}": {
+                "patch": {"security": [{"HTTPBearer": []}], "requestBody": {}, "responses": {"200": {}}},
+                "get": {"responses": {"200": {}, "422": {"description": "FastAPI's own"}}},
+            }
+        }
+    }
+    add_standard_error_responses(schema)
+    patch, get = schema["paths"]["/things/{thing_id}"]["patch"], schema["paths"]["/things/{thing_id}"]["get"]
+    assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "409", "413", "422", "429", "503"}
+    assert set(get["responses"]) == {"200", "404", "422", "503"}
+    assert get["responses"]["422"] == {"description": "FastAPI's own"}  # what a route says is kept

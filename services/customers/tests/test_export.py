@@ -20,7 +20,7 @@ CUSTOMERS = [
     {"name": 'Bia "B" Sá', "gender": "female", "age": 22, "annual_income": 15.25},
     {"name": "x;=cmd|' /C calc'!A0", "gender": "male", "age": 50, "annual_income": 99},
     {"name": '=HYPERLINK("http://evil.example")', "gender": "female", "age": 60, "annual_income": 0},
-    {"name": "-minus, +plus\t@at", "gender": "female", "age": 33, "annual_income": 12},
+    {"name": "-minus, +plus;@at", "gender": "female", "age": 33, "annual_income": 12},
 ]
 
 

@@ -4,11 +4,11 @@ isolation between owners."""
 
 import csv
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
 
 from customers_service.sales_file import parse_amount, parse_date
 from customers_service.store_drift import wilson
@@ -126,12 +126,9 @@ async def test_sales_import_is_all_or_nothing_with_every_problem_named(
 
 
 def test_amounts_and_dates_as_points_of_sale_write_them():
-    assert [parse_amount(text, decimal_comma=True) for text in ("1.234,56", "R$ 12,5", "7")] == [
-        pytest.approx(1234.56),
-        pytest.approx(12.5),
-        7,
-    ]
-    assert parse_amount("1,234.56", decimal_comma=False) == pytest.approx(1234.56)
+    amounts = [parse_amount(text, decimal_comma=True) for text in ("1.234,56", "R$ 12,5", "7")]
+    assert amounts == [Decimal("1234.56"), Decimal("12.5"), Decimal("7")]
+    assert parse_amount("1,234.56", decimal_comma=False) == Decimal("1234.56")
     assert parse_amount("12.345", decimal_comma=False) is None  # three decimals: not money
     assert parse_date("03/04/2026", "pt").isoformat() == "2026-04-03"
     assert parse_date("03/04/2026", "en").isoformat() == "2026-04-03"  # ambiguous: day first

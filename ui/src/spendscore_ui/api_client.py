@@ -364,9 +364,11 @@ class ApiClient:
     def ui_nonce_spent(self, nonce: str) -> bool:
         return bool(self._json("auth", "GET", f"/users/me/spent-ui-nonces/{nonce}")["spent"])
 
-    def update_me(self, changes: JsonObject) -> JsonObject:
-        """Change the signed-in user's own name and/or email (``PATCH /users/me``)."""
-        result: JsonObject = self._json("auth", "PATCH", "/users/me", json=changes)
+    def update_me(self, changes: JsonObject, current_password: str | None = None) -> JsonObject:
+        """Change the signed-in user's own name and/or email (``PATCH /users/me``; a new email needs
+        the current password)."""
+        body = {**changes, "current_password": current_password} if current_password else changes
+        result: JsonObject = self._json("auth", "PATCH", "/users/me", json=body)
         return result
 
     def reset_password(self, user_id: str) -> str:
@@ -374,8 +376,8 @@ class ApiClient:
         body = self._json("auth", "POST", f"/admin/users/{user_id}/password-reset")
         return str(body["temporary_password"])
 
-    def delete_me(self) -> None:
-        self._request("auth", "DELETE", "/users/me")
+    def delete_me(self, current_password: str) -> None:
+        self._request("auth", "DELETE", "/users/me", json={"current_password": current_password})
 
     def list_users(self, *, q: str | None = None, limit: int = 50, offset: int = 0) -> JsonObject:
         result: JsonObject = self._json(

@@ -2,15 +2,19 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from fastapi.exceptions import RequestValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth_service import device_tokens, login_throttle, owner_deletions, revocations, user_repository
 from auth_service.errors import (
     AccountDeactivatedError,
     EmailAlreadyUsedError,
+    EmailChangeRefusedError,
     InvalidCredentialsError,
     LastAdminError,
+    PreviousPasswordError,
     SamePasswordError,
     TooManyAttemptsError,
     WrongCurrentPasswordError,
@@ -23,6 +27,12 @@ from auth_service.schemas import ProfileUpdate, UserCreate, UserUpdate, fold_ema
 logger = logging.getLogger(__name__)
 
 ADMIN_ROLES = ("admin", "user")
+TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=24)
+
+
+def _temporary_password_usable(user: User, now: datetime) -> bool:
+    expires_at = user.temporary_password_expires_at
+    return expires_at is not None and now < expires_at
 
 
 @dataclass(frozen=True)
@@ -72,8 +82,12 @@ async def authenticate(
         raise InvalidCredentialsError()
     if not await hasher.verify(password, user.password_hash):
         raise InvalidCredentialsError()
+    if user.must_change_password and not _temporary_password_usable(user, now):
+        raise InvalidCredentialsError()  # expired or used: the admin resets it again
     if not user.is_active:
         raise AccountDeactivatedError()
+    if user.must_change_password:
+        user.temporary_password_expires_at = now  # used: this sign-in is the one it allows
     await login_throttle.forget_successful_login(
         db_session=db_session, email=email, address=address, device_hash=device_hash
     )
@@ -146,8 +160,12 @@ async def change_password(
         raise WrongCurrentPasswordError()
     if new_password == current_password:
         raise SamePasswordError()
+    if user.previous_password_hash and await hasher.verify(new_password, user.previous_password_hash):
+        raise PreviousPasswordError()
     user.password_hash = await hasher.hash(new_password)
     user.must_change_password = False
+    user.temporary_password_expires_at = None
+    user.previous_password_hash = None
     user.updated_at = utc_now()
     await login_throttle.forget(db_session=db_session, key=login_throttle.password_change_key(user.id))
     await revocations.revoke_tokens(db_session=db_session, user_id=user.id)
@@ -155,12 +173,79 @@ async def change_password(
     await db_session.commit()
 
 
+async def _check_current_password(
+    *, db_session: AsyncSession, hasher: PasswordHasher, policy: ThrottlePolicy, user: User, password: str
+) -> bool:
+    """The current password, checked as a guess: throttled like a password change (429)."""
+    limits = policy.password_change_limits(user_id=user.id)
+    wait = await login_throttle.count_attempt(
+        db_session=db_session, policy=policy, limits=limits, now=utc_now()
+    )
+    await db_session.commit()
+    if wait is not None:
+        raise TooManyAttemptsError(wait, detail="Too many wrong current passwords; try again later")
+    return await hasher.verify(password, user.password_hash)
+
+
+async def update_own_profile(
+    *,
+    db_session: AsyncSession,
+    hasher: PasswordHasher,
+    policy: ThrottlePolicy,
+    user: User,
+    changes: ProfileUpdate,
+) -> User:
+    """A user's own name and email; a new email needs the current password, and a wrong password and
+    an address another account has get the same answer (EmailChangeRefusedError)."""
+    profile = ProfileUpdate.model_validate(
+        changes.model_dump(exclude_unset=True, exclude={"current_password"})
+    )
+    if changes.email is None or changes.email == user.email:
+        return await update_user(db_session=db_session, user=user, changes=profile)
+    if changes.current_password is None:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "missing",
+                    "loc": ("body", "current_password"),
+                    "msg": "Field required to change the email",
+                }
+            ]
+        )
+    if not await _check_current_password(
+        db_session=db_session, hasher=hasher, policy=policy, user=user, password=changes.current_password
+    ):
+        raise EmailChangeRefusedError()
+    try:
+        updated = await update_user(db_session=db_session, user=user, changes=profile)
+    except EmailAlreadyUsedError as exc:
+        await db_session.rollback()
+        raise EmailChangeRefusedError() from exc
+    await login_throttle.forget(db_session=db_session, key=login_throttle.password_change_key(user.id))
+    await db_session.commit()
+    return updated
+
+
+async def delete_own_account(
+    *, db_session: AsyncSession, hasher: PasswordHasher, policy: ThrottlePolicy, user: User, password: str
+) -> None:
+    """Self-deletion needs the current password (a stolen session alone cannot delete the store)."""
+    if not await _check_current_password(
+        db_session=db_session, hasher=hasher, policy=policy, user=user, password=password
+    ):
+        raise WrongCurrentPasswordError()
+    await delete_user(db_session=db_session, user=user)
+
+
 async def reset_password(*, db_session: AsyncSession, hasher: PasswordHasher, user: User) -> str:
     """An admin's reset: a generated temporary password (returned once, stored hashed) that the user
     must replace at the next sign-in; every token the user holds is void."""
     password = temporary_password()
+    if not user.must_change_password:  # a second reset keeps the password from before the first
+        user.previous_password_hash = user.password_hash
     user.password_hash = await hasher.hash(password)
     user.must_change_password = True
+    user.temporary_password_expires_at = utc_now() + TEMPORARY_PASSWORD_LIFETIME
     user.updated_at = utc_now()
     await revocations.revoke_tokens(db_session=db_session, user_id=user.id)
     await user_repository.save(db_session=db_session, user=user)

@@ -36,6 +36,13 @@ class EmailAlreadyUsedError(AuthServiceError):
     detail = "A user with this email already exists"
 
 
+class EmailChangeRefusedError(AuthServiceError):
+    # One answer for a wrong password and for an address another account has: a user's own email
+    # change must not tell which addresses have accounts (each attempt is throttled like a guess).
+    status_code = status.HTTP_400_BAD_REQUEST
+    detail = "The current password is incorrect, or this email cannot be used"
+
+
 class UiNonceSpentError(AuthServiceError):
     status_code = status.HTTP_409_CONFLICT
     detail = "This sign-in code or session was used already"
@@ -106,6 +113,11 @@ class InvalidClientError(InvalidCredentialsError):
 class WrongCurrentPasswordError(AuthServiceError):
     status_code = status.HTTP_400_BAD_REQUEST
     detail = "The current password is incorrect"
+
+
+class PreviousPasswordError(AuthServiceError):
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+    detail = "new_password must differ from the password before the reset"
 
 
 class SamePasswordError(AuthServiceError):

@@ -41,6 +41,10 @@ class User(AuthTable, table=True):
     last_login_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     # Set by an admin's password reset: the user's next sign-in can do nothing but choose a new one.
     must_change_password: bool = Field(default=False)
+    # A temporary password works once and until this time (issue 30); the password it replaced may
+    # not be chosen again as the new one.
+    temporary_password_expires_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    previous_password_hash: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
 
     @property
     def is_admin(self) -> bool:

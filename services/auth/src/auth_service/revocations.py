@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth_service.models import TokenRevocation, User
 from auth_service.tokens import ACCESS_TOKEN_TTL_SECONDS, issued_at_now
+from spendscore_common.tokens import revocation_key
 
 # Past the verifiers' 30 s leeway and clock skew between hosts.
 _EXPIRY_MARGIN = timedelta(minutes=5)
@@ -68,9 +69,11 @@ async def current_feed(*, db_session: AsyncSession, now: datetime) -> tuple[byte
             .order_by(col(TokenRevocation.user_id))
         )
     ).all()
+    # Named by a hash of the user id: the feed is public, and says nothing about who changed what.
     document = {
         "revocations": [
-            {"user_id": str(row.user_id), "issued_before": row.issued_before.timestamp()} for row in rows
+            {"subject_hash": revocation_key(str(row.user_id)), "issued_before": row.issued_before.timestamp()}
+            for row in rows
         ]
     }
     body = json.dumps(document, separators=(",", ":")).encode()

@@ -40,6 +40,14 @@ def mixed_scripts(local_part: str) -> set[str]:
     return scripts if len(scripts) > 1 else set()
 
 
+def idna_label_text(label: str) -> str:
+    """A domain label as written: ``xn--exmple-4nf`` -> ``exаmple``."""
+    try:
+        return label.encode("ascii").decode("idna") if label.startswith("xn--") else label
+    except UnicodeError:
+        return label
+
+
 def normalise_email(value: str) -> str:
     """A syntactically valid address in its folded form (``fold_email``); a local part mixing scripts
     (a Cyrillic а among Latin letters) is refused."""
@@ -53,6 +61,11 @@ def normalise_email(value: str) -> str:
         raise ValueError(
             "the part before the @ mixes scripts (" + ", ".join(sorted(scripts)).title() + "): use one"
         )
+    for label in result.ascii_domain.split(".") if result.ascii_domain else ():
+        # The domain as written (an IDN's Unicode form): one script per label, as browsers require.
+        scripts = mixed_scripts(idna_label_text(label))
+        if scripts:
+            raise ValueError("the domain mixes scripts (" + ", ".join(sorted(scripts)).title() + "): use one")
     return fold_email(result.normalized)
 
 
@@ -108,7 +121,9 @@ class TemporaryPassword(BaseModel):
 
 
 class Revocation(BaseModel):
-    user_id: str
+    subject_hash: str = Field(
+        description="SHA-256 (hex) of 'spendscore-revocation', a NUL byte and the token's sub (the user id)"
+    )
     issued_before: float = Field(description="Unix time: this user's tokens with an earlier iat are void")
 
 
@@ -170,12 +185,18 @@ class UserUpdate(BaseModel):
 
 
 class ProfileUpdate(BaseModel):
-    """A user's change to their own profile; absent fields stay as they are, null is refused."""
+    """A user's change to their own profile; absent fields stay as they are, null is refused. A new
+    email needs the current password."""
 
     email: Email | None = None
     name: Name | None = None
+    current_password: str | None = Field(None, max_length=1024, description="Required to change the email")
 
     _not_null = field_validator("email", "name", mode="before")(_refuse_null)
+
+
+class AccountDeletion(BaseModel):
+    current_password: str = Field(max_length=1024)
 
 
 class PasswordChange(BaseModel):

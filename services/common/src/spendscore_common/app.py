@@ -11,6 +11,7 @@ from spendscore_common.health import health_router
 from spendscore_common.input_checks import validation_error_response
 from spendscore_common.metrics import HttpMetrics
 from spendscore_common.middleware import RequestGuardMiddleware
+from spendscore_common.openapi_errors import document_standard_errors
 from spendscore_common.request_context import REQUEST_ID_HEADER
 from spendscore_common.security import install_security_error_handler
 from spendscore_common.settings import ServiceSettings
@@ -34,6 +35,7 @@ def install_common_parts(
     Call it before a service adds its own RequestValidationError handler, if it has one.
     """
     app.include_router(health_router())
+    document_standard_errors(app)
     install_security_error_handler(app)
     metrics = HttpMetrics()
     metrics.install_route(app)

@@ -6,7 +6,7 @@ each layer costs a function call chain per message. In order, for each HTTP requ
 - refuses a header over ``max_header_bytes`` or a header section over ``max_headers_bytes`` (431),
   a body declared or grown over the limit of its path (413), a query or body holding a NUL, a
   lone surrogate or a non-finite JSON number (422 naming the field);
-- accepts or makes an ``X-Request-ID`` and returns it;
+- accepts or makes an ``X-Request-ID`` and returns it, with ``frame-ancestors 'none'`` (no framing);
 - when the route needs a token, checks it before the app reads the first byte of a body over 16 KB
   (401), so that an upload without valid credentials is refused without being read;
 - answers ``Connection: close`` when it answers before the body was read, so that nobody reads it;
@@ -36,6 +36,8 @@ MAX_HEADERS_BYTES = 32 * 1024
 # and checking the token ahead of FastAPI would verify it twice. Larger bodies get the check first.
 EARLY_AUTH_FROM_BYTES = 16 * 1024
 _REQUEST_ID = b"x-request-id"
+# No page of a service (the /docs and /redoc pages included) may be framed by another site.
+_NO_FRAMING = (b"content-security-policy", b"frame-ancestors 'none'")
 
 
 class _Refused(Exception):
@@ -115,6 +117,7 @@ class RequestGuardMiddleware:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 id_header,
+                _NO_FRAMING,
             ]
             if not body_done:
                 headers.append((b"connection", b"close"))
@@ -129,6 +132,8 @@ class RequestGuardMiddleware:
                 response_started = True
                 status = message["status"]
                 extra = [id_header]
+                if not any(name == _NO_FRAMING[0] for name, _ in message.get("headers", ())):
+                    extra.append(_NO_FRAMING)
                 if not body_done:
                     extra.append((b"connection", b"close"))
                 message["headers"] = [*message.get("headers", ()), *extra]

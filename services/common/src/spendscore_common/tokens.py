@@ -4,6 +4,7 @@ with no I/O per request."""
 import asyncio
 import base64
 import binascii
+import hashlib
 import json
 import logging
 import math
@@ -180,11 +181,14 @@ class RevocationList:
 
     def set_entries(self, issued_before: Mapping[str, float]) -> None:
         """Replace the list: user id -> Unix time before which that user's tokens are void."""
+        self._set_hashed({revocation_key(user_id): cutoff for user_id, cutoff in issued_before.items()})
+
+    def _set_hashed(self, issued_before: Mapping[str, float]) -> None:
         self._issued_before = dict(issued_before)
         self._loaded = True
 
     def is_revoked(self, principal: Principal) -> bool:
-        cutoff = self._issued_before.get(principal.user_id)
+        cutoff = self._issued_before.get(revocation_key(principal.user_id))
         return cutoff is not None and principal.issued_at < cutoff
 
     async def check(self, principal: Principal) -> None:
@@ -213,8 +217,7 @@ class RevocationList:
                 response = await self._http.get(self.url, headers=headers)
                 if response.status_code != 304:
                     response.raise_for_status()
-                    entries = _parse_revocations(response.json())
-                    self.set_entries(entries)
+                    self._set_hashed(_parse_revocations(response.json()))
                     self._etag = response.headers.get("etag")
             except (httpx.HTTPError, ValueError, TypeError, KeyError) as exc:
                 self._next_fetch_allowed = time.monotonic() + min(1.0, self._min_refresh_seconds)
@@ -242,13 +245,21 @@ class RevocationList:
             await asyncio.sleep(every_seconds)
 
 
+def revocation_key(user_id: str) -> str:
+    """How the revocation feed names a user: a hash of the id, so that the public feed tells nobody
+    which accounts changed their password or were deleted, while a verifier holding a token (and so
+    its ``sub``) finds its entry."""
+    return hashlib.sha256(b"spendscore-revocation\x00" + user_id.encode()).hexdigest()
+
+
 def _parse_revocations(document: Any) -> dict[str, float]:
+    """subject_hash -> cutoff, from the feed's JSON."""
     entries: dict[str, float] = {}
     for entry in document["revocations"]:
         cutoff = entry["issued_before"]
         if not _is_number(cutoff):
             raise ValueError("issued_before must be a number")
-        entries[str(entry["user_id"])] = float(cutoff)
+        entries[str(entry["subject_hash"])] = float(cutoff)
     return entries
 
 

@@ -59,6 +59,9 @@ MESSAGES: dict[str, str] = {
     "account.could_not_save": "Could not save the name and email",
     "account.change_password": "Change password",
     "account.current_password": "Current password",
+    # Issue 30: a new email and the account's deletion need the current password.
+    "account.email_password": "Current password (needed to change the email)",
+    "account.delete_password": "Current password",
     "account.new_password": "New password",
     "account.repeat_password": "Repeat the new password",
     "account.password_help": "At least 8 characters.",

@@ -59,6 +59,9 @@ MESSAGES: dict[str, str] = {
     "account.could_not_save": "Não foi possível salvar o nome e o e-mail",
     "account.change_password": "Alterar senha",
     "account.current_password": "Senha atual",
+    # Issue 30: a new email and the account's deletion need the current password.
+    "account.email_password": "Senha atual (necessária para mudar o e-mail)",
+    "account.delete_password": "Senha atual",
     "account.new_password": "Nova senha",
     "account.repeat_password": "Repita a nova senha",
     "account.password_help": "Pelo menos 8 caracteres.",

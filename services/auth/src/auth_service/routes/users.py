@@ -14,7 +14,7 @@ from auth_service.deps import (
 )
 from auth_service.models import User
 from auth_service.routes.login import token_for
-from auth_service.schemas import PasswordChange, ProfileUpdate, TokenResponse, UserPublic
+from auth_service.schemas import AccountDeletion, PasswordChange, ProfileUpdate, TokenResponse, UserPublic
 
 router = APIRouter(prefix="/users/me", tags=["my account"])
 
@@ -25,10 +25,25 @@ async def read_me(user: UserEvenIfPasswordChangeIsDue) -> User:
 
 
 @router.patch(
-    "", response_model=UserPublic, status_code=status.HTTP_200_OK, summary="Change my name or email"
+    "",
+    response_model=UserPublic,
+    status_code=status.HTTP_200_OK,
+    responses={
+        400: {"description": "The current password is incorrect, or this email cannot be used (one answer)"},
+        429: {"description": "Too many wrong current passwords; see the Retry-After header"},
+    },
+    summary="Change my name or email (a new email needs current_password)",
 )
-async def update_me(changes: ProfileUpdate, user: CurrentUser, db_session: SessionDep) -> User:
-    return await accounts.update_user(db_session=db_session, user=user, changes=changes)
+async def update_me(
+    changes: ProfileUpdate,
+    user: CurrentUser,
+    db_session: SessionDep,
+    hasher: HasherDep,
+    policy: ThrottlePolicyDep,
+) -> User:
+    return await accounts.update_own_profile(
+        db_session=db_session, hasher=hasher, policy=policy, user=user, changes=changes
+    )
 
 
 @router.put(
@@ -69,9 +84,22 @@ async def change_my_password(
     "",
     response_model=None,
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete my account and all my customers",
+    responses={
+        400: {"description": "The current password is incorrect"},
+        429: {"description": "Too many wrong current passwords; see the Retry-After header"},
+    },
+    summary="Delete my account and all my customers (needs current_password)",
 )
-async def delete_me(user: CurrentUser, db_session: SessionDep, worker: DeletionWorkerDep) -> Response:
-    await accounts.delete_user(db_session=db_session, user=user)
+async def delete_me(
+    confirmation: AccountDeletion,
+    user: CurrentUser,
+    db_session: SessionDep,
+    hasher: HasherDep,
+    policy: ThrottlePolicyDep,
+    worker: DeletionWorkerDep,
+) -> Response:
+    await accounts.delete_own_account(
+        db_session=db_session, hasher=hasher, policy=policy, user=user, password=confirmation.current_password
+    )
     worker.wake()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
