@@ -109,7 +109,7 @@ def shot(page: Page, name: str) -> None:
 
 
 def expect_login_page(page: Page) -> None:
-    expect(page.get_by_role("textbox", name="Email")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("textbox", name="Email", exact=True)).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/login(\?.*)?$"))
 
