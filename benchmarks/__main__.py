@@ -21,6 +21,7 @@ from typing import Any
 from benchmarks import (
     auth_bench,
     customers_bench,
+    explanation_bench,
     import_bench,
     inference_bench,
     peers_bench,
@@ -397,6 +398,39 @@ def _notes(report: str) -> str:
     return "" if start < 0 else report[start:]
 
 
+def explanation_rows() -> list[Row]:
+    rounds = explanation_bench.run(ROUNDS)
+    return [
+        Row(
+            "inference",
+            "one row, explain off (the route now), p50",
+            per_round(rounds, "hot_path_off_us"),
+            "µs",
+        ),
+        Row(
+            "inference",
+            "one row, what the route ran before explanations, p50",
+            per_round(rounds, "hot_path_before_us"),
+            "µs",
+        ),
+        Row(
+            "inference",
+            "ratio explain off / before (same run)",
+            per_round(rounds, "hot_path_ratio"),
+            "×",
+            "≤ 1.05",
+        ),
+        Row(
+            "inference",
+            "one explanation (exact Shapley, 3 inputs), p50",
+            per_round(rounds, "one_explanation_ms"),
+            "ms",
+        ),
+        Row("inference", "10,000-row batch, no explanations", per_round(rounds, "batch_plain_ms"), "ms"),
+        Row("inference", "10,000-row batch with explanations", per_round(rounds, "batch_explained_s"), "s"),
+    ]
+
+
 def main() -> int:
     started = time.perf_counter()
     sections: list[Callable[[], list[Row]]] = [
@@ -404,6 +438,7 @@ def main() -> int:
         inference_rows,
         peers_rows,
         import_rows,
+        explanation_rows,
         request_path_rows,
         tracing_rows,
         customers_rows,

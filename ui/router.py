@@ -10,6 +10,7 @@ from spendscore_ui.customer_form import HIDE_FIXED_ERRORS_SCRIPT
 from spendscore_ui.i18n import t
 from spendscore_ui.page_language import emit_page_language
 from spendscore_ui.page_style import emit_page_style
+from spendscore_ui.session_watch import watch_account
 
 # An emoji icon is drawn by the browser; a ":material/...:" page icon would be fetched from a font host.
 st.set_page_config(page_title=t("app.name"), page_icon="📈", layout="wide")
@@ -144,6 +145,7 @@ if session.is_signed_in():
         st.html(_CLOSE_MENU_ON_NARROW_SCREENS, unsafe_allow_javascript=True)
         st.html(HIDE_FIXED_ERRORS_SCRIPT, unsafe_allow_javascript=True)
         emit_page_language()
+        watch_account()
 else:
     login_page = st.Page(session.LOGIN_PAGE, title=t("nav.sign_in"), url_path="login")
     home = st.Page(_guard(None), title=t("nav.home"), url_path="home", default=True)

@@ -15,6 +15,7 @@ from spendscore_ui.customer_view import (
     segment_description,
     segment_name,
 )
+from spendscore_ui.explanation_view import contributions_chart, explanation_sentence
 from spendscore_ui.i18n import (
     band_label,
     escape_markdown,
@@ -26,6 +27,7 @@ from spendscore_ui.i18n import (
     t_md,
     tn,
 )
+from spendscore_ui.plausibility import training_ranges
 
 session.require_login("customer")
 api = session.client()
@@ -73,7 +75,16 @@ columns[4].metric(t("field.annual_income"), format_number(customer["annual_incom
 if score is None or latest is None:
     st.info(t("customer.pending_note"), icon=":material/hourglass_top:")
 else:
-    st.markdown(interval_sentence(latest) + " " + t("customer.model", version=latest["model_version"]))
+    # The model's version is for the Model page and the history's details, not for this sentence.
+    st.markdown(interval_sentence(latest))
+    with st.container(border=True):
+        st.markdown("**" + t("explain.title") + "**")
+        sentence = explanation_sentence(latest.get("explanation"), customer)
+        if sentence is None:
+            st.caption(t("explain.missing"))
+        else:
+            st.markdown(sentence)
+            st.altair_chart(contributions_chart(latest["explanation"], customer), width="stretch")
 for warning in prediction_warnings(latest):
     st.warning(warning, icon=":material/warning:")
 # Contacts (issue 24): a segment becomes a campaign.
@@ -160,7 +171,13 @@ if st.session_state.get("customer_confirm_delete") == customer_id:
         st.rerun()
 
 with st.expander(t("customer.edit"), icon=":material/edit:"):
-    result, slots = customer_form(f"edit_{customer_id}", customer, t("customer.save"), with_observed=True)
+    result, slots = customer_form(
+        f"edit_{customer_id}",
+        customer,
+        t("customer.save"),
+        with_observed=True,
+        training_ranges=training_ranges(session.token() or ""),
+    )
     if result is not None and not result.errors:
         changed = {key: value for key, value in result.values.items() if value != customer.get(key)}
         if customer.get("observed_score") is not None and "observed_score" not in result.values:

@@ -22,6 +22,7 @@ from spendscore_ui.i18n import (
     t_md,
     tn,
 )
+from spendscore_ui.plausibility import training_ranges
 
 session.require_login("customers")
 api = session.client()
@@ -164,7 +165,13 @@ def close_add_dialog() -> None:
 # Open while the flag is set: a rerun of the whole page (a live search, a toast) keeps it open.
 @st.dialog(t("customers.add.title"), width="medium", on_dismiss=close_add_dialog)
 def add_customer_dialog() -> None:
-    result, slots = customer_form("create_customer", None, t("customers.add.submit"), with_observed=True)
+    result, slots = customer_form(
+        "create_customer",
+        None,
+        t("customers.add.submit"),
+        with_observed=True,
+        training_ranges=training_ranges(session.token() or ""),
+    )
     if result is None or result.errors:
         return
     try:

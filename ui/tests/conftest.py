@@ -101,6 +101,10 @@ class PasswordChangeRequired(Exception):
     """Auth's 403 for every call but the password change after an admin reset."""
 
 
+class AccountDeactivated(Exception):
+    """Auth's 401 for a token of an account deactivated since, with its reason (issue 23)."""
+
+
 class FakeServices:
     """Auth, customers and inference as one small FastAPI app answering with the services' models."""
 
@@ -170,6 +174,8 @@ class FakeServices:
             raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
         claims = jwt.decode(token, FAKE_SIGNING_KEY, algorithms=["HS256"])
         user = self.users[claims["sub"]]
+        if not user["is_active"]:
+            raise AccountDeactivated()
         if user.get("must_change_password") and not password_change:
             raise PasswordChangeRequired()
         return user
@@ -336,6 +342,10 @@ class FakeServices:
             user["must_change_password"] = False
             fake.valid_tokens.clear()  # every other session ends; this one goes on with a fresh token
             return JSONResponse({"access_token": fake._token_for(user), "token_type": "bearer"})
+
+        @app.get("/users/me")
+        def read_me(authorization: str | None = Header(None)) -> UserPublic:
+            return UserPublic(**fake._user(authorization, password_change=True))
 
         @app.patch("/users/me")
         def update_me(body: dict[str, Any], authorization: str | None = Header(None)) -> UserPublic:
@@ -713,6 +723,11 @@ class FakeServices:
         async def password_change_required(_request: Request, _error: Exception) -> JSONResponse:
             body = {"detail": "Choose a new password first", "code": "password_change_required"}
             return JSONResponse(body, status_code=403)
+
+        @app.exception_handler(AccountDeactivated)
+        async def account_deactivated(_request: Request, _error: Exception) -> JSONResponse:
+            body = {"detail": "This account was deactivated", "code": "account_deactivated"}
+            return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
         @app.exception_handler(HTTPException)
         async def http_error(_request: Request, error: HTTPException) -> JSONResponse:

@@ -109,7 +109,7 @@ def shot(page: Page, name: str) -> None:
 
 
 def expect_login_page(page: Page) -> None:
-    expect(page.get_by_role("textbox", name="Email")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("textbox", name="Email", exact=True)).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/login(\?.*)?$"))
 
@@ -340,15 +340,15 @@ def test_owner_journey(ui_url, browser, stack, cookie_decodings, locale):
     shot(page, "welcome" + suffix)
     page.get_by_role("button", name=words["add"]).first.click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_role("spinbutton").first.fill("200")
+    dialog.get_by_role("textbox", name=words["age"]).fill("200")
     dialog.get_by_role("button", name=words["create"]).click()
     expect(dialog.get_by_text(words["name_missing"])).to_be_visible(timeout=WAIT_MS)
     expect(dialog.get_by_text(re.compile(words["age_200"]))).to_be_visible()
     name = f"Ana {uuid.uuid4().hex[:6]}"
     dialog.get_by_role("textbox").first.fill(name)
     dialog.get_by_text(words["female"], exact=True).click()
-    dialog.get_by_role("spinbutton").nth(0).fill("30")
-    dialog.get_by_role("spinbutton").nth(1).fill("70")
+    dialog.get_by_role("textbox", name=words["age"]).fill("30")
+    dialog.get_by_role("textbox", name=re.compile(r"^(Annual income|Renda anual)")).fill("70")
     dialog.get_by_role("button", name=words["create"]).click()
     created = re.compile(re.escape(words["created"].format(name=name)) + r" \d+")
     expect(page.get_by_text(created)).to_be_visible(timeout=WAIT_MS)
@@ -385,8 +385,8 @@ def test_owner_journey(ui_url, browser, stack, cookie_decodings, locale):
     expect(page.get_by_text(words["scored_one"])).to_be_visible()
     page.get_by_text(words["edit"], exact=True).click()
     edit_form = page.get_by_test_id("stForm")
-    edit_form.get_by_role("spinbutton", name=words["age"]).fill("52")
-    edit_form.get_by_role("spinbutton", name=words["age"]).press("Tab")  # committed before the submit
+    edit_form.get_by_role("textbox", name=words["age"]).fill("52")
+    edit_form.get_by_role("textbox", name=words["age"]).press("Tab")  # committed before the submit
     edit_form.get_by_role("button", name=words["save"]).click()
     # (the toast after the save is checked by the AppTests: here it was missed now and then in English)
     expect(page.get_by_text(words["scored_two"])).to_be_visible(timeout=WAIT_MS)

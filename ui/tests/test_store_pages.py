@@ -16,7 +16,7 @@ WORDS = {
         "observed": "Actual spending score (optional)",
         "female": "Female",
         "name_missing": "Enter the customer's name.",
-        "age_200": "200 is not a possible age: enter between 0 and 120 years.",
+        "age_200": "200 is not a possible age: enter between 1 and 120 years.",
         "created": "Created Ana Lima: spending score",
         "warning": "Age 3 lies outside the ages the model learned from (18 to 70)",
         "save": "Save changes",
@@ -35,7 +35,7 @@ WORDS = {
         "observed": "Pontuação de gastos real (opcional)",
         "female": "Feminino",
         "name_missing": "Informe o nome do cliente.",
-        "age_200": "200 não é uma idade possível: informe entre 0 e 120 anos.",
+        "age_200": "200 não é uma idade possível: informe entre 1 e 120 anos.",
         "created": "Ana Lima criado(a): pontuação de gastos",
         "warning": "A idade 3 está fora das idades com que o modelo aprendeu (18 a 70)",
         "save": "Salvar alterações",
@@ -80,15 +80,19 @@ def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
     return next(widget for widget in at.button if widget.label == label)
 
 
+def number_field(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+    """Numbers are typed as text and read the locale's way (issue 23)."""
+    [field] = [field for field in at.text_input if field.label == label]
+    return field
+
+
 def fill_customer(at: AppTest, words: dict[str, str], *, name: str, age: float | None, income: float | None):
     [name_input] = [field for field in at.text_input if field.label == words["name"]]
     name_input.input(name)
     [gender] = [radio for radio in at.radio if radio.key == "create_customer_gender"]
     gender.set_value("female")
-    [age_input] = [number for number in at.number_input if number.label == words["age"]]
-    age_input.set_value(age)
-    [income_input] = [number for number in at.number_input if number.label == words["income"]]
-    income_input.set_value(income)
+    number_field(at, words["age"]).input("" if age is None else f"{age:g}")
+    number_field(at, words["income"]).input("" if income is None else f"{income:g}")
     button(at, words["create"]).click().run()
     return at
 
@@ -122,7 +126,8 @@ def test_welcome_then_the_dialog_checks_each_field_then_creates(owner, fake):
     button(at, words["add"]).click().run()
     assert not at.exception
     # Nothing pre-filled: a forgotten age or income must not become made-up data.
-    assert [number.value for number in at.number_input] == [None, None, None]
+    numbers = (words["age"], words["income"], words["observed"])
+    assert [number_field(at, label).value for label in numbers] == ["", "", ""]
     fill_customer(at, words, name="", age=200, income=None)
     shown = texts(at)
     assert any(words["name_missing"] in text for text in shown)
@@ -141,6 +146,10 @@ def test_welcome_then_the_dialog_checks_each_field_then_creates(owner, fake):
 def test_extrapolation_warned_on_create_on_the_page_and_in_the_list(owner, fake):
     at, words = owner, WORDS[owner.context["locale"]]
     add_customer(at, words, "Ana Lima", 3, 5000.0)
+    assert not fake.customers  # outside the training data: asked first (issue 23)
+    [confirm] = at.checkbox
+    confirm.check()
+    button(at, words["create"]).click().run()
     assert any(words["warning"] in warning.value for warning in at.warning)
     assert list(at.dataframe[0].value["⚠"]) == ["⚠"]
     at.query_params["id"] = next(iter(fake.customers))
@@ -215,15 +224,12 @@ def test_customer_page_segment_modes_observed_score_and_toasts(owner, fake):
     assert any(words["segment"] in text for text in shown)
     assert any(SEGMENT["description"][owner.context["locale"]] in text for text in shown)
     assert len(at.get("vega_lite_chart")) == 1
-    [observed] = [number for number in at.number_input if number.label == words["observed"]]
-    observed.set_value(150)
+    number_field(at, words["observed"]).input("150")
     button(at, words["save"]).click().run()
     assert any("1" in text and "100" in text and ":red[" in text for text in texts(at))
     assert "observed_score" not in fake.customer_extra[customer_id]
-    [observed] = [number for number in at.number_input if number.label == words["observed"]]
-    observed.set_value(42)
-    [age] = [number for number in at.number_input if number.label == words["age"]]
-    age.set_value(45)
+    number_field(at, words["observed"]).input("42")
+    number_field(at, words["age"]).input("45")
     button(at, words["save"]).click().run()
     assert fake.customer_extra[customer_id]["observed_score"] == 42
     assert len(fake.history[customer_id]) == 2

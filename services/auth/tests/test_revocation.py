@@ -42,7 +42,10 @@ async def test_a_password_change_ends_every_other_session_and_keeps_this_one(api
     for old in (account.headers, other_session):
         refused = await api.client.get("/users/me", headers=old)
         assert refused.status_code == 401
-        assert refused.json() == {"detail": "This token was revoked: sign in again"}
+        assert refused.json() == {
+            "detail": "This token was revoked: sign in again",
+            "code": "session_revoked",
+        }
     # The feed voids exactly the tokens issued before the change: the fresh one stays valid elsewhere.
     cutoff = listed(await feed(api))[account.id]
     fresh_iat = jwt.decode(changed.json()["access_token"], options={"verify_signature": False})["iat"]

@@ -224,8 +224,8 @@ async def test_problems_are_written_in_the_callers_language(api, owner):
         {
             "line": 2,
             "field": "age",
-            "message": '"trinta" não é uma idade: use um número inteiro de 0 a 120.',
-            "reason": '"trinta" não é uma idade: use um número inteiro de 0 a 120.',
+            "message": '"trinta" não é uma idade: use um número inteiro de 1 a 120.',
+            "reason": '"trinta" não é uma idade: use um número inteiro de 1 a 120.',
         }
     ]
 

@@ -344,6 +344,11 @@ class ApiClient:
         fresh = response.json().get("access_token")
         return fresh if isinstance(fresh, str) and fresh else None
 
+    def me(self) -> JsonObject:
+        """The signed-in user (``GET /users/me``); a 401 carries auth's reason in ``code``."""
+        result: JsonObject = self._json("auth", "GET", "/users/me")
+        return result
+
     def spend_ui_nonce(self, nonce: str, expires_at: float) -> bool:
         """Use up a sign-in code or sign out a session cookie for every UI replica: True the first
         time, False when it was used already (auth's 409)."""

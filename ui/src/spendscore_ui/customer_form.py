@@ -1,6 +1,7 @@
 """The customer form (create and edit): empty required fields, checks in plain words next to each field."""
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -8,6 +9,8 @@ import streamlit as st
 
 from spendscore_ui.api_client import ApiError
 from spendscore_ui.i18n import field_error, format_integer, format_number, gender_label, t
+from spendscore_ui.locale_numbers import parse_number, typed_form
+from spendscore_ui.plausibility import outside_training
 
 JsonObject = dict[str, Any]
 
@@ -15,7 +18,8 @@ GENDERS = ("female", "male")
 # The customers service's limits (customers_service.schemas): checked here first so that the user gets
 # a sentence next to the field instead of a refused request.
 MAX_NAME_LENGTH = 200
-MIN_AGE, MAX_AGE = 0, 120
+# Age 0 is no customer (issue 23): the service refuses it too.
+MIN_AGE, MAX_AGE = 1, 120
 MAX_INCOME = 100_000
 MIN_OBSERVED, MAX_OBSERVED = 1, 100
 FIELDS = ("name", "gender", "age", "annual_income", "observed_score")
@@ -111,12 +115,34 @@ def server_errors(error: ApiError) -> dict[str, str]:
     return errors
 
 
+def read_numbers(typed: Mapping[str, str | None]) -> tuple[dict[str, float | None], dict[str, str]]:
+    """The typed age, income and observed score read the locale's way, and a sentence for each that
+    cannot be read (a field left empty is None, for ``check_customer`` to judge)."""
+    numbers: dict[str, float | None] = {}
+    errors: dict[str, str] = {}
+    for name, text in typed.items():
+        read = parse_number(text)
+        if read.error is not None:
+            errors[name] = read.error
+        numbers[name] = read.value
+    return numbers, errors
+
+
 def customer_form(
-    form_key: str, current: JsonObject | None, submit_label: str, *, with_observed: bool = False
+    form_key: str,
+    current: JsonObject | None,
+    submit_label: str,
+    *,
+    with_observed: bool = False,
+    training_ranges: dict[str, tuple[float, float]] | None = None,
 ) -> tuple[FormResult | None, dict[str, Any]]:
     """Draw the form; on submit return what was entered (checked) and placeholders under each field, so
-    that the caller can also put the service's own per-field refusals there."""
+    that the caller can also put the service's own per-field refusals there.
+
+    Numbers are typed as text and read the locale's way (``locale_numbers``). An age or income outside
+    ``training_ranges`` is not sent until the owner ticks the confirmation shown under it."""
     existing = current or {}
+    confirm_key = f"{form_key}_confirm_outside"
     with st.form(form_key, border=False):
         name = st.text_input(t("form.name"), value=existing.get("name", ""), key=f"{form_key}_name")
         slots = {"name": _error_slot(form_key, "name")}
@@ -132,40 +158,62 @@ def customer_form(
         slots["gender"] = _error_slot(form_key, "gender")
         left, right = st.columns(2)
         with left:
-            age = st.number_input(
+            age = st.text_input(
                 t("form.age"),
-                value=existing.get("age"),
-                step=1,
+                value=typed_form(existing.get("age"), decimals=0),
+                max_chars=40,
                 placeholder=t("form.age_placeholder"),
                 key=f"{form_key}_age",
             )
             slots["age"] = _error_slot(form_key, "age")
         with right:
-            income = st.number_input(
+            income = st.text_input(
                 t("form.income"),
-                value=existing.get("annual_income"),
-                step=1.0,
-                format="%.1f",
+                value=typed_form(existing.get("annual_income")),
+                max_chars=40,
                 placeholder=t("form.income_placeholder"),
                 key=f"{form_key}_income",
             )
             slots["annual_income"] = _error_slot(form_key, "annual_income")
-        observed = None
+        typed = {"age": age, "annual_income": income}
         if with_observed:
-            observed = st.number_input(
+            typed["observed_score"] = st.text_input(
                 t("form.observed"),
-                value=existing.get("observed_score"),
-                step=1,
+                value=typed_form(existing.get("observed_score"), decimals=0),
+                max_chars=40,
                 placeholder=t("form.observed_placeholder"),
                 help=t("form.observed_help"),
                 key=f"{form_key}_observed",
             )
             slots["observed_score"] = _error_slot(form_key, "observed_score")
+        # Shown once a save met an input the model never learned from: ticking it lets those same values
+        # through on the next save (other values are asked about again).
+        asked = st.session_state.get(confirm_key + "_asked")
+        confirmed = bool(asked) and st.checkbox(t("plausibility.confirm"), key=confirm_key)
+        if asked:
+            show_field_errors(slots, asked["messages"], icon="help", colour="orange")
         st.caption(t("form.required_note"))
         submitted = st.form_submit_button(submit_label, type="primary")
     if not submitted:
         return None, slots
-    result = check_customer(name=name, gender=gender, age=age, income=income, observed=observed)
+    numbers, unreadable = read_numbers(typed)
+    result = check_customer(
+        name=name,
+        gender=gender,
+        age=numbers["age"],
+        income=numbers["annual_income"],
+        observed=numbers.get("observed_score"),
+    )
+    result.errors.update(unreadable)  # the reader's sentence says more than "enter a number"
+    if not result.errors:
+        doubtful = outside_training(result.values, training_ranges or {})
+        checked = {field_name: result.values.get(field_name) for field_name in doubtful}
+        if doubtful and not (confirmed and asked and asked["values"] == checked):
+            st.session_state[confirm_key + "_asked"] = {"values": checked, "messages": doubtful}
+            st.session_state.pop(confirm_key, None)
+            st.rerun()  # draws the form again with the question and the box to tick
+    if not result.errors:
+        st.session_state.pop(confirm_key + "_asked", None)
     show_field_errors(slots, result.errors)
     return result, slots
 
@@ -177,8 +225,10 @@ def _error_slot(form_key: str, name: str) -> Any:
         return st.empty()
 
 
-def show_field_errors(slots: dict[str, Any], errors: dict[str, str]) -> None:
+def show_field_errors(
+    slots: dict[str, Any], errors: dict[str, str], *, icon: str = "error", colour: str = "red"
+) -> None:
     for name, message in errors.items():
         slot = slots.get(name)
         if slot is not None:
-            slot.markdown(f":red[:material/error: {message}]")
+            slot.markdown(f":{colour}[:material/{icon}: {message}]")

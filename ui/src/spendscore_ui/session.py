@@ -205,11 +205,34 @@ def sign_out(message: str | None = None) -> None:
     st.session_state[_BROWSER_CALL] = (END_PATH, {})
 
 
-def expire_session() -> NoReturn:
-    """A 401 from a service: back to the login page with a clear message, then to this same page (and
+# Auth's reason for refusing a token (its ``code``) and what the user is told (issue 23).
+_END_REASONS = {
+    "account_deactivated": "session.ended.deactivated",
+    "account_deleted": "session.ended.deleted",
+    "password_reset": "session.ended.password_reset",
+    "session_revoked": "session.ended.revoked",
+}
+
+
+def _ending_message(error: ApiError | None) -> str:
+    """Why the session ended: auth's reason when it gave one; customers and inference only know that the
+    token is void, so then auth is asked once; "expired" when nobody says more."""
+    code = error.code if error is not None else None
+    if code not in _END_REASONS and token():
+        try:
+            client().me()
+        except SessionExpired as from_auth:
+            code = from_auth.code
+        except ApiError:
+            pass
+    return i18n.t(_END_REASONS.get(str(code), "session.expired"))
+
+
+def expire_session(error: ApiError | None = None) -> NoReturn:
+    """A 401 from a service: back to the login page with the reason, then to this same page (and
     query, e.g. the customer's id) after signing in again."""
     page = st.session_state.get(_CURRENT_PAGE)
-    sign_out(i18n.t("session.expired"))
+    sign_out(_ending_message(error))
     send_to_login(page if isinstance(page, str) and page in PAGE_FILES else None)
 
 
@@ -295,7 +318,7 @@ def show_error(error: ApiError, *, context: str | None = None) -> None:
 
     ``context`` is a translated phrase such as ``t("admin.could_not_create")``."""
     if isinstance(error, SessionExpired):
-        expire_session()
+        expire_session(error)
     if error.status_code == 403 and error.code == "password_change_required":
         require_new_password()
     if isinstance(error, ServiceUnavailable):

@@ -12,7 +12,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth_service import revocations, user_repository
 from auth_service.config import AuthSettings, ProxyNetwork
-from auth_service.errors import AccountUnavailableError, ForbiddenError, NotFoundError, RevokedTokenError
+from auth_service.errors import (
+    AccountDeactivatedTokenError,
+    AccountDeletedError,
+    ForbiddenError,
+    NotFoundError,
+    PasswordResetTokenError,
+    RevokedTokenError,
+)
 from auth_service.login_throttle import ThrottlePolicy
 from auth_service.models import User
 from auth_service.owner_deletions import OwnerDeletionWorker
@@ -120,14 +127,18 @@ async def _user_of(principal: Principal, db_session: AsyncSession) -> User:
     try:
         user_id = uuid.UUID(principal.user_id)
     except ValueError as exc:
-        raise AccountUnavailableError() from exc
+        raise AccountDeletedError() from exc
     user, cutoff = await read_without_transaction(
         db_session, functools.partial(revocations.user_and_cutoff, db_session=db_session, user_id=user_id)
     )
-    if user is None or not user.is_active:
-        raise AccountUnavailableError()
+    # Each answer names its reason (``code``), so that a signed-out user is told why (issue 23).
+    if user is None:
+        raise AccountDeletedError()
+    if not user.is_active:
+        raise AccountDeactivatedTokenError()
     if cutoff is not None and principal.issued_at < cutoff:
-        raise RevokedTokenError()
+        # A pending reset is the reason; otherwise a password or role change, told alike.
+        raise PasswordResetTokenError() if user.must_change_password else RevokedTokenError()
     return user
 
 

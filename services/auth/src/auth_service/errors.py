@@ -70,10 +70,30 @@ class AccountUnavailableError(InvalidCredentialsError):
     detail = "This account no longer exists or is deactivated"
 
 
+class AccountDeletedError(AccountUnavailableError):
+    detail = "This account was deleted"
+    code = "account_deleted"
+
+
+class AccountDeactivatedTokenError(AccountUnavailableError):
+    """A valid token of an account an admin has since deactivated (the UI tells its user why)."""
+
+    detail = "This account was deactivated"
+    code = "account_deactivated"
+
+
 class RevokedTokenError(InvalidCredentialsError):
     """A token issued before its user's password change, deactivation, role change or password reset."""
 
     detail = "This token was revoked: sign in again"
+    code = "session_revoked"
+
+
+class PasswordResetTokenError(RevokedTokenError):
+    """A token issued before an admin reset its user's password."""
+
+    detail = "An administrator reset this account's password: sign in with the temporary one"
+    code = "password_reset"
 
 
 class AccountDeactivatedError(AuthServiceError):

@@ -67,6 +67,10 @@ _PREDICTION_COPY_COLUMNS = (
     "mode_low",
     "mode_high",
     "warnings",
+    "explanation_base",
+    "contribution_gender",
+    "contribution_age",
+    "contribution_income",
 )
 
 
@@ -121,6 +125,8 @@ def _prediction_record(
         outcome.modes[0] if outcome and outcome.modes else None,
         outcome.modes[1] if outcome and outcome.modes else None,
         list(outcome.warnings) if outcome else [],
+        outcome.explanation_base if outcome else None,
+        *(outcome.contributions if outcome and outcome.contributions else (None, None, None)),
     )
 
 

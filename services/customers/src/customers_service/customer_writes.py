@@ -56,6 +56,10 @@ def new_prediction(
         prediction.segment_id = outcome.segment_id
         prediction.segment_probability = outcome.segment_probability
         prediction.mode_low, prediction.mode_high = outcome.modes or (None, None)
+        prediction.explanation_base = outcome.explanation_base
+        (prediction.contribution_gender, prediction.contribution_age, prediction.contribution_income) = (
+            outcome.contributions or (None, None, None)
+        )
         prediction.warnings = list(outcome.warnings)
     return prediction
 

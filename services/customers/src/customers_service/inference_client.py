@@ -52,11 +52,16 @@ class ModelOutput:
     segment_probability: float | None = None
     modes: tuple[float, float] | None = None
     warnings: tuple[str, ...] = ()
+    # The explanation inference gives with ``?explain=true``: base, then gender, age, income.
+    explanation_base: float | None = None
+    contributions: tuple[float, float, float] | None = None
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> "ModelOutput":
         segment = body.get("segment") or {}
         modes = body.get("modes")
+        explanation = body.get("explanation") or {}
+        contributions = explanation.get("contributions") or {}
         return cls(
             spending_score=float(body["spending_score"]),
             band=str(body["band"]),
@@ -69,6 +74,14 @@ class ModelOutput:
             else None,
             modes=(float(modes[0]), float(modes[1])) if modes else None,
             warnings=tuple(str(warning) for warning in body.get("warnings") or ()),
+            explanation_base=float(explanation["base"]) if "base" in explanation else None,
+            contributions=(
+                float(contributions["gender"]),
+                float(contributions["age"]),
+                float(contributions["annual_income"]),
+            )
+            if contributions
+            else None,
         )
 
     @classmethod
@@ -130,8 +143,9 @@ class InferenceClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    # Every prediction asks for its explanation: stored with it, the history says what changed and why.
     async def predict(self, model_input: ModelInput, *, token: str) -> ModelOutput:
-        body = await self._post("/model/predict", model_input.as_json(), token=token)
+        body = await self._post("/model/predict?explain=true", model_input.as_json(), token=token)
         return ModelOutput.from_json(body)
 
     async def predict_or_none(self, model_input: ModelInput, *, token: str) -> ModelOutput | None:
@@ -175,7 +189,7 @@ class InferenceClient:
 
     async def _predict_json_batch(self, model_inputs: list[ModelInput], *, token: str) -> list[ModelOutput]:
         body = await self._post(
-            "/model/predict/batch",
+            "/model/predict/batch?explain=true",
             {"items": [model_input.as_json() for model_input in model_inputs]},
             token=token,
             timeout=self._batch_timeout,

@@ -115,8 +115,8 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "pt": '"{value}" não é um gênero conhecido: use masculino ou feminino (ou m, f, homem, mulher).',
     },
     "age_invalid": {
-        "en": '"{value}" is not an age: use a whole number from 0 to 120.',
-        "pt": '"{value}" não é uma idade: use um número inteiro de 0 a 120.',
+        "en": '"{value}" is not an age: use a whole number from 1 to 120.',
+        "pt": '"{value}" não é uma idade: use um número inteiro de 1 a 120.',
     },
     "income_invalid": {
         "en": '"{value}" is not an annual income: use a number of thousands from 0 to {max_income}.',

@@ -199,6 +199,11 @@ class Prediction(CustomersTable, table=True):
     segment_probability: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     mode_low: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     mode_high: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    # Why the score (issue 23): the training data's average score and each input's Shapley value.
+    explanation_base: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    contribution_gender: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    contribution_age: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    contribution_income: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     warnings: list[str] = Field(
         default_factory=list,
         sa_column=Column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),

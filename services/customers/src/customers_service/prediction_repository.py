@@ -91,6 +91,10 @@ async def complete(*, session: AsyncSession, completions: Sequence[tuple[uuid.UU
             mode_low=bindparam("mode_low_value"),
             mode_high=bindparam("mode_high_value"),
             warnings=bindparam("warning_list"),
+            explanation_base=bindparam("base"),
+            contribution_gender=bindparam("gender_contribution"),
+            contribution_age=bindparam("age_contribution"),
+            contribution_income=bindparam("income_contribution"),
         ),
         [
             {
@@ -105,6 +109,14 @@ async def complete(*, session: AsyncSession, completions: Sequence[tuple[uuid.UU
                 "mode_low_value": outcome.modes[0] if outcome.modes else None,
                 "mode_high_value": outcome.modes[1] if outcome.modes else None,
                 "warning_list": list(outcome.warnings),
+                "base": outcome.explanation_base,
+                **dict(
+                    zip(
+                        ("gender_contribution", "age_contribution", "income_contribution"),
+                        outcome.contributions or (None, None, None),
+                        strict=True,
+                    )
+                ),
             }
             for prediction_id, outcome in completions
         ],

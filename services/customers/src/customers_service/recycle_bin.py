@@ -1,7 +1,7 @@
 """The recycle bin: deleted customers kept for RECYCLE_BIN_DAYS with their history, observed scores
 and external id (still reserved), restorable, then purged for good. A binned customer has
 ``deleted_at`` set; every read but the bin's own skips it and the aggregates' triggers count it
-nowhere (migration 20261206_0203). Nothing here commits."""
+nowhere (migration 20261206_0213). Nothing here commits."""
 
 import asyncio
 import logging

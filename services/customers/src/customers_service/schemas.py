@@ -79,7 +79,8 @@ ExternalId = Annotated[
     AfterValidator(_no_nul),
     Field(description="The store's own code for the customer (unique per owner), e.g. a CSV's CustomerID"),
 ]
-Age = Annotated[int, Field(ge=0, le=120)]
+# Age 0 is no customer (issue 23): refused like a negative one.
+Age = Annotated[int, Field(ge=1, le=120, description="Years, 1 to 120")]
 AnnualIncome = Annotated[
     float, Field(ge=0, le=MAX_INCOME, description="k$ per year"), AfterValidator(_finite)
 ]
@@ -175,6 +176,19 @@ class PredictedSegment(BaseModel):
     probability: float | None
 
 
+class Contributions(BaseModel):
+    gender: float
+    age: float
+    annual_income: float
+
+
+class PredictionExplanation(BaseModel):
+    base: float = Field(description="The model's average score over its training data")
+    contributions: Contributions = Field(
+        description="Each input's exact Shapley value: they add up to the score (before rounding) - base"
+    )
+
+
 class LatestPrediction(BaseModel):
     status: Literal["done", "pending"]
     spending_score: float | None
@@ -193,6 +207,9 @@ class LatestPrediction(BaseModel):
         description="The store's correction that answered too (issue 25); null: the global model",
     )
     created_at: datetime
+    explanation: PredictionExplanation | None = Field(
+        default=None, description="Why this score; null while pending and for predictions made before it"
+    )
 
 
 class PredictionRead(LatestPrediction):
@@ -378,7 +395,24 @@ def _prediction_fields(prediction: PredictionRow) -> dict[str, Any]:
         "model_version": prediction.model_version,
         "store_model_version": prediction.store_model_version,
         "created_at": prediction.created_at,
+        "explanation": _explanation_of(prediction),
     }
+
+
+def _explanation_of(prediction: PredictionRow) -> PredictionExplanation | None:
+    contributions = (
+        prediction.contribution_gender,
+        prediction.contribution_age,
+        prediction.contribution_income,
+    )
+    if prediction.explanation_base is None or any(value is None for value in contributions):
+        return None
+    gender, age, income = contributions
+    assert gender is not None and age is not None and income is not None
+    return PredictionExplanation(
+        base=prediction.explanation_base,
+        contributions=Contributions(gender=gender, age=age, annual_income=income),
+    )
 
 
 def customer_read_of(

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from inference_service import __doc__ as service_description
 from inference_service.config import InferenceSettings
+from inference_service.explanations import explainer_for
 from inference_service.model_store import load_model
 from inference_service.predictor import SpendingScorePredictor
 from inference_service.routes import model as model_routes
@@ -52,6 +53,7 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
         # A missing or broken artifact stops start-up here (the entry point checks it first).
         app.state.model = load_model(settings.model_path)
         app.state.predictor = SpendingScorePredictor(app.state.model)
+        app.state.explainer = explainer_for(app.state.model)
         async with make_http_client() as http_client:
             key_store = JwksKeyStore(settings.auth_jwks_url, http_client)
             revocations = RevocationList(revocations_url_for(settings.auth_jwks_url), http_client)

@@ -74,6 +74,21 @@ class SegmentPrediction(BaseModel):
     probability: float = Field(description="The classifier's probability of this, the most likely segment")
 
 
+class Contributions(BaseModel):
+    gender: float
+    age: float
+    annual_income: float
+
+
+class Explanation(BaseModel):
+    base: float = Field(description="The average score over the model's training data")
+    value: float = Field(description="The score explained: spending_score before rounding")
+    contributions: Contributions = Field(
+        description="Each input's exact Shapley value (interventional, against the training data); "
+        "they add up to value - base"
+    )
+
+
 class Prediction(BaseModel):
     spending_score: float = Field(description="Predicted spending score, clipped to 1..100")
     band: Literal["low", "medium", "high"] = Field(description="low < 25, medium 25 to 75, high > 75")
@@ -86,6 +101,9 @@ class Prediction(BaseModel):
     segment: SegmentPrediction
     model_version: str
     warnings: list[str]
+    explanation: Explanation | None = Field(
+        default=None, description="Only with `?explain=true`: why the score is what it is"
+    )
 
 
 class BatchResponse(BaseModel):

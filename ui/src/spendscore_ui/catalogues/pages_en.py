@@ -112,7 +112,6 @@ MESSAGES: dict[str, str] = {
         "The latest prediction is pending: the prediction service was unavailable. "
         "It is completed automatically once the service answers again."
     ),
-    "customer.model": "Model {version}.",
     "customer.segment": "**Segment: {name}** ({how})",
     "customer.segment.observed": "from the score you entered",
     "customer.segment.predicted": "as the model sees it",

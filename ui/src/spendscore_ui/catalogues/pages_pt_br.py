@@ -118,7 +118,6 @@ MESSAGES: dict[str, str] = {
         "A previsão mais recente está pendente: o serviço de previsão estava indisponível. "
         "Ela é concluída automaticamente assim que o serviço voltar a responder."
     ),
-    "customer.model": "Modelo {version}.",
     "customer.segment": "**Segmento: {name}** ({how})",
     "customer.segment.observed": "pela pontuação que você informou",
     "customer.segment.predicted": "segundo o modelo",

@@ -1,0 +1,124 @@
+"""Issue 23 in a real browser against the real stack, in pt-BR: "45,5" typed is 45,5 stored and shown,
+"45.5" is refused with both readings, age 7 is asked about before saving, the customer page says why its
+score is what it is, and an idle owner whose account is deactivated is told so without clicking."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from testkit.processes import ServiceProcess, free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set")]
+
+CHROMIUM = "/usr/bin/chromium"
+WAIT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def explained_ui_url(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    stack.start_all()
+    port = free_port()
+    env = {
+        "APP_ENV": "test",
+        "AUTH_URL": stack.urls["auth"],
+        "CUSTOMERS_URL": stack.urls["customers"],
+        "INFERENCE_URL": stack.urls["inference"],
+        "UI_COOKIE_SECRET": "explained-" + "0" * 54,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    args = ["-m", "streamlit", "run", "ui/streamlit_app.py", "--server.port", str(port)]
+    args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    process = ServiceProcess("ui-explained", args, env, port, tmp_path_factory.mktemp("ui-explained"))
+    process.start(ready_path="/_stcore/health", timeout=120)
+    yield process.url
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def explained_browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run `make browser` (it installs Debian's chromium).")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
+        yield launched
+        launched.close()
+
+
+def open_add_dialog(page: Page, name: str, age: str, income: str) -> Locator:
+    page.get_by_role("button", name="Adicionar cliente").first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox", name="Nome *").fill(name)
+    dialog.get_by_text("Feminino", exact=True).click()
+    dialog.get_by_role("textbox", name="Idade *").fill(age)
+    dialog.get_by_role("textbox", name="Renda anual (mil $) *").fill(income)
+    dialog.get_by_role("button", name="Criar cliente").click()
+    return dialog
+
+
+def customers_of(stack, owner) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+    listing = httpx.get(stack.urls["customers"] + "/customers", headers=owner.headers, timeout=30).json()
+    items: list[dict] = listing["items"]  # type: ignore[type-arg]
+    return items
+
+
+@pytest.mark.timeout(900)
+def test_numbers_plausibility_explanation_and_deactivation_in_portuguese(
+    explained_ui_url, explained_browser, stack
+):
+    owner = stack.create_user()
+    context = explained_browser.new_context(viewport={"width": 1280, "height": 1500}, locale="pt-BR")
+    page = context.new_page()
+    page.goto(explained_ui_url + "/customers")
+    page.get_by_role("textbox", name="E-mail").fill(owner.email)
+    page.get_by_role("textbox", name="Senha").fill(owner.password)
+    page.get_by_role("button", name="Entrar").click()
+    expect(page.get_by_role("button", name="Adicionar cliente").first).to_be_visible(timeout=WAIT_MS)
+
+    # "45.5" is neither 455 nor 45,5 until the owner says which; "45,5" is 45,5.
+    dialog = open_add_dialog(page, "Ana Decimal", "52", "45.5")
+    expect(dialog.get_by_text(re.compile(r"você quis dizer 45,5 ou 455\?"))).to_be_visible(timeout=WAIT_MS)
+    assert customers_of(stack, owner) == []
+    dialog.get_by_role("textbox", name="Renda anual (mil $) *").fill("45,5")
+    dialog.get_by_role("button", name="Criar cliente").click()
+    expect(page.get_by_role("dialog")).to_have_count(0, timeout=WAIT_MS)
+    [stored] = customers_of(stack, owner)
+    assert stored["annual_income"] == 45.5
+    assert stored["latest_prediction"]["explanation"] is not None
+
+    # The customer page shows 45,5 and says why the score is what it is.
+    page.goto(explained_ui_url + f"/customer?id={stored['id']}")
+    expect(page.get_by_role("heading", name="Ana Decimal")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_test_id("stMetricValue").filter(has_text=re.compile(r"^45,5$"))).to_have_count(1)
+    expect(page.get_by_text(re.compile(r"^O cliente médio do modelo tem pontuação \d+; "))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"a renda de 45,5 mil \$"))).to_be_visible()
+
+    # Age 7: asked before saving, saved once confirmed.
+    page.goto(explained_ui_url + "/customers")
+    dialog = open_add_dialog(page, "Bia Sete", "7", "60")
+    expect(dialog.get_by_text(re.compile(r"A idade 7 está fora das idades"))).to_be_visible(timeout=WAIT_MS)
+    assert len(customers_of(stack, owner)) == 1
+    dialog.get_by_text(re.compile(r"^Estes valores estão certos")).click()
+    dialog.get_by_role("button", name="Criar cliente").click()
+    expect(page.get_by_role("dialog")).to_have_count(0, timeout=WAIT_MS)
+    assert sorted(customer["age"] for customer in customers_of(stack, owner)) == [7, 52]
+
+    # Deactivated while the page sits idle: the page ends the session and says why, with no click.
+    deactivated = httpx.patch(
+        stack.urls["auth"] + f"/admin/users/{owner.id}",
+        json={"is_active": False},
+        headers={"Authorization": f"Bearer {stack.admin_token()}"},
+        timeout=30,
+    )
+    assert deactivated.status_code == 200, deactivated.text
+    # The watcher looks every 4 s; the wait is generous only because this machine is shared.
+    expect(
+        page.get_by_text("Um administrador desativou sua conta, por isso sua sessão terminou.")
+    ).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("textbox", name="E-mail")).to_be_visible()
+    context.close()
