@@ -71,7 +71,9 @@ async def test_the_call_is_repeated_once_the_owners_tokens_have_expired(
     worker = api.app.state.deletion_worker
     with time_machine.travel(start, tick=False) as traveller:
         account = await api.create_user()
-        await api.client.delete("/users/me", headers=account.headers)
+        await api.client.request(
+            "DELETE", "/users/me", json={"current_password": account.password}, headers=account.headers
+        )
 
         async def first_call_acknowledged() -> bool:
             rows = await pending_deletions(auth_database_url)
@@ -140,7 +142,9 @@ async def test_customers_service_down_then_back(api, fake_customers, auth_databa
     fake_customers.statuses.extend([503, 503])
     account = await api.create_user()
 
-    response = await api.client.delete("/users/me", headers=account.headers)
+    response = await api.client.request(
+        "DELETE", "/users/me", json={"current_password": account.password}, headers=account.headers
+    )
 
     assert response.status_code == 204  # the user's deletion never waits for the other side
 

@@ -86,8 +86,20 @@ class ModelOutput:
 
     @classmethod
     def from_columns(cls, body: dict[str, Any]) -> list["ModelOutput"]:
-        """One output per row of a ``/model/predict/columns`` answer."""
+        """One output per row of a ``/model/predict/columns`` answer (with its explanation when asked)."""
         version = str(body["model_version"])
+        contributions = body.get("contributions")
+        base = body.get("explanation_base")
+        explained: list[tuple[float, float, float]] | None = None
+        explanation_base: float | None = None
+        if contributions and base is not None:
+            explanation_base = float(base)
+            explained = [
+                (float(gender), float(age), float(income))
+                for gender, age, income in zip(
+                    contributions["gender"], contributions["age"], contributions["annual_income"], strict=True
+                )
+            ]
         rows = zip(
             body["spending_score"],
             body["band"],
@@ -110,8 +122,10 @@ class ModelOutput:
                 segment_probability=None if probability is None else float(probability),
                 modes=(float(modes[0]), float(modes[1])) if modes else None,
                 warnings=tuple(str(warning) for warning in warnings or ()),
+                explanation_base=explanation_base,
+                contributions=None if explained is None else explained[row],
             )
-            for score, band, low, high, segment_id, probability, modes, warnings in rows
+            for row, (score, band, low, high, segment_id, probability, modes, warnings) in enumerate(rows)
         ]
 
 
@@ -166,7 +180,7 @@ class InferenceClient:
             return []
         try:
             body = await self._post(
-                "/model/predict/columns",
+                "/model/predict/columns?explain=true",
                 {
                     "gender": [model_input.gender for model_input in model_inputs],
                     "age": [model_input.age for model_input in model_inputs],

@@ -125,6 +125,14 @@ class PredictionColumnsResponse(BaseModel):
     segment_probability: list[float]
     warnings: list[list[str]]
     segments: dict[str, SegmentText] = Field(description="Name and description of each segment id, once")
+    explanation_base: float | None = Field(
+        None, description="With `explain=true`: the training data's average score, the same for every row"
+    )
+    contributions: dict[str, list[float]] | None = Field(
+        None,
+        description="With `explain=true`: each input's exact Shapley contribution per row "
+        "(`gender`, `age`, `annual_income`); a row's contributions add up to its score minus the base",
+    )
 
 
 def columns_answer(predictor: SpendingScorePredictor, columns: PredictionColumns) -> dict[str, Any]:

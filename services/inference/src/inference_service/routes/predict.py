@@ -14,7 +14,7 @@ from inference_service.columnar import (
     columns_answer,
     feature_matrix,
 )
-from inference_service.explanations import ShapleyExplainer
+from inference_service.explanations import FEATURES, ShapleyExplainer
 from inference_service.predictor import SpendingScorePredictor
 from inference_service.request_bodies import documented_body, validated_body
 from inference_service.schemas import BatchRequest, BatchResponse, CustomerFeatures, Prediction
@@ -114,7 +114,9 @@ async def predict_batch(
     responses={413: {"description": "more than 10,000 rows or a body that is too large"}},
     openapi_extra=documented_body(FeatureColumns),
 )
-async def predict_columns(request: Request, _: CurrentPrincipal) -> PrebuiltJSONResponse:
+async def predict_columns(
+    request: Request, _: CurrentPrincipal, explain: Explain = False
+) -> PrebuiltJSONResponse:
     columns = await validated_body(request, FeatureColumns)
     predictor = _predictor(request)
     try:
@@ -128,4 +130,10 @@ async def predict_columns(request: Request, _: CurrentPrincipal) -> PrebuiltJSON
         answers = predictor.predict_columns(features)
     else:
         answers = await run_in_threadpool(predictor.predict_columns, features)
-    return PrebuiltJSONResponse(columns_answer(predictor, answers))
+    answer = columns_answer(predictor, answers)
+    if explain:
+        explainer = _explainer(request)
+        shapley, _scores = await run_in_threadpool(explainer.explain, features)
+        answer["explanation_base"] = explainer.base
+        answer["contributions"] = dict(zip(FEATURES, shapley.T.tolist(), strict=True))
+    return PrebuiltJSONResponse(answer)
