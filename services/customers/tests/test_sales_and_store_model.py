@@ -95,7 +95,7 @@ async def test_sales_import_derives_percentile_scores(live_api, live_owner):
     assert (found["C2"]["observed_score"], found["C2"]["observed_source"]) == (75, "sales")
     assert found["C1"]["observed_score"] == 100
 
-    # Sales are deleted with their customer.
+    # Sales go with their customer: hidden while it is in the recycle bin, deleted when it is purged.
     assert (await live_api.client.delete(f"/customers/{c2}", headers=live_owner.headers)).status_code == 204
     exported = await live_api.client.get("/sales/export", headers=live_owner.headers)
     assert len(exported.content.decode("utf-8-sig").strip().splitlines()) == 1 + 4

@@ -12,8 +12,10 @@ from customers_service.inference_client import InferenceClient
 from customers_service.pending_predictions import PendingPredictionCompleter
 from customers_service.service_token import ServiceTokens, ServiceTokenUnavailable
 
-PREDICTION = {"spending_score": 42.0, "band": "medium", "interval": {"low": 30.0, "high": 54.0},
-              "model_version": "fake", "warnings": []}  # fmt: skip
+# Three rows of /model/predict/columns, the form the completer asks for.
+PREDICTIONS = {"model_version": "fake", "rows": 3, "spending_score": [42.0] * 3, "band": ["medium"] * 3,
+               "interval_low": [30.0] * 3, "interval_high": [54.0] * 3, "modes": [None] * 3,
+               "segment_id": [None] * 3, "segment_probability": [None] * 3, "warnings": [[]] * 3}  # fmt: skip
 
 
 class Clock:
@@ -84,7 +86,7 @@ async def test_a_refused_token_is_replaced_once(api, owner, auth_http, live_stac
         seen.append(token)
         if token == refused:
             return httpx.Response(401, json={"detail": "token expired"})
-        return httpx.Response(200, json={"predictions": [PREDICTION] * 3})
+        return httpx.Response(200, json=PREDICTIONS)
 
     inference = InferenceClient(
         "http://inference",

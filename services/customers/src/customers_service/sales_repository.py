@@ -26,7 +26,10 @@ async def customers_by_names(
     if not names:
         return {}
     rows = await session.execute(
-        text("SELECT name, id FROM customer WHERE owner_id = :owner_id AND name = ANY(:names)"),
+        text(
+            "SELECT name, id FROM customer WHERE owner_id = :owner_id AND name = ANY(:names) "
+            "AND deleted_at IS NULL"
+        ),
         {"owner_id": owner_id, "names": list(names)},
     )
     found: dict[str, list[uuid.UUID]] = {}
@@ -67,6 +70,9 @@ async def derived_scores(*, session: AsyncSession, owner_id: uuid.UUID) -> list[
             "WITH last AS (SELECT max(sold_on) AS day FROM sale WHERE owner_id = :owner_id), "
             "spend AS (SELECT sale.customer_id, sum(sale.amount) AS total FROM sale, last "
             f"  WHERE sale.owner_id = :owner_id AND sale.sold_on > last.day - interval '{WINDOW}' "
+            # Customers in the recycle bin take no part in the store's percentiles.
+            "  AND sale.customer_id IN "
+            "    (SELECT id FROM customer WHERE owner_id = :owner_id AND deleted_at IS NULL) "
             "  GROUP BY sale.customer_id) "
             "SELECT spend.customer_id, CAST(ceil(100 * cume_dist() OVER (ORDER BY spend.total)) AS int), "
             "customer.annual_income FROM spend JOIN customer ON customer.id = spend.customer_id"
@@ -157,6 +163,7 @@ async def all_of_owner(*, session: AsyncSession, owner_id: uuid.UUID, limit: int
         text(
             "SELECT customer.external_id, customer.name, sale.sold_on, sale.amount FROM sale "
             "JOIN customer ON customer.id = sale.customer_id WHERE sale.owner_id = :owner_id "
+            "AND customer.deleted_at IS NULL "
             "ORDER BY sale.sold_on, customer.name, sale.id LIMIT :limit"
         ),
         {"owner_id": owner_id, "limit": limit},

@@ -30,7 +30,7 @@ MESSAGES: dict[str, str] = {
     "explain.none": "{what} não faz diferença",
     "explain.what.annual_income": "a renda de {value} mil $",
     "explain.what.age": "a idade de {value} anos",
-    "explain.what.gender": "ser do sexo {value}",
+    "explain.what.gender": "o gênero {value}",
     "explain.chart.x": "Pontos de pontuação",
     "explain.chart.input": "Dado",
     "explain.chart.up": "para cima",

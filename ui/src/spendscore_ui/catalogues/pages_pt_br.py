@@ -342,8 +342,8 @@ MESSAGES: dict[str, str] = {
     # --- issue 24 (listwork): todas as ordens, a exportação da visão, links de segmento ---
     "customers.sort.income_high": "Maior renda",
     "customers.sort.income_low": "Menor renda",
-    "customers.sort.gender_fm": "Sexo (mulheres primeiro)",
-    "customers.sort.gender_mf": "Sexo (homens primeiro)",
+    "customers.sort.gender_fm": "Gênero (mulheres primeiro)",
+    "customers.sort.gender_mf": "Gênero (homens primeiro)",
     "customers.sort.band_high": "Faixa (alta primeiro)",
     "customers.sort.band_low": "Faixa (baixa primeiro)",
     "customers.sort.segment_az": "Segmento (A-Z)",
