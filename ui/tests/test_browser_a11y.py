@@ -327,7 +327,7 @@ def test_the_keyboard_alone_signs_in_edits_a_customer_and_signs_out(ui_url, brow
     settle(page)
     tab_to(page, page.locator("summary").filter(has_text=words["edit"]))
     page.keyboard.press("Enter")
-    age = page.get_by_test_id("stForm").get_by_role("spinbutton", name=words["age"])
+    age = page.get_by_test_id("stForm").get_by_role("textbox", name=words["age"])
     tab_to(page, age)
     page.keyboard.press("Control+A")
     page.keyboard.type("52")
