@@ -16,7 +16,7 @@ SENTENCE = {
     ),
     "pt-BR": (
         "O cliente médio do modelo tem pontuação 50; a renda de 45 mil $ puxa a pontuação para cima "
-        "(+18); a idade de 52 anos puxa para baixo (\u221212); ser do sexo feminino não faz diferença."
+        "(+18); a idade de 52 anos puxa para baixo (\u221212); o gênero feminino não faz diferença."
     ),
 }
 DECIMAL = {"en": "45.5", "pt-BR": "45,5"}
