@@ -15,7 +15,7 @@ st.title(t("account.title"))
 st.text(f"{user.get('name', '')} · {user.get('email', '')}")
 st.caption(t("account.roles") + ": " + ", ".join(t(f"role.{role}") for role in user.get("roles", [])))
 
-st.subheader(t("account.profile"))
+st.header(t("account.profile"))
 with st.form("profile"):
     new_name = st.text_input(t("account.name"), value=user.get("name", ""), max_chars=200)
     new_email = st.text_input(t("account.email"), value=user.get("email", ""), max_chars=320)
@@ -39,7 +39,7 @@ if save_profile:
             session.toast_next(t_md("account.profile_saved", name=saved["name"], email=saved["email"]))
             st.rerun()
 
-st.subheader(t("account.change_password"))
+st.header(t("account.change_password"))
 with st.form("change_password", clear_on_submit=True):
     current = st.text_input(t("account.current_password"), type="password")
     new = st.text_input(t("account.new_password"), type="password", help=t("account.password_help"))
@@ -59,7 +59,7 @@ if change:
             session.password_changed(fresh_token)  # this session goes on with the fresh token
             st.success(t("account.password_changed"))
 
-st.subheader(t("account.delete_title"))
+st.header(t("account.delete_title"))
 st.caption(t("account.delete_explain"))
 word = t("account.delete_word")
 confirmation = st.text_input(t("account.delete_confirm_label", word=word), key="delete_me_confirmation")

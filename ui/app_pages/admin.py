@@ -63,7 +63,7 @@ if page_count > 1:
     st.number_input(t("admin.page"), min_value=1, max_value=page_count, step=1, key="admin_page")
 
 if users:
-    st.subheader(t("admin.change_title"))
+    st.header(t("admin.change_title"))
     by_id = {user["id"]: user for user in users}
     # No account is chosen at first: the first one (often the admin's own) would sit right above "Delete".
     selected_id = st.selectbox(
@@ -146,7 +146,7 @@ if st.session_state.pop("admin_create_done", False):
     for key in CREATE_FIELDS:  # a created account clears the form (before its widgets exist)
         st.session_state.pop(key, None)
 
-st.subheader(t("admin.create_title"))
+st.header(t("admin.create_title"))
 with st.form("admin_create", clear_on_submit=False):
     email = st.text_input(t("admin.email"), key="admin_new_email")
     name = st.text_input(t("admin.name"), key="admin_new_name")

@@ -202,7 +202,7 @@ with st.expander(t("customer.edit"), icon=":material/edit:"):
                 )
                 st.rerun()
 
-st.subheader(t("customer.history"))
+st.header(t("customer.history"))
 rows = []
 for prediction in history:
     pending = prediction["status"] == "pending"

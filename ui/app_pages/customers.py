@@ -358,7 +358,7 @@ st.session_state["customers_view"] = {key: value for key, value in view.items() 
 
 if not customers and not any(filters.values()):
     with st.container(border=True):
-        st.subheader(t("customers.welcome.title"))
+        st.header(t("customers.welcome.title"))
         st.markdown(t("customers.welcome.text"))
         first, second, _ = st.columns([1, 1, 2])
         first.button(

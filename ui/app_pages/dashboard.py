@@ -97,7 +97,7 @@ for point in scatter:
         names.setdefault(str(point["segment"].get("id")), segment_name(point["segment"]))
         point["segment"] = point["segment"].get("id")
 if scatter:
-    st.subheader(t("dashboard.scatter"))
+    st.header(t("dashboard.scatter"))
     st.altair_chart(segment_scatter(scatter, names), width="stretch")
     st.caption(t("dashboard.scatter_caption"))
 
@@ -106,7 +106,7 @@ if counts or isinstance(accuracy, dict):
     left, right = st.columns(2)
     if counts:
         with left:
-            st.subheader(t("dashboard.segments"))
+            st.header(t("dashboard.segments"))
             picked_segment = st.altair_chart(
                 segment_counts_chart(counts, names),
                 width="stretch",
@@ -123,7 +123,7 @@ if counts or isinstance(accuracy, dict):
                     query_params={"segment": segment_id},
                 )
     with right:
-        st.subheader(t("dashboard.accuracy"))
+        st.header(t("dashboard.accuracy"))
         observed = int((accuracy or {}).get("observed_count") or 0)
         if observed == 0:
             st.markdown(t("dashboard.accuracy.none"))
@@ -140,22 +140,22 @@ if counts or isinstance(accuracy, dict):
 
 left, right = st.columns(2)
 with left:
-    st.subheader(t("dashboard.by_band"))
+    st.header(t("dashboard.by_band"))
     picked = st.altair_chart(
         band_counts_chart(by_band), width="stretch", on_select="rerun", key="dashboard_band_pick"
     )
     st.caption(t("dashboard.band_hint"))
     open_picked(picked, "band_pick", "band", "band")
 with right:
-    st.subheader(t("dashboard.by_gender"))
+    st.header(t("dashboard.by_gender"))
     st.altair_chart(gender_chart(summary.get("by_gender", {})), width="stretch")
 
 left, right = st.columns(2)
 with left:
-    st.subheader(t("dashboard.histogram"))
+    st.header(t("dashboard.histogram"))
     st.altair_chart(score_histogram(summary.get("score_histogram", [])), width="stretch")
 with right:
-    st.subheader(t("dashboard.by_age"))
+    st.header(t("dashboard.by_age"))
     st.altair_chart(age_group_chart(summary.get("by_age_group", [])), width="stretch")
 
 # Issue 25: how the global model and the store's own do on the store's held-out scores, and drift.

@@ -83,7 +83,7 @@ def download_buttons(client: ApiClient, *, template: bool, labels: tuple[str, st
 
 st.title(t("import.title"))
 
-st.subheader(t("import.import"))
+st.header(t("import.import"))
 st.markdown(t("import.explain"))
 download_buttons(
     api,
@@ -154,7 +154,7 @@ if upload is not None:
 
 store_panels.sales_import(api, problems_table)  # issue 25
 
-st.subheader(t("import.export"))
+st.header(t("import.export"))
 st.markdown(t("import.export_explain_semicolon" if current_locale() == "pt-BR" else "import.export_explain"))
 download_buttons(
     api,

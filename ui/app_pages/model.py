@@ -41,7 +41,7 @@ st.text(
     )
 )
 
-st.subheader(t("model.accuracy"))
+st.header(t("model.accuracy"))
 metric_column = t("model.metric")
 st.table(
     pd.DataFrame(
@@ -68,7 +68,7 @@ st.caption(
     )
 )
 
-st.subheader(t("model.inputs"))
+st.header(t("model.inputs"))
 ranges = card["training_ranges"]
 feature_column = t("model.feature")
 feature_rows = []
@@ -84,7 +84,7 @@ for feature in card["features"]:
     feature_rows.append({feature_column: i18n.field_label(feature), t("model.range"): span})
 st.table(pd.DataFrame(feature_rows).set_index(feature_column))
 
-st.subheader(t("model.meaning_title"))
+st.header(t("model.meaning_title"))
 st.text(
     t(
         "model.meaning",

@@ -53,7 +53,7 @@ def owner(app_test: AppTest, submit_login, request) -> AppTest:
 
 
 def texts(at: AppTest) -> list[str]:
-    kinds = ("markdown", "info", "caption", "subheader")
+    kinds = ("markdown", "info", "caption", "header")
     return [element.value for kind in kinds for element in at.get(kind) if isinstance(element.value, str)]
 
 
@@ -92,7 +92,7 @@ def test_import_page_keeps_one_uploader_until_sales_are_asked_for(owner):
     at, words = owner, WORDS[owner.context["locale"]]
     at.switch_page("app_pages/import_export.py").run()
     assert len(at.get("file_uploader")) == 1
-    assert words["sales"] in [header.value for header in at.subheader]
+    assert words["sales"] in [header.value for header in at.header]
     next(toggle for toggle in at.toggle if toggle.label == words["toggle"]).set_value(True).run()
     assert len(at.get("file_uploader")) == 2
     assert not at.error

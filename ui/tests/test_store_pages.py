@@ -67,7 +67,7 @@ def owner(app_test: AppTest, submit_login, request) -> AppTest:
 
 
 def texts(at: AppTest) -> list[str]:
-    kinds = ("markdown", "info", "error", "warning", "success", "caption", "title", "subheader", "toast")
+    kinds = ("markdown", "info", "error", "warning", "success", "caption", "title", "header", "toast")
     return [element.value for kind in kinds for element in at.get(kind) if isinstance(element.value, str)]
 
 

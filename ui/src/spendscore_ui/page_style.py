@@ -1,5 +1,6 @@
 """The few style rules that bring Streamlit's defaults to WCAG AA (issue 26): readable grey text, a focus
-ring everyone can see, controls that do not hide until hovered and a phone menu opener big enough to tap."""
+ring everyone can see, controls that do not hide until hovered, a phone menu opener big enough to tap, section
+headings one level under the page's title, and a file uploader whose drop zone is not a "presentation"."""
 
 from typing import Final
 
@@ -33,7 +34,25 @@ label:has(input[type="radio"]:focus-visible), label:has(input[type="checkbox"]:f
 [data-testid="stCode"] button {{ opacity: 1 !important; visibility: visible !important; }}
 /* The phone's menu opener: 44 px, the smallest target people can hit reliably. */
 [data-testid="stExpandSidebarButton"] {{ min-width: 44px; min-height: 44px; }}
+/* Sections are st.header (h2, right under the page's h1) drawn at st.subheader's size. */
+[data-testid="stHeading"] h2 {{ font-size: 1.75rem !important; padding-top: 0.75rem !important; }}
 </style>"""
+
+# Streamlit marks the uploader's drop zone role="presentation" and yet gives it a name (aria-label) and a
+# tabindex, so browsers ignore the role (axe: presentation-role-conflict). A named group is what it is.
+# The router emits it at the end of the sidebar (a script in the page would push the title down).
+UPLOADER_ROLE_SCRIPT: Final = """<script>
+(() => {
+  if (window.spendscoreUploaderRole) return;
+  window.spendscoreUploaderRole = true;
+  const DROP_ZONE = '[data-testid="stFileUploaderDropzone"][role="presentation"]';
+  const fix = () => document.querySelectorAll(DROP_ZONE).forEach((zone) => zone.setAttribute("role", "group"));
+  new MutationObserver(fix).observe(document.body, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["role"],
+  });
+  fix();
+})();
+</script>"""
 
 
 def emit_page_style() -> None:

@@ -15,7 +15,7 @@ MIN_COVERAGE_CLAIM = 100
 
 def sales_import(api: ApiClient, problems_table: object) -> None:
     """The sales file section of the import page."""
-    st.subheader(t("sales.import"))
+    st.header(t("sales.import"))
     st.markdown(t("sales.explain"))
     outcome = st.session_state.pop("sales_import_done", None)
     # Behind a toggle: one file uploader on the page until the owner asks for the second.
@@ -82,7 +82,7 @@ def _coverage_sentence(coverage: JsonObject, count: int) -> str:
 
 def store_model_panel(api: ApiClient) -> None:
     """Global model against the store's own, on the store's held-out observed scores."""
-    st.subheader(t("store.title"))
+    st.header(t("store.title"))
     try:
         model = api.store_model()
     except ApiError as error:
@@ -132,7 +132,7 @@ def store_model_panel(api: ApiClient) -> None:
 
 def drift_panel(api: ApiClient) -> None:
     """The store's ages and incomes against the training customers', and the average error by month."""
-    st.subheader(t("drift.title"))
+    st.header(t("drift.title"))
     try:
         drift = api.store_drift()
     except ApiError as error:
