@@ -18,14 +18,22 @@ ACCENT = PALETTE[0]
 LOW_THRESHOLD = 25
 HIGH_THRESHOLD = 75
 CHART_HEIGHT = 260
-# Legends at the bottom, in columns: on a phone a legend at the side takes a third of the width.
-COMPACT_LEGEND = alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=160, title=None)
+# Legends at the bottom, one entry a line: on a phone a legend at the side takes a third of the width, and
+# two columns of segment names run past its right edge.
+COMPACT_LEGEND = alt.Legend(orient="bottom", direction="vertical", labelLimit=320, title=None)
+# Room past the longest bar for the count (and share) written at its end, as a share of the longest bar.
+LABEL_ROOM = 1.3
 
 
 def band_cell_style(band: object) -> str:
     """CSS for a table cell holding a band ("low", "medium", "high")."""
     color = BAND_COLORS.get(str(band))
     return f"color: white; background-color: {color}; font-weight: 600" if color else ""
+
+
+def _count_scale(counts: list[int]) -> alt.Scale:
+    """A count axis from 0 that leaves room for the label at the end of the longest bar (else clipped)."""
+    return alt.Scale(domain=[0, max([*counts, 1]) * LABEL_ROOM])
 
 
 def _band_scale() -> alt.Scale:
@@ -113,7 +121,12 @@ def gender_chart(by_gender: dict[str, Any]) -> alt.LayerChart:
     )
     base = alt.Chart(frame).encode(
         y=alt.Y("gender:N", title=None, sort=None),
-        x=alt.X("count:Q", title=t("chart.customers"), axis=alt.Axis(tickMinStep=1)),
+        x=alt.X(
+            "count:Q",
+            title=t("chart.customers"),
+            axis=alt.Axis(tickMinStep=1),
+            scale=_count_scale(list(frame["count"])),
+        ),
         tooltip=[
             alt.Tooltip("gender:N", title=t("field.gender")),
             alt.Tooltip("label:N", title=t("chart.customers")),
@@ -152,7 +165,12 @@ def band_counts_chart(by_band: dict[str, Any]) -> alt.LayerChart:
             title=None,
             axis=alt.Axis(labelAngle=0),
         ),
-        y=alt.Y("count:Q", title=t("chart.customers"), axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y(
+            "count:Q",
+            title=t("chart.customers"),
+            axis=alt.Axis(tickMinStep=1),
+            scale=_count_scale(list(frame["count"])),
+        ),
         tooltip=[
             alt.Tooltip("band_name:N", title=t("chart.band")),
             alt.Tooltip("label:N", title=t("chart.customers")),
@@ -256,7 +274,8 @@ def segment_scatter(points: list[dict[str, Any]], names: dict[str, str]) -> alt.
         alt.Chart(frame)
         .mark_point(size=50, filled=True, opacity=0.75)
         .encode(
-            x=alt.X("income:Q", title=t("field.annual_income")),
+            # 8 px of padding: a point at the axis' end is drawn whole, not cut in half by the chart's edge.
+            x=alt.X("income:Q", title=t("field.annual_income"), scale=alt.Scale(padding=8)),
             y=alt.Y("score:Q", title=t("chart.scatter.y"), scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("segment:N", scale=segment_color_scale(names), legend=COMPACT_LEGEND),
             # The shapes' legend on top: two legends side by side at the bottom do not fit on a phone.
@@ -272,7 +291,8 @@ def segment_scatter(points: list[dict[str, Any]], names: dict[str, str]) -> alt.
                 alt.Tooltip("source:N", title=t("chart.scatter.source")),
             ],
         )
-        .properties(height=360)
+        # The height is the plot's: fitted to 360 px in all, the legend (five lines on a phone) squeezed it.
+        .properties(height=300, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     )
 
 
@@ -286,7 +306,12 @@ def segment_counts_chart(counts: list[tuple[str, str, int]], names: dict[str, st
     pick = alt.selection_point(name="segment_pick", fields=["segment_id"], on="click")
     base = alt.Chart(frame).encode(
         y=alt.Y("segment:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320, labelOverlap=False)),
-        x=alt.X("count:Q", title=t("chart.customers"), axis=alt.Axis(tickMinStep=1)),
+        x=alt.X(
+            "count:Q",
+            title=t("chart.customers"),
+            axis=alt.Axis(tickMinStep=1),
+            scale=_count_scale([count for _key, _name, count in counts]),
+        ),
         tooltip=[
             alt.Tooltip("segment:N", title=t("chart.scatter.segment")),
             alt.Tooltip("count:Q", title=t("chart.customers")),

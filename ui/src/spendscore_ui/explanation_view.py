@@ -70,11 +70,12 @@ def contributions_chart(explanation: JsonObject, customer: JsonObject) -> alt.Ch
         }
     )
     return (
-        alt.Chart(frame, height=120)
+        # A fixed step per bar: in a fixed height the three labels overlapped and one was left out.
+        alt.Chart(frame, height=alt.Step(32))
         .mark_bar()
         .encode(
             x=alt.X("points:Q", title=t("explain.chart.x")),
-            y=alt.Y("input:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("input:N", sort=None, title=None, axis=alt.Axis(labelLimit=180)),
             color=alt.Color(
                 "direction:N",
                 scale=alt.Scale(
