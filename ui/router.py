@@ -9,7 +9,7 @@ from spendscore_ui.config import get_settings
 from spendscore_ui.customer_form import HIDE_FIXED_ERRORS_SCRIPT
 from spendscore_ui.i18n import t
 from spendscore_ui.page_language import emit_page_language
-from spendscore_ui.page_style import UPLOADER_ROLE_SCRIPT, emit_page_style
+from spendscore_ui.page_style import ROLE_REPAIRS_SCRIPT, emit_page_style
 from spendscore_ui.session_watch import watch_account
 
 # An emoji icon is drawn by the browser; a ":material/...:" page icon would be fetched from a font host.
@@ -144,7 +144,7 @@ if session.is_signed_in():
         _language_switch()
         st.html(_CLOSE_MENU_ON_NARROW_SCREENS, unsafe_allow_javascript=True)
         st.html(HIDE_FIXED_ERRORS_SCRIPT, unsafe_allow_javascript=True)
-        st.html(UPLOADER_ROLE_SCRIPT, unsafe_allow_javascript=True)
+        st.html(ROLE_REPAIRS_SCRIPT, unsafe_allow_javascript=True)
         emit_page_language()
         watch_account()
 else:

@@ -1,5 +1,6 @@
 """Dashboard: how many customers, by gender, band and segment; scores by age; income × score scatter and
-how well the model did on the scores the owner entered. A click on a band opens the list filtered by it."""
+how well the model did on the scores the owner entered. A click on a band (or its link) opens the list
+filtered by it."""
 
 from typing import Any
 
@@ -8,6 +9,7 @@ import streamlit as st
 from spendscore_ui import session, store_panels
 from spendscore_ui.api_client import ApiClient, ApiError, JsonObject
 from spendscore_ui.charts import (
+    BAND_ORDER,
     age_group_chart,
     band_counts_chart,
     gender_chart,
@@ -17,7 +19,7 @@ from spendscore_ui.charts import (
 )
 from spendscore_ui.config import get_settings
 from spendscore_ui.customer_view import segment_name
-from spendscore_ui.i18n import format_integer, format_number, format_percent, t, tn
+from spendscore_ui.i18n import band_label, format_integer, format_number, format_percent, t, tn
 
 session.require_login("dashboard")
 
@@ -146,6 +148,14 @@ with left:
     )
     st.caption(t("dashboard.band_hint"))
     open_picked(picked, "band_pick", "band", "band")
+    # A bar is for the mouse only: each band also opens the list as a real link (keyboard, new tab).
+    for band in BAND_ORDER:
+        if int(by_band.get(band) or 0):
+            st.page_link(
+                session.PAGE_FILES["customers"],
+                label=t("dashboard.band_link", band=band_label(band), count=format_integer(by_band[band])),
+                query_params={"band": band},
+            )
 with right:
     st.header(t("dashboard.by_gender"))
     st.altair_chart(gender_chart(summary.get("by_gender", {})), width="stretch")

@@ -6,6 +6,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from spendscore_ui.charts import described
 from spendscore_ui.i18n import format_number, gender_label, t
 
 JsonObject = dict[str, Any]
@@ -69,7 +70,7 @@ def contributions_chart(explanation: JsonObject, customer: JsonObject) -> alt.Ch
             ],
         }
     )
-    return (
+    chart = (
         # A fixed step per bar: in a fixed height the three labels overlapped and one was left out.
         alt.Chart(frame, height=alt.Step(32))
         .mark_bar()
@@ -89,3 +90,4 @@ def contributions_chart(explanation: JsonObject, customer: JsonObject) -> alt.Ch
             ],
         )
     )
+    return described(chart, t("explain.chart.description"))

@@ -4,9 +4,9 @@ Streamlit serves one ``index.html`` with ``<html lang="en">`` and draws its buil
 link, the file uploader, the grid's toolbar and column menu, the number input's buttons, the help icons ...)
 with English words it has no setting for. Once per run the router emits a small script that sets
 ``document.documentElement.lang`` to the UI's language and keeps those words in it: a MutationObserver
-rewrites the text and the ``aria-label``/``title``/``placeholder`` of Streamlit's own elements, by exact
-phrase, from the ``streamlit.*`` keys of the catalogues. Text the app writes (Markdown, headings,
-``st.text``, alerts) is never touched.
+rewrites the text and the ``aria-label``/``title``/``placeholder``/``aria-roledescription`` (a chart's
+"visualization") of Streamlit's own elements, by exact phrase, from the ``streamlit.*`` keys of the
+catalogues. Text the app writes (Markdown, headings, ``st.text``, alerts) is never touched.
 """
 
 import json
@@ -28,7 +28,7 @@ _SCRIPT: Final = """<script>
   const state = window.spendscoreWords || (window.spendscoreWords = {});
   state.rules = config.rules.map(([pattern, replacement]) => [new RegExp(pattern), replacement]);
   if (state.observer) { state.fix(document.body); return; }
-  const ATTRIBUTES = ["aria-label", "title", "placeholder"];
+  const ATTRIBUTES = ["aria-label", "title", "placeholder", "aria-roledescription"];
   // The app's own text (Markdown, headings, st.text, alerts, code, the options of a list) is the user's
   // or the catalogues': never rewritten. (Buttons draw their labels as Markdown too: those are checked.)
   const OWN_TEXT = '[data-testid="stMarkdown"], [data-testid="stHeading"], [data-testid="stText"], '

@@ -1,6 +1,6 @@
 """The few style rules that bring Streamlit's defaults to WCAG AA (issue 26): readable grey text, a focus
-ring everyone can see, controls that do not hide until hovered, a phone menu opener big enough to tap, section
-headings one level under the page's title, and a file uploader whose drop zone is not a "presentation"."""
+ring everyone can see, controls that do not hide until hovered, a phone menu opener big enough to tap,
+section headings one level under the page's title, and the roles of two things Streamlit draws."""
 
 from typing import Final
 
@@ -39,14 +39,25 @@ label:has(input[type="radio"]:focus-visible), label:has(input[type="checkbox"]:f
 </style>"""
 
 # Streamlit marks the uploader's drop zone role="presentation" and yet gives it a name (aria-label) and a
-# tabindex, so browsers ignore the role (axe: presentation-role-conflict). A named group is what it is.
+# tabindex, so browsers ignore the role (axe: presentation-role-conflict): a named group is what it is.
+# A chart is one picture named by its description (charts.described): an "img" whose drawing is hidden, so
+# that its marks (Vega's "graphics-symbol"s, nameless once its English descriptions are off) are not read.
 # The router emits it at the end of the sidebar (a script in the page would push the title down).
-UPLOADER_ROLE_SCRIPT: Final = """<script>
+ROLE_REPAIRS_SCRIPT: Final = """<script>
 (() => {
-  if (window.spendscoreUploaderRole) return;
-  window.spendscoreUploaderRole = true;
+  if (window.spendscoreRoleRepairs) return;
+  window.spendscoreRoleRepairs = true;
   const DROP_ZONE = '[data-testid="stFileUploaderDropzone"][role="presentation"]';
-  const fix = () => document.querySelectorAll(DROP_ZONE).forEach((zone) => zone.setAttribute("role", "group"));
+  const CHART = '[role="graphics-document"]';  // only Vega's charts have it
+  const fix = () => {
+    document.querySelectorAll(DROP_ZONE).forEach((zone) => zone.setAttribute("role", "group"));
+    document.querySelectorAll(CHART).forEach((chart) => {
+      chart.setAttribute("role", "img");
+      chart.querySelectorAll("svg:not([aria-hidden])").forEach((svg) => {
+        svg.setAttribute("aria-hidden", "true");
+      });
+    });
+  };
   new MutationObserver(fix).observe(document.body, {
     subtree: true, childList: true, attributes: true, attributeFilter: ["role"],
   });

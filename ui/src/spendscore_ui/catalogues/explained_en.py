@@ -33,6 +33,9 @@ MESSAGES: dict[str, str] = {
     "explain.chart.input": "Input",
     "explain.chart.up": "up",
     "explain.chart.down": "down",
+    "explain.chart.description": (
+        "Bar chart of the points each of the customer's facts adds to or takes from the score"
+    ),
     "explain.missing": "This score was computed before explanations existed: predict again to see why.",
     # --- why a session ended (session.py, session_watch.py) ---
     "session.ended.deactivated": "An administrator deactivated your account, so your session ended.",

@@ -35,6 +35,9 @@ MESSAGES: dict[str, str] = {
     "explain.chart.input": "Dado",
     "explain.chart.up": "para cima",
     "explain.chart.down": "para baixo",
+    "explain.chart.description": (
+        "Gráfico de barras dos pontos que cada dado do cliente soma ou tira da pontuação"
+    ),
     "explain.missing": (
         "Esta pontuação foi calculada antes das explicações: calcule de novo para ver o porquê."
     ),

@@ -206,6 +206,19 @@ MESSAGES: dict[str, str] = {
     "chart.scatter.source": "Score",
     "chart.scatter.observed": "entered by you",
     "chart.scatter.predicted": "predicted",
+    "chart.history.description": (
+        "Chart of this customer's spending score at each prediction, with its 80% interval"
+    ),
+    "chart.gender.description": "Bar chart of the customers by gender",
+    "chart.band.description": "Bar chart of the customers by band",
+    "chart.histogram.description": (
+        "Bar chart of how many customers score 0 to 10, 10 to 20 and so on up to 100"
+    ),
+    "chart.age.description": "Bar chart of the average spending score by age group",
+    "chart.scatter.description": (
+        "Scatter chart of the customers by annual income and spending score, one colour a segment"
+    ),
+    "chart.segments.description": "Bar chart of the customers by segment",
     # --- import / export ---
     "import.title": "Import / export",
     "import.import": "Import customers",
@@ -344,6 +357,7 @@ MESSAGES: dict[str, str] = {
         "Every customer of this search, these filters and this order, not only this page"
     ),
     "dashboard.segment_link": "List the customers of “{name}” ({count})",
+    "dashboard.band_link": "List the customers of the “{band}” band ({count})",
     "customer.segment_link": "List every customer of this segment",
     "customer.phone": "Phone: {phone}",
     "customer.email": "E-mail: {email}",

@@ -217,6 +217,19 @@ MESSAGES: dict[str, str] = {
     "chart.scatter.source": "Pontuação",
     "chart.scatter.observed": "informada por você",
     "chart.scatter.predicted": "prevista",
+    "chart.history.description": (
+        "Gráfico da pontuação de gastos deste cliente a cada previsão, com o intervalo de 80%"
+    ),
+    "chart.gender.description": "Gráfico de barras dos clientes por gênero",
+    "chart.band.description": "Gráfico de barras dos clientes por faixa",
+    "chart.histogram.description": (
+        "Gráfico de barras de quantos clientes têm pontuação de 0 a 10, de 10 a 20 e assim por diante até 100"
+    ),
+    "chart.age.description": "Gráfico de barras da pontuação média por grupo de idade",
+    "chart.scatter.description": (
+        "Gráfico de dispersão dos clientes por renda anual e pontuação de gastos, uma cor por segmento"
+    ),
+    "chart.segments.description": "Gráfico de barras dos clientes por segmento",
     # --- importar / exportar ---
     "import.title": "Importar / exportar",
     "import.import": "Importar clientes",
@@ -359,6 +372,7 @@ MESSAGES: dict[str, str] = {
         "Todos os clientes desta busca, destes filtros e desta ordem, não só desta página"
     ),
     "dashboard.segment_link": "Listar os clientes de “{name}” ({count})",
+    "dashboard.band_link": "Listar os clientes da faixa “{band}” ({count})",
     "customer.segment_link": "Listar todos os clientes deste segmento",
     "customer.phone": "Telefone: {phone}",
     "customer.email": "E-mail: {email}",

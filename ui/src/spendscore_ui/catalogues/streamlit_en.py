@@ -51,4 +51,11 @@ MESSAGES: dict[str, str] = {
     "streamlit.link_to_heading": "Link to heading",
     "streamlit.select_all": "Select all",
     "streamlit.index_column": "(index)",
+    "streamlit.choose_option": "Choose an option",
+    "streamlit.copy_chart_spec": "Copy Vega-Lite spec",
+    "streamlit.copied_chart_spec": "Copied!",
+    "streamlit.chart": "visualization",
+    "streamlit.file_input": "file upload",
+    "streamlit.selected_values": "Selected values",
+    "streamlit.clear_all": "Clear all",
 }

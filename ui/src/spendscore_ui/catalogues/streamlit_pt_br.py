@@ -49,4 +49,11 @@ MESSAGES: dict[str, str] = {
     "streamlit.link_to_heading": "Link para este título",
     "streamlit.select_all": "Selecionar todas",
     "streamlit.index_column": "(índice)",
+    "streamlit.choose_option": "Escolha uma opção",
+    "streamlit.copy_chart_spec": "Copiar a especificação Vega-Lite",
+    "streamlit.copied_chart_spec": "Copiado!",
+    "streamlit.chart": "gráfico",
+    "streamlit.file_input": "enviar arquivo",
+    "streamlit.selected_values": "Valores escolhidos",
+    "streamlit.clear_all": "Limpar tudo",
 }
