@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen
 PACKAGES := services/common/src services/auth/src services/customers/src services/inference/src \
 	ui/src ui/app_pages ui/router.py ui/streamlit_app.py testkit scripts benchmarks loadtest
 
-.PHONY: help uv sync run status backup restore train test lint typecheck members pytest browser bench load up down test-containers test-replicas clean
+.PHONY: help uv sync run status backup restore train test lint typecheck members pytest browser bench load up down test-containers test-chaos test-replicas clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,7 +64,7 @@ browser: ## Make sure Debian's Chromium is there for the browser test
 	@bash scripts/ensure_debian_command.sh chromium
 
 pytest: sync browser
-	$(RUN) pytest
+	$(RUN) pytest -m "not slow"
 
 test: lint typecheck members pytest ## Lint, type-check, check each package alone, run every test
 
@@ -88,6 +88,9 @@ down:
 
 test-containers: sync ## Build the images, run docker-compose.yml on a real engine, check it end to end (slow)
 	$(RUN) python scripts/container_test.py
+
+test-chaos: sync ## kill -9 of each service and of PostgreSQL under writes, under make run's supervisor (slow)
+	$(RUN) pytest -m slow tests/test_chaos.py
 
 test-replicas: sync browser ## 2 replicas of every service behind HAProxy (installs Debian's haproxy): the replica checks
 	@bash scripts/ensure_debian_command.sh haproxy
