@@ -171,6 +171,19 @@ def test_secrets_are_files_that_make_up_writes_and_never_environment(
     assert set(compose["services"]["inference"].get("secrets", [])) == set()
 
 
+@pytest.mark.parametrize("service", ["auth", "customers"])
+def test_the_migration_jobs_read_their_database_url_from_its_file(
+    service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the compose file gives the migrate jobs, read by their own settings class (not the service's)."""
+    url_file = tmp_path / f"{service}_database_url"
+    url_file.write_text(f"postgresql://{service}:pw@postgres:5432/{service}\n")
+    monkeypatch.delenv(f"{service.upper()}_DATABASE_URL", raising=False)
+    monkeypatch.setenv(f"{service.upper()}_DATABASE_URL_FILE", str(url_file))
+    settings_class = importlib.import_module(f"{service}_service.migrate").MigrationSettings
+    assert settings_class().database_url == f"postgresql://{service}:pw@postgres:5432/{service}"
+
+
 def test_customers_service_secret_goes_to_auth_and_customers_only(compose: dict[str, Any]) -> None:
     holders = {
         name
