@@ -715,8 +715,9 @@ def check_secrets_are_files(stack: Stack) -> None:
 
 def check_ui_logs_are_json(stack: Stack) -> int:
     """Every line the UI container wrote (Streamlit's and uvicorn's included) is one JSON object of the UI."""
-    output = stack.compose("logs", "--no-color", "--no-log-prefix", "ui", timeout=120).stdout
-    lines = [line for line in output.splitlines() if line.strip()]
+    # The engine's own log of the container: `compose logs` adds terminal control sequences of its own.
+    logged = stack.engine.docker("logs", container_id(stack, "ui"), timeout=120)
+    lines = [line for line in (logged.stdout + logged.stderr).splitlines() if line.strip()]
     for line in lines:
         try:
             if json.loads(line)["service"] != "ui":

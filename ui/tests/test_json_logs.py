@@ -23,7 +23,9 @@ made_before = streamlit.logger.get_logger("streamlit.made_before")
 configure_ui_logging("INFO")
 made_before.info("a line of a logger Streamlit made before")
 streamlit.logger.get_logger("streamlit.made_after").warning("a line of a logger Streamlit made after")
-logging.getLogger("uvicorn.error").info("Started server process")
+logging.getLogger("uvicorn.error").info(
+    "Started server process", extra={"color_message": "Started server process \\x1b[36m"}
+)
 try:
     ApiClient(UISettings(auth_url=sys.argv[1])).me()
 except ServiceUnavailable as error:
@@ -51,7 +53,8 @@ def test_every_line_is_json_with_the_request_id_of_a_call_to_a_service() -> None
     by_message = {line["message"]: line for line in lines}
     assert by_message["a line of a logger Streamlit made before"]["logger"] == "streamlit.made_before"
     assert by_message["a line of a logger Streamlit made after"]["level"] == "WARNING"
-    assert by_message["Started server process"]["logger"] == "uvicorn.error"
+    started = by_message["Started server process"]
+    assert started["logger"] == "uvicorn.error" and "color_message" not in started
     (failed,) = [line for line in lines if line["message"].startswith("GET /users/me failed")]
     reference = result.stderr.split("reference ", 1)[1].split()[0]
     assert failed["request_id"] == reference and failed["logger"] == "spendscore_ui.api_client"
