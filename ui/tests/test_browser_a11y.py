@@ -1,6 +1,6 @@
-"""Accessibility and offline use in a real browser (issue 26): axe-core on every page in pt-BR and en, the
-page's language, none of Streamlit's English words in the Portuguese UI, a keyboard-only journey, and no
-request from the browser to any host outside the stack.
+"""Accessibility and offline use in a real browser (issue 26): axe-core on every page in pt-BR and en (any
+violation, whatever its impact, fails), the page's language, none of Streamlit's English words in the
+Portuguese UI, a keyboard-only journey, and no request from the browser to any host outside the stack.
 
 axe-core is vendored (ui/tests/vendor/axe-core, MPL-2.0, its licence beside it) and injected into each page
 by Playwright: the test needs no network. The UI process and the browser are the session's
@@ -26,7 +26,6 @@ pytestmark = [
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1400, "height": 1000}
-BLOCKING_IMPACTS = ("critical", "serious")
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 # Streamlit's own English words that the Portuguese UI must not show (text, labels or tooltips).
@@ -49,6 +48,13 @@ STREAMLIT_ENGLISH = (
     "Search",
     "Link to heading",
     "Select all",
+    "Choose an option",
+    "file upload",
+    "Selected values",
+    "Clear all",
+    "Copy Vega-Lite spec",
+    "Vega visualization",
+    "visualization",
 )
 
 WORDS = {
@@ -108,29 +114,30 @@ class OutsideRequests:
 
 
 def axe_problems(page: Page, name: str) -> list[str]:
-    """axe-core's critical and serious violations on the page, one line per rule and element."""
+    """axe-core's violations on the page, whatever their impact (moderate and minor ones such as
+    heading-order and presentation-role-conflict too), one line per rule and element."""
     settle(page)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     problems = []
     for violation in result["violations"]:
-        if violation["impact"] in BLOCKING_IMPACTS:
-            for node in violation["nodes"][:3]:
-                problems.append(
-                    f"{name}: {violation['id']} ({violation['impact']}): {node['target']} "
-                    f"{node.get('failureSummary', '')[:200]!r}"
-                )
+        for node in violation["nodes"][:3]:
+            problems.append(
+                f"{name}: {violation['id']} ({violation['impact']}): {node['target']} "
+                f"{node.get('failureSummary', '')[:200]!r}"
+            )
     return problems
 
 
 def english_leftovers(page: Page) -> list[str]:
-    """Streamlit's English words in the page: its text, its labels and its tooltips."""
+    """Streamlit's English words in the page: its text, its labels, its tooltips and a chart's role."""
     text = page.evaluate(
         """() => [document.body.innerText,
-                  ...[...document.querySelectorAll('[aria-label],[title],[placeholder]')].map(
+                  ...[...document.querySelectorAll('[aria-label],[title],[placeholder],[aria-roledescription]')].map(
                       e => [e.getAttribute('aria-label'), e.getAttribute('title'),
-                            e.getAttribute('placeholder')].join(' '))].join('\\n')"""
+                            e.getAttribute('placeholder'),
+                            e.getAttribute('aria-roledescription')].join(' '))].join('\\n')"""
     )
     return [word for word in STREAMLIT_ENGLISH if re.search(rf"\b{re.escape(word)}\b", text)]
 

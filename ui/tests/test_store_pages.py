@@ -278,6 +278,15 @@ def test_dashboard_empty_state_then_charts_segments_and_accuracy(owner, fake):
     at.switch_page("app_pages/dashboard.py").run()
     assert {metric.value for metric in at.metric} >= {"2"}
     assert len(at.get("vega_lite_chart")) == 4
+    # A bar takes a mouse: each band with customers has a link too (both customers are medium here).
+    band_links = [link.proto for link in at.get("page_link") if "band=" in link.proto.query_string]
+    label = {
+        "en": "List the customers of the “medium” band (2)",
+        "pt-BR": "Listar os clientes da faixa “média” (2)",
+    }
+    assert [(link.query_string, link.label) for link in band_links] == [
+        ("band=medium", label[at.context["locale"]])
+    ]
     fake.model_extra["segments"] = [SEGMENT]
     fake.dashboard_extra.update(
         {

@@ -1,6 +1,6 @@
 """The few style rules that bring Streamlit's defaults to WCAG AA (issue 26): readable grey text, a focus
 ring everyone can see, controls that do not hide until hovered, a phone menu opener big enough to tap,
-section headings one level under the page's title, and the roles of two things Streamlit draws."""
+section headings one level under the page's title, and the roles of a few things Streamlit draws."""
 
 from typing import Final
 
@@ -42,6 +42,8 @@ label:has(input[type="radio"]:focus-visible), label:has(input[type="checkbox"]:f
 # tabindex, so browsers ignore the role (axe: presentation-role-conflict): a named group is what it is.
 # A chart is one picture named by its description (charts.described): an "img" whose drawing is hidden, so
 # that its marks (Vega's "graphics-symbol"s, nameless once its English descriptions are off) are not read.
+# Streamlit's portal for toasts and pop-ups sits outside every landmark (axe: region): it is the page's
+# notifications region (the page-language script names it in the UI's language).
 # The router emits it at the end of the sidebar (a script in the page would push the title down).
 ROLE_REPAIRS_SCRIPT: Final = """<script>
 (() => {
@@ -49,6 +51,7 @@ ROLE_REPAIRS_SCRIPT: Final = """<script>
   window.spendscoreRoleRepairs = true;
   const DROP_ZONE = '[data-testid="stFileUploaderDropzone"][role="presentation"]';
   const CHART = '[role="graphics-document"]';  // only Vega's charts have it
+  const PORTAL = "#stFloatingOverlayPortal:not([role])";
   const fix = () => {
     document.querySelectorAll(DROP_ZONE).forEach((zone) => zone.setAttribute("role", "group"));
     document.querySelectorAll(CHART).forEach((chart) => {
@@ -56,6 +59,10 @@ ROLE_REPAIRS_SCRIPT: Final = """<script>
       chart.querySelectorAll("svg:not([aria-hidden])").forEach((svg) => {
         svg.setAttribute("aria-hidden", "true");
       });
+    });
+    document.querySelectorAll(PORTAL).forEach((portal) => {
+      portal.setAttribute("role", "region");
+      portal.setAttribute("aria-label", "Notifications");
     });
   };
   new MutationObserver(fix).observe(document.body, {
