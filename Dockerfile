@@ -34,7 +34,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     test -n "${PACKAGE}" && test -f "${MEMBER}/pyproject.toml" \
     && uv sync --frozen --no-install-workspace --no-dev --package ${PACKAGE}
 # Sources (alembic.ini and alembic/, the inference data set; tests are kept out by .dockerignore). The UI
-# does not use the shared library: its copy is a few kilobytes, the price of one recipe.
+# uses the shared library's bounded HTTP protocol (spendscore_ui.serve).
 COPY services/common/ services/common/
 COPY ${MEMBER}/ ${MEMBER}/
 RUN --mount=type=cache,target=/root/.cache/uv \
@@ -101,7 +101,8 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
 CMD ["python", "-m", "inference_service"]
 
 # Streamlit options as STREAMLIT_* variables: it reads .streamlit/ from the working directory (/app), not
-# ui/. The port is UI_PORT (the command passes it on), as with `make run`.
+# ui/. The port is UI_PORT (the command passes it on), as with `make run`; spendscore_ui.serve is
+# `streamlit run` with the services' bounds on slow clients (HEAD_TIMEOUT_SECONDS, MAX_CONNECTIONS).
 FROM runtime AS ui
 ENV UI_PORT=8501 \
     STREAMLIT_SERVER_ADDRESS=0.0.0.0 \
@@ -113,4 +114,4 @@ ENV UI_PORT=8501 \
 EXPOSE 8501
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/_stcore/health' % os.environ.get('UI_PORT', '8501'), timeout=4)"]
-CMD ["sh", "-c", "exec python -m streamlit run ui/streamlit_app.py --server.port \"${UI_PORT}\""]
+CMD ["sh", "-c", "exec python -m spendscore_ui.serve ui/streamlit_app.py --server.port \"${UI_PORT}\""]

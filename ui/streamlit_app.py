@@ -6,17 +6,12 @@ gives each browser the cookie sign-in codes are bound to (see spendscore_ui.sess
 """
 
 import streamlit as st
-from pydantic import ValidationError
 
-from spendscore_ui.config import get_settings
+from spendscore_ui.config import settings_or_exit
 from spendscore_ui.session_cookie import session_routes, ui_middleware
 from spendscore_ui.tracing import configure_tracing
 
-try:
-    settings = get_settings()
-except ValidationError as error:  # one clear line instead of a traceback (e.g. production without a secret)
-    message = error.errors()[0]["msg"].removeprefix("Value error, ")
-    raise SystemExit(f"spendscore-ui: bad configuration: {message}") from None
+settings = settings_or_exit()
 configure_tracing()
 
 app = st.App(

@@ -4,8 +4,11 @@ Streamlit draws over a websocket, so every step waits for the element it needs (
 chart's canvas/svg), never for the page load. Screenshots of each page go to docs/screenshots/.
 """
 
+import contextlib
 import os
 import re
+import select
+import socket
 import statistics
 import time
 import uuid
@@ -14,8 +17,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import websockets.sync.client
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from websockets.typing import Subprotocol
 
 from spendscore_ui.session_cookie import SessionCookieSealer
 from testkit.processes import REPO_ROOT, ServiceProcess, free_port
@@ -49,6 +54,9 @@ Hugo Martins,male,45,126
 # The UI's cookie secret: the test opens the session cookie with it to learn this session's token.
 UI_COOKIE_SECRET = uuid.uuid4().hex + uuid.uuid4().hex
 CHART = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
+# Slow-client bounds of the UI under test (issue 30): short, so that the slow-header checks are cheap.
+UI_HEAD_TIMEOUT_SECONDS = 2
+UI_MAX_CONNECTIONS = 50
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +71,10 @@ def ui_url(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "INFERENCE_URL": stack.urls["inference"],
         "UI_COOKIE_SECRET": UI_COOKIE_SECRET,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "HEAD_TIMEOUT_SECONDS": str(UI_HEAD_TIMEOUT_SECONDS),
+        "MAX_CONNECTIONS": str(UI_MAX_CONNECTIONS),
     }
-    args = ["-m", "streamlit", "run", "ui/streamlit_app.py", "--server.port", str(port)]
+    args = ["-m", "spendscore_ui.serve", "ui/streamlit_app.py", "--server.port", str(port)]
     args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     process = ServiceProcess("ui", args, env, port, tmp_path_factory.mktemp("ui"))
     process.start(ready_path="/_stcore/health", timeout=60)
@@ -458,6 +468,49 @@ def document_loads(page: Page) -> list[str]:
     loads: list[str] = []
     page.on("load", lambda: loads.append(page.url))
     return loads
+
+
+def ui_socket(ui_url: str, first_bytes: bytes) -> socket.socket:
+    host, port = ui_url.removeprefix("http://").split(":")
+    connection = socket.create_connection((host, int(port)), timeout=30)
+    connection.sendall(first_bytes)
+    return connection
+
+
+@contextlib.contextmanager
+def slow_clients(ui_url: str, count: int) -> Iterator[list[socket.socket]]:
+    """``count`` connections that began a request head and never finish it (slowloris)."""
+    connections: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            connections.append(ui_socket(ui_url, b"G"))
+        yield connections
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_slow_headers_are_cut_off_and_the_ui_keeps_answering(ui_url):
+    """Issue 30: Streamlit's server is bounded like the services' (spendscore_ui.serve), and a
+    websocket (the app's stream) is neither a head to time out nor a connection to close for room."""
+    stream_url = ui_url.replace("http://", "ws://") + "/_stcore/stream"
+    with websockets.sync.client.connect(stream_url, subprotocols=[Subprotocol("streamlit")]) as stream:
+        with slow_clients(ui_url, 3 * UI_MAX_CONNECTIONS) as crowd:
+            half_sent = ui_socket(ui_url, b"GET /_stcore/health HTTP/1.1\r\nHo")
+            with half_sent:
+                health = [httpx.get(ui_url + "/_stcore/health").status_code for _ in range(5)]
+                sign_in_route = httpx.post(ui_url + "/session/start", data={"code": "x"}).status_code
+                # The server answers 408 and closes once the head's time is up (no client timeout).
+                answer = half_sent.recv(4096)
+            # Past the cap the longest-waiting heads were closed: their reads end at once.
+            closed, _, _ = select.select(crowd, [], [], 1)
+        # Older than every slow client and past the head timeout, the stream still answers a ping.
+        stream_alive = stream.ping().wait(timeout=10)
+    assert health == [200] * 5
+    assert sign_in_route < 500
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert len(closed) >= len(crowd) - UI_MAX_CONNECTIONS
+    assert stream_alive
 
 
 def test_sign_in_in_portuguese_is_one_page_load(ui_url, browser, stack):

@@ -4,8 +4,10 @@ import secrets
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from spendscore_common.http_protocol import HEAD_TIMEOUT_SECONDS, MAX_CONNECTIONS
 
 # Used when UI_COOKIE_SECRET is unset outside production: sessions then survive a browser refresh
 # but not a restart of the UI process (and not a second replica).
@@ -39,6 +41,12 @@ class UISettings(BaseSettings):
     default_language: Literal["en", "pt-BR"] = Field(
         "en", validation_alias=AliasChoices("UI_DEFAULT_LANGUAGE")
     )
+    # The same slow-client bounds as the services (spendscore_common.http_protocol), applied by the
+    # launcher (spendscore_ui.serve) to the server Streamlit runs on.
+    head_timeout_seconds: float = Field(
+        HEAD_TIMEOUT_SECONDS, gt=0, validation_alias=AliasChoices("HEAD_TIMEOUT_SECONDS")
+    )
+    max_connections: int = Field(MAX_CONNECTIONS, ge=1, validation_alias=AliasChoices("MAX_CONNECTIONS"))
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> "UISettings":
@@ -63,3 +71,12 @@ ServiceName = Literal["auth", "customers", "inference"]
 def get_settings() -> UISettings:
     """The process's settings, built once (the launcher and every script run share them)."""
     return UISettings()
+
+
+def settings_or_exit() -> UISettings:
+    """The settings, or one clear line instead of a traceback (e.g. production without a secret)."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        message = error.errors()[0]["msg"].removeprefix("Value error, ")
+        raise SystemExit(f"spendscore-ui: bad configuration: {message}") from None
