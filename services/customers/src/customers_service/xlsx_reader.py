@@ -10,7 +10,8 @@ stops at the first limit passed. It refuses any DTD, so no entity can be declare
 Markup must pay for itself: before expat sees a chunk, its tags are counted at C speed (every ``<``
 opens one) against an allowance that grows with the values read so far. A sheet of a million junk or
 empty elements is refused after a few tens of thousands, in milliseconds, instead of being parsed
-(expat alone spends seconds on a million distinct element names).
+(expat alone spends seconds on a million distinct element names). Distinct names (a few hundred) and
+attributes per tag (by the ``=`` signs) are bounded too.
 """
 
 import io
@@ -39,10 +40,12 @@ class XlsxLimits:
     # XML elements of the sheet and the shared strings, all counted: 10,000 rows of 13 inline texts.
     max_elements: int = 600_000
     max_shared_strings: int = 300_000
-    # Elements allowed besides those that hold values, and per value read (a rich-text cell with a
-    # few formatted runs has about a dozen); tags are counted, two per element at most.
-    free_elements: int = 20_000
+    # Elements allowed besides those that hold values (a template's 10,000 rows of 4 bordered empty
+    # cells), and per value read (a rich-text cell with a few formatted runs has about a dozen).
+    free_elements: int = 50_000
     elements_per_value: int = 16
+    # A sheet's vocabulary is a few dozen names; each new one costs expat and pyexpat a table entry.
+    max_names: int = 500
 
 
 class XlsxLimitExceeded(Exception):
@@ -97,7 +100,8 @@ class _PartReader:
         self.limits = limits
         self.total_bytes = 0
         self.elements = 0
-        self.tags = 0
+        self.start_tags = 0
+        self.equals_signs = 0  # attributes and a few texts' "="
         self.values_read = 0  # values (cells, shared strings, relationships) of the parts already read
         infos = archive.infolist()
         if len(infos) > limits.max_parts:
@@ -160,6 +164,9 @@ class _PartReader:
                         raise XlsxLimitExceeded("max_ratio", limits.max_ratio)
                     self._count_tags(chunk, self.values_read + values())
                     parser.Parse(chunk, False)
+                    # pyexpat interns every element and attribute name: a table of distinct names.
+                    if parser.intern is not None and len(parser.intern) > limits.max_names:
+                        raise XlsxUnreadable(f"{path}: more than {limits.max_names} distinct names")
                 parser.Parse(b"", True)
             self.values_read += values()
         except (expat.ExpatError, zipfile.BadZipFile, RuntimeError, OSError, EOFError) as exc:
@@ -167,11 +174,16 @@ class _PartReader:
             raise XlsxUnreadable(f"{path}: {exc}") from exc
 
     def _count_tags(self, chunk: bytes, values: int) -> None:
-        """Refuse a chunk whose tags would pass the allowance earned by the values read so far."""
-        self.tags += chunk.count(b"<")
+        """Refuse a chunk whose elements would pass the allowance earned by the values read so far.
+        Every ``<`` opens a tag (text holds ``&lt;``); those of ``</`` close one."""
+        self.start_tags += chunk.count(b"<") - chunk.count(b"</")
         limits = self.limits
-        if self.tags > 2 * (limits.free_elements + limits.elements_per_value * values):
+        if self.start_tags > limits.free_elements + limits.elements_per_value * values:
             raise XlsxLimitExceeded("elements_per_value", limits.elements_per_value)
+        # An element has a handful of attributes; one with a million would be a million-entry dict.
+        self.equals_signs += chunk.count(b"=")
+        if self.equals_signs > 16 * (self.start_tags + 1024):
+            raise XlsxUnreadable("far more attributes than elements")
 
     def relationships(self, path: str) -> list[dict[str, str]]:
         found: list[dict[str, str]] = []
