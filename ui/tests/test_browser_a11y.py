@@ -114,7 +114,7 @@ def ui_url(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "INFERENCE_URL": stack.urls["inference"],
         "UI_COOKIE_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
     }
-    args = ["-m", "streamlit", "run", "ui/streamlit_app.py", "--server.port", str(port)]
+    args = ["-m", "spendscore_ui.serve", "ui/streamlit_app.py", "--server.port", str(port)]
     args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     process = ServiceProcess("ui-a11y", args, env, port, tmp_path_factory.mktemp("ui-a11y"))
     process.start(ready_path="/_stcore/health", timeout=60)

@@ -30,7 +30,7 @@ def learn_ui_url(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
         "UI_COOKIE_SECRET": "learn-" + "0" * 58,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
-    args = ["-m", "streamlit", "run", "ui/streamlit_app.py", "--server.port", str(port)]
+    args = ["-m", "spendscore_ui.serve", "ui/streamlit_app.py", "--server.port", str(port)]
     args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     process = ServiceProcess("ui-learn", args, env, port, tmp_path_factory.mktemp("ui-learn"))
     process.start(ready_path="/_stcore/health", timeout=120)
