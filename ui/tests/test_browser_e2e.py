@@ -492,9 +492,18 @@ def slow_clients(ui_url: str, count: int) -> Iterator[list[socket.socket]]:
 
 def test_slow_headers_are_cut_off_and_the_ui_keeps_answering(ui_url):
     """Issue 30: Streamlit's server is bounded like the services' (spendscore_ui.serve), and a
-    websocket (the app's stream) is neither a head to time out nor a connection to close for room."""
+    websocket (the app's stream) is neither a head to time out nor a connection counted or closed
+    for room."""
     stream_url = ui_url.replace("http://", "ws://") + "/_stcore/stream"
-    with websockets.sync.client.connect(stream_url, subprotocols=[Subprotocol("streamlit")]) as stream:
+    with contextlib.ExitStack() as streams:
+        # More open streams than the cap: upgraded connections leave the HTTP count, so they neither
+        # shut HTTP out nor are closed to make room.
+        stream, *_ = [
+            streams.enter_context(
+                websockets.sync.client.connect(stream_url, subprotocols=[Subprotocol("streamlit")])
+            )
+            for _ in range(UI_MAX_CONNECTIONS + 10)
+        ]
         with slow_clients(ui_url, 3 * UI_MAX_CONNECTIONS) as crowd:
             half_sent = ui_socket(ui_url, b"GET /_stcore/health HTTP/1.1\r\nHo")
             with half_sent:
