@@ -1,25 +1,28 @@
-"""The UI's settings, read once from the environment (service URLs, cookie secret, default language)."""
+"""The UI's settings, read once from the environment (service URLs, cookie secret, default language); any of
+them also from a file, ``NAME_FILE=/run/secrets/name``, as the services read theirs."""
 
 import secrets
 from functools import lru_cache
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from spendscore_common.http_protocol import HEAD_TIMEOUT_SECONDS, MAX_CONNECTIONS
+from spendscore_common.settings import FileVariableSettings
 
 # Used when UI_COOKIE_SECRET is unset outside production: sessions then survive a browser refresh
 # but not a restart of the UI process (and not a second replica).
 _PROCESS_COOKIE_SECRET = secrets.token_urlsafe(32)
 
 
-class UISettings(BaseSettings):
+class UISettings(FileVariableSettings):
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
     app_env: Literal["development", "test", "production"] = Field(
         "development", validation_alias=AliasChoices("APP_ENV")
     )
+    log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL"))
     auth_url: str = Field("http://127.0.0.1:8001", validation_alias=AliasChoices("AUTH_URL"))
     customers_url: str = Field("http://127.0.0.1:8002", validation_alias=AliasChoices("CUSTOMERS_URL"))
     inference_url: str = Field("http://127.0.0.1:8003", validation_alias=AliasChoices("INFERENCE_URL"))
@@ -77,6 +80,8 @@ def settings_or_exit() -> UISettings:
     """The settings, or one clear line instead of a traceback (e.g. production without a secret)."""
     try:
         return get_settings()
-    except ValidationError as error:
-        message = error.errors()[0]["msg"].removeprefix("Value error, ")
+    except ValueError as error:
+        # A validation error names its first problem; an unreadable UI_COOKIE_SECRET_FILE is its own message.
+        text = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
+        message = text.removeprefix("Value error, ")
         raise SystemExit(f"spendscore-ui: bad configuration: {message}") from None
