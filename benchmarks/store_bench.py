@@ -27,7 +27,7 @@ from sklearn.ensemble import VotingRegressor
 from sklearn.model_selection import KFold
 
 from inference_service.dataset import load_training_data
-from inference_service.store_models import Pairs, fit_store_model
+from inference_service.store_models import INCOME_SCALES, IncomeScaled, Pairs, fit_store_model
 from inference_service.training import AGE, INCOME, _forest, _neighbours
 
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "store-models.md"
@@ -42,6 +42,7 @@ class Store:
     low: np.ndarray
     high: np.ndarray
     actual: np.ndarray
+    income_scaled: IncomeScaled  # the same predictions with the store's incomes read at each scale
 
 
 def _inputs(features: np.ndarray, store: str) -> np.ndarray:
@@ -57,13 +58,20 @@ def simulated_stores(seed: int) -> dict[str, Store]:
     data = load_training_data()
     count = len(data.target)
     predicted = {store: np.empty(count) for store in STORES}
+    scaled = {store: np.empty((count, len(INCOME_SCALES))) for store in STORES}
     residuals = np.empty(count)
     folds = np.empty(count, dtype=int)
     for fold, (train, test) in enumerate(KFold(5, shuffle=True, random_state=seed).split(data.features)):
         model = VotingRegressor([("forest", _forest()), ("neighbours", _neighbours(10))])
         model.fit(data.features[train], data.target[train])
         for store in STORES:
-            predicted[store][test] = np.clip(model.predict(_inputs(data.features[test], store)), 1, 100)
+            inputs = _inputs(data.features[test], store)
+            predicted[store][test] = np.clip(model.predict(inputs), 1, 100)
+            # Every scale in one call: the rows repeated once per scale, incomes multiplied by it.
+            repeated = np.tile(inputs, (len(INCOME_SCALES), 1))
+            repeated[:, INCOME] *= np.repeat(INCOME_SCALES, len(inputs))
+            answers = np.clip(model.predict(repeated), 1, 100).reshape(len(INCOME_SCALES), len(inputs))
+            scaled[store][test] = answers.T
         residuals[test] = data.target[test] - predicted["control"][test]
         folds[test] = fold
     low_offset, high_offset = np.empty(count), np.empty(count)
@@ -74,11 +82,17 @@ def simulated_stores(seed: int) -> dict[str, Store]:
     for store in STORES:
         actual = np.clip(data.target + 15, 1, 100) if store == "scores +15" else data.target.copy()
         prediction = predicted[store]
+        every = scaled[store]
         stores[store] = Store(
             prediction,
             np.clip(prediction + low_offset, 1, prediction),
             np.clip(prediction + high_offset, prediction, 100),
             actual,
+            IncomeScaled(
+                every,
+                np.clip(every + low_offset[:, None], 1, every),
+                np.clip(every + high_offset[:, None], every, 100),
+            ),
         )
     return stores
 
@@ -92,14 +106,21 @@ class Outcome:
     chosen: list[bool]
 
 
-def _evaluate(store: Store, observed: np.ndarray, judged: np.ndarray, outcome: Outcome) -> None:
-    pairs = Pairs(
-        store.predicted[observed], store.actual[observed], store.low[observed], store.high[observed]
+def _pairs(store: Store, rows: np.ndarray) -> Pairs:
+    return Pairs(
+        store.predicted[rows],
+        store.actual[rows],
+        store.low[rows],
+        store.high[rows],
+        store.income_scaled.subset(rows),
     )
-    fit = fit_store_model(pairs, model_version="bench")
-    held = Pairs(store.predicted[judged], store.actual[judged], store.low[judged], store.high[judged])
+
+
+def _evaluate(store: Store, observed: np.ndarray, judged: np.ndarray, outcome: Outcome) -> None:
+    fit = fit_store_model(_pairs(store, observed), model_version="bench")
+    held = _pairs(store, judged)
     if fit.chosen:
-        score = fit.correction.score(held.predicted)
+        score = fit.correction.score(held)
         low, high = fit.correction.interval(held)
     else:
         score, low, high = held.predicted, held.low, held.high
