@@ -5,11 +5,14 @@ Stores are built from the Mall data with known shifts: an unshifted control, eve
 (clipped to 100), every income x 1.5 (the scores unchanged: richer customers who spend the same), and the
 age effect reversed (each customer's age mirrored within 18-70, the score unchanged). For each seed the
 200 customers are split in half at random: the store's owner observes n customers drawn (with
-replacement) from the first half, and the model is judged on the other half, which it never saw.
+replacement) from the first half, in the order drawn (the order of time the correction's choice respects:
+it is judged on each later block of them by a fit on the ones before), and the model is judged on the
+other half, which it never saw.
 Every prediction is out of sample: the global model (the served kind, a random forest averaged with
 10 nearest neighbours) is fitted by 5-fold CV, each fold predicting its held-out rows under each store's
 inputs; its 80% interval is the 10%-90% quantiles of the other folds' residuals (one width for everyone:
-simpler than the served interval, which this bench does not measure). The correction is the very code
+simpler than the served interval, which this bench does not measure), and the same fold's model answers
+each store customer at every income scale the correction may choose. The correction is the very code
 inference serves (``inference_service.store_models.fit_store_model``), fitted on the n observed pairs and
 used only when it chooses itself.
 
