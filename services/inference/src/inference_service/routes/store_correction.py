@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from inference_service.predictor import SpendingScorePredictor
 from inference_service.store_model_schemas import StoreCorrectionRequest, StoreCorrectionResponse
-from inference_service.store_models import INCOME_SCALES, MIN_PAIRS, IncomeScaled, Pairs, fit_store_model
+from inference_service.store_models import MIN_PAIRS, IncomeScaled, Pairs, at_income_scales, fit_store_model
 from spendscore_common.security import CurrentPrincipal
 
 INCOME_COLUMN = 2  # of SpendingScorePredictor.to_matrix's rows: gender code, age, annual income
@@ -18,16 +18,11 @@ router = APIRouter(prefix="/model", tags=["store correction"])
 def _income_scaled(
     request_body: StoreCorrectionRequest, predictor: SpendingScorePredictor
 ) -> IncomeScaled | None:
-    """The global model's answers at every income scale, all in one call to the model."""
-    customers = [pair.customer for pair in request_body.pairs]
-    if not customers or any(customer is None for customer in customers):
+    """The global model's answers at every income scale, when every pair carries its customer."""
+    customers = [pair.customer for pair in request_body.pairs if pair.customer is not None]
+    if not customers or len(customers) < len(request_body.pairs):
         return None
-    features = predictor.to_matrix([customer for customer in customers if customer is not None])
-    every = np.tile(features, (len(INCOME_SCALES), 1))
-    every[:, INCOME_COLUMN] *= np.repeat(INCOME_SCALES, len(features))
-    score, low, high = predictor.scores_and_intervals(every)
-    columns = (len(INCOME_SCALES), len(features))
-    return IncomeScaled(score.reshape(columns).T, low.reshape(columns).T, high.reshape(columns).T)
+    return at_income_scales(predictor.to_matrix(customers), predictor.scores_and_intervals, INCOME_COLUMN)
 
 
 def _fit(request_body: StoreCorrectionRequest, predictor: SpendingScorePredictor) -> StoreCorrectionResponse:
