@@ -208,11 +208,11 @@ async def test_income_scale_rescores_through_inference(live_api, live_owner):
     """Customers who earn 1.5 times the mall's for the same spending: the correction reads their incomes
     at about 1/1.5, and the background pass asks inference for the answers at those incomes."""
     header = "external_id,name,gender,age,annual_income,observed_score"
-    await import_customers(live_api, live_owner, mall_rows(120, shift=0, income_factor=1.5), header)
+    await import_customers(live_api, live_owner, mall_rows(60, shift=0, income_factor=1.5), header)
     model = (await live_api.client.post("/store-model/fit", headers=live_owner.headers)).json()
     assert model["chosen"] and 0.6 < model["correction"]["income_scale"] < 0.75
     before = await customers_by_external_id(live_api, live_owner)
-    assert await live_api.app.state.store_rescorer.run_once() == 120
+    assert await live_api.app.state.store_rescorer.run_once() == 60
     after = await customers_by_external_id(live_api, live_owner)
 
     def error(found: dict[str, dict[str, Any]]) -> float:
