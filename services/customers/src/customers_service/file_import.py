@@ -20,6 +20,16 @@ from customers_service.schemas import (
     ImportProblem,
     has_control_character,
 )
+from customers_service.store_settings import (
+    MODEL_UNIT,
+    IncomeUnit,
+    entered_income_columns,
+    from_model_income,
+    income_header,
+    to_model_income,
+    unit_words,
+)
+from customers_service.store_settings_schemas import MAX_INCOME_AMOUNT
 from customers_service.xlsx_reader import XlsxLimitExceeded, XlsxLimits, XlsxUnreadable, read_first_sheet
 
 MAX_ROWS = 10_000
@@ -38,11 +48,11 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "annual_income",
         "annual income (k$)",
         "annualincomek",
-        "income",
-        "renda",
         "renda anual",
         "rendaanualk",
     ),
+    # Issue 23: in the store's unit (GET /settings), also under its header ("renda (R$ por mês)").
+    "income_amount": ("income", "renda"),
     "observed_score": (
         "observed_score",
         "spending score (1-100)",
@@ -55,6 +65,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 # In a file of our own export, spending_score is the model's prediction, not an observed score.
 _EXPORT_MARKERS = {"modelversion", "predictedat"}
 _REQUIRED = ("gender", "age", "annual_income")
+_INCOME_FIELDS = ("annual_income", "income_amount")
 
 
 def header_key(text: str) -> str:
@@ -90,17 +101,20 @@ def problem(line: int | None, field: str, text: str) -> ImportProblem:
     return ImportProblem(line=line, field=field, message=text, reason=text)
 
 
-def read_customers_file(raw: bytes, *, filename: str | None, language: Language) -> ParsedFile:
+def read_customers_file(
+    raw: bytes, *, filename: str | None, language: Language, unit: IncomeUnit = MODEL_UNIT
+) -> ParsedFile:
     """The good rows and the problems of the bad ones (each once). Raises ImportRejected when the
     file as a whole cannot be read: size, encoding, header, no rows, too many rows. CPU work: call
-    it in a worker thread."""
+    it in a worker thread. An income column named for the store (``income``, ``renda`` or the
+    store's header) is read in ``unit``; ``annual_income`` and its aliases in k$ per year."""
     if len(raw) > MAX_BYTES:
         raise _file_rejected(message("file_too_large", language, mb=MAX_BYTES // (1024 * 1024)))
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise _file_rejected(message("file_old_excel", language))
     is_xlsx = raw.startswith(b"PK\x03\x04") or (filename or "").lower().endswith(".xlsx")
     table = _xlsx_table(raw, language) if is_xlsx else _csv_table(raw, language)
-    return _read_table(table, language, defused_names=not is_xlsx)
+    return _read_table(table, language, unit, defused_names=not is_xlsx)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,14 +193,14 @@ def _limit_shown(exc: XlsxLimitExceeded, language: Language) -> str:
     return f"{text} MB" if exc.limit.endswith("_bytes") else text
 
 
-def _read_table(table: _Table, language: Language, *, defused_names: bool) -> ParsedFile:
+def _read_table(table: _Table, language: Language, unit: IncomeUnit, *, defused_names: bool) -> ParsedFile:
     header_line, header = next(
         ((line, row) for line, row in table.lines if row is None or any(cell.strip() for cell in row)),
         (1, []),
     )
     if header is None:
         raise ImportRejected([problem(header_line, "header", message("row_unreadable", language))])
-    positions = _column_positions(header, header_line, language)
+    positions = _column_positions(header, header_line, language, unit)
     rows: list[ImportRow] = []
     problems: list[ImportProblem] = []
     first_line_of_id: dict[str, int] = {}
@@ -208,7 +222,7 @@ def _read_table(table: _Table, language: Language, *, defused_names: bool) -> Pa
                 problem(line, "row", message("row_width", language, found=len(cells), expected=len(header)))
             )
             continue
-        checked = _RowCheck(line, language, table.decimal_comma)
+        checked = _RowCheck(line, language, table.decimal_comma, unit)
         row = checked.row({field: cells[index] for field, index in positions.items()}, defused_names)
         if row is not None and row.values.external_id is not None:
             first = first_line_of_id.setdefault(row.values.external_id, line)
@@ -223,14 +237,17 @@ def _read_table(table: _Table, language: Language, *, defused_names: bool) -> Pa
     return ParsedFile(rows, problems)
 
 
-def _column_positions(header: list[str], line: int, language: Language) -> dict[str, int]:
+def _column_positions(header: list[str], line: int, language: Language, unit: IncomeUnit) -> dict[str, int]:
     if not any(cell.strip() for cell in header):
         raise ImportRejected([problem(line, "header", message("header_missing", language))])
     keys = [header_key(cell) for cell in header]
+    store_headers = {header_key(income_header(unit, words)): "income_amount" for words in ("en", "pt")}
     positions: dict[str, int] = {}
     problems: list[ImportProblem] = []
     for index, key in enumerate(keys):
-        field = _ALIAS_TO_FIELD.get(key)
+        field = _ALIAS_TO_FIELD.get(key) or store_headers.get(key)
+        if field in _INCOME_FIELDS and any(income in positions for income in _INCOME_FIELDS):
+            field = "annual_income" if "annual_income" in positions else "income_amount"  # two incomes
         if field == "observed_score" and key != "observedscore" and _EXPORT_MARKERS & set(keys):
             continue
         if field is None:
@@ -243,7 +260,13 @@ def _column_positions(header: list[str], line: int, language: Language) -> dict[
     required = [*_REQUIRED, *(() if "external_id" in positions else ("name",))]
     for field in ("name", *_REQUIRED):
         if field in required and field not in positions:
-            aliases = ", ".join(dict.fromkeys(alias for alias in COLUMN_ALIASES[field] if " " not in alias))
+            if field == "annual_income" and "income_amount" in positions:
+                continue
+            names = [
+                *COLUMN_ALIASES[field],
+                *(COLUMN_ALIASES["income_amount"] if field in _INCOME_FIELDS else ()),
+            ]
+            aliases = ", ".join(dict.fromkeys(alias for alias in names if " " not in alias))
             problems.append(
                 problem(
                     line,
@@ -261,10 +284,11 @@ def _column_positions(header: list[str], line: int, language: Language) -> dict[
 class _RowCheck:
     """The checks of one row; each field's problem is reported once, in plain words."""
 
-    def __init__(self, line: int, language: Language, decimal_comma: bool):
+    def __init__(self, line: int, language: Language, decimal_comma: bool, unit: IncomeUnit):
         self.line = line
         self.language = language
         self.decimal_comma = decimal_comma
+        self.unit = unit
         self.problems: list[ImportProblem] = []
 
     def add(self, field: str, text: str) -> None:
@@ -294,17 +318,7 @@ class _RowCheck:
         age = self._number(texts["age"])
         if age is None or not age.is_integer() or not 0 <= age <= 120:
             self.add("age", message("age_invalid", self.language, value=_shown(texts["age"])))
-        income = self._number(texts["annual_income"])
-        if income is None or not 0 <= income <= MAX_INCOME:
-            self.add(
-                "annual_income",
-                message(
-                    "income_invalid",
-                    self.language,
-                    value=_shown(texts["annual_income"]),
-                    max_income=MAX_INCOME,
-                ),
-            )
+        income, entered = self._income(texts)
         observed_score = None
         if texts.get("observed_score"):
             score = self._number(texts["observed_score"])
@@ -324,8 +338,44 @@ class _RowCheck:
             annual_income=income,
             external_id=external_id,
             observed_score=observed_score,
+            **entered_income_columns(entered, self.unit),
         )
         return ImportRow(self.line, values)
+
+    def _income(self, texts: dict[str, str]) -> tuple[float | None, float | None]:
+        """The income in k$ per year, and the amount as entered when its column is the store's."""
+        if "annual_income" in texts:
+            income = self._number(texts["annual_income"])
+            if income is None or not 0 <= income <= MAX_INCOME:
+                self.add(
+                    "annual_income",
+                    message(
+                        "income_invalid",
+                        self.language,
+                        value=_shown(texts["annual_income"]),
+                        max_income=MAX_INCOME,
+                    ),
+                )
+                return None, None
+            return income, None
+        amount = self._number(texts["income_amount"])
+        if (
+            amount is None
+            or not 0 <= amount <= MAX_INCOME_AMOUNT
+            or to_model_income(amount, self.unit) > MAX_INCOME
+        ):
+            self.add(
+                "income_amount",
+                message(
+                    "income_amount_invalid",
+                    self.language,
+                    value=_shown(texts["income_amount"]),
+                    unit=unit_words(self.unit, self.language),
+                    max_amount=f"{from_model_income(MAX_INCOME, self.unit):.0f}",
+                ),
+            )
+            return None, None
+        return to_model_income(amount, self.unit), amount
 
     def _text(self, texts: dict[str, str], field: str, max_length: int, *, required: bool) -> str | None:
         text = texts.get(field, "")

@@ -9,7 +9,7 @@ own: thousands of USD a year, factor 1, so a store that never sets anything beha
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Period = Literal["month", "year"]
 PERIODS: tuple[Period, ...] = ("month", "year")
@@ -77,3 +77,28 @@ def unit_words(unit: IncomeUnit, language: Literal["en", "pt"]) -> str:
     amount = f"{_THOUSANDS_WORDS[language]} {symbol}" if unit.in_thousands else symbol
     per = "per" if language == "en" else "por"
     return f"{amount} {per} {_PERIOD_WORDS[language][unit.period]}"
+
+
+def income_header(unit: IncomeUnit, language: Literal["en", "pt"]) -> str:
+    """The income column's header in the store's unit: "income (R$ per month)", "renda (R$ por mês)"
+    (the import reads it back in this unit)."""
+    return f"{'income' if language == 'en' else 'renda'} ({unit_words(unit, language)})"
+
+
+# The customer's columns that keep an income as entered (models.Customer).
+ENTERED_INCOME_COLUMNS = (
+    "income_amount",
+    "income_currency",
+    "income_period",
+    "income_in_thousands",
+    "income_units_per_model_unit",
+)
+
+
+def entered_income_columns(amount: float | None, unit: IncomeUnit) -> dict[str, Any]:
+    """A customer's ``income_*`` columns for ``amount`` entered in ``unit``; all None when there is
+    no amount or the unit is the model's (then ``annual_income`` is what was entered)."""
+    if amount is None or unit.is_model_unit:
+        return dict.fromkeys(ENTERED_INCOME_COLUMNS)
+    values = (amount, unit.currency, unit.period, unit.in_thousands, unit.units_per_model_unit)
+    return dict(zip(ENTERED_INCOME_COLUMNS, values, strict=True))

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from customers_service import customer_reads, customers
+from customers_service import customer_reads, customers, store_settings_repository
 from customers_service.customer_reads import CustomerFilters
 from customers_service.customers import ImportMode
 from customers_service.db import SessionDep
@@ -27,12 +27,11 @@ from customers_service.deps import (
 )
 from customers_service.file_export import (
     EXPORT_COLUMNS,
-    TEMPLATE_HEADERS,
-    TEMPLATE_ROWS,
     XLSX_MEDIA_TYPE,
     CsvWriter,
     Delimiter,
     XlsxWriter,
+    template,
 )
 from customers_service.file_import import MAX_BYTES
 from customers_service.messages import LanguageDep
@@ -93,12 +92,14 @@ async def import_customers(
 async def import_template(
     language: LanguageDep,
     owner: OwnerDep,
+    session: SessionDep,
     format: Annotated[FileFormat, Query()] = "csv",  # noqa: A002 - the query parameter's name
     delimiter: Annotated[Delimiter, Query()] = "comma",
 ) -> Response:
-    """The header and two example rows, in the caller's language (`Accept-Language`)."""
-    del owner  # signed-in callers only, like every customers endpoint
-    header, rows = TEMPLATE_HEADERS[language], TEMPLATE_ROWS[language]
+    """The header and two example rows, in the caller's language (`Accept-Language`) and the
+    store's income unit (GET /settings)."""
+    unit = await store_settings_repository.unit_of(session=session, owner_id=owner.id)
+    header, rows = template(language, unit)
     if format == "xlsx":
         writer = XlsxWriter(header)
         writer.append(rows)
