@@ -9,7 +9,17 @@ import streamlit as st
 
 from spendscore_ui import session, store_panels
 from spendscore_ui.api_client import XLSX_MIME, ApiClient, ApiError, FieldProblem
-from spendscore_ui.i18n import current_locale, error_text, field_label, format_integer, problem_text, t, tn
+from spendscore_ui.i18n import (
+    current_locale,
+    error_text,
+    escape_markdown,
+    field_label,
+    format_integer,
+    problem_text,
+    t,
+    tn,
+)
+from spendscore_ui.store_money import current as store_money
 
 session.require_login("import")
 api = session.client()
@@ -85,6 +95,9 @@ st.title(t("import.title"))
 
 st.subheader(t("import.import"))
 st.markdown(t("import.explain"))
+money = store_money(api)
+if not money.is_model_unit:  # issue 23: the file's incomes are the store's
+    st.info(escape_markdown(t("money.import_note", unit=money.unit_text())), icon=":material/payments:")
 download_buttons(
     api,
     template=True,

@@ -22,7 +22,7 @@ WORDS = {
         "save": "Save changes",
         "predict": "Predict again",
         "customers": "Customers",
-        "modes": "Customers like this one tend to score around 20 or around 80.",
+        "modes": "Customers like this one are of two kinds: some score around 20, others around 80;",
         "segment": "Segment: Savers",
     },
     "pt-BR": {
@@ -41,7 +41,7 @@ WORDS = {
         "save": "Salvar alterações",
         "predict": "Prever de novo",
         "customers": "Clientes",
-        "modes": "Clientes como este costumam ter pontuação por volta de 20 ou por volta de 80.",
+        "modes": "uns têm pontuação por volta de 20, outros por volta de 80;",
         "segment": "Segmento: Poupadores",
     },
 }

@@ -526,6 +526,15 @@ class ApiClient:
         result: JsonObject = self._json("customers", "GET", "/store-model/drift")
         return result
 
+    def store_settings(self) -> JsonObject:
+        """The store's income unit (issue 23)."""
+        result: JsonObject = self._json("customers", "GET", "/settings")
+        return result
+
+    def replace_store_settings(self, settings: JsonObject) -> JsonObject:
+        result: JsonObject = self._json("customers", "PUT", "/settings", json=settings)
+        return result
+
     # --- inference ------------------------------------------------------------------------------
 
     def model_card(self) -> JsonObject:

@@ -26,7 +26,10 @@ MESSAGES: dict[str, str] = {
     "form.error.observed_range": "A spending score is a whole number from {min} to {max}.",
     # --- what a prediction means ---
     "view.interval": "80% of customers like this one score between {low} and {high}.",
-    "view.modes": "Customers like this one tend to score around {low} or around {high}.",
+    "view.modes": (
+        "Customers like this one are of two kinds: some score around {low}, others around {high}; "
+        "{score} is the average of both, not a typical score."
+    ),
     "view.warning.age": (
         "Age {value} lies outside the ages the model learned from ({low} to {high}): "
         "treat this score as a rough guess."

@@ -26,7 +26,10 @@ MESSAGES: dict[str, str] = {
     "form.error.observed_range": "A pontuação de gastos é um número inteiro de {min} a {max}.",
     # --- o que a previsão quer dizer ---
     "view.interval": "80% dos clientes como este têm pontuação entre {low} e {high}.",
-    "view.modes": "Clientes como este costumam ter pontuação por volta de {low} ou por volta de {high}.",
+    "view.modes": (
+        "Clientes como este são de dois tipos: uns têm pontuação por volta de {low}, outros por volta de "
+        "{high}; {score} é a média dos dois, não uma pontuação típica."
+    ),
     "view.warning.age": (
         "A idade {value} está fora das idades com que o modelo aprendeu ({low} a {high}): "
         "considere esta pontuação uma estimativa grosseira."
