@@ -159,7 +159,9 @@ async def test_the_template_and_the_import_use_the_stores_unit(api, owner):
         (29120.0, pytest.approx(70.0)),
     ]
     as_model = b"name,gender,age,annual_income\nAna,f,30,45.5\n"
-    response = await api.client.post("/customers/import", files={"file": ("m.csv", as_model)}, headers=headers)
+    response = await api.client.post(
+        "/customers/import", files={"file": ("m.csv", as_model)}, headers=headers
+    )
     assert response.status_code == 201
     ana = (await api.client.get("/customers?q=ana", headers=owner.headers)).json()["items"][0]
     assert ana["annual_income"] == 45.5 and ana["income"]["currency"] == "USD"

@@ -38,9 +38,7 @@ def upgrade() -> None:
         sa.Column("units_set_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.CheckConstraint("period IN ('month', 'year')", name=op.f("ck_store_settings_period")),
-        sa.CheckConstraint(
-            "units_per_model_unit > 0", name=op.f("ck_store_settings_units_per_model_unit")
-        ),
+        sa.CheckConstraint("units_per_model_unit > 0", name=op.f("ck_store_settings_units_per_model_unit")),
         sa.PrimaryKeyConstraint("owner_id", name=op.f("pk_store_settings")),
     )
     for name, column_type in _CUSTOMER_COLUMNS:
