@@ -16,7 +16,6 @@ from spendscore_ui.i18n import babel_locale, escape_markdown, format_date, forma
 from spendscore_ui.locale_numbers import parse_number, typed_form
 
 JsonObject = dict[str, Any]
-SESSION_KEY = "store_money_settings"
 UNIT_FIELDS = ("currency", "period", "in_thousands", "units_per_model_unit")
 # Offered first in the settings; the service takes any ISO 4217 code.
 CURRENCIES = ("BRL", "USD", "EUR", "GBP", "ARS", "CLP", "COP", "MXN", "PYG", "UYU", "CAD", "JPY")
@@ -124,21 +123,13 @@ class StoreMoney:
 
 
 def current(api: ApiClient) -> StoreMoney:
-    """The signed-in owner's unit, read once per sign-in (the settings form replaces it on save)."""
-    owner = str(session.current_user().get("id"))
-    kept = st.session_state.get(SESSION_KEY)
-    if kept is not None and kept[0] == owner:
-        return StoreMoney.from_settings(kept[1])
+    """The signed-in owner's unit, asked on every run (one small read): a unit changed in another tab
+    must not leave this one typing incomes in the old unit."""
     try:
         settings = api.store_settings()
     except ApiError as error:
         session.fail(error, context=t("money.load_failed"))
-    st.session_state[SESSION_KEY] = (owner, settings)
     return StoreMoney.from_settings(settings)
-
-
-def remember(settings: JsonObject) -> None:
-    st.session_state[SESSION_KEY] = (str(session.current_user().get("id")), settings)
 
 
 def settings_form(api: ApiClient) -> None:
@@ -192,7 +183,6 @@ def _save(api: ApiClient, settings: JsonObject) -> None:
     except ApiError as error:
         session.show_error(error, context=t("money.settings.could_not_save"))
         return
-    remember(saved)
     unit = StoreMoney.from_settings(saved).unit_text()
     session.toast_next(escape_markdown(t("money.settings.saved", unit=unit)))
     st.rerun()
