@@ -26,6 +26,7 @@ from streamlit.testing.v1 import AppTest
 from auth_service.schemas import TokenResponse, UserPublic, UsersPage
 from customers_service.errors import ImportRejected
 from customers_service.file_import import read_customers_file
+from customers_service.models import StoreSettings
 from customers_service.sales_import import SalesImportResult
 from customers_service.schemas import (
     AgeGroup,
@@ -47,6 +48,7 @@ from customers_service.schemas import (
 )
 from customers_service.store_schemas import DriftRead, SaleRead, StoreModelRead
 from customers_service.store_settings import ENTERED_INCOME_COLUMNS, MODEL_UNIT, entered_income_columns
+from customers_service.store_settings_repository import settings_read_of
 from customers_service.store_settings_schemas import StoreSettingsRead, StoreSettingsUpdate
 from inference_service.schemas import ModelCard
 from spendscore_ui.config import get_settings
@@ -79,6 +81,7 @@ FAKE_SEGMENTS = [
 ]
 
 UI_DIR = Path(__file__).resolve().parent.parent
+SETTINGS_SET_AT = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 FAKE_SIGNING_KEY = "fake-services-signing-key-for-ui-tests-only"
 
 
@@ -571,14 +574,14 @@ class FakeServices:
 
         @app.get("/settings")
         def read_store_settings(authorization: str | None = Header(None)) -> StoreSettingsRead:
-            settings = fake.store_settings.get(fake._owner(authorization)["id"])
-            unit = MODEL_UNIT if settings is None else settings.unit()
-            return StoreSettingsRead(
-                **{key: getattr(unit, key) for key in ("currency", "period", "in_thousands")},
-                units_per_model_unit=unit.units_per_model_unit,
-                units_set_at=None if settings is None else datetime(2026, 12, 6, 9, 0, tzinfo=UTC),
-                is_model_unit=unit.is_model_unit,
+            owner_id = fake._owner(authorization)["id"]
+            values = fake.store_settings.get(owner_id)
+            row = (
+                None
+                if values is None
+                else StoreSettings(owner_id=owner_id, units_set_at=SETTINGS_SET_AT, **values.model_dump())
             )
+            return settings_read_of(row)
 
         @app.put("/settings")
         def replace_store_settings(

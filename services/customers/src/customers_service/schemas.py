@@ -3,6 +3,7 @@
 import math
 import unicodedata
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -529,13 +530,7 @@ def entered_income_of(customer: CustomerRow) -> EnteredIncome:
             units_per_model_unit=customer.income_units_per_model_unit or 1.0,
         )
         amount = customer.income_amount
-    return EnteredIncome(
-        amount=amount,
-        currency=unit.currency,
-        period=unit.period,
-        in_thousands=unit.in_thousands,
-        units_per_model_unit=unit.units_per_model_unit,
-    )
+    return EnteredIncome(amount=amount, **asdict(unit))
 
 
 def segment_of(

@@ -1,6 +1,7 @@
 """The owner's store settings row (issue 23). Filtered by the owner; nothing here commits."""
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
@@ -54,10 +55,7 @@ async def forget_owner(*, session: AsyncSession, owner_id: uuid.UUID) -> None:
 def settings_read_of(row: StoreSettings | None) -> StoreSettingsRead:
     unit = unit_of_row(row)
     return StoreSettingsRead(
-        currency=unit.currency,
-        period=unit.period,
-        in_thousands=unit.in_thousands,
-        units_per_model_unit=unit.units_per_model_unit,
+        **asdict(unit),
         units_set_at=None if row is None else row.units_set_at,
         is_model_unit=unit.is_model_unit,
     )
