@@ -1,6 +1,7 @@
 """English messages of issue 23's store money: the unit in which a store types and reads incomes."""
 
 MESSAGES: dict[str, str] = {
+    "field.income_amount": "Income (in the store's unit)",
     "money.unit": "{symbol} per {period}",
     "money.unit.thousands": "thousand {symbol} per {period}",
     "money.period.month": "month",

@@ -1,6 +1,7 @@
 """Mensagens em português da issue 23, o dinheiro da loja: a unidade em que a loja digita e lê rendas."""
 
 MESSAGES: dict[str, str] = {
+    "field.income_amount": "Renda (na unidade da loja)",
     "money.unit": "{symbol} por {period}",
     "money.unit.thousands": "mil {symbol} por {period}",
     "money.period.month": "mês",
