@@ -67,23 +67,24 @@ async def test_settings_default_to_the_model_unit_and_are_kept_per_owner(api, ow
     assert (await api.client.get("/settings", headers=other_owner.headers)).json() == default
 
 
-@pytest.mark.parametrize(
-    ("values", "field"),
-    [
-        ({**REAIS, "currency": "R$"}, "currency"),
-        ({**REAIS, "currency": "REAL"}, "currency"),
-        ({**REAIS, "period": "week"}, "period"),
-        ({**REAIS, "units_per_model_unit": 0}, "units_per_model_unit"),
-        ({**REAIS, "units_per_model_unit": -3}, "units_per_model_unit"),
-        ({**REAIS, "units_per_model_unit": 1e30}, "units_per_model_unit"),
-        ({"currency": "BRL", "period": "month"}, "units_per_model_unit"),
-        ({**REAIS, "rate_source": "bcb"}, "rate_source"),
-    ],
-)
-async def test_bad_settings_are_refused_naming_the_field(api, owner, values, field):
-    response = await api.client.put("/settings", json=values, headers=owner.headers)
-    assert response.status_code == 422
-    assert field in {error["loc"][-1] for error in response.json()["detail"]}
+BAD_SETTINGS = [
+    ({**REAIS, "currency": "R$"}, "currency"),
+    ({**REAIS, "currency": "REAL"}, "currency"),
+    ({**REAIS, "period": "week"}, "period"),
+    ({**REAIS, "units_per_model_unit": 0}, "units_per_model_unit"),
+    ({**REAIS, "units_per_model_unit": -3}, "units_per_model_unit"),
+    ({**REAIS, "units_per_model_unit": 1e30}, "units_per_model_unit"),
+    ({"currency": "BRL", "period": "month"}, "units_per_model_unit"),
+    ({**REAIS, "rate_source": "bcb"}, "rate_source"),
+]
+
+
+async def test_bad_settings_are_refused_naming_the_field(api, owner):
+    for values, field in BAD_SETTINGS:
+        response = await api.client.put("/settings", json=values, headers=owner.headers)
+        assert response.status_code == 422, values
+        assert field in {error["loc"][-1] for error in response.json()["detail"]}, values
+    assert (await api.client.get("/settings", headers=owner.headers)).json()["is_model_unit"]
 
 
 async def test_a_customer_typed_in_the_stores_unit_keeps_the_amount_and_its_model_income(api, owner):
