@@ -75,12 +75,12 @@ def test_numbers_plausibility_explanation_and_deactivation_in_portuguese(ui_url,
     reais = {"currency": "BRL", "period": "month", "units_per_model_unit": 416.67}
     settings = httpx.put(stack.urls["customers"] + "/settings", json=reais, headers=owner.headers, timeout=30)
     assert settings.status_code == 200, settings.text
-    page.goto(explained_ui_url + "/customers")
+    page.goto(ui_url + "/customers")
     open_add_dialog(page, "Caio Reais", "40", "8.000", income_label="Renda (R$ por mês) *")
     expect(page.get_by_role("dialog")).to_have_count(0, timeout=WAIT_MS)
     [reais_customer] = [item for item in customers_of(stack, owner) if item["name"] == "Caio Reais"]
     assert reais_customer["income"]["amount"] == 8000
-    page.goto(explained_ui_url + f"/customer?id={reais_customer['id']}")
+    page.goto(ui_url + f"/customer?id={reais_customer['id']}")
     expect(page.get_by_text("R$ 8.000/mês ≈ 19,2 mil $/ano para o modelo")).to_be_visible(timeout=WAIT_MS)
 
     # Deactivated while the page sits idle: the page ends the session and says why, with no click.
