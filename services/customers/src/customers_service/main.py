@@ -107,7 +107,10 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         app.state.segment_catalogue = segment_catalogue
         app.state.completer = completer
         rescorer = StoreRescorer(
-            sessionmaker=sessionmaker, interval_seconds=settings.store_rescore_interval_seconds
+            sessionmaker=sessionmaker,
+            interval_seconds=settings.store_rescore_interval_seconds,
+            inference=inference,
+            service_tokens=service_tokens,
         )
         app.state.store_rescorer = rescorer
         app.state.readiness_checks = [

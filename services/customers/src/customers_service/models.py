@@ -342,6 +342,7 @@ class StoreModel(CustomersTable, table=True):
     score_offset: float = Field(sa_column=Column(Float, nullable=False))
     score_slope: float = Field(sa_column=Column(Float, nullable=False))
     interval_scale: float = Field(sa_column=Column(Float, nullable=False))
+    income_scale: float = Field(default=1.0, sa_column=Column(Float, nullable=False, server_default="1"))
     held_out: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
     fitted_at: datetime | None = Field(default=None, sa_column=_timestamp())
     rescore_total: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
