@@ -1,7 +1,7 @@
 """a store's own money: per owner income unit, and each customer's income as entered (issue 23)
 
 Revision ID: 20261206_0301
-Revises: 20261206_0214
+Revises: 20261206_0304
 Create Date: 2026-12-06
 
 The customer's new columns are nullable with no default: adding them rewrites nothing, and every
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261206_0301"
-down_revision: str | None = "20261206_0214"
+down_revision: str | None = "20261206_0304"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
