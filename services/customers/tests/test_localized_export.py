@@ -212,3 +212,25 @@ async def test_bad_contacts_are_refused_naming_line_and_field_not_the_value(
     assert problems[(2, "phone")].startswith(phone_words) and "12345" not in problems[(2, "phone")]
     assert problems[(3, "email")].startswith(email_words) and "no-at-sign" not in problems[(3, "email")]
     assert "12345" not in caplog.text and "no-at-sign" not in caplog.text
+
+
+async def test_the_localized_export_gives_the_income_in_the_stores_unit_and_reimports(
+    api, owner, other_owner
+):
+    reais = {"currency": "BRL", "period": "month", "in_thousands": False, "units_per_model_unit": 416}
+    for someone in (owner, other_owner):
+        stored = await api.client.put("/settings", json=reais, headers=someone.headers)
+        assert stored.status_code == 200, stored.text
+    await api.create_customer(owner, name="Ana", external_id="C-1", annual_income=10.5)
+
+    exported = await api.client.get("/customers/export?lang=pt-BR", headers=owner.headers)
+
+    header, row = _csv_rows(exported.content, ";")
+    assert header[4] == "renda (R$ por mês)"
+    assert row[4] == "4368"  # 10,5 k$ a year at R$ 416 a month for each
+    imported = await api.client.post(
+        "/customers/import", files={"file": ("c.csv", exported.content)}, headers=other_owner.headers
+    )
+    assert imported.status_code == 201, imported.text
+    [customer] = (await api.client.get("/customers", headers=other_owner.headers)).json()["items"]
+    assert customer["annual_income"] == pytest.approx(10.5)

@@ -106,7 +106,9 @@ async def test_sales_import_derives_percentile_scores(live_api, live_owner):
         headers=live_owner.headers,
     )
     assert binned.status_code == 422
-    assert [(problem["line"], problem["field"]) for problem in binned.json()["detail"]] == [(2, "external_id")]
+    assert [(problem["line"], problem["field"]) for problem in binned.json()["detail"]] == [
+        (2, "external_id")
+    ]
 
 
 async def test_sales_import_is_all_or_nothing_with_every_problem_named(

@@ -22,6 +22,7 @@ from customers_service.models import (
 from customers_service.schemas import CustomerCreate
 from customers_service.search_text import search_text
 from customers_service.segment_catalogue import Segments
+from customers_service.store_settings import ENTERED_INCOME_COLUMNS
 
 _CUSTOMER_COPY_COLUMNS = (
     "id",
@@ -45,6 +46,7 @@ _CUSTOMER_COPY_COLUMNS = (
     "prior_score",
     "prior_interval_low",
     "prior_interval_high",
+    *ENTERED_INCOME_COLUMNS,
     "phone",
     "email",
 )
@@ -180,6 +182,7 @@ def import_records(
                 outcome.spending_score if outcome and observed is not None else None,
                 outcome.interval_low if outcome and observed is not None else None,
                 outcome.interval_high if outcome and observed is not None else None,
+                *(getattr(values, column) for column in ENTERED_INCOME_COLUMNS),
                 values.phone,
                 values.email,
             )
@@ -222,6 +225,7 @@ def import_records(
                 "result_band": update_.outcome.band if update_.outcome else None,
                 "segment": update_.outcome.segment_id if update_.outcome else None,
                 "probability": update_.outcome.segment_probability if update_.outcome else None,
+                **{column: getattr(update_.values, column) for column in ENTERED_INCOME_COLUMNS},
                 "phone": update_.values.phone,
                 "email": update_.values.email,
             }
@@ -233,7 +237,10 @@ def import_records(
 # aggregates' statement trigger then runs once per import, not once per row.
 _IMPORT_UPDATE = text(
     "UPDATE customer SET name = u.name, search_name = u.search_name, gender = u.gender, age = u.age, "
-    "annual_income = u.annual_income, updated_at = :now, "
+    "annual_income = u.annual_income, updated_at = :now, income_amount = u.income_amount, "
+    "income_currency = u.income_currency, income_period = u.income_period, "
+    "income_in_thousands = u.income_in_thousands, "
+    "income_units_per_model_unit = u.income_units_per_model_unit, "
     "latest_prediction_id = COALESCE(u.prediction_id, customer.latest_prediction_id), "
     "latest_spending_score = CASE WHEN u.prediction_id IS NULL THEN customer.latest_spending_score "
     "ELSE u.score END, "
@@ -253,9 +260,13 @@ _IMPORT_UPDATE = text(
     "CAST(:search_names AS varchar[]), CAST(:genders AS varchar[]), CAST(:ages AS smallint[]), "
     "CAST(:incomes AS double precision[]), CAST(:prediction_ids AS uuid[]), "
     "CAST(:scores AS double precision[]), CAST(:bands AS varchar[]), CAST(:segments AS varchar[]), "
-    "CAST(:probabilities AS double precision[]), CAST(:phones AS varchar[]), CAST(:emails AS varchar[])) "
+    "CAST(:probabilities AS double precision[]), CAST(:income_amounts AS double precision[]), "
+    "CAST(:income_currencies AS varchar[]), CAST(:income_periods AS varchar[]), "
+    "CAST(:income_in_thousands AS boolean[]), CAST(:income_factors AS double precision[]), "
+    "CAST(:phones AS varchar[]), CAST(:emails AS varchar[])) "
     "AS u(customer_id, name, search_name, gender, age, annual_income, prediction_id, score, result_band, "
-    "segment, probability, phone, email) "
+    "segment, probability, income_amount, income_currency, income_period, income_in_thousands, "
+    "income_units_per_model_unit, phone, email) "
     "WHERE customer.id = u.customer_id AND customer.owner_id = :owner_id"
 )
 _IMPORT_UPDATE_ARRAYS = {
@@ -270,6 +281,11 @@ _IMPORT_UPDATE_ARRAYS = {
     "bands": "result_band",
     "segments": "segment",
     "probabilities": "probability",
+    "income_amounts": "income_amount",
+    "income_currencies": "income_currency",
+    "income_periods": "income_period",
+    "income_in_thousands": "income_in_thousands",
+    "income_factors": "income_units_per_model_unit",
     "phones": "phone",
     "emails": "email",
 }

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, StringConstraints
 
 from customers_service.messages import Language
 from customers_service.segment_catalogue import Segments
+from customers_service.store_settings import MODEL_UNIT, IncomeUnit, from_model_income, income_header
 
 EXPORT_LABELS: dict[str, dict[Language, str]] = {
     "external_id": {"en": "External id", "pt": "Código"},
@@ -50,14 +51,21 @@ DEFAULT_ZONES: dict[Language, str] = {"en": "UTC", "pt": "America/Sao_Paulo"}
 
 @dataclass(frozen=True, slots=True)
 class ExportLanguage:
-    """One export's language and time zone, and the model's segments to name (ids without them)."""
+    """One export's language and time zone, the model's segments to name (ids without them), and
+    the store's income unit (issue 23: the income column in it, named for it, as the import reads it)."""
 
     language: Language
     zone: ZoneInfo
     segments: Segments | None = None
+    income_unit: IncomeUnit = MODEL_UNIT
 
     def header(self, columns: Sequence[str]) -> list[str]:
-        return [EXPORT_LABELS[column][self.language].format(zone=self.zone.key) for column in columns]
+        return [
+            income_header(self.income_unit, self.language)
+            if column == "annual_income" and not self.income_unit.is_model_unit
+            else EXPORT_LABELS[column][self.language].format(zone=self.zone.key)
+            for column in columns
+        ]
 
     def row(self, columns: Sequence[str], values: Sequence[Any]) -> list[Any]:
         return [self._cell(column, value) for column, value in zip(columns, values, strict=True)]
@@ -65,6 +73,8 @@ class ExportLanguage:
     def _cell(self, column: str, value: Any) -> Any:
         if value is None:
             return None
+        if column == "annual_income":
+            return from_model_income(value, self.income_unit)
         if column in VALUE_LABELS:
             words = VALUE_LABELS[column].get(value)
             return words[self.language] if words else value
@@ -94,8 +104,10 @@ def known_zone(name: str) -> str:
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(known_zone)]
 
 
-def export_language(locale: ExportLocale, zone_name: str | None, segments: Segments | None) -> ExportLanguage:
+def export_language(
+    locale: ExportLocale, zone_name: str | None, segments: Segments | None, income_unit: IncomeUnit
+) -> ExportLanguage:
     """How an export asked for in ``locale`` speaks: its dates in ``zone_name``, by default São Paulo's
     time in Portuguese and UTC in English."""
     language: Language = "pt" if locale == "pt-BR" else "en"
-    return ExportLanguage(language, ZoneInfo(zone_name or DEFAULT_ZONES[language]), segments)
+    return ExportLanguage(language, ZoneInfo(zone_name or DEFAULT_ZONES[language]), segments, income_unit)

@@ -9,6 +9,7 @@ from typing import IO, Any, Literal
 
 from customers_service.file_import import FORMULA_STARTS
 from customers_service.messages import Language
+from customers_service.store_settings import IncomeUnit, from_model_income, income_header
 
 Delimiter = Literal["comma", "semicolon"]
 EXPORT_COLUMNS = (
@@ -156,3 +157,13 @@ TEMPLATE_ROWS: dict[Language, tuple[tuple[Any, ...], ...]] = {
     "en": (("C-001", "Ana Souza", "female", 34, 52.5), ("C-002", "John Smith", "male", 41, 70)),
     "pt": (("C-001", "Ana Souza", "feminino", 34, 52.5), ("C-002", "João Silva", "masculino", 41, 70)),
 }
+
+
+def template(language: Language, unit: IncomeUnit) -> tuple[tuple[str, ...], tuple[tuple[Any, ...], ...]]:
+    """The import template's header and rows; in a store's own unit (issue 23) its income column is
+    named for the unit and the examples are converted to it."""
+    header, rows = TEMPLATE_HEADERS[language], TEMPLATE_ROWS[language]
+    if unit.is_model_unit:
+        return header, rows
+    converted = tuple((*row[:-1], round(from_model_income(row[-1], unit), 2)) for row in rows)
+    return (*header[:-1], income_header(unit, language)), converted

@@ -22,6 +22,16 @@ from customers_service.schemas import (
     ImportProblem,
     has_control_character,
 )
+from customers_service.store_settings import (
+    MODEL_UNIT,
+    IncomeUnit,
+    entered_income_columns,
+    from_model_income,
+    income_header,
+    to_model_income,
+    unit_words,
+)
+from customers_service.store_settings_schemas import MAX_INCOME_AMOUNT
 from customers_service.xlsx_reader import XlsxLimitExceeded, XlsxLimits, XlsxUnreadable, read_first_sheet
 
 MAX_ROWS = 10_000
@@ -40,11 +50,11 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "annual_income",
         "annual income (k$)",
         "annualincomek",
-        "income",
-        "renda",
         "renda anual",
         "rendaanualk",
     ),
+    # Issue 23: in the store's unit (GET /settings), also under its header ("renda (R$ por mês)").
+    "income_amount": ("income", "renda"),
     "observed_score": (
         "observed_score",
         "spending score (1-100)",
@@ -62,6 +72,7 @@ _EXPORT_MARKERS = {"modelversion", "predictedat", "versaodomodelo"}
 _PREDICTED_IN_EXPORT = {"spendingscore"}
 _REQUIRED = ("gender", "age", "annual_income")
 CONTACT_FIELDS = ("phone", "email")
+_INCOME_FIELDS = ("annual_income", "income_amount")
 
 
 def header_key(text: str) -> str:
@@ -108,12 +119,15 @@ def problem(line: int | None, field: str, text: str) -> ImportProblem:
     return ImportProblem(line=line, field=field, message=text, reason=text)
 
 
-def read_customers_file(raw: bytes, *, filename: str | None, language: Language) -> ParsedFile:
+def read_customers_file(
+    raw: bytes, *, filename: str | None, language: Language, unit: IncomeUnit = MODEL_UNIT
+) -> ParsedFile:
     """The good rows and the problems of the bad ones (each once). Raises ImportRejected when the
     file as a whole cannot be read: size, encoding, header, no rows, too many rows. CPU work: call
-    it in a worker thread."""
+    it in a worker thread. An income column named for the store (``income``, ``renda`` or the
+    store's header) is read in ``unit``; ``annual_income`` and its aliases in k$ per year."""
     table = open_table(raw, filename=filename, language=language, max_bytes=MAX_BYTES)
-    return _read_table(table, language)
+    return _read_table(table, language, unit)
 
 
 def open_table(raw: bytes, *, filename: str | None, language: Language, max_bytes: int) -> "Table":
@@ -245,9 +259,9 @@ def _limitshown(exc: XlsxLimitExceeded, language: Language) -> str:
     return f"{text} MB" if exc.limit.endswith("_bytes") else text
 
 
-def _read_table(table: Table, language: Language) -> ParsedFile:
+def _read_table(table: Table, language: Language, unit: IncomeUnit) -> ParsedFile:
     header_line, header = table.header(language)
-    positions = _column_positions(header, header_line, language)
+    positions = _column_positions(header, header_line, language, unit)
     rows: list[ImportRow] = []
     problems: list[ImportProblem] = []
     first_line_of_id: dict[str, int] = {}
@@ -255,7 +269,7 @@ def _read_table(table: Table, language: Language) -> ParsedFile:
         header, positions, language, problems, max_rows=MAX_ROWS, too_many_rows="too_many_rows"
     )
     for line, cells in lines:
-        checked = _RowCheck(line, language, table.decimal_comma)
+        checked = _RowCheck(line, language, table.decimal_comma, unit)
         row = checked.row({field: cells[index] for field, index in positions.items()}, table.defused)
         if row is not None and row.values.external_id is not None:
             first = first_line_of_id.setdefault(row.values.external_id, line)
@@ -271,14 +285,17 @@ def _read_table(table: Table, language: Language) -> ParsedFile:
     return ParsedFile(rows, problems, contact_columns)
 
 
-def _column_positions(header: list[str], line: int, language: Language) -> dict[str, int]:
+def _column_positions(header: list[str], line: int, language: Language, unit: IncomeUnit) -> dict[str, int]:
     if not any(cell.strip() for cell in header):
         raise ImportRejected([problem(line, "header", message("header_missing", language))])
     keys = [header_key(cell) for cell in header]
+    store_headers = {header_key(income_header(unit, words)): "income_amount" for words in ("en", "pt")}
     positions: dict[str, int] = {}
     problems: list[ImportProblem] = []
     for index, key in enumerate(keys):
-        field = _ALIAS_TO_FIELD.get(key)
+        field = _ALIAS_TO_FIELD.get(key) or store_headers.get(key)
+        if field in _INCOME_FIELDS and any(income in positions for income in _INCOME_FIELDS):
+            field = "annual_income" if "annual_income" in positions else "income_amount"  # two incomes
         if key in _PREDICTED_IN_EXPORT and _EXPORT_MARKERS & set(keys):
             continue
         if field is None:
@@ -291,7 +308,13 @@ def _column_positions(header: list[str], line: int, language: Language) -> dict[
     required = [*_REQUIRED, *(() if "external_id" in positions else ("name",))]
     for field in ("name", *_REQUIRED):
         if field in required and field not in positions:
-            aliases = ", ".join(dict.fromkeys(alias for alias in COLUMN_ALIASES[field] if " " not in alias))
+            if field == "annual_income" and "income_amount" in positions:
+                continue
+            names = [
+                *COLUMN_ALIASES[field],
+                *(COLUMN_ALIASES["income_amount"] if field in _INCOME_FIELDS else ()),
+            ]
+            aliases = ", ".join(dict.fromkeys(alias for alias in names if " " not in alias))
             problems.append(
                 problem(
                     line,
@@ -309,10 +332,11 @@ def _column_positions(header: list[str], line: int, language: Language) -> dict[
 class _RowCheck:
     """The checks of one row; each field's problem is reported once, in plain words."""
 
-    def __init__(self, line: int, language: Language, decimal_comma: bool):
+    def __init__(self, line: int, language: Language, decimal_comma: bool, unit: IncomeUnit):
         self.line = line
         self.language = language
         self.decimal_comma = decimal_comma
+        self.unit = unit
         self.problems: list[ImportProblem] = []
 
     def add(self, field: str, text: str) -> None:
@@ -342,17 +366,7 @@ class _RowCheck:
         age = self._number(texts["age"])
         if age is None or not age.is_integer() or not 0 <= age <= 120:
             self.add("age", message("age_invalid", self.language, value=shown(texts["age"])))
-        income = self._number(texts["annual_income"])
-        if income is None or not 0 <= income <= MAX_INCOME:
-            self.add(
-                "annual_income",
-                message(
-                    "income_invalid",
-                    self.language,
-                    value=shown(texts["annual_income"]),
-                    max_income=MAX_INCOME,
-                ),
-            )
+        income, entered = self._income(texts)
         observed_score = None
         if texts.get("observed_score"):
             score = self._number(texts["observed_score"])
@@ -376,8 +390,44 @@ class _RowCheck:
             observed_score=observed_score,
             phone=phone,
             email=email,
+            **entered_income_columns(entered, self.unit),
         )
         return ImportRow(self.line, values)
+
+    def _income(self, texts: dict[str, str]) -> tuple[float | None, float | None]:
+        """The income in k$ per year, and the amount as entered when its column is the store's."""
+        if "annual_income" in texts:
+            income = self._number(texts["annual_income"])
+            if income is None or not 0 <= income <= MAX_INCOME:
+                self.add(
+                    "annual_income",
+                    message(
+                        "income_invalid",
+                        self.language,
+                        value=shown(texts["annual_income"]),
+                        max_income=MAX_INCOME,
+                    ),
+                )
+                return None, None
+            return income, None
+        amount = self._number(texts["income_amount"])
+        if (
+            amount is None
+            or not 0 <= amount <= MAX_INCOME_AMOUNT
+            or to_model_income(amount, self.unit) > MAX_INCOME
+        ):
+            self.add(
+                "income_amount",
+                message(
+                    "income_amount_invalid",
+                    self.language,
+                    value=shown(texts["income_amount"]),
+                    unit=unit_words(self.unit, self.language),
+                    max_amount=f"{from_model_income(MAX_INCOME, self.unit):.0f}",
+                ),
+            )
+            return None, None
+        return to_model_income(amount, self.unit), amount
 
     def _text(self, texts: dict[str, str], field: str, max_length: int, *, required: bool) -> str | None:
         text = texts.get(field, "")

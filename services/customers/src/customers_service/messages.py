@@ -122,6 +122,10 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": '"{value}" is not an annual income: use a number of thousands from 0 to {max_income}.',
         "pt": '"{value}" não é uma renda anual: use um número (em milhares) de 0 a {max_income}.',
     },
+    "income_amount_invalid": {
+        "en": '"{value}" is not an income in {unit}: use a number from 0 to {max_amount}.',
+        "pt": '"{value}" não é uma renda em {unit}: use um número de 0 a {max_amount}.',
+    },
     "score_invalid": {
         "en": '"{value}" is not a spending score: use a whole number from 1 to 100, or leave it empty.',
         "pt": '"{value}" não é uma pontuação: use um número inteiro de 1 a 100, ou deixe em branco.',
@@ -178,6 +182,7 @@ FIELD_LABELS: dict[str, dict[Language, str]] = {
     "gender": {"en": "gender", "pt": "gênero"},
     "age": {"en": "age", "pt": "idade"},
     "annual_income": {"en": "annual income", "pt": "renda anual"},
+    "income_amount": {"en": "income", "pt": "renda"},
     "external_id": {"en": "external id", "pt": "código"},
     "observed_score": {"en": "spending score", "pt": "pontuação"},
     "date": {"en": "date", "pt": "data"},

@@ -66,7 +66,9 @@ async def bulk_export(
     await session.commit()
     selection = ExportSelection(sort=body.sort, filters=CustomerFilters(), ids=ids)
     delimiter = body.delimiter if "delimiter" in body.model_fields_set else default_delimiter(body.lang)
-    language = await localized_export(catalogue, owner.token, body.lang, body.tz)
+    language = await localized_export(
+        session=session, catalogue=catalogue, owner=owner, locale=body.lang, zone_name=body.tz
+    )
     return await export_response(
         request.app.state.sessionmaker, owner.id, selection, body.format, delimiter, language
     )

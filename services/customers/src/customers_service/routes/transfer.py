@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from customers_service import customer_reads, customers
+from customers_service import customer_reads, customers, store_settings_repository
 from customers_service.customer_reads import CustomerFilters
 from customers_service.customers import ImportMode
 from customers_service.db import SessionDep
@@ -22,6 +22,7 @@ from customers_service.deps import (
     FiltersDep,
     ImportWork,
     InferenceDep,
+    Owner,
     OwnerDep,
     SettingsDep,
 )
@@ -36,12 +37,11 @@ from customers_service.export_labels import (
 )
 from customers_service.file_export import (
     EXPORT_COLUMNS,
-    TEMPLATE_HEADERS,
-    TEMPLATE_ROWS,
     XLSX_MEDIA_TYPE,
     CsvWriter,
     Delimiter,
     XlsxWriter,
+    template,
 )
 from customers_service.file_import import MAX_BYTES
 from customers_service.messages import LanguageDep
@@ -103,12 +103,14 @@ async def import_customers(
 async def import_template(
     language: LanguageDep,
     owner: OwnerDep,
+    session: SessionDep,
     format: Annotated[FileFormat, Query()] = "csv",  # noqa: A002 - the query parameter's name
     delimiter: Annotated[Delimiter, Query()] = "comma",
 ) -> Response:
-    """The header and two example rows, in the caller's language (`Accept-Language`)."""
-    del owner  # signed-in callers only, like every customers endpoint
-    header, rows = TEMPLATE_HEADERS[language], TEMPLATE_ROWS[language]
+    """The header and two example rows, in the caller's language (`Accept-Language`) and the
+    store's income unit (GET /settings)."""
+    unit = await store_settings_repository.unit_of(session=session, owner_id=owner.id)
+    header, rows = template(language, unit)
     if format == "xlsx":
         writer = XlsxWriter(header)
         writer.append(rows)
@@ -129,6 +131,7 @@ async def import_template(
 async def export_customers(
     request: Request,
     owner: OwnerDep,
+    session: SessionDep,
     filters: FiltersDep,
     catalogue: CatalogueDep,
     format: Annotated[FileFormat, Query()] = "csv",  # noqa: A002 - the query parameter's name
@@ -158,7 +161,9 @@ async def export_customers(
     """The customers the list shows with the same search, filters and sort (every customer without
     them), with their latest prediction and contacts: CSV (UTF-8 with BOM) streamed, or .xlsx."""
     selection = ExportSelection(sort=sort, filters=filters)
-    language = await localized_export(catalogue, owner.token, lang, tz)
+    language = await localized_export(
+        session=session, catalogue=catalogue, owner=owner, locale=lang, zone_name=tz
+    )
     return await export_response(
         request.app.state.sessionmaker,
         owner.id,
@@ -174,12 +179,20 @@ def default_delimiter(locale: ExportLocale | None) -> Delimiter:
 
 
 async def localized_export(
-    catalogue: SegmentCatalogue, token: str, locale: ExportLocale | None, zone_name: str | None
+    *,
+    session: AsyncSession,
+    catalogue: SegmentCatalogue,
+    owner: Owner,
+    locale: ExportLocale | None,
+    zone_name: str | None,
 ) -> ExportLanguage | None:
-    """The export's language with the model's segment names (their ids when inference never answered)."""
+    """The export's language with the model's segment names (their ids when inference never answered)
+    and the store's income unit."""
     if locale is None:
         return None
-    return export_language(locale, zone_name, await catalogue.segments(token))
+    unit = await store_settings_repository.unit_of(session=session, owner_id=owner.id)
+    await session.commit()
+    return export_language(locale, zone_name, await catalogue.segments(owner.token), unit)
 
 
 @dataclass(frozen=True, slots=True)
