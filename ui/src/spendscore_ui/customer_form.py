@@ -213,23 +213,9 @@ def customer_form(
             slots["observed_score"] = _error_slot(form_key, "observed_score")
         phone_column, email_column = st.columns(2)
         with phone_column:
-            phone = st.text_input(
-                t("form.phone"),
-                value=existing.get("phone") or "",
-                max_chars=MAX_PHONE_INPUT,
-                placeholder=t("form.phone_placeholder"),
-                key=f"{form_key}_phone",
-            )
-            slots["phone"] = _error_slot(form_key, "phone")
+            phone = _contact_input(form_key, "phone", existing, slots, max_chars=MAX_PHONE_INPUT)
         with email_column:
-            email = st.text_input(
-                t("form.email"),
-                value=existing.get("email") or "",
-                max_chars=MAX_EMAIL_LENGTH,
-                placeholder=t("form.email_placeholder"),
-                key=f"{form_key}_email",
-            )
-            slots["email"] = _error_slot(form_key, "email")
+            email = _contact_input(form_key, "email", existing, slots, max_chars=MAX_EMAIL_LENGTH)
         # Shown once a save met an input the model never learned from: ticking it lets those same values
         # through on the next save (other values are asked about again).
         asked = st.session_state.get(confirm_key + "_asked")
@@ -262,6 +248,21 @@ def customer_form(
         st.session_state.pop(confirm_key + "_asked", None)
     show_field_errors(slots, result.errors)
     return result, slots
+
+
+def _contact_input(
+    form_key: str, name: str, existing: JsonObject, slots: dict[str, Any], *, max_chars: int
+) -> str:
+    """An optional phone or e-mail field with its error slot; the stored value to start from."""
+    typed: str = st.text_input(
+        t(f"form.{name}"),
+        value=existing.get(name) or "",
+        max_chars=max_chars,
+        placeholder=t(f"form.{name}_placeholder"),
+        key=f"{form_key}_{name}",
+    )
+    slots[name] = _error_slot(form_key, name)
+    return typed
 
 
 def _error_slot(form_key: str, name: str) -> Any:
