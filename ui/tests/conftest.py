@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jwt
@@ -40,8 +41,10 @@ from customers_service.schemas import (
     Interval,
     PredictionRead,
     SortKey,
+    entered_income_of,
 )
 from customers_service.store_schemas import DriftRead, SaleRead, StoreModelRead
+from customers_service.store_settings import ENTERED_INCOME_COLUMNS
 from inference_service.schemas import ModelCard
 from spendscore_ui.config import get_settings
 from testkit.processes import free_port
@@ -195,8 +198,14 @@ class FakeServices:
 
     def _customer_out(self, customer_id: str) -> CustomerRead:
         latest = self.history[customer_id][-1]
+        customer = self.customers[customer_id]
+        row: Any = SimpleNamespace(
+            annual_income=customer["annual_income"],
+            **{column: customer.get(column) for column in ENTERED_INCOME_COLUMNS},
+        )
         return CustomerRead.model_validate(
             {
+                "income": entered_income_of(row),
                 "external_id": None,
                 "observed_score": None,
                 "observed_at": None,
