@@ -195,8 +195,9 @@ with st.expander(t("customer.edit"), icon=":material/edit:"):
     )
     if result is not None and not result.errors:
         changed = {key: value for key, value in result.values.items() if value != customer.get(key)}
-        if customer.get("observed_score") is not None and "observed_score" not in result.values:
-            changed["observed_score"] = None  # the field was emptied: clear it
+        for emptied in ("observed_score", "phone", "email"):
+            if customer.get(emptied) is not None and emptied not in result.values:
+                changed[emptied] = None  # the field was emptied: clear it
         if not changed:
             st.info(t("customer.nothing_changed"))
         else:

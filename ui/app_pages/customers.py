@@ -13,6 +13,7 @@ from spendscore_ui.customer_form import customer_form, server_errors, show_field
 from spendscore_ui.customer_view import prediction_warnings, score_and_band, segment_name, shown_segment
 from spendscore_ui.i18n import (
     band_label,
+    browser_timezone,
     current_locale,
     format_datetime,
     format_integer,
@@ -379,9 +380,19 @@ if not customers:
     st.stop()
 
 
+export_locale, export_zone = current_locale(), browser_timezone().key
+
+
 def export_view() -> bytes:
-    """This search, these filters and this order over every page, in the list's number format."""
-    return api.export_customers(semicolon=current_locale() == "pt-BR", sort=sort, **filters)
+    """This search, these filters and this order over every page, in the user's language, numbers and
+    time zone (read while the page runs: the download runs outside it)."""
+    return api.export_customers(
+        semicolon=export_locale == "pt-BR",
+        sort=sort,
+        language=export_locale,
+        time_zone=export_zone,
+        **filters,
+    )
 
 
 st.download_button(

@@ -530,11 +530,15 @@ class FakeServices:
             band: str | None = None,
             segment: str | None = None,
             sort: SortKey | None = None,
+            lang: str | None = None,
+            tz: str | None = None,
             authorization: str | None = Header(None),
         ) -> Response:
             owner = fake._owner(authorization)
             view = {"q": q, "gender": gender, "band": band, "segment": segment, "sort": sort}
-            fake.downloads.append({"path": "export", "delimiter": delimiter, "format": format, **view})
+            fake.downloads.append(
+                {"path": "export", "delimiter": delimiter, "format": format, "lang": lang, "tz": tz, **view}
+            )
             separator = ";" if delimiter == "semicolon" else ","
             lines = [separator.join(["name", "gender", "age", "annual_income", "spending_score", "band"])]
             for customer_id, customer in fake.customers.items():

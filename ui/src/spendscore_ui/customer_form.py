@@ -1,6 +1,7 @@
 """The customer form (create and edit): empty required fields, checks in plain words next to each field."""
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,13 @@ MAX_NAME_LENGTH = 200
 MIN_AGE, MAX_AGE = 1, 120
 MAX_INCOME = 100_000
 MIN_OBSERVED, MAX_OBSERVED = 1, 100
-FIELDS = ("name", "gender", "age", "annual_income", "observed_score")
+# Contacts (issue 24): the service reads a phone the Brazilian ways and stores it in E.164; the form
+# refuses what can be no phone or e-mail at all, and shows the service's refusal of the rest.
+MAX_PHONE_INPUT, MAX_EMAIL_LENGTH = 40, 254
+_PHONE = re.compile(r"\+?[\d\s().\-/]{8,39}")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+FIELDS = ("name", "gender", "age", "annual_income", "observed_score", "phone", "email")
+CONTACT_FIELDS = ("phone", "email")
 
 
 ERROR_SLOT_PREFIX = "field_error_"
@@ -65,9 +72,17 @@ class FormResult:
 
 
 def check_customer(
-    *, name: str, gender: str | None, age: float | None, income: float | None, observed: float | None
+    *,
+    name: str,
+    gender: str | None,
+    age: float | None,
+    income: float | None,
+    observed: float | None,
+    phone: str = "",
+    email: str = "",
 ) -> FormResult:
-    """The payload for these inputs, or the reason each bad one is refused (observed score optional)."""
+    """The payload for these inputs, or the reason each bad one is refused (observed score, phone and
+    e-mail optional: an empty one is left out of the payload)."""
     result = FormResult()
     clean_name = (name or "").strip()
     if not clean_name:
@@ -103,6 +118,15 @@ def check_customer(
             )
         else:
             result.values["observed_score"] = int(observed)
+    phone, email = phone.strip(), email.strip()
+    if phone and not (_PHONE.fullmatch(phone) and sum(char.isdigit() for char in phone) >= 8):
+        result.errors["phone"] = t("form.error.phone")
+    elif phone:
+        result.values["phone"] = phone
+    if email and not (len(email) <= MAX_EMAIL_LENGTH and _EMAIL.fullmatch(email)):
+        result.errors["email"] = t("form.error.email")
+    elif email:
+        result.values["email"] = email
     return result
 
 
@@ -115,7 +139,8 @@ def server_errors(error: ApiError) -> dict[str, str]:
             field_error(error, "income_amount") if name == "annual_income" else None
         )
         if message:
-            errors[name] = message
+            # The service explains a contact it refuses in English only: the catalogue says it.
+            errors[name] = t(f"form.error.{name}") if name in CONTACT_FIELDS else message
     return errors
 
 
@@ -197,6 +222,11 @@ def customer_form(
                 key=f"{form_key}_observed",
             )
             slots["observed_score"] = _error_slot(form_key, "observed_score")
+        phone_column, email_column = st.columns(2)
+        with phone_column:
+            phone = _contact_input(form_key, "phone", existing, slots, max_chars=MAX_PHONE_INPUT)
+        with email_column:
+            email = _contact_input(form_key, "email", existing, slots, max_chars=MAX_EMAIL_LENGTH)
         # Shown once a save met an input the model never learned from: ticking it lets those same values
         # through on the next save (other values are asked about again).
         asked = st.session_state.get(confirm_key + "_asked")
@@ -215,6 +245,8 @@ def customer_form(
         age=numbers["age"],
         income=None if amount is None else money.to_model(amount),
         observed=numbers.get("observed_score"),
+        phone=phone,
+        email=email,
     )
     if "annual_income" in result.errors and amount is not None and not money.is_model_unit:
         result.errors["annual_income"] = t(
@@ -248,6 +280,21 @@ def _send_store_amount(
     else:
         del values["annual_income"]
         values["income_amount"] = amount
+
+
+def _contact_input(
+    form_key: str, name: str, existing: JsonObject, slots: dict[str, Any], *, max_chars: int
+) -> str:
+    """An optional phone or e-mail field with its error slot; the stored value to start from."""
+    typed: str = st.text_input(
+        t(f"form.{name}"),
+        value=existing.get(name) or "",
+        max_chars=max_chars,
+        placeholder=t(f"form.{name}_placeholder"),
+        key=f"{form_key}_{name}",
+    )
+    slots[name] = _error_slot(form_key, name)
+    return typed
 
 
 def _error_slot(form_key: str, name: str) -> Any:

@@ -351,7 +351,9 @@ async def import_customers(
             await customer_cap.make_room(
                 session=session, owner_id=owner_id, adding=len(records.customers), max_customers=max_customers
             )
-        await customer_import_writes.store_import(session=session, records=records)
+        await customer_import_writes.store_import(
+            session=session, records=records, contact_columns=parsed.contact_columns
+        )
         await session.commit()
     return result
 

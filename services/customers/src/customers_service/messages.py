@@ -130,6 +130,16 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": '"{value}" is not a spending score: use a whole number from 1 to 100, or leave it empty.',
         "pt": '"{value}" não é uma pontuação: use um número inteiro de 1 a 100, ou deixe em branco.',
     },
+    "phone_invalid": {
+        "en": "The phone is not a number we can store: write the area code and the number, e.g. "
+        "(11) 98765-4321, or an international number with +, or leave it empty.",
+        "pt": "O telefone não é um número válido: escreva o DDD e o número, como (11) 98765-4321, "
+        "ou um número internacional com +, ou deixe em branco.",
+    },
+    "email_invalid": {
+        "en": "The e-mail is not an address we can store, e.g. maria@example.com, or leave it empty.",
+        "pt": "O e-mail não é um endereço válido, como maria@example.com, ou deixe em branco.",
+    },
     "external_id_repeated": {
         "en": "This external id is already used on line {first_line} of the file.",
         "pt": "Este código já aparece na linha {first_line} do arquivo.",
@@ -177,6 +187,8 @@ FIELD_LABELS: dict[str, dict[Language, str]] = {
     "observed_score": {"en": "spending score", "pt": "pontuação"},
     "date": {"en": "date", "pt": "data"},
     "amount": {"en": "amount", "pt": "valor"},
+    "phone": {"en": "phone", "pt": "telefone"},
+    "email": {"en": "e-mail", "pt": "e-mail"},
 }
 
 

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from customers_service import contacts
+from customers_service.export_labels import ExportLocale, TimeZoneName
 from customers_service.models import Customer as CustomerRow
 from customers_service.models import Prediction as PredictionRow
 from customers_service.search_text import search_words
@@ -651,7 +652,11 @@ class BulkSelection(BaseModel):
 class BulkExport(BulkSelection):
     sort: SortKey | None = None
     format: Literal["csv", "xlsx"] = "csv"
-    delimiter: Literal["comma", "semicolon"] = "comma"
+    delimiter: Literal["comma", "semicolon"] = Field(
+        default="comma", description="Left out: semicolon with lang=pt-BR, else comma"
+    )
+    lang: ExportLocale | None = Field(default=None, description="As GET /customers/export's lang")
+    tz: TimeZoneName | None = Field(default=None, description="As GET /customers/export's tz")
 
 
 class RestoreRequest(BaseModel):

@@ -14,6 +14,14 @@ MESSAGES: dict[str, str] = {
         "The score you measured yourself, if you have one. The customer's segment then follows it, and "
         "the dashboard shows how close the model came."
     ),
+    "form.phone": "Phone (optional)",
+    "form.phone_placeholder": "(11) 98765-4321",
+    "form.email": "E-mail (optional)",
+    "form.email_placeholder": "maria@example.com",
+    "form.error.phone": (
+        "Enter the area code and the number, e.g. (11) 98765-4321, or an international number with +."
+    ),
+    "form.error.email": "Enter an e-mail address such as maria@example.com.",
     "form.required_note": "Fields marked \\* are required.",
     "form.error.name_missing": "Enter the customer's name.",
     "form.error.name_too_long": "Use at most {max} characters.",
