@@ -99,6 +99,16 @@ async def test_sales_import_derives_percentile_scores(live_api, live_owner):
     assert (await live_api.client.delete(f"/customers/{c2}", headers=live_owner.headers)).status_code == 204
     exported = await live_api.client.get("/sales/export", headers=live_owner.headers)
     assert len(exported.content.decode("utf-8-sig").strip().splitlines()) == 1 + 4
+    # ...and a new sale naming it by external id is refused like one for an unknown customer.
+    binned = await live_api.client.post(
+        "/sales/import",
+        files={"file": ("binned.csv", b"id,date,amount\nC2,2026-03-03,10\n")},
+        headers=live_owner.headers,
+    )
+    assert binned.status_code == 422
+    assert [(problem["line"], problem["field"]) for problem in binned.json()["detail"]] == [
+        (2, "external_id")
+    ]
 
 
 async def test_sales_import_is_all_or_nothing_with_every_problem_named(

@@ -14,6 +14,14 @@ MESSAGES: dict[str, str] = {
         "The score you measured yourself, if you have one. The customer's segment then follows it, and "
         "the dashboard shows how close the model came."
     ),
+    "form.phone": "Phone (optional)",
+    "form.phone_placeholder": "(11) 98765-4321",
+    "form.email": "E-mail (optional)",
+    "form.email_placeholder": "maria@example.com",
+    "form.error.phone": (
+        "Enter the area code and the number, e.g. (11) 98765-4321, or an international number with +."
+    ),
+    "form.error.email": "Enter an e-mail address such as maria@example.com.",
     "form.required_note": "Fields marked \\* are required.",
     "form.error.name_missing": "Enter the customer's name.",
     "form.error.name_too_long": "Use at most {max} characters.",
@@ -26,7 +34,10 @@ MESSAGES: dict[str, str] = {
     "form.error.observed_range": "A spending score is a whole number from {min} to {max}.",
     # --- what a prediction means ---
     "view.interval": "80% of customers like this one score between {low} and {high}.",
-    "view.modes": "Customers like this one tend to score around {low} or around {high}.",
+    "view.modes": (
+        "Customers like this one are of two kinds: some score around {low}, others around {high}; "
+        "{score} is the average of both, not a typical score."
+    ),
     "view.warning.age": (
         "Age {value} lies outside the ages the model learned from ({low} to {high}): "
         "treat this score as a rough guess."

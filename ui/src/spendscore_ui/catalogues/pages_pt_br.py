@@ -14,6 +14,12 @@ MESSAGES: dict[str, str] = {
         "A pontuação que você mesmo mediu, se tiver uma. O segmento do cliente passa a segui-la, e o "
         "painel mostra o quanto o modelo acertou."
     ),
+    "form.phone": "Telefone (opcional)",
+    "form.phone_placeholder": "(11) 98765-4321",
+    "form.email": "E-mail (opcional)",
+    "form.email_placeholder": "maria@exemplo.com.br",
+    "form.error.phone": "Informe o DDD e o número, como (11) 98765-4321, ou um número internacional com +.",
+    "form.error.email": "Informe um e-mail como maria@exemplo.com.br.",
     "form.required_note": "Os campos marcados com \\* são obrigatórios.",
     "form.error.name_missing": "Informe o nome do cliente.",
     "form.error.name_too_long": "Use no máximo {max} caracteres.",
@@ -26,7 +32,10 @@ MESSAGES: dict[str, str] = {
     "form.error.observed_range": "A pontuação de gastos é um número inteiro de {min} a {max}.",
     # --- o que a previsão quer dizer ---
     "view.interval": "80% dos clientes como este têm pontuação entre {low} e {high}.",
-    "view.modes": "Clientes como este costumam ter pontuação por volta de {low} ou por volta de {high}.",
+    "view.modes": (
+        "Clientes como este são de dois tipos: uns têm pontuação por volta de {low}, outros por volta de "
+        "{high}; {score} é a média dos dois, não uma pontuação típica."
+    ),
     "view.warning.age": (
         "A idade {value} está fora das idades com que o modelo aprendeu ({low} a {high}): "
         "considere esta pontuação uma estimativa grosseira."
