@@ -18,10 +18,11 @@ from inference_service.explanations import FEATURES, ShapleyExplainer
 from inference_service.predictor import SpendingScorePredictor
 from inference_service.request_bodies import documented_body, validated_body
 from inference_service.schemas import BatchRequest, BatchResponse, CustomerFeatures, Prediction
+from spendscore_common.plain_routes import PlainAPIRoute
 from spendscore_common.responses import PrebuiltJSONResponse
 from spendscore_common.security import CurrentPrincipal
 
-router = APIRouter(prefix="/model", tags=["predictions"])
+router = APIRouter(prefix="/model", tags=["predictions"], route_class=PlainAPIRoute)
 # Below this many rows the work takes well under a millisecond: a thread hop would cost more.
 THREAD_FROM_ROWS = 200
 
