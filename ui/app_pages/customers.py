@@ -10,9 +10,10 @@ from spendscore_ui.api_client import ApiClient, ApiError, JsonObject
 from spendscore_ui.charts import band_cell_style
 from spendscore_ui.config import get_settings
 from spendscore_ui.customer_form import customer_form, server_errors, show_field_errors
-from spendscore_ui.customer_view import prediction_warnings, score_and_band, segment_name
+from spendscore_ui.customer_view import prediction_warnings, score_and_band, segment_name, shown_segment
 from spendscore_ui.i18n import (
     band_label,
+    browser_timezone,
     current_locale,
     format_datetime,
     format_integer,
@@ -23,9 +24,12 @@ from spendscore_ui.i18n import (
     tn,
 )
 from spendscore_ui.plausibility import training_ranges
+from spendscore_ui.store_money import StoreMoney
+from spendscore_ui.store_money import current as store_money
 
 session.require_login("customers")
 api = session.client()
+money: StoreMoney = store_money(api)
 
 PAGE_SIZE = 25
 ROW_HEIGHT = 35
@@ -171,6 +175,7 @@ def add_customer_dialog() -> None:
         t("customers.add.submit"),
         with_observed=True,
         training_ranges=training_ranges(session.token() or ""),
+        money=money,
     )
     if result is None or result.errors:
         return
@@ -375,9 +380,19 @@ if not customers:
     st.stop()
 
 
+export_locale, export_zone = current_locale(), browser_timezone().key
+
+
 def export_view() -> bytes:
-    """This search, these filters and this order over every page, in the list's number format."""
-    return api.export_customers(semicolon=current_locale() == "pt-BR", sort=sort, **filters)
+    """This search, these filters and this order over every page, in the user's language, numbers and
+    time zone (read while the page runs: the download runs outside it)."""
+    return api.export_customers(
+        semicolon=export_locale == "pt-BR",
+        sort=sort,
+        language=export_locale,
+        time_zone=export_zone,
+        **filters,
+    )
 
 
 st.download_button(
@@ -400,7 +415,7 @@ columns = {
     "segment": t("customers.column.segment"),
     "gender": t("customers.column.gender"),
     "age": t("customers.column.age"),
-    "income": t("customers.column.income"),
+    "income": t("customers.column.income") if money.is_model_unit else money.income_label(),
     "added": t("customers.column.added"),
     "whatsapp": "WhatsApp",
 }
@@ -418,10 +433,11 @@ for customer in customers:
             "score": None if score is None else round(score),
             "band": band_label(band_name) if band_name else t("customers.pending"),
             "warning": "⚠" if prediction_warnings(customer.get("latest_prediction")) else "",
-            "segment": segment_name(customer.get("segment")),
+            "segment": segment_name(shown_segment(customer)),  # never against the band (issue 23)
             "gender": gender_label(customer["gender"]),
             "age": customer["age"],
-            "income": format_number(customer["annual_income"]),  # "120,5" in Portuguese
+            # "120,5" in Portuguese; in the store's own unit when it has one (issue 23)
+            "income": format_number(money.amount_of(customer), decimals=1 if money.is_model_unit else 2),
             "added": format_datetime(customer.get("created_at")),
             "whatsapp": customer.get("whatsapp_url") or None,
         }

@@ -476,14 +476,24 @@ class ApiClient:
         return self._request("customers", "GET", "/customers/import/template", params=params).content
 
     def export_customers(
-        self, *, semicolon: bool = False, excel: bool = False, sort: str | None = None, **filters: str | None
+        self,
+        *,
+        semicolon: bool = False,
+        excel: bool = False,
+        sort: str | None = None,
+        language: str | None = None,
+        time_zone: str | None = None,
+        **filters: str | None,
     ) -> bytes:
         """The customers with the latest score: CSV (``;`` and decimal commas if ``semicolon``) or .xlsx;
-        every one, or those of the list's ``q``, ``gender``, ``band``, ``segment`` in its ``sort``."""
+        every one, or those of the list's ``q``, ``gender``, ``band``, ``segment`` in its ``sort``. With
+        ``language`` (en, pt-BR) the file speaks it, its dates in ``time_zone`` (issue 23)."""
         params = {
             "delimiter": "semicolon" if semicolon else None,
             "format": "xlsx" if excel else None,
             "sort": sort,
+            "lang": language,
+            "tz": time_zone if language else None,
             **{key: filters.get(key) for key in ("q", "gender", "band", "segment")},
         }
         return self._request("customers", "GET", "/customers/export", params=params).content
@@ -526,6 +536,15 @@ class ApiClient:
 
     def store_drift(self) -> JsonObject:
         result: JsonObject = self._json("customers", "GET", "/store-model/drift")
+        return result
+
+    def store_settings(self) -> JsonObject:
+        """The store's income unit (issue 23)."""
+        result: JsonObject = self._json("customers", "GET", "/settings")
+        return result
+
+    def replace_store_settings(self, settings: JsonObject) -> JsonObject:
+        result: JsonObject = self._json("customers", "PUT", "/settings", json=settings)
         return result
 
     # --- inference ------------------------------------------------------------------------------

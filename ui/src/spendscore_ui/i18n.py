@@ -28,6 +28,8 @@ from spendscore_ui.catalogues import (
     core_pt_br,
     explained_en,
     explained_pt_br,
+    money_en,
+    money_pt_br,
     pages_en,
     pages_pt_br,
     streamlit_en,
@@ -49,11 +51,18 @@ _STATE_LOCALE = "i18n_locale"
 _STATE_COOKIE_PENDING = "i18n_cookie_pending"
 
 CATALOGUES: Final[dict[str, dict[str, str]]] = {
-    "en": {**core_en.MESSAGES, **pages_en.MESSAGES, **explained_en.MESSAGES, **streamlit_en.MESSAGES},
+    "en": {
+        **core_en.MESSAGES,
+        **pages_en.MESSAGES,
+        **explained_en.MESSAGES,
+        **money_en.MESSAGES,
+        **streamlit_en.MESSAGES,
+    },
     "pt-BR": {
         **core_pt_br.MESSAGES,
         **pages_pt_br.MESSAGES,
         **explained_pt_br.MESSAGES,
+        **money_pt_br.MESSAGES,
         **streamlit_pt_br.MESSAGES,
     },
 }
@@ -314,10 +323,11 @@ _KNOWN_DETAILS: Final[Mapping[str, str]] = {
     "new_password must differ from the current password": "error.password_same",
 }
 
-# The ``code`` some answers carry (auth's 403s), mapped to a key.
+# The ``code`` some answers carry (auth's 403s, a look-alike address's 409), mapped to a key.
 _KNOWN_CODES: Final[Mapping[str, str]] = {
     "account_deactivated": "error.account_deactivated",
     "password_change_required": "error.password_change_required",
+    "email_look_alike": "error.email_look_alike",
 }
 
 _STATUS_KEYS: Final[Mapping[int, str]] = {
