@@ -28,6 +28,8 @@ from spendscore_ui.catalogues import (
     core_pt_br,
     explained_en,
     explained_pt_br,
+    list_en,
+    list_pt_br,
     pages_en,
     pages_pt_br,
     streamlit_en,
@@ -49,10 +51,17 @@ _STATE_LOCALE = "i18n_locale"
 _STATE_COOKIE_PENDING = "i18n_cookie_pending"
 
 CATALOGUES: Final[dict[str, dict[str, str]]] = {
-    "en": {**core_en.MESSAGES, **pages_en.MESSAGES, **explained_en.MESSAGES, **streamlit_en.MESSAGES},
+    "en": {
+        **core_en.MESSAGES,
+        **pages_en.MESSAGES,
+        **list_en.MESSAGES,
+        **explained_en.MESSAGES,
+        **streamlit_en.MESSAGES,
+    },
     "pt-BR": {
         **core_pt_br.MESSAGES,
         **pages_pt_br.MESSAGES,
+        **list_pt_br.MESSAGES,
         **explained_pt_br.MESSAGES,
         **streamlit_pt_br.MESSAGES,
     },
