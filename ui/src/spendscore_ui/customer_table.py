@@ -41,12 +41,12 @@ def view_query(view: dict[str, str]) -> dict[str, str]:
 
 
 def customer_href(customer_id: str, view: dict[str, str]) -> str:
-    """The customer page's URL (relative: it works under any base path), carrying the list's view."""
+    """The customer page's URL, carrying the list's view."""
     params = {"id": customer_id}
     query = view_query(view)
     if query:
         params[BACK_PARAM] = urlencode(query)
-    return "customer?" + urlencode(params)
+    return "/customer?" + urlencode(params)
 
 
 def back_view(carried: str | None) -> dict[str, str]:
@@ -58,7 +58,7 @@ def sort_href(view: dict[str, str], sort_key: str) -> str:
     """The list sorted by ``sort_key``, the other way round when it already is, from its first page."""
     sort = f"-{sort_key}" if view.get("sort") == sort_key else sort_key
     query = view_query({**view, "sort": sort, "page": "1"})
-    return "customers?" + urlencode(query) if query else "customers"
+    return "/customers?" + urlencode(query) if query else "/customers"
 
 
 def list_columns() -> list[Column]:
