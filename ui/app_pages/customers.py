@@ -291,7 +291,7 @@ view = {
 }
 write_url_view(view)
 st.session_state["customers_view"] = {key: value for key, value in view.items() if value != URL_DEFAULTS[key]}
-show_report(session.PAGE_FILES["deleted"])
+show_report()
 
 if not customers and not any(filters.values()):
     with st.container(border=True):
@@ -317,7 +317,7 @@ def export_view() -> bytes:
     return api.export_customers(semicolon=current_locale() == "pt-BR", sort=sort, **filters)
 
 
-export_col, deleted_col = st.columns([1, 1])
+export_col, deleted_col, _ = st.columns([2, 2, 3], vertical_alignment="center")
 export_col.download_button(
     t("customers.export_view"),
     data=export_view,

@@ -6,13 +6,14 @@ import streamlit as st
 
 from spendscore_ui import session
 from spendscore_ui.api_client import ApiError
-from spendscore_ui.i18n import escape_markdown, format_date, format_datetime, t, tn
+from spendscore_ui.i18n import escape_markdown, format_date, format_datetime, format_integer, t, tn
 
 session.require_login("deleted")
 api = session.client()
 
 PAGE_SIZE = 50
 PICK = "deleted_pick_"  # + id: a row's checkbox
+REPORT = "deleted_report"  # what the last restore did, shown once
 
 
 def restore(ids: list[str]) -> None:
@@ -23,13 +24,16 @@ def restore(ids: list[str]) -> None:
         return
     for customer_id in ids:
         st.session_state.pop(PICK + customer_id, None)
-    session.toast_next(tn("deleted.restored", int(done["count"])))
+    st.session_state[REPORT] = tn("deleted.restored", int(done["count"]))
     st.rerun()
 
 
 st.title(t("deleted.title"))
 st.caption(t("deleted.intro"))
 st.page_link(session.PAGE_FILES["customers"], label=t("deleted.back"), icon=":material/arrow_back:")
+report = st.session_state.pop(REPORT, None)
+if report:
+    st.success(report, icon=":material/check_circle:")
 
 page_number = int(st.session_state.get("deleted_page") or 1)
 try:
@@ -64,7 +68,7 @@ for item in items:
         ):
             restore([customer_id])
 if st.button(
-    tn("deleted.restore_selected", len(picked)),
+    t("deleted.restore_selected", count=format_integer(len(picked))),
     type="primary",
     disabled=not picked,
     key="deleted_restore_selected",

@@ -85,7 +85,7 @@ WORDS = {
         "yes": "Yes, go ahead",
         "moved_three": "Moved 3 customers to Recently deleted.",
         "recently_deleted": "Recently deleted",
-        "restore_three": "Restore 3 selected",
+        "restore_three": "Restore the selected (3)",
         "bin_empty": "Nothing here",
     },
     "pt-BR": {
@@ -110,7 +110,7 @@ WORDS = {
         "yes": "Sim, continuar",
         "moved_three": "3 clientes foram para Excluídos recentemente.",
         "recently_deleted": "Excluídos recentemente",
-        "restore_three": "Restaurar 3 selecionados",
+        "restore_three": "Restaurar os selecionados (3)",
         "bin_empty": "Nada aqui",
     },
 }

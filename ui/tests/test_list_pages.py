@@ -191,7 +191,7 @@ def test_ticked_customers_are_deleted_in_bulk_and_restored_from_recently_deleted
     assert {box.label for box in at.checkbox} == {"Customer 00", "Customer 02"}
     at.button(key="deleted_restore_00000000-0000-0000-0000-000000000002").click().run()
     assert list(fake.deleted) == ["00000000-0000-0000-0000-000000000000"]
-    assert at.toast[0].value == "Restored 1 customer."
+    assert at.success[0].value == "Restored 1 customer."
     at.checkbox(key="deleted_pick_00000000-0000-0000-0000-000000000000").check().run()
     at.button(key="deleted_restore_selected").click().run()
     assert fake.deleted == {} and any("Nothing here" in info.value for info in at.info)

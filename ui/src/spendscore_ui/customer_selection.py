@@ -41,16 +41,11 @@ def _cancel() -> None:
     st.session_state.pop(_PENDING, None)
 
 
-def show_report(deleted_page: str) -> None:
+def show_report() -> None:
     """What the last bulk action did, once, above the list."""
     report = st.session_state.pop(_REPORT, None)
-    if not report:
-        return
-    st.success(report["text"], icon=":material/check_circle:")
-    if report["action"] == "deleted":
-        st.page_link(
-            deleted_page, label=t("customers.recently_deleted"), icon=":material/restore_from_trash:"
-        )
+    if report:
+        st.success(report, icon=":material/check_circle:")
 
 
 def _run(api: ApiClient, action: str, selection: JsonObject) -> None:
@@ -61,10 +56,7 @@ def _run(api: ApiClient, action: str, selection: JsonObject) -> None:
         session.show_error(error, context=t("customers.bulk.failed"))
         return
     clear_selection()
-    st.session_state[_REPORT] = {
-        "action": done["action"],
-        "text": tn(f"customers.bulk.{done['action']}", int(done["count"])),
-    }
+    st.session_state[_REPORT] = tn(f"customers.bulk.{done['action']}", int(done["count"]))
     st.rerun()
 
 
@@ -100,13 +92,14 @@ def selection_panel(
         )
         st.markdown(tn("customers.select.selected", count))
         predict_col, export_col, delete_col, clear_col = st.columns(4)
-        predict_col.button(
-            t("customers.bulk.predict"),
-            icon=":material/refresh:",
-            key="bulk_predict",
-            on_click=_ask,
-            args=("predict",),
-        )
+        for column, action, icon in ((predict_col, "predict", "refresh"), (delete_col, "delete", "delete")):
+            column.button(
+                t(f"customers.bulk.{action}"),
+                icon=f":material/{icon}:",
+                key=f"bulk_{action}",
+                on_click=_ask,
+                args=(action,),
+            )
         export_col.download_button(
             t("customers.bulk.export"),
             # In the list's number format, like the export of the view.
@@ -117,18 +110,11 @@ def selection_panel(
             on_click="ignore",
             key="bulk_export",
         )
-        delete_col.button(
-            t("customers.bulk.delete"),
-            icon=":material/delete:",
-            key="bulk_delete",
-            on_click=_ask,
-            args=("delete",),
-        )
         clear_col.button(t("customers.select.clear"), key="bulk_clear", on_click=clear_selection)
-        action = st.session_state.get(_PENDING)
-        if action in ("predict", "delete"):
-            st.warning(tn(f"customers.bulk.confirm_{action}", count), icon=":material/warning:")
+        pending = st.session_state.get(_PENDING)
+        if pending in ("predict", "delete"):
+            st.warning(tn(f"customers.bulk.confirm_{pending}", count), icon=":material/warning:")
             yes_col, cancel_col, _ = st.columns([1, 1, 3])
             if yes_col.button(t("customers.bulk.yes"), type="primary", key="bulk_confirm"):
-                _run(api, action, picked)
+                _run(api, pending, picked)
             cancel_col.button(t("customers.bulk.cancel"), key="bulk_cancel", on_click=_cancel)
