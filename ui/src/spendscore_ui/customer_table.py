@@ -25,6 +25,7 @@ VIEW_DEFAULTS: Final = {
 }
 # The customer page's parameter that carries the list's view, for its "Back to the list" link.
 BACK_PARAM: Final = "back"
+MAX_BACK_LENGTH: Final = 4000  # a 200-character search encoded twice, and the rest of the view
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def customer_href(customer_id: str, view: dict[str, str]) -> str:
 
 def back_view(carried: str | None) -> dict[str, str]:
     """The list's view carried by the customer page's URL (what ``customer_href`` put there)."""
-    return view_query(dict(parse_qsl(carried or "")[: len(VIEW_DEFAULTS)]))
+    return view_query(dict(parse_qsl((carried or "")[:MAX_BACK_LENGTH])[: len(VIEW_DEFAULTS)]))
 
 
 def sort_href(view: dict[str, str], sort_key: str) -> str:
