@@ -317,8 +317,8 @@ def export_view() -> bytes:
     return api.export_customers(semicolon=current_locale() == "pt-BR", sort=sort, **filters)
 
 
-export_col, deleted_col, _ = st.columns([2, 2, 3], vertical_alignment="center")
-export_col.download_button(
+actions = st.container(horizontal=True, vertical_alignment="center")  # wraps on a phone
+actions.download_button(
     t("customers.export_view"),
     data=export_view,
     file_name="customers.csv",
@@ -328,7 +328,7 @@ export_col.download_button(
     on_click="ignore",
     key="customers_export_view",
 )
-deleted_col.page_link(
+actions.page_link(
     session.PAGE_FILES["deleted"], label=t("customers.recently_deleted"), icon=":material/restore_from_trash:"
 )
 if st.toggle(t("customers.select.toggle"), key="customers_selecting"):

@@ -71,9 +71,9 @@ def saved_views_panel(api: ApiClient, list_page: str) -> None:
                 query_params={key: saved_view[key] for key in VIEW_DEFAULTS if saved_view.get(key)},
                 icon=":material/bookmark:",
             )
-    save_col, manage_col, _ = st.columns([1, 1, 2])
-    with save_col.popover(t("customers.save_view"), icon=":material/bookmark_add:"):
-        _save_form(api)
-    if saved:
-        with manage_col.popover(t("customers.views.manage"), icon=":material/edit:"):
-            _manage_form(api, saved)
+    with st.container(horizontal=True):  # side by side, wrapping on a phone
+        with st.popover(t("customers.save_view"), icon=":material/bookmark_add:"):
+            _save_form(api)
+        if saved:
+            with st.popover(t("customers.views.manage"), icon=":material/edit:"):
+                _manage_form(api, saved)
