@@ -33,8 +33,8 @@ COPY ui/pyproject.toml ui/
 RUN --mount=type=cache,target=/root/.cache/uv \
     test -n "${PACKAGE}" && test -f "${MEMBER}/pyproject.toml" \
     && uv sync --frozen --no-install-workspace --no-dev --package ${PACKAGE}
-# Sources (alembic.ini and alembic/, the inference data set; tests are kept out by .dockerignore). The UI
-# does not use the shared library: its copy is a few kilobytes, the price of one recipe.
+# Sources (alembic.ini and alembic/, the inference data set; tests are kept out by .dockerignore), and the
+# shared library every member uses (the UI its settings files and JSON logs).
 COPY services/common/ services/common/
 COPY ${MEMBER}/ ${MEMBER}/
 RUN --mount=type=cache,target=/root/.cache/uv \
@@ -101,7 +101,8 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
 CMD ["python", "-m", "inference_service"]
 
 # Streamlit options as STREAMLIT_* variables: it reads .streamlit/ from the working directory (/app), not
-# ui/. The port is UI_PORT (the command passes it on), as with `make run`.
+# ui/. The port is UI_PORT (the command passes it on), as with `make run`. No welcome banner: every line
+# the UI writes is JSON (spendscore_ui.json_logs).
 FROM runtime AS ui
 ENV UI_PORT=8501 \
     STREAMLIT_SERVER_ADDRESS=0.0.0.0 \
@@ -109,7 +110,8 @@ ENV UI_PORT=8501 \
     STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
     STREAMLIT_CLIENT_TOOLBAR_MODE=minimal \
     STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none \
-    STREAMLIT_SERVER_MAX_UPLOAD_SIZE=5
+    STREAMLIT_SERVER_MAX_UPLOAD_SIZE=5 \
+    STREAMLIT_LOGGER_HIDE_WELCOME_MESSAGE=true
 EXPOSE 8501
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/_stcore/health' % os.environ.get('UI_PORT', '8501'), timeout=4)"]

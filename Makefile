@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen
 PACKAGES := services/common/src services/auth/src services/customers/src services/inference/src \
 	ui/src ui/app_pages ui/router.py ui/streamlit_app.py testkit scripts benchmarks loadtest
 
-.PHONY: help uv sync run status backup restore train test lint typecheck members pytest browser bench load up down test-containers test-replicas clean
+.PHONY: help uv sync run status backup restore train test lint typecheck members pytest browser bench load compose-secrets up down test-containers test-chaos test-replicas clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,7 +64,7 @@ browser: ## Make sure Debian's Chromium is there for the browser test
 	@bash scripts/ensure_debian_command.sh chromium
 
 pytest: sync browser
-	$(RUN) pytest
+	$(RUN) pytest -m "not slow"
 
 test: lint typecheck members pytest ## Lint, type-check, check each package alone, run every test
 
@@ -75,7 +75,10 @@ bench: sync ## Run every benchmark (installs Debian's wrk if missing) and write 
 load: sync ## 50 simulated store owners for 60 s against a local stack; LOAD_MODE=chaos: kills under load
 	$(RUN) python -m loadtest
 
-up: ## docker compose up, waiting until every container is healthy (needs .env, see README)
+compose-secrets: sync ## Write .env's secrets as the files docker-compose.yml mounts (`make up` does it first)
+	$(RUN) python -m scripts.compose_secrets
+
+up: compose-secrets ## docker compose up, waiting until every container is healthy (needs .env, see README)
 	docker compose up --build --detach --wait
 	@echo "SpendScore is up (docker compose ps: every container healthy):"
 	@echo "  UI         http://localhost:8501"
@@ -87,7 +90,10 @@ down:
 	docker compose down
 
 test-containers: sync ## Build the images, run docker-compose.yml on a real engine, check it end to end (slow)
-	$(RUN) python scripts/container_test.py
+	$(RUN) python -m scripts.container_test
+
+test-chaos: sync ## kill -9 of each service and of PostgreSQL under writes, under make run's supervisor (slow)
+	$(RUN) pytest -m slow tests/test_chaos.py
 
 test-replicas: sync browser ## 2 replicas of every service behind HAProxy (installs Debian's haproxy): the replica checks
 	@bash scripts/ensure_debian_command.sh haproxy

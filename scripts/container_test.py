@@ -40,6 +40,8 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from scripts.compose_secrets import configured_values, write_secrets
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = REPO_ROOT / ".tools" / "containers"
 # This run's own project, image tag and subnet: it can run beside a `make up` stack on the same engine.
@@ -378,12 +380,12 @@ def base_images(engine: Engine) -> dict[str, str]:
     uv_image = f"{STANDIN_UV}:{uv_version}"
     if not image_exists(engine, uv_image):
         build_standin_uv(engine, uv_version, uv_image)
-    if not image_exists(engine, STANDIN_POSTGRES):
-        with step(f"build {STANDIN_POSTGRES}"):
-            engine.docker(
-                "build", "--build-arg", f"BASE_IMAGE={STANDIN_PYTHON}", "-t", STANDIN_POSTGRES,
-                str(REPO_ROOT / "infra" / "container-test" / "postgres"),
-            )  # fmt: skip
+    # Always built: its layers are cached, and a changed entrypoint must not be missed.
+    with step(f"build {STANDIN_POSTGRES}"):
+        engine.docker(
+            "build", "--build-arg", f"BASE_IMAGE={STANDIN_PYTHON}", "-t", STANDIN_POSTGRES,
+            str(REPO_ROOT / "infra" / "container-test" / "postgres"),
+        )  # fmt: skip
     return {"PYTHON_IMAGE": STANDIN_PYTHON, "UV_IMAGE": uv_image, "POSTGRES_IMAGE": STANDIN_POSTGRES}
 
 
@@ -497,8 +499,12 @@ class Stack:
         self.admin_password = secrets.token_urlsafe(18)
         self.env_file = workdir / ".env"
         self.override = workdir / "docker-compose.override.yml"
+        self.secrets_dir = workdir / "secrets"
         self.env_file.write_text(self.generated_env(bases))
         self.override.write_text(self.host_override())
+        # What `make up` does before `docker compose up`: the secrets as files, from the .env.
+        written = write_secrets(configured_values(self.env_file, {}), self.secrets_dir)
+        self.secrets = {path.name: path.read_text() for path in written}
 
     def generated_env(self, bases: dict[str, str]) -> str:
         """What a new user fills in (fresh key, random secrets), plus the base images and the addresses
@@ -523,6 +529,7 @@ class Stack:
             "SPENDSCORE_VERSION": VERSION,
             "SPENDSCORE_SUBNET": str(self.subnet),
             "SPENDSCORE_UI_ADDRESS": str(self.subnet.network_address + 10),
+            "SPENDSCORE_SECRETS_DIR": str(self.secrets_dir),
             **bases,
         }
         return "".join(f"{name}={value}\n" for name, value in values.items())
@@ -687,6 +694,41 @@ def inspect(stack: Stack, service: str) -> dict[str, Any]:
     return dict(details)
 
 
+def check_secrets_are_files(stack: Stack) -> None:
+    """No secret in any container's environment (what `docker inspect` shows), each one a file in
+    /run/secrets of the services that use it."""
+    for service in ("postgres", *HARDENED):
+        environment = "\n".join(inspect(stack, service)["Config"]["Env"] or [])
+        shown = [name for name, value in stack.secrets.items() if value in environment]
+        if shown:
+            raise StepFailed(f"{service}: secrets in the environment: {shown}")
+    readable = stack.compose(
+        "exec", "-T", "auth", "python", "-c",
+        "import os; print(sorted(os.listdir('/run/secrets')))", timeout=60,
+    ).stdout.strip()  # fmt: skip
+    expected = str(
+        ["auth_database_url", "auth_private_key", "bootstrap_admin_password", "customers_service_secret"]
+    )
+    if readable != expected:
+        raise StepFailed(f"auth's /run/secrets: {readable}, expected {expected}")
+
+
+def check_ui_logs_are_json(stack: Stack) -> int:
+    """Every line the UI container wrote (Streamlit's and uvicorn's included) is one JSON object of the UI."""
+    # The engine's own log of the container: `compose logs` adds terminal control sequences of its own.
+    logged = stack.engine.docker("logs", container_id(stack, "ui"), timeout=120)
+    lines = [line for line in (logged.stdout + logged.stderr).splitlines() if line.strip()]
+    for line in lines:
+        try:
+            if json.loads(line)["service"] != "ui":
+                raise ValueError("not the UI's")
+        except (ValueError, KeyError, TypeError) as error:
+            raise StepFailed(f"a UI log line that is not the UI's JSON ({error}): {line[:200]}") from None
+    if not lines:
+        raise StepFailed("the UI logged nothing")
+    return len(lines)
+
+
 def check_hardening(stack: Stack) -> None:
     for service in HARDENED:
         details = inspect(stack, service)
@@ -830,8 +872,12 @@ def check_stack(stack: Stack, figures: list[str]) -> None:
         wait_for_score(client, owner, pending["id"], PREDICTION_DEADLINE_SECONDS)
     with step("every container of ours: non-root, read-only, no capability, no new privileges, rotated logs"):
         check_hardening(stack)
+    with step("secrets are files (Compose secrets), in no container's environment"):
+        check_secrets_are_files(stack)
     with step("a browser signs in through the UI's published port and opens a customer of the list"):
         check_ui_in_browser(stack, owner_email, owner_password)
+    with step("the UI's logs are JSON lines"):
+        say(f"{check_ui_logs_are_json(stack)} JSON lines")
     with step("kill -9 of customers' process from the host: restarted, healthy, serving"):
         figures.append(
             f"customers back after kill -9: {check_restart_after_crash(stack, client, owner):.0f} s"

@@ -300,6 +300,7 @@ def service_programs(config: StackConfig) -> list[Program]:
     ui_command = [python, "-m", "streamlit", "run", "ui/streamlit_app.py"]
     ui_command += ["--server.port", str(config.ports["ui"]), "--server.address", "127.0.0.1"]
     ui_command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    ui_command += ["--logger.hideWelcomeMessage", "true"]  # JSON lines only; the URLs are printed above
     ui_command += ["--server.maxUploadSize", "5"]  # the customers service's file limit (MB)
     programs.append(Program("ui", ui_command, cwd=REPO_ROOT, priority=300, autostart=False))
     return programs

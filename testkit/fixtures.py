@@ -7,8 +7,10 @@ import pytest
 
 from auth_service.tokens import TokenIssuer
 from testkit.postgres import TestPostgres
-from testkit.processes import run_module
+from testkit.processes import BackgroundTraining
 from testkit.stack import LocalStack
+
+_TRAINING = pytest.StashKey["BackgroundTraining"]()
 
 
 @pytest.fixture(scope="session")
@@ -18,13 +20,27 @@ def test_postgres() -> Iterator[TestPostgres]:
     postgres.close()
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start training the session's model as soon as the tests are known, if any of them needs it: it
+    then trains while the first suites (auth, common), which need no model, run."""
+    if any("model_path" in getattr(item, "fixturenames", ()) for item in session.items):
+        session.config.stash[_TRAINING] = BackgroundTraining.start()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    training = session.config.stash.get(_TRAINING, None)
+    if training is not None:
+        training.discard()
+
+
 @pytest.fixture(scope="session")
-def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def model_path(request: pytest.FixtureRequest) -> Path:
     """A model artifact trained once per session by the real training code."""
-    path = tmp_path_factory.mktemp("model") / "spendscore-model.joblib"
+    training = request.config.stash.get(_TRAINING, None)
+    if training is None:  # collected without it (a plugin added the fixture later): train now
+        training = request.config.stash[_TRAINING] = BackgroundTraining.start()
     # Training takes seconds alone, minutes on a machine shared by many test runs.
-    run_module(["-m", "inference_service.training", "--output", str(path), "--no-card"], {}, timeout=900)
-    return path
+    return training.wait(timeout=900)
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,12 @@
 """Real service processes for integration tests: free ports, start, wait until ready, stop."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import IO
@@ -102,3 +104,40 @@ def run_module(args: list[str], env: dict[str, str], timeout: float = 300.0) -> 
             f"{' '.join(args)} failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}"
         )
     return completed.stdout
+
+
+class BackgroundTraining:
+    """The real training (``python -m inference_service.training --no-card``) running in the background
+    into a directory of its own; ``wait`` returns the artifact's path once it is written."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.path = directory / "spendscore-model.joblib"
+        self._log = (directory / "training.log").open("wb")
+        args = ["-m", "inference_service.training", "--output", str(self.path), "--no-card"]
+        self._process = subprocess.Popen(
+            [sys.executable, *args], cwd=REPO_ROOT, stdout=self._log, stderr=subprocess.STDOUT
+        )
+
+    @classmethod
+    def start(cls) -> "BackgroundTraining":
+        return cls(Path(tempfile.mkdtemp(prefix="spendscore-test-model-")))
+
+    def wait(self, timeout: float) -> Path:
+        try:
+            returncode = self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            raise RuntimeError(f"training took more than {timeout:.0f} s") from None
+        self._log.close()
+        if returncode != 0:
+            log = (self.directory / "training.log").read_text(errors="replace")
+            raise RuntimeError(f"training failed ({returncode}):\n{log}")
+        return self.path
+
+    def discard(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+        shutil.rmtree(self.directory, ignore_errors=True)

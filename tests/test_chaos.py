@@ -2,7 +2,8 @@
 
 The stack runs under the same supervisor as `make run` (scripts/local_supervisor.py), which must bring
 each killed process back by itself. Every time: no acknowledged write is lost. `make load` with
-LOAD_MODE=chaos does the same for longer and reports the figures (docs/chaos.md).
+LOAD_MODE=chaos does the same for longer and reports the figures (docs/chaos.md). Not in `make test`
+(it is slow): `make test-chaos` runs it.
 """
 
 import asyncio
@@ -16,6 +17,8 @@ import httpx
 import pytest
 
 from testkit.supervised import SupervisedStack, WriteLoad, wait_for
+
+pytestmark = pytest.mark.slow  # `make test-chaos`: about 2 minutes of kills and restarts
 
 # The issue's target; `LOAD_MODE=chaos make load` measures it for longer (docs/chaos.md).
 RECOVERY_LIMIT_SECONDS = 15

@@ -37,7 +37,7 @@ CHECKS = [
     allow_header_conformance,
     ignored_auth,
 ]
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = 10
 # Deleting oneself would end the run's account; it is covered by the auth tests.
 SKIPPED = {("auth", "DELETE", "/users/me")}
 

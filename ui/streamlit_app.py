@@ -9,14 +9,18 @@ import streamlit as st
 from pydantic import ValidationError
 
 from spendscore_ui.config import get_settings
+from spendscore_ui.json_logs import configure_ui_logging
 from spendscore_ui.session_cookie import session_routes, ui_middleware
 from spendscore_ui.tracing import configure_tracing
 
 try:
     settings = get_settings()
-except ValidationError as error:  # one clear line instead of a traceback (e.g. production without a secret)
-    message = error.errors()[0]["msg"].removeprefix("Value error, ")
+except ValueError as error:  # one clear line instead of a traceback (e.g. production without a secret)
+    # A validation error names its first problem; an unreadable UI_COOKIE_SECRET_FILE is its own message.
+    text = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
+    message = text.removeprefix("Value error, ")
     raise SystemExit(f"spendscore-ui: bad configuration: {message}") from None
+configure_ui_logging(settings.log_level)
 configure_tracing()
 
 app = st.App(

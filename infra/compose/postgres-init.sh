@@ -13,5 +13,20 @@ REVOKE ALL ON DATABASE :"name" FROM PUBLIC;
 SQL
 }
 
-create_owned_database auth "${AUTH_DB_PASSWORD:?AUTH_DB_PASSWORD is required}"
-create_owned_database customers "${CUSTOMERS_DB_PASSWORD:?CUSTOMERS_DB_PASSWORD is required}"
+# NAME, else the file NAME_FILE names (a Compose secret, as docker-compose.yml passes them).
+variable_or_file() {
+    local name="$1" file_variable="${1}_FILE"
+    if [ -n "${!name:-}" ]; then
+        printf '%s' "${!name}"
+    elif [ -n "${!file_variable:-}" ]; then
+        cat "${!file_variable}"
+    else
+        echo "$name or $file_variable is required" >&2
+        return 1
+    fi
+}
+
+auth_password=$(variable_or_file AUTH_DB_PASSWORD)
+customers_password=$(variable_or_file CUSTOMERS_DB_PASSWORD)
+create_owned_database auth "$auth_password"
+create_owned_database customers "$customers_password"

@@ -14,9 +14,10 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from spendscore_ui.session_cookie import BROWSER_COOKIE, COOKIE_NAME, SESSION_HEADER, START_PATH
+from testkit.browser import chromium
 from testkit.processes import REPO_ROOT, run_module
 from testkit.replicas import ReplicatedStack
 
@@ -26,8 +27,6 @@ pytestmark = [
     pytest.mark.timeout(600),
 ]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 WAIT_MS = 60_000
 CAP = 1000
 REVOCATION_LIMIT_SECONDS = 10.0
@@ -58,12 +57,11 @@ def stack(test_postgres, replicas_model, tmp_path_factory) -> Iterator[Replicate
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: run `make browser` (it installs Debian's chromium).")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    try:
+        with chromium() as launched:
+            yield launched
+    except RuntimeError as missing:
+        pytest.fail(str(missing))
 
 
 def bearer(token: str) -> dict[str, str]:

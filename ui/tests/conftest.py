@@ -21,6 +21,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Header, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from playwright.sync_api import Browser
 from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
@@ -51,6 +52,7 @@ from customers_service.schemas import (
 from customers_service.store_schemas import DriftRead, SaleRead, StoreModelRead
 from inference_service.schemas import ModelCard
 from spendscore_ui.config import get_settings
+from testkit.browser import RunningUI, chromium, start_ui
 from testkit.processes import free_port
 
 # What the real GET /model lists (services/inference/src/inference_service/segments.py names them).
@@ -1001,3 +1003,27 @@ def _read_list_table(at: AppTest) -> ListTable:
 def read_list_table() -> Callable[[AppTest], ListTable]:
     """The customers list's table on the page (exactly one)."""
     return _read_list_table
+
+
+@pytest.fixture(scope="session")
+def running_ui(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUI]:
+    """The real services and one real UI process, shared by every browser test of the session."""
+    stack.start_all()
+    with start_ui(stack.urls, tmp_path_factory.mktemp("ui")) as ui:
+        yield ui
+
+
+@pytest.fixture(scope="session")
+def ui_url(running_ui: RunningUI) -> str:
+    return running_ui.url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium for one test module: Playwright's sync API leaves its event loop marked as running in
+    this thread, so it must be gone before the next module's async tests."""
+    try:
+        with chromium() as launched:
+            yield launched
+    except RuntimeError as missing:
+        pytest.fail(str(missing))

@@ -3,22 +3,21 @@ page's language, none of Streamlit's English words in the Portuguese UI, a keybo
 request from the browser to any host outside the stack.
 
 axe-core is vendored (ui/tests/vendor/axe-core, MPL-2.0, its licence beside it) and injected into each page
-by Playwright: the test needs no network. One UI process and one browser context per language.
+by Playwright: the test needs no network. The UI process and the browser are the session's
+(ui/tests/conftest.py); one browser context per language.
 """
 
 import re
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from testkit.processes import ServiceProcess, free_port
+from testkit.browser import WAIT_MS, open_menu_page, settle, sign_in, wait_for_session_cookie
 
 pytestmark = [
     pytest.mark.e2e,
@@ -26,16 +25,6 @@ pytestmark = [
 ]
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-WAIT_MS = 60_000
 DESKTOP = {"width": 1400, "height": 1000}
 BLOCKING_IMPACTS = ("critical", "serious")
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
@@ -116,53 +105,20 @@ WORDS = {
 }
 
 
-@pytest.fixture(scope="module")
-def ui_url(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real services, and the UI started the way `make run` starts it, on a free port."""
-    stack.start_all()
-    port = free_port()
-    env = {
-        "APP_ENV": "test",
-        "AUTH_URL": stack.urls["auth"],
-        "CUSTOMERS_URL": stack.urls["customers"],
-        "INFERENCE_URL": stack.urls["inference"],
-        "UI_COOKIE_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
-    }
-    args = ["-m", "streamlit", "run", "ui/streamlit_app.py", "--server.port", str(port)]
-    args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    process = ServiceProcess("ui-a11y", args, env, port, tmp_path_factory.mktemp("ui-a11y"))
-    process.start(ready_path="/_stcore/health", timeout=60)
-    yield process.url
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: run `make browser` (it installs Debian's chromium).")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 class OutsideRequests:
     """Every request the browser makes to a host that is not the stack's own (loopback)."""
 
     def __init__(self, context: BrowserContext) -> None:
         self.seen: list[str] = []
+        self.watch(context)
+
+    def watch(self, context: BrowserContext) -> None:
         context.on("request", self._record)
 
     def _record(self, request: Any) -> None:
         parts = urlsplit(request.url)
         if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS:
             self.seen.append(request.url)
-
-
-def settle(page: Page) -> None:
-    """Wait until the script run is over and the page has drawn."""
-    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=WAIT_MS)
-    page.wait_for_timeout(700)
 
 
 def axe_problems(page: Page, name: str) -> list[str]:
@@ -203,9 +159,8 @@ def check_page(page: Page, name: str, locale: str, problems: list[str]) -> None:
         problems.extend(f"{name}: English word {word!r}" for word in english_leftovers(page))
 
 
-def open_menu_page(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
-    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=WAIT_MS)
+def login_words(words: dict[str, str]) -> tuple[str, str, str]:
+    return words["email"], words["password"], words["sign_in"]
 
 
 def add_customers(stack: Any, owner: Any) -> str:
@@ -240,9 +195,7 @@ def test_every_page_is_accessible_local_and_in_the_ui_language(ui_url, browser, 
     page.goto(ui_url + "/login")
     expect(page.get_by_role("textbox", name=words["email"])).to_be_visible(timeout=WAIT_MS)
     check_page(page, "login", locale, problems)
-    page.get_by_role("textbox", name=words["email"]).fill(owner.email)
-    page.get_by_role("textbox", name=words["password"]).fill(owner.password)
-    page.get_by_role("button", name=words["sign_in"]).click()
+    sign_in(page, owner.email, owner.password, words=login_words(words))
     expect(page.get_by_role("heading", name=words["customers"])).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_test_id("customers-table")).to_be_visible(timeout=WAIT_MS)
     check_page(page, "customers", locale, problems)
@@ -267,10 +220,14 @@ def test_every_page_is_accessible_local_and_in_the_ui_language(ui_url, browser, 
     check_page(page, "customer", locale, problems)
     page.get_by_role("button", name=words["sign_out"]).click()
     expect(page.get_by_role("textbox", name=words["email"])).to_be_visible(timeout=WAIT_MS)
+    context.close()
 
-    page.get_by_role("textbox", name=words["email"]).fill(stack.admin_email)
-    page.get_by_role("textbox", name=words["password"]).fill(stack.admin_password)
-    page.get_by_role("button", name=words["sign_in"]).click()
+    # The admin in a browser of their own: the owner's ended session cannot be mistaken for theirs.
+    context = browser.new_context(viewport=DESKTOP, locale=locale, timezone_id="America/Sao_Paulo")
+    outside.watch(context)
+    page = context.new_page()
+    page.goto(ui_url + "/login")
+    sign_in(page, stack.admin_email, stack.admin_password, words=login_words(words))
     expect(page.get_by_role("button", name=words["sign_out"])).to_be_visible(timeout=WAIT_MS)
     settle(page)  # the session cookie is set by the browser after the sign-in's run: only then navigate
     page.goto(ui_url + "/admin")
@@ -329,15 +286,9 @@ def tab_to(page: Page, target: Any, *, presses: int = 80) -> None:
 
 
 def open_customer_by_keyboard(page: Page) -> None:
-    """From the customers list to the first customer with the keyboard: a link, or the grid's cell."""
-    links = page.get_by_role("main").locator('a[href*="/customer?id="]')
-    if links.count():
-        tab_to(page, links.first)
-        page.keyboard.press("Enter")
-        return
-    # The grid: Tab reaches its canvas, an arrow key selects a cell, and a selected cell opens its customer.
-    tab_to(page, page.get_by_test_id("stDataFrame").first.get_by_test_id("data-grid-canvas"))
-    page.keyboard.press("ArrowDown")
+    """From the customers list to the first customer with the keyboard: Tab to its name's link, Enter."""
+    tab_to(page, page.get_by_role("main").locator('a[href^="/customer?id="]').first)
+    page.keyboard.press("Enter")
 
 
 @pytest.mark.timeout(600)
@@ -358,6 +309,7 @@ def test_the_keyboard_alone_signs_in_edits_a_customer_and_signs_out(ui_url, brow
     tab_to(page, page.get_by_role("button", name=words["sign_in"]))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=words["customers"])).to_be_visible(timeout=WAIT_MS)
+    wait_for_session_cookie(page)
     settle(page)
 
     open_customer_by_keyboard(page)

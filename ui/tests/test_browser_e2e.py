@@ -9,16 +9,15 @@ import re
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from spendscore_ui.session_cookie import SessionCookieSealer
-from testkit.processes import REPO_ROOT, ServiceProcess, free_port
+from testkit.browser import WAIT_MS, open_menu_page, wait_for_session_cookie
+from testkit.processes import REPO_ROOT
 
 pytestmark = [
     pytest.mark.e2e,
@@ -26,16 +25,6 @@ pytestmark = [
 ]
 
 SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-WAIT_MS = 30_000
 VIEWPORT = {"width": 1280, "height": 1500}
 SAMPLE_CSV = """name,gender,age,annual_income
 Bruno Souza,male,19,15
@@ -46,40 +35,7 @@ Fabio Lima,m,67,40
 Gabriela Nunes,f,35,120
 Hugo Martins,male,45,126
 """
-# The UI's cookie secret: the test opens the session cookie with it to learn this session's token.
-UI_COOKIE_SECRET = uuid.uuid4().hex + uuid.uuid4().hex
 CHART = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
-
-
-@pytest.fixture(scope="module")
-def ui_url(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real services, and the UI started the way `make run` starts it, on free ports."""
-    stack.start_all()
-    port = free_port()
-    env = {
-        "APP_ENV": "test",
-        "AUTH_URL": stack.urls["auth"],
-        "CUSTOMERS_URL": stack.urls["customers"],
-        "INFERENCE_URL": stack.urls["inference"],
-        "UI_COOKIE_SECRET": UI_COOKIE_SECRET,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    args = ["-m", "streamlit", "run", "ui/streamlit_app.py", "--server.port", str(port)]
-    args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    process = ServiceProcess("ui", args, env, port, tmp_path_factory.mktemp("ui"))
-    process.start(ready_path="/_stcore/health", timeout=60)
-    yield process.url
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: run `make browser` (it installs Debian's chromium).")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def shot(page: Page, name: str) -> None:
@@ -118,21 +74,6 @@ def sign_in(page: Page, email: str, password: str) -> None:
     page.get_by_role("textbox", name="Email").fill(email)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-
-
-def wait_for_session_cookie(page: Page) -> dict:
-    """The session cookie, once the sign-in hand-off has set it (it may land after the first page draws)."""
-    for _ in range(WAIT_MS // 250):
-        cookie = next((c for c in page.context.cookies() if c["name"] == "spendscore_session"), None)
-        if cookie is not None:
-            return dict(cookie)
-        page.wait_for_timeout(250)
-    raise AssertionError("the sign-in never set the session cookie")
-
-
-def open_menu_page(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
-    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=WAIT_MS)
 
 
 def test_protected_url_without_session_lands_on_login(ui_url, browser):
@@ -291,7 +232,7 @@ def measure_page_times(page: Page, ui_url: str, email: str, password: str, runs:
 
 @pytest.mark.timeout(600)  # run alone (-k), it also waits for the whole stack to start
 @pytest.mark.parametrize("locale", ["pt-BR", "en"])
-def test_owner_journey(ui_url, browser, stack, cookie_decodings, locale):
+def test_owner_journey(ui_url, running_ui, browser, stack, cookie_decodings, locale):
     """A new owner, in the browser's language: welcome, the Add customer dialog and its checks, an import,
     the list's view in the URL through a refresh, a row click to the customer, edit and predict again, the
     dashboard, and the list on a phone."""
@@ -314,7 +255,7 @@ def test_owner_journey(ui_url, browser, stack, cookie_decodings, locale):
     assert session_cookie["httpOnly"] and session_cookie["sameSite"] == "Strict"
     assert "spendscore_session" not in page.evaluate("document.cookie")
     # The cookie carries this session's real token, and only encrypted: not readable in any decoding.
-    sealed = SessionCookieSealer(UI_COOKIE_SECRET).open(session_cookie["value"])
+    sealed = SessionCookieSealer(running_ui.cookie_secret).open(session_cookie["value"])
     assert sealed is not None
     me = httpx.get(f"{stack.urls['auth']}/users/me", headers={"Authorization": f"Bearer {sealed.token}"})
     assert me.status_code == 200 and me.json()["email"] == owner.email

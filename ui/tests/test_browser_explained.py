@@ -3,51 +3,14 @@
 score is what it is, and an idle owner whose account is deactivated is told so without clicking."""
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
-from testkit.processes import ServiceProcess, free_port
+from testkit.browser import WAIT_MS, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set")]
-
-CHROMIUM = "/usr/bin/chromium"
-WAIT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def explained_ui_url(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    stack.start_all()
-    port = free_port()
-    env = {
-        "APP_ENV": "test",
-        "AUTH_URL": stack.urls["auth"],
-        "CUSTOMERS_URL": stack.urls["customers"],
-        "INFERENCE_URL": stack.urls["inference"],
-        "UI_COOKIE_SECRET": "explained-" + "0" * 54,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    args = ["-m", "streamlit", "run", "ui/streamlit_app.py", "--server.port", str(port)]
-    args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    process = ServiceProcess("ui-explained", args, env, port, tmp_path_factory.mktemp("ui-explained"))
-    process.start(ready_path="/_stcore/health", timeout=120)
-    yield process.url
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def explained_browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: run `make browser` (it installs Debian's chromium).")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        yield launched
-        launched.close()
 
 
 def open_add_dialog(page: Page, name: str, age: str, income: str) -> Locator:
@@ -68,16 +31,12 @@ def customers_of(stack, owner) -> list[dict]:  # type: ignore[no-untyped-def, ty
 
 
 @pytest.mark.timeout(900)
-def test_numbers_plausibility_explanation_and_deactivation_in_portuguese(
-    explained_ui_url, explained_browser, stack
-):
+def test_numbers_plausibility_explanation_and_deactivation_in_portuguese(ui_url, browser, stack):
     owner = stack.create_user()
-    context = explained_browser.new_context(viewport={"width": 1280, "height": 1500}, locale="pt-BR")
+    context = browser.new_context(viewport={"width": 1280, "height": 1500}, locale="pt-BR")
     page = context.new_page()
-    page.goto(explained_ui_url + "/customers")
-    page.get_by_role("textbox", name="E-mail").fill(owner.email)
-    page.get_by_role("textbox", name="Senha").fill(owner.password)
-    page.get_by_role("button", name="Entrar").click()
+    page.goto(ui_url + "/customers")
+    sign_in(page, owner.email, owner.password, words=("E-mail", "Senha", "Entrar"))
     expect(page.get_by_role("button", name="Adicionar cliente").first).to_be_visible(timeout=WAIT_MS)
 
     # "45.5" is neither 455 nor 45,5 until the owner says which; "45,5" is 45,5.
@@ -92,14 +51,14 @@ def test_numbers_plausibility_explanation_and_deactivation_in_portuguese(
     assert stored["latest_prediction"]["explanation"] is not None
 
     # The customer page shows 45,5 and says why the score is what it is.
-    page.goto(explained_ui_url + f"/customer?id={stored['id']}")
+    page.goto(ui_url + f"/customer?id={stored['id']}")
     expect(page.get_by_role("heading", name="Ana Decimal")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_test_id("stMetricValue").filter(has_text=re.compile(r"^45,5$"))).to_have_count(1)
     expect(page.get_by_text(re.compile(r"^O cliente médio do modelo tem pontuação \d+; "))).to_be_visible()
     expect(page.get_by_text(re.compile(r"a renda de 45,5 mil \$"))).to_be_visible()
 
     # Age 7: asked before saving, saved once confirmed.
-    page.goto(explained_ui_url + "/customers")
+    page.goto(ui_url + "/customers")
     dialog = open_add_dialog(page, "Bia Sete", "7", "60")
     expect(dialog.get_by_text(re.compile(r"A idade 7 está fora das idades"))).to_be_visible(timeout=WAIT_MS)
     assert len(customers_of(stack, owner)) == 1

@@ -2,52 +2,17 @@
 from it on a customer, and see "global vs your store" on the dashboard."""
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import expect
 
-from testkit.processes import ServiceProcess, free_port
+from testkit.browser import WAIT_MS, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set")]
 
-CHROMIUM = "/usr/bin/chromium"
-WAIT_MS = 60_000
 DATASET = Path(__file__).resolve().parents[2] / "services" / "inference" / "data" / "Mall_Customers.csv"
-
-
-@pytest.fixture(scope="module")
-def learn_ui_url(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    stack.start_all()
-    port = free_port()
-    env = {
-        "APP_ENV": "test",
-        "AUTH_URL": stack.urls["auth"],
-        "CUSTOMERS_URL": stack.urls["customers"],
-        "INFERENCE_URL": stack.urls["inference"],
-        "UI_COOKIE_SECRET": "learn-" + "0" * 58,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    args = ["-m", "streamlit", "run", "ui/streamlit_app.py", "--server.port", str(port)]
-    args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    process = ServiceProcess("ui-learn", args, env, port, tmp_path_factory.mktemp("ui-learn"))
-    process.start(ready_path="/_stcore/health", timeout=120)
-    yield process.url
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def learn_browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: run `make browser` (it installs Debian's chromium).")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        yield launched
-        launched.close()
 
 
 def sales_file() -> bytes:
@@ -61,7 +26,7 @@ def sales_file() -> bytes:
 
 
 @pytest.mark.timeout(900)
-def test_sales_import_then_derived_scores_then_global_vs_store(learn_ui_url, learn_browser, stack):
+def test_sales_import_then_derived_scores_then_global_vs_store(ui_url, browser, stack):
     owner = stack.create_user()
     customers = "external_id,name,gender,age,annual_income\n" + "".join(
         f"M{row.split(',')[0]},Mall {row.split(',')[0]},{row.split(',')[1]},{row.split(',')[2]},"
@@ -75,12 +40,10 @@ def test_sales_import_then_derived_scores_then_global_vs_store(learn_ui_url, lea
         timeout=60,
     )
     assert imported.status_code == 201, imported.text
-    context = learn_browser.new_context(viewport={"width": 1280, "height": 1500}, locale="pt-BR")
+    context = browser.new_context(viewport={"width": 1280, "height": 1500}, locale="pt-BR")
     page = context.new_page()
-    page.goto(learn_ui_url + "/import")
-    page.get_by_role("textbox", name="E-mail").fill(owner.email)
-    page.get_by_role("textbox", name="Senha").fill(owner.password)
-    page.get_by_role("button", name="Entrar").click()
+    page.goto(ui_url + "/import")
+    sign_in(page, owner.email, owner.password, words=("E-mail", "Senha", "Entrar"))
     expect(page.get_by_role("heading", name="Importar vendas")).to_be_visible(timeout=WAIT_MS)
 
     page.get_by_text("Tenho um arquivo de vendas").click()
@@ -94,12 +57,12 @@ def test_sales_import_then_derived_scores_then_global_vs_store(learn_ui_url, lea
     ).json()
     first = next(item for item in listed["items"] if item["external_id"] == "M1")
     assert first["observed_source"] == "sales" and 1 <= first["observed_score"] <= 100
-    page.goto(learn_ui_url + f"/customer?id={first['id']}")
+    page.goto(ui_url + f"/customer?id={first['id']}")
     expect(page.get_by_text("Pontuação observada calculada a partir das suas vendas.")).to_be_visible(
         timeout=WAIT_MS
     )
 
-    page.goto(learn_ui_url + "/dashboard")
+    page.goto(ui_url + "/dashboard")
     expect(page.get_by_role("heading", name="Modelo global vs a sua loja")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text(re.compile(r"Medido em 40 pontuações observadas"))).to_be_visible(timeout=WAIT_MS)
     expect(

@@ -2,8 +2,6 @@
 
 import base64
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import jwt
@@ -34,27 +32,23 @@ from testkit.stack import LocalStack
 
 
 @pytest.fixture(scope="module")
-def auth_only(test_postgres, tmp_path_factory) -> Iterator[LocalStack]:
-    """The real auth service alone (no model needed: inference is never started here)."""
-    local = LocalStack(
-        test_postgres, tmp_path_factory.mktemp("auth_only"), Path("no-model-inference-not-started")
-    )
-    local.start("auth")
-    yield local
-    local.close()
+def live_auth(stack) -> LocalStack:
+    """The session's real auth service (the rest of its stack is not needed here)."""
+    stack.start("auth")
+    return stack
 
 
 @pytest.fixture(scope="module")
-def live_account(auth_only):
+def live_account(live_auth):
     """A real account on the real auth service, which records the sign-in codes used."""
-    return auth_only.create_user()
+    return live_auth.create_user()
 
 
 @pytest.fixture
-def live_cookie(live_account, auth_only, monkeypatch) -> str:
+def live_cookie(live_account, live_auth, monkeypatch) -> str:
     """A session cookie value sealed by this process for the real account's real token; the UI's
     settings point at the real auth."""
-    monkeypatch.setenv("AUTH_URL", auth_only.urls["auth"])
+    monkeypatch.setenv("AUTH_URL", live_auth.urls["auth"])
     get_settings.cache_clear()
     process_sealer.cache_clear()
     value, _cookie = process_sealer().seal(live_account.token)

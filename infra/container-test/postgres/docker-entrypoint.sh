@@ -4,7 +4,12 @@
 set -eu
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
     password_file=$(mktemp)
-    printf '%s' "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is required}" > "$password_file"
+    # POSTGRES_PASSWORD, or the file POSTGRES_PASSWORD_FILE names (a Compose secret), as the official image.
+    if [ -n "${POSTGRES_PASSWORD_FILE:-}" ] && [ -z "${POSTGRES_PASSWORD:-}" ]; then
+        cat "$POSTGRES_PASSWORD_FILE" > "$password_file"
+    else
+        printf '%s' "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE is required}" > "$password_file"
+    fi
     initdb --username="${POSTGRES_USER:-postgres}" --pwfile="$password_file" \
         --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 -D "$PGDATA"
     rm -f "$password_file"

@@ -241,7 +241,7 @@ class ApiClient:
                 method, url, json=json, params=clean_params, files=files, headers=headers
             )
         except httpx.TimeoutException as error:
-            logger.warning("%s %s timed out (request %s)", method, path, request_id)
+            logger.warning("%s %s timed out", method, path, extra={"request_id": request_id})
             raise ServiceUnavailable(
                 0,
                 f"{label} did not answer in time. Please try again.",
@@ -250,7 +250,9 @@ class ApiClient:
                 kind="timeout",
             ) from error
         except httpx.HTTPError as error:
-            logger.warning("%s %s failed: %s (request %s)", method, path, type(error).__name__, request_id)
+            logger.warning(
+                "%s %s failed: %s", method, path, type(error).__name__, extra={"request_id": request_id}
+            )
             raise ServiceUnavailable(
                 0,
                 f"{label} is not reachable right now. Please try again shortly.",
@@ -260,7 +262,7 @@ class ApiClient:
             ) from error
         if response.status_code < 400:
             return response
-        logger.info("%s %s answered %s (request %s)", method, path, response.status_code, request_id)
+        logger.info("%s %s answered %s", method, path, response.status_code, extra={"request_id": request_id})
         retry = response.headers.get("Retry-After")
         structured: dict[str, Any] = {
             "request_id": request_id,

@@ -1,23 +1,27 @@
-"""The UI's settings, read once from the environment (service URLs, cookie secret, default language)."""
+"""The UI's settings, read once from the environment (service URLs, cookie secret, default language); any of
+them also from a file, ``NAME_FILE=/run/secrets/name``, as the services read theirs."""
 
 import secrets
 from functools import lru_cache
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from spendscore_common.settings import FileVariableSettings
 
 # Used when UI_COOKIE_SECRET is unset outside production: sessions then survive a browser refresh
 # but not a restart of the UI process (and not a second replica).
 _PROCESS_COOKIE_SECRET = secrets.token_urlsafe(32)
 
 
-class UISettings(BaseSettings):
+class UISettings(FileVariableSettings):
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
     app_env: Literal["development", "test", "production"] = Field(
         "development", validation_alias=AliasChoices("APP_ENV")
     )
+    log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL"))
     auth_url: str = Field("http://127.0.0.1:8001", validation_alias=AliasChoices("AUTH_URL"))
     customers_url: str = Field("http://127.0.0.1:8002", validation_alias=AliasChoices("CUSTOMERS_URL"))
     inference_url: str = Field("http://127.0.0.1:8003", validation_alias=AliasChoices("INFERENCE_URL"))

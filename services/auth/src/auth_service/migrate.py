@@ -8,16 +8,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
 from pydantic import AliasChoices, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from spendscore_common.migration_lock import first_line
 from spendscore_common.server import describe_settings_error
+from spendscore_common.settings import FileVariableSettings
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
-class MigrationSettings(BaseSettings):
+class MigrationSettings(FileVariableSettings):
     """All a migration needs: the database. Not AuthSettings, whose production checks (signing key,
     bootstrap admin...) are about serving, and which a one-shot migration job must not have to carry."""
 

@@ -11,7 +11,13 @@ import orjson
 
 from spendscore_common.request_context import current_request_id
 
-_STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# Not fields of a line: the record's own attributes, and uvicorn's copy of its message with terminal colours.
+_STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):

@@ -61,7 +61,29 @@ def read_secret_file(variable: str, path: Path) -> str:
         raise ValueError(f"{variable}: cannot read {path}: {exc.strerror}") from None
 
 
-class ServiceSettings(BaseSettings):
+class FileVariableSettings(BaseSettings):
+    """Settings read from the environment, each also from a file named by ``NAME_FILE`` (see
+    ``VariableFileSource``): the base of every service's settings and of the UI's."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            VariableFileSource(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
+
+
+class ServiceSettings(FileVariableSettings):
     """Fields common to every service. Subclasses add their own, usually with an env prefix.
 
     The shared fields are read without the prefix (``APP_ENV``, ``LOG_LEVEL``, ``JWT_ISSUER``...),
@@ -116,23 +138,6 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT"),
         description="OTLP/HTTP collector (http://host:4318) traces go to; unset: no tracing at all.",
     )
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (
-            init_settings,
-            env_settings,
-            VariableFileSource(settings_cls),
-            dotenv_settings,
-            file_secret_settings,
-        )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

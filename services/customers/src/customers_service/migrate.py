@@ -9,19 +9,20 @@ from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
 from pydantic import AliasChoices, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from spendscore_common.database import asyncpg_url
 from spendscore_common.logging import configure_logging
 from spendscore_common.migration_lock import first_line
 from spendscore_common.server import describe_settings_error
+from spendscore_common.settings import FileVariableSettings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 logger = logging.getLogger(__name__)
 
 
-class MigrationSettings(BaseSettings):
+class MigrationSettings(FileVariableSettings):
     """All a migration needs: the database (and the log level). Not CustomersSettings, whose production
     checks (the service secret...) are about serving, not about a one-shot migration job."""
 
