@@ -9,7 +9,7 @@ from spendscore_ui.api_client import ApiClient, ApiError, JsonObject
 from spendscore_ui.config import get_settings
 from spendscore_ui.customer_form import customer_form, server_errors, show_field_errors
 from spendscore_ui.customer_selection import selection_panel, show_report
-from spendscore_ui.customer_table import ALL, customers_table_html
+from spendscore_ui.customer_table import ALL, customers_table_html, view_query
 from spendscore_ui.customer_table import VIEW_DEFAULTS as URL_DEFAULTS
 from spendscore_ui.customer_view import prediction_warnings, score_and_band, segment_name
 from spendscore_ui.i18n import band_label, current_locale, format_integer, gender_label, t, t_md, tn
@@ -290,7 +290,7 @@ view = {
     "page": str(page_number),
 }
 write_url_view(view)
-st.session_state["customers_view"] = {key: value for key, value in view.items() if value != URL_DEFAULTS[key]}
+st.session_state["customers_view"] = view_query(view)
 show_report()
 
 if not customers and not any(filters.values()):

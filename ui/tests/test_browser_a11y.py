@@ -211,10 +211,7 @@ def test_every_page_is_accessible_local_and_in_the_ui_language(ui_url, browser, 
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden(timeout=WAIT_MS)
     if locale == "pt-BR":  # one language is enough for the journey; both pages' words are in the AppTests
-        import sys, time  # TIMING
-        _t0 = time.perf_counter()  # TIMING
         delete_three_and_restore_them(page, words, locale, problems)
-        print(f"TIMING bulk {time.perf_counter() - _t0:.1f}s", file=sys.stderr)  # TIMING
     for key in ("dashboard", "import", "model", "account"):
         open_menu_page(page, words[key])
         check_page(page, key, locale, problems)
