@@ -5,11 +5,14 @@ Stores are built from the Mall data with known shifts: an unshifted control, eve
 (clipped to 100), every income x 1.5 (the scores unchanged: richer customers who spend the same), and the
 age effect reversed (each customer's age mirrored within 18-70, the score unchanged). For each seed the
 200 customers are split in half at random: the store's owner observes n customers drawn (with
-replacement) from the first half, and the model is judged on the other half, which it never saw.
+replacement) from the first half, in the order drawn (the order of time the correction's choice respects:
+it is judged on each later block of them by a fit on the ones before), and the model is judged on the
+other half, which it never saw.
 Every prediction is out of sample: the global model (the served kind, a random forest averaged with
 10 nearest neighbours) is fitted by 5-fold CV, each fold predicting its held-out rows under each store's
 inputs; its 80% interval is the 10%-90% quantiles of the other folds' residuals (one width for everyone:
-simpler than the served interval, which this bench does not measure). The correction is the very code
+simpler than the served interval, which this bench does not measure), and the same fold's model answers
+each store customer at every income scale the correction may choose. The correction is the very code
 inference serves (``inference_service.store_models.fit_store_model``), fitted on the n observed pairs and
 used only when it chooses itself.
 
@@ -27,7 +30,14 @@ from sklearn.ensemble import VotingRegressor
 from sklearn.model_selection import KFold
 
 from inference_service.dataset import load_training_data
-from inference_service.store_models import Pairs, fit_store_model
+from inference_service.store_models import (
+    INCOME_SCALES,
+    Answer,
+    IncomeScaled,
+    Pairs,
+    at_income_scales,
+    fit_store_model,
+)
 from inference_service.training import AGE, INCOME, _forest, _neighbours
 
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "store-models.md"
@@ -42,6 +52,7 @@ class Store:
     low: np.ndarray
     high: np.ndarray
     actual: np.ndarray
+    income_scaled: IncomeScaled  # the same predictions with the store's incomes read at each scale
 
 
 def _inputs(features: np.ndarray, store: str) -> np.ndarray:
@@ -53,17 +64,29 @@ def _inputs(features: np.ndarray, store: str) -> np.ndarray:
     return shifted
 
 
+def _scores_only(model: VotingRegressor) -> Answer:
+    def answer(features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        score = np.clip(model.predict(features), 1, 100)
+        return score, score, score
+
+    return answer
+
+
 def simulated_stores(seed: int) -> dict[str, Store]:
     data = load_training_data()
     count = len(data.target)
     predicted = {store: np.empty(count) for store in STORES}
+    scaled = {store: np.empty((count, len(INCOME_SCALES))) for store in STORES}
     residuals = np.empty(count)
     folds = np.empty(count, dtype=int)
     for fold, (train, test) in enumerate(KFold(5, shuffle=True, random_state=seed).split(data.features)):
         model = VotingRegressor([("forest", _forest()), ("neighbours", _neighbours(10))])
         model.fit(data.features[train], data.target[train])
         for store in STORES:
-            predicted[store][test] = np.clip(model.predict(_inputs(data.features[test], store)), 1, 100)
+            inputs = _inputs(data.features[test], store)
+            predicted[store][test] = np.clip(model.predict(inputs), 1, 100)
+            # Scores only: the bench's intervals are set from the residuals once every fold is done.
+            scaled[store][test] = at_income_scales(inputs, _scores_only(model), INCOME).score
         residuals[test] = data.target[test] - predicted["control"][test]
         folds[test] = fold
     low_offset, high_offset = np.empty(count), np.empty(count)
@@ -74,11 +97,17 @@ def simulated_stores(seed: int) -> dict[str, Store]:
     for store in STORES:
         actual = np.clip(data.target + 15, 1, 100) if store == "scores +15" else data.target.copy()
         prediction = predicted[store]
+        every = scaled[store]
         stores[store] = Store(
             prediction,
             np.clip(prediction + low_offset, 1, prediction),
             np.clip(prediction + high_offset, prediction, 100),
             actual,
+            IncomeScaled(
+                every,
+                np.clip(every + low_offset[:, None], 1, every),
+                np.clip(every + high_offset[:, None], every, 100),
+            ),
         )
     return stores
 
@@ -92,14 +121,21 @@ class Outcome:
     chosen: list[bool]
 
 
-def _evaluate(store: Store, observed: np.ndarray, judged: np.ndarray, outcome: Outcome) -> None:
-    pairs = Pairs(
-        store.predicted[observed], store.actual[observed], store.low[observed], store.high[observed]
+def _pairs(store: Store, rows: np.ndarray) -> Pairs:
+    return Pairs(
+        store.predicted[rows],
+        store.actual[rows],
+        store.low[rows],
+        store.high[rows],
+        store.income_scaled.subset(rows),
     )
-    fit = fit_store_model(pairs, model_version="bench")
-    held = Pairs(store.predicted[judged], store.actual[judged], store.low[judged], store.high[judged])
+
+
+def _evaluate(store: Store, observed: np.ndarray, judged: np.ndarray, outcome: Outcome) -> None:
+    fit = fit_store_model(_pairs(store, observed), model_version="bench")
+    held = _pairs(store, judged)
     if fit.chosen:
-        score = fit.correction.score(held.predicted)
+        score = fit.correction.score(held)
         low, high = fit.correction.interval(held)
     else:
         score, low, high = held.predicted, held.low, held.high

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from testkit.processes import ServiceProcess, free_port
+from testkit.processes import REPO_ROOT, ServiceProcess, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WAIT_MS = 60_000
+SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"  # the README shows them
 SESSION_COOKIE = "spendscore_session"
 
 
@@ -100,3 +101,29 @@ def settle(page: Page) -> None:
 def open_menu_page(page: Page, title: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
     expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=WAIT_MS)
+
+
+def shot(page: Page, name: str) -> None:
+    """Screenshot once every table and chart on the page has drawn."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # The script has finished (a rerun may still be replacing the elements): only then count them.
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=WAIT_MS)
+    page.wait_for_timeout(300)
+    for grid in page.get_by_test_id("stDataFrame").all():
+        expect(grid.locator('[role="gridcell"]').first).to_be_attached(timeout=WAIT_MS)
+    for chart in page.get_by_test_id("stVegaLiteChart").all():
+        expect(chart.locator("canvas, svg").first).to_be_visible(timeout=WAIT_MS)
+    page.wait_for_timeout(500)  # the grid paints its cells a frame after it mounts
+    viewport = page.viewport_size
+    # Streamlit scrolls inside its own container, so a "full page" is the viewport: make it as tall as
+    # the content for the picture, at the same width.
+    height = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section.main')]"
+        ".map(e => e.scrollHeight), 0)"
+    )
+    if viewport and height > viewport["height"]:
+        page.set_viewport_size({"width": viewport["width"], "height": min(int(height), 3000)})
+        page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    if viewport:
+        page.set_viewport_size(viewport)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from spendscore_ui import session
+from spendscore_ui import session, store_money
 from spendscore_ui.api_client import ApiError
 from spendscore_ui.i18n import t, t_md
 
@@ -38,6 +38,9 @@ if save_profile:
             session.update_profile(name=saved["name"], email=saved["email"])
             session.toast_next(t_md("account.profile_saved", name=saved["name"], email=saved["email"]))
             st.rerun()
+
+if "user" in user.get("roles", []):  # a store owner: the store's own money (issue 23)
+    store_money.settings_form(api)
 
 st.subheader(t("account.change_password"))
 with st.form("change_password", clear_on_submit=True):

@@ -15,6 +15,8 @@ from spendscore_ui.customer_view import (
     score_and_band,
     segment_description,
     segment_name,
+    shown_segment,
+    two_modes,
 )
 from spendscore_ui.explanation_view import contributions_chart, explanation_sentence
 from spendscore_ui.i18n import (
@@ -29,9 +31,11 @@ from spendscore_ui.i18n import (
     tn,
 )
 from spendscore_ui.plausibility import training_ranges
+from spendscore_ui.store_money import current as store_money
 
 session.require_login("customer")
 api = session.client()
+money = store_money(api)
 
 
 def list_view() -> dict[str, str]:
@@ -78,7 +82,11 @@ columns[0].metric(t("customer.score"), t("customer.pending") if score is None el
 columns[1].metric(t("customer.band"), band_label(band) if band else t("customer.pending"))
 columns[2].metric(t("field.gender"), gender_label(customer["gender"]))
 columns[3].metric(t("field.age"), format_integer(customer["age"]))
-columns[4].metric(t("field.annual_income"), format_number(customer["annual_income"]))
+columns[4].metric(
+    money.income_label(), format_number(money.amount_of(customer), decimals=1 if money.is_model_unit else 2)
+)
+if not money.is_model_unit:  # what the model was given, beside what the owner typed (issue 23)
+    st.caption(escape_markdown(money.with_model_value(customer)))
 if score is None or latest is None:
     st.info(t("customer.pending_note"), icon=":material/hourglass_top:")
 else:
@@ -116,10 +124,16 @@ st.download_button(
     key="customer_data_download",
 )
 
-segment = customer.get("segment")
+# One story (issue 23): a predicted segment whose spending word the band contradicts is not named.
+segment = shown_segment(customer)
+if customer.get("segment") and segment is None:
+    with st.container(border=True):
+        st.markdown(t("story.segment.unclear"))
 if segment:
     source = customer.get("segment_source")
     how = t("customer.segment.observed") if source == "observed" else t("customer.segment.predicted")
+    if source != "observed" and two_modes(latest) is not None:
+        how = t("story.segment.two_kinds")
     with st.container(border=True):
         st.markdown(t("customer.segment", name=segment_name(segment), how=how))
         st.markdown(segment_description(segment))
@@ -182,11 +196,13 @@ with st.expander(t("customer.edit"), icon=":material/edit:"):
         t("customer.save"),
         with_observed=True,
         training_ranges=training_ranges(session.token() or ""),
+        money=money,
     )
     if result is not None and not result.errors:
         changed = {key: value for key, value in result.values.items() if value != customer.get(key)}
-        if customer.get("observed_score") is not None and "observed_score" not in result.values:
-            changed["observed_score"] = None  # the field was emptied: clear it
+        for emptied in ("observed_score", "phone", "email"):
+            if customer.get(emptied) is not None and emptied not in result.values:
+                changed[emptied] = None  # the field was emptied: clear it
         if not changed:
             st.info(t("customer.nothing_changed"))
         else:

@@ -12,12 +12,24 @@ from spendscore_ui.customer_selection import selection_panel, show_report
 from spendscore_ui.customer_table import ALL, customers_table_html, view_query
 from spendscore_ui.customer_table import VIEW_DEFAULTS as URL_DEFAULTS
 from spendscore_ui.customer_view import prediction_warnings, score_and_band, segment_name
-from spendscore_ui.i18n import band_label, current_locale, format_integer, gender_label, t, t_md, tn
+from spendscore_ui.i18n import (
+    band_label,
+    browser_timezone,
+    current_locale,
+    format_integer,
+    gender_label,
+    t,
+    t_md,
+    tn,
+)
 from spendscore_ui.plausibility import training_ranges
 from spendscore_ui.saved_views_panel import saved_views_panel
+from spendscore_ui.store_money import StoreMoney
+from spendscore_ui.store_money import current as store_money
 
 session.require_login("customers")
 api = session.client()
+money: StoreMoney = store_money(api)
 
 PAGE_SIZE = 25
 SORTS = (
@@ -145,6 +157,7 @@ def add_customer_dialog() -> None:
         t("customers.add.submit"),
         with_observed=True,
         training_ranges=training_ranges(session.token() or ""),
+        money=money,
     )
     if result is None or result.errors:
         return
@@ -312,9 +325,19 @@ if not customers:
     st.stop()
 
 
+export_locale, export_zone = current_locale(), browser_timezone().key
+
+
 def export_view() -> bytes:
-    """This search, these filters and this order over every page, in the list's number format."""
-    return api.export_customers(semicolon=current_locale() == "pt-BR", sort=sort, **filters)
+    """This search, these filters and this order over every page, in the user's language, numbers and
+    time zone (read while the page runs: the download runs outside it)."""
+    return api.export_customers(
+        semicolon=export_locale == "pt-BR",
+        sort=sort,
+        language=export_locale,
+        time_zone=export_zone,
+        **filters,
+    )
 
 
 actions = st.container(horizontal=True, vertical_alignment="center")  # wraps on a phone
@@ -334,7 +357,7 @@ actions.page_link(
 if st.toggle(t("customers.select.toggle"), key="customers_selecting"):
     selection_panel(api, customers, total, filters, sort)
 
-st.html(customers_table_html(customers, view, t("customers.table.caption", sort=sort_labels()[sort])))
+st.html(customers_table_html(customers, view, t("customers.table.caption", sort=sort_labels()[sort]), money))
 first_row = (page_number - 1) * PAGE_SIZE + 1
 st.caption(
     tn(

@@ -18,6 +18,7 @@ from spendscore_ui.charts import (
 from spendscore_ui.config import get_settings
 from spendscore_ui.customer_view import segment_name
 from spendscore_ui.i18n import format_integer, format_number, format_percent, t, tn
+from spendscore_ui.store_money import current as store_money
 
 session.require_login("dashboard")
 
@@ -97,8 +98,11 @@ for point in scatter:
         names.setdefault(str(point["segment"].get("id")), segment_name(point["segment"]))
         point["segment"] = point["segment"].get("id")
 if scatter:
+    money = store_money(session.client())  # issue 23: incomes on the axis in the store's own unit
+    for point in scatter:
+        point["annual_income"] = money.from_model(float(point["annual_income"]))
     st.subheader(t("dashboard.scatter"))
-    st.altair_chart(segment_scatter(scatter, names), width="stretch")
+    st.altair_chart(segment_scatter(scatter, names, income_title=money.income_label()), width="stretch")
     st.caption(t("dashboard.scatter_caption"))
 
 accuracy = summary.get("accuracy")

@@ -9,7 +9,18 @@ import streamlit as st
 
 from spendscore_ui import session, store_panels
 from spendscore_ui.api_client import XLSX_MIME, ApiClient, ApiError, FieldProblem
-from spendscore_ui.i18n import current_locale, error_text, field_label, format_integer, problem_text, t, tn
+from spendscore_ui.i18n import (
+    browser_timezone,
+    current_locale,
+    error_text,
+    escape_markdown,
+    field_label,
+    format_integer,
+    problem_text,
+    t,
+    tn,
+)
+from spendscore_ui.store_money import current as store_money
 
 session.require_login("import")
 api = session.client()
@@ -51,13 +62,17 @@ def rejected_problems(rejected: list[object]) -> list[FieldProblem]:
 
 def deferred_download(client: ApiClient, *, excel: bool, template: bool):  # type: ignore[no-untyped-def]
     """The file is fetched when the button is clicked (one click, no "prepare" step)."""
-    semicolon = current_locale() == "pt-BR"  # what Excel in Portuguese expects
+    locale = current_locale()
+    semicolon = locale == "pt-BR"  # what Excel in Portuguese expects
+    time_zone = browser_timezone().key  # read now: the download runs outside the page's script
 
     def fetch() -> bytes:
         try:
             if template:
                 return client.import_template(excel=excel, semicolon=semicolon)
-            return client.export_customers(semicolon=semicolon, excel=excel)
+            return client.export_customers(
+                semicolon=semicolon, excel=excel, language=locale, time_zone=time_zone
+            )
         except ApiError as error:
             logger.warning("download failed: %s", error.status_code)
             return error_text(error).encode()
@@ -85,6 +100,9 @@ st.title(t("import.title"))
 
 st.subheader(t("import.import"))
 st.markdown(t("import.explain"))
+money = store_money(api)
+if not money.is_model_unit:  # issue 23: the file's incomes are the store's
+    st.info(escape_markdown(t("money.import_note", unit=money.unit_text())), icon=":material/payments:")
 download_buttons(
     api,
     template=True,

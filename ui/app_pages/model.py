@@ -93,3 +93,6 @@ st.text(
         coverage=i18n.format_percent(interval["cv_coverage"]),
     )
 )
+
+st.subheader(t("model.store_title"))
+st.markdown(t("model.store"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jwt
@@ -28,6 +29,7 @@ from streamlit.testing.v1 import AppTest
 from auth_service.schemas import TokenResponse, UserPublic, UsersPage
 from customers_service.errors import ImportRejected
 from customers_service.file_import import read_customers_file
+from customers_service.models import StoreSettings
 from customers_service.sales_import import SalesImportResult
 from customers_service.schemas import (
     AgeGroup,
@@ -35,6 +37,7 @@ from customers_service.schemas import (
     BulkResult,
     BulkSelection,
     CustomerCreate,
+    CustomerCreateRequest,
     CustomerPage,
     CustomerRead,
     CustomerUpdate,
@@ -48,8 +51,13 @@ from customers_service.schemas import (
     PredictionRead,
     RestoreRequest,
     SortKey,
+    entered_income_of,
+    model_income_of,
 )
 from customers_service.store_schemas import DriftRead, SaleRead, StoreModelRead
+from customers_service.store_settings import ENTERED_INCOME_COLUMNS, MODEL_UNIT, entered_income_columns
+from customers_service.store_settings_repository import settings_read_of
+from customers_service.store_settings_schemas import StoreSettingsRead, StoreSettingsUpdate
 from inference_service.schemas import ModelCard
 from spendscore_ui.config import get_settings
 from testkit.browser import RunningUI, chromium, start_ui
@@ -82,6 +90,7 @@ FAKE_SEGMENTS = [
 ]
 
 UI_DIR = Path(__file__).resolve().parent.parent
+SETTINGS_SET_AT = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 FAKE_SIGNING_KEY = "fake-services-signing-key-for-ui-tests-only"
 
 
@@ -139,6 +148,7 @@ class FakeServices:
             "rescore": {"total": 0, "done": 0, "remaining": 0},
         }
         self.sales: dict[str, list[dict[str, Any]]] = {}
+        self.store_settings: dict[str, StoreSettingsUpdate] = {}  # issue 23: owner id -> income unit
         self.app = self._build()
 
     # --- state helpers used by tests ----------------------------------------------------------
@@ -205,8 +215,14 @@ class FakeServices:
 
     def _customer_out(self, customer_id: str) -> CustomerRead:
         latest = self.history[customer_id][-1]
+        customer = self.customers[customer_id]
+        row: Any = SimpleNamespace(
+            annual_income=customer["annual_income"],
+            **{column: customer.get(column) for column in ENTERED_INCOME_COLUMNS},
+        )
         return CustomerRead.model_validate(
             {
+                "income": entered_income_of(row),
                 "external_id": None,
                 "observed_score": None,
                 "observed_at": None,
@@ -258,6 +274,10 @@ class FakeServices:
             )
         self.history.setdefault(customer_id, []).append(prediction)
         return prediction
+
+    def unit_of(self, owner_id: str) -> Any:
+        settings = self.store_settings.get(owner_id)
+        return MODEL_UNIT if settings is None else settings.unit()
 
     def _add_customer(self, owner_id: str, values: CustomerCreate) -> str:
         customer_id = str(uuid.uuid4())
@@ -499,10 +519,10 @@ class FakeServices:
             owner = fake._owner(authorization)
             has_observed, observed = fake._observed_from(body)
             try:
-                values = CustomerCreate.model_validate(body)
+                values = CustomerCreateRequest.model_validate(body)
             except ValidationError as error:
                 raise HTTPException(422, _body_errors(error)) from None
-            customer_id = fake._add_customer(owner["id"], values)
+            customer_id = fake._add_customer(owner["id"], values.resolved(fake.unit_of(owner["id"])))
             if has_observed:
                 fake.customer_extra.setdefault(customer_id, {})["observed_score"] = observed
             return fake._customer_out(customer_id)
@@ -616,11 +636,15 @@ class FakeServices:
             band: str | None = None,
             segment: str | None = None,
             sort: SortKey | None = None,
+            lang: str | None = None,
+            tz: str | None = None,
             authorization: str | None = Header(None),
         ) -> Response:
             owner = fake._owner(authorization)
             view = {"q": q, "gender": gender, "band": band, "segment": segment, "sort": sort}
-            fake.downloads.append({"path": "export", "delimiter": delimiter, "format": format, **view})
+            fake.downloads.append(
+                {"path": "export", "delimiter": delimiter, "format": format, "lang": lang, "tz": tz, **view}
+            )
             separator = ";" if delimiter == "semicolon" else ","
             lines = [separator.join(["name", "gender", "age", "annual_income", "spending_score", "band"])]
             for customer_id, customer in fake.customers.items():
@@ -660,6 +684,28 @@ class FakeServices:
             answer = ImportResult(imported=len(rows), pending_predictions=pending).model_dump()
             return JSONResponse({**answer, "rejected": rejected if mode == "partial" else []}, 201)
 
+        @app.get("/settings")
+        def read_store_settings(authorization: str | None = Header(None)) -> StoreSettingsRead:
+            owner_id = fake._owner(authorization)["id"]
+            values = fake.store_settings.get(owner_id)
+            row = (
+                None
+                if values is None
+                else StoreSettings(owner_id=owner_id, units_set_at=SETTINGS_SET_AT, **values.model_dump())
+            )
+            return settings_read_of(row)
+
+        @app.put("/settings")
+        def replace_store_settings(
+            body: dict[str, Any], authorization: str | None = Header(None)
+        ) -> StoreSettingsRead:
+            owner = fake._owner(authorization)
+            try:
+                fake.store_settings[owner["id"]] = StoreSettingsUpdate.model_validate(body)
+            except ValidationError as error:
+                raise HTTPException(422, _body_errors(error)) from None
+            return read_store_settings(authorization)
+
         @app.get("/customers/{customer_id}")
         def get_customer(customer_id: str, authorization: str | None = Header(None)) -> CustomerRead:
             owned(customer_id, fake._owner(authorization))
@@ -677,6 +723,12 @@ class FakeServices:
                 changes = CustomerUpdate.model_validate(body).model_dump(exclude_unset=True)
             except ValidationError as error:
                 raise HTTPException(422, _body_errors(error)) from None
+            if "income_amount" in changes:
+                unit = fake.unit_of(customer["owner_id"])
+                changes["annual_income"] = model_income_of(changes["income_amount"], unit)
+                changes.update(entered_income_columns(changes.pop("income_amount"), unit))
+            elif "annual_income" in changes:
+                changes.update(entered_income_columns(None, MODEL_UNIT))
             changed_inputs = any(
                 key in changes and changes[key] != customer[key] for key in ("gender", "age", "annual_income")
             )

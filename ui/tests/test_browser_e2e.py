@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from spendscore_ui.session_cookie import SessionCookieSealer
-from testkit.browser import WAIT_MS, open_menu_page, wait_for_session_cookie
+from testkit.browser import WAIT_MS, open_menu_page, shot, wait_for_session_cookie
 from testkit.processes import REPO_ROOT
 
 pytestmark = [
@@ -24,7 +24,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set"),
 ]
 
-SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 1500}
 SAMPLE_CSV = """name,gender,age,annual_income
 Bruno Souza,male,19,15
@@ -36,32 +35,6 @@ Gabriela Nunes,f,35,120
 Hugo Martins,male,45,126
 """
 CHART = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
-
-
-def shot(page: Page, name: str) -> None:
-    """Screenshot once every table and chart on the page has drawn."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    # The script has finished (a rerun may still be replacing the elements): only then count them.
-    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=WAIT_MS)
-    page.wait_for_timeout(300)
-    for grid in page.get_by_test_id("stDataFrame").all():
-        expect(grid.locator('[role="gridcell"]').first).to_be_attached(timeout=WAIT_MS)
-    for chart in page.get_by_test_id("stVegaLiteChart").all():
-        expect(chart.locator("canvas, svg").first).to_be_visible(timeout=WAIT_MS)
-    page.wait_for_timeout(500)  # the grid paints its cells a frame after it mounts
-    viewport = page.viewport_size
-    # Streamlit scrolls inside its own container, so a "full page" is the viewport: make it as tall as
-    # the content for the picture, at the same width.
-    height = page.evaluate(
-        "Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section.main')]"
-        ".map(e => e.scrollHeight), 0)"
-    )
-    if viewport and height > viewport["height"]:
-        page.set_viewport_size({"width": viewport["width"], "height": min(int(height), 3000)})
-        page.wait_for_timeout(300)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    if viewport:
-        page.set_viewport_size(viewport)
 
 
 def expect_login_page(page: Page) -> None:

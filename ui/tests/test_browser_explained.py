@@ -1,6 +1,7 @@
 """Issue 23 in a real browser against the real stack, in pt-BR: "45,5" typed is 45,5 stored and shown,
 "45.5" is refused with both readings, age 7 is asked about before saving, the customer page says why its
-score is what it is, and an idle owner whose account is deactivated is told so without clicking."""
+score is what it is, a store in R$ a month types R$ and sees the model's value, and an idle owner whose
+account is deactivated is told so without clicking."""
 
 import re
 
@@ -13,13 +14,15 @@ from testkit.browser import WAIT_MS, sign_in
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set")]
 
 
-def open_add_dialog(page: Page, name: str, age: str, income: str) -> Locator:
+def open_add_dialog(
+    page: Page, name: str, age: str, income: str, income_label: str = "Renda anual (mil $) *"
+) -> Locator:
     page.get_by_role("button", name="Adicionar cliente").first.click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("textbox", name="Nome *").fill(name)
     dialog.get_by_text("Feminino", exact=True).click()
     dialog.get_by_role("textbox", name="Idade *").fill(age)
-    dialog.get_by_role("textbox", name="Renda anual (mil $) *").fill(income)
+    dialog.get_by_role("textbox", name=income_label).fill(income)
     dialog.get_by_role("button", name="Criar cliente").click()
     return dialog
 
@@ -66,6 +69,19 @@ def test_numbers_plausibility_explanation_and_deactivation_in_portuguese(ui_url,
     dialog.get_by_role("button", name="Criar cliente").click()
     expect(page.get_by_role("dialog")).to_have_count(0, timeout=WAIT_MS)
     assert sorted(customer["age"] for customer in customers_of(stack, owner)) == [7, 52]
+
+    # A store in R$ a month types R$ and sees what the model is given (the settings set through the API:
+    # the Account page's form is covered by the UI's AppTests).
+    reais = {"currency": "BRL", "period": "month", "units_per_model_unit": 416.67}
+    settings = httpx.put(stack.urls["customers"] + "/settings", json=reais, headers=owner.headers, timeout=30)
+    assert settings.status_code == 200, settings.text
+    page.goto(ui_url + "/customers")
+    open_add_dialog(page, "Caio Reais", "40", "8.000", income_label="Renda (R$ por mês) *")
+    expect(page.get_by_role("dialog")).to_have_count(0, timeout=WAIT_MS)
+    [reais_customer] = [item for item in customers_of(stack, owner) if item["name"] == "Caio Reais"]
+    assert reais_customer["income"]["amount"] == 8000
+    page.goto(ui_url + f"/customer?id={reais_customer['id']}")
+    expect(page.get_by_text("R$ 8.000/mês ≈ 19,2 mil $/ano para o modelo")).to_be_visible(timeout=WAIT_MS)
 
     # Deactivated while the page sits idle: the page ends the session and says why, with no click.
     deactivated = httpx.patch(

@@ -219,15 +219,20 @@ def test_a_403_password_change_required_sends_to_the_form(signed_in, fake):
 
 
 @pytest.mark.parametrize(
-    ("locale", "summary", "figure"),
-    [("en", "version fake-1", "0.350 ± 0.050"), ("pt-BR", "versão fake-1", "0,350 ± 0,050")],
+    ("locale", "summary", "figure", "store_choice"),
+    [
+        ("en", "version fake-1", "0.350 ± 0.050", "(forward chaining, not shuffled cross-validation)"),
+        ("pt-BR", "versão fake-1", "0,350 ± 0,050", "(encadeamento para a frente, não validação cruzada"),
+    ],
 )
-def test_model_card_in_each_language(signed_in, locale, summary, figure):
+def test_model_card_in_each_language(signed_in, locale, summary, figure, store_choice):
     in_locale(signed_in, locale)
     signed_in.switch_page("app_pages/model.py").run()
     assert not signed_in.exception
     assert any(summary in text.value for text in signed_in.text)
     assert signed_in.table[0].value.iloc[0].iloc[0] == figure
+    # Which check chooses a store's correction: the later scores, by what the earlier ones taught.
+    assert any(store_choice in text.value for text in signed_in.markdown)
 
 
 def test_admin_refusal_in_portuguese(signed_in):

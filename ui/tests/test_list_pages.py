@@ -86,12 +86,20 @@ def test_the_export_of_the_view_sends_its_search_filters_and_sort(owner, fake):
     user = next(user for user in fake.users.values() if user["email"] == "owner@example.com")
     client = ApiClient(get_settings(), fake._token_for(user))
     client.export_customers(
-        semicolon=True, sort="-annual_income", q="maria", gender="female", segment="savers"
+        semicolon=True,
+        sort="-annual_income",
+        language="pt-BR",
+        time_zone="America/Manaus",
+        q="maria",
+        gender="female",
+        segment="savers",
     )
     assert fake.downloads[-1] == {
         "path": "export",
         "delimiter": "semicolon",
         "format": None,
+        "lang": "pt-BR",
+        "tz": "America/Manaus",
         "q": "maria",
         "gender": "female",
         "band": None,

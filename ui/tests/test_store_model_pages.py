@@ -19,7 +19,7 @@ STORE_MODEL = {
     "reason": "better_on_held_out",
     "version": "store-0123456789ab",
     "model_version": "fake-1",
-    "correction": {"offset": 12.0, "slope": 0.0, "interval_scale": 1.1},
+    "correction": {"offset": 12.0, "slope": 0.0, "interval_scale": 1.1, "income_scale": 0.7071},
     "held_out": HELD_OUT,
     "rescore": {"total": 40, "done": 10, "remaining": 30},
 }
@@ -30,6 +30,7 @@ WORDS = {
         "range": "with 20 scores, 80% observed inside the interval is compatible with 58% to 92%.",
         "no_claim": "Below 100 scores",
         "progress": "Re-scoring your customers: 10 of 40.",
+        "income": "reads your customers' incomes as 71% of what you recorded",
         "toggle": "I have a sales file",
         "sales": "Import sales",
     },
@@ -39,6 +40,7 @@ WORDS = {
         "range": "com 20 pontuações, 80% observados é compatível com 58% a 92%.",
         "no_claim": "Abaixo de 100 pontuações",
         "progress": "Recalculando as pontuações dos seus clientes: 10 de 40.",
+        "income": "lê a renda dos seus clientes como 71% do que você registrou",
         "toggle": "Tenho um arquivo de vendas",
         "sales": "Importar vendas",
     },
@@ -84,6 +86,7 @@ def test_dashboard_shows_global_against_the_store_in_plain_words(owner, fake):
     assert words["title"] in shown
     assert any(text.endswith(words["range"]) for text in shown)
     assert any(words["no_claim"] in text for text in shown)
+    assert any(words["income"] in text for text in shown)
     assert [bar.value for bar in at.get("progress")] == [25]
     assert not at.error
 

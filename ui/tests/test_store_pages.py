@@ -24,7 +24,7 @@ WORDS = {
         "save": "Save changes",
         "predict": "Predict again",
         "customers": "Customers",
-        "modes": "Customers like this one tend to score around 20 or around 80.",
+        "modes": "Customers like this one are of two kinds: some score around 20, others around 80;",
         "segment": "Segment: Savers",
     },
     "pt-BR": {
@@ -43,7 +43,7 @@ WORDS = {
         "save": "Salvar alterações",
         "predict": "Prever de novo",
         "customers": "Clientes",
-        "modes": "Clientes como este costumam ter pontuação por volta de 20 ou por volta de 80.",
+        "modes": "uns têm pontuação por volta de 20, outros por volta de 80;",
         "segment": "Segmento: Poupadores",
     },
 }
@@ -142,6 +142,31 @@ def test_welcome_then_the_dialog_checks_each_field_then_creates(owner, fake, rea
     assert words["female"] in table.rows[0].values()
     stored = next(iter(fake.customers.values()))
     assert (stored["age"], stored["annual_income"]) == (30, 60.0)
+
+
+@pytest.mark.parametrize("owner", ["pt-BR"], indirect=True)
+def test_phone_and_email_in_the_add_dialog_and_the_edit_form(owner, fake):
+    """In Portuguese (the English words come from the same catalogue keys, checked by test_i18n)."""
+    at, words = owner, WORDS["pt-BR"]
+    phone_label, email_label = "Telefone (opcional)", "E-mail (opcional)"
+    phone_error, phone_shown = "Informe o DDD e o número", "Telefone: +5511987654321"
+    button(at, words["add"]).click().run()
+    number_field(at, phone_label).input("12-ab")
+    fill_customer(at, words, name="Ana Lima", age=30, income=60.0)
+    assert any(phone_error in text for text in texts(at)) and not fake.customers
+    number_field(at, phone_label).input("(11) 98765-4321")
+    number_field(at, email_label).input("ana@example.com")
+    button(at, words["create"]).click().run()
+    customer_id, stored = next(iter(fake.customers.items()))
+    assert (stored["phone"], stored["email"]) == ("+5511987654321", "ana@example.com")
+    at.query_params["id"] = customer_id
+    at.switch_page("app_pages/customer.py").run()
+    assert any(phone_shown in text for text in texts(at))
+    assert number_field(at, phone_label).value == "+5511987654321"
+    number_field(at, email_label).input("")
+    button(at, words["save"]).click().run()
+    assert not at.exception
+    assert (stored["phone"], stored["email"]) == ("+5511987654321", None)
 
 
 @pytest.mark.parametrize("owner", LOCALES, indirect=True)

@@ -39,7 +39,7 @@ async def empty_tables(customers_database_url: str) -> AsyncIterator[None]:
     connection = await asyncpg.connect(customers_database_url)
     try:
         await connection.execute(
-            "TRUNCATE customer, prediction, observed_score, saved_view, sale, store_model"
+            "TRUNCATE customer, prediction, observed_score, saved_view, sale, store_model, store_settings"
         )
     finally:
         await connection.close()

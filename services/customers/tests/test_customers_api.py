@@ -12,6 +12,7 @@ SHAPE = {
     "gender",
     "age",
     "annual_income",
+    "income",  # issue 23: as entered, with its unit
     "observed_score",
     "observed_at",
     "observed_source",

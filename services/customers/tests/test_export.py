@@ -60,7 +60,8 @@ async def test_an_empty_export_is_the_bom_and_the_header(api, owner):
     assert "attachment" in response.headers["content-disposition"]
     assert response.content.decode("utf-8") == (
         '\ufeff"external_id","name","gender","age","annual_income","spending_score","band",'
-        '"interval_low","interval_high","model_version","predicted_at","segment","observed_score"\r\n'
+        '"interval_low","interval_high","model_version","predicted_at","segment","observed_score",'
+        '"phone","email"\r\n'
     )
 
 
@@ -73,7 +74,7 @@ async def test_export_is_ordered_by_name_then_id_and_quotes_every_text_cell(api,
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [row["name"] for row in rows] == ["Ana", "Bruno", "Carla", "Carla"]
     assert rows[0]["spending_score"] == rows[0]["band"] == rows[0]["predicted_at"] == ""  # pending
-    assert response.content.decode("utf-8-sig").splitlines()[1] == ',"Ana","female",31,45.5,,,,,,,,'
+    assert response.content.decode("utf-8-sig").splitlines()[1] == ',"Ana","female",31,45.5,,,,,,,,,,'
 
 
 @pytest.mark.parametrize("params", [{}, {"delimiter": "semicolon"}, {"format": "xlsx"}])
@@ -97,7 +98,7 @@ async def test_semicolon_export_writes_decimal_commas(api, owner):
 
     text = (await api.client.get("/customers/export?delimiter=semicolon", headers=owner.headers)).text
 
-    assert text.splitlines()[1] == ';"Ana";"female";31;45,5;;;;;;;;'
+    assert text.splitlines()[1] == ';"Ana";"female";31;45,5;;;;;;;;;;'
 
 
 @pytest.mark.parametrize(("delimiter", "separator"), [("comma", ","), ("semicolon", ";")])

@@ -1,12 +1,20 @@
-"""The store correction: shrinkage towards none with little data, choice by held-out error, the
-interval scaled from the store's errors, and the stateless fit over HTTP."""
+"""The store correction: shrinkage towards none with little data, choice by the error on later-dated
+scores, the income scale, the interval scaled from the store's errors, and the stateless fit over HTTP."""
 
 from typing import Any
 
 import httpx
 import numpy as np
 
-from inference_service.store_models import MIN_PAIRS, Pairs, fit_correction, fit_store_model
+from inference_service.store_models import (
+    INCOME_SCALES,
+    MIN_PAIRS,
+    MIN_PAIRS_FOR_INCOME_SCALE,
+    IncomeScaled,
+    Pairs,
+    fit_correction,
+    fit_store_model,
+)
 
 
 def store(count: int, *, shift: float, seed: int, noise: float = 20.0) -> Pairs:
@@ -22,6 +30,59 @@ def exact_shift(count: int, shift: float) -> Pairs:
     predicted = np.full(count, 50.0)
     observed = predicted + shift + np.where(np.arange(count) % 2 == 0, 20.0, -20.0)
     return Pairs(predicted, observed, predicted - 25, predicted + 25)
+
+
+def mall_like(income: np.ndarray) -> np.ndarray:
+    """A spending pattern that is not a straight line in income, as the mall's is not."""
+    return np.asarray(50 + 35 * np.sin(income / 12))
+
+
+def richer_store(count: int, *, seed: int, income_factor: float, noise: float = 8.0) -> Pairs:
+    """Customers whose recorded incomes are ``income_factor`` times what their spending goes with;
+    the global model's answers at every income scale come from ``mall_like``."""
+    rng = np.random.default_rng(seed)
+    income = rng.uniform(15, 140, count)
+    observed = np.clip(mall_like(income / income_factor) + rng.normal(0, noise, count), 1, 100)
+    every = np.clip(mall_like(income[:, None] * np.array(INCOME_SCALES)[None, :]), 1, 100)
+    scaled = IncomeScaled(every, np.clip(every - 20, 1, 100), np.clip(every + 20, 1, 100))
+    predicted = scaled.score[:, INCOME_SCALES.index(1.0)]
+    return Pairs(
+        predicted,
+        observed,
+        scaled.low[:, INCOME_SCALES.index(1.0)],
+        scaled.high[:, INCOME_SCALES.index(1.0)],
+        scaled,
+    )
+
+
+def test_income_scale_found_with_evidence_and_none_without() -> None:
+    """Incomes recorded 1.5 times the mall's: with 100 scores the fit reads them at about 1/1.5 and the
+    error falls; with fewer than MIN_PAIRS_FOR_INCOME_SCALE, or in an unshifted store, it reads them as
+    they are."""
+    richer = fit_store_model(richer_store(100, seed=1, income_factor=1.5), model_version="m")
+    assert 0.6 < richer.correction.income_scale < 0.75
+    assert richer.chosen and richer.held_out is not None
+    assert richer.held_out.store_mae < 0.7 * richer.held_out.global_mae
+    few = fit_correction(richer_store(MIN_PAIRS_FOR_INCOME_SCALE - 1, seed=1, income_factor=1.5))
+    assert few.income_scale == 1.0
+    unshifted = [fit_correction(richer_store(100, seed=seed, income_factor=1.0)) for seed in range(20)]
+    assert sum(fit.income_scale == 1.0 for fit in unshifted) >= 16
+
+
+def test_choice_is_judged_on_later_scores() -> None:
+    """The same pairs in two orders of time: a store that was +25 and no longer is keeps the global
+    model (what the earlier scores teach hurts the later ones); a store that became +25 is corrected."""
+    rng = np.random.default_rng(7)
+    predicted = rng.uniform(30, 70, 120)
+    shift = np.where(np.arange(120) < 60, 25.0, 0.0)
+    observed = np.clip(predicted + shift + rng.normal(0, 5, 120), 1, 100)
+    low, high = predicted - 20, predicted + 20
+    drifted_away = fit_store_model(Pairs(predicted, observed, low, high), model_version="m")
+    became = fit_store_model(Pairs(predicted[::-1], observed[::-1], low[::-1], high[::-1]), model_version="m")
+    assert not drifted_away.chosen and drifted_away.reason == "not_better_on_held_out"
+    assert became.chosen
+    # Only the scores after the first of six blocks are judged, each by a fit on the ones before it.
+    assert drifted_away.held_out is not None and drifted_away.held_out.count == 100
 
 
 def test_little_data_is_shrunk_towards_no_correction() -> None:
@@ -91,7 +152,8 @@ async def test_stateless_fit_over_http(client: httpx.AsyncClient, auth_headers: 
     first = await client.post("/model/store-correction", json=body, headers=auth_headers)
     assert first.status_code == 200, first.text
     fitted = first.json()
-    assert fitted["chosen"] and fitted["correction"]["offset"] > 5 and fitted["held_out"]["count"] == 120
+    assert fitted["chosen"] and fitted["correction"]["offset"] > 5 and fitted["held_out"]["count"] == 100
+    assert fitted["correction"]["income_scale"] == 1.0  # no customers sent: no income scale
     assert fitted["model_version"] and fitted["min_pairs"] == MIN_PAIRS
     # Stateless: another store's call in between changes nothing about the first store's answer.
     await client.post(
@@ -99,6 +161,45 @@ async def test_stateless_fit_over_http(client: httpx.AsyncClient, auth_headers: 
     )
     again = await client.post("/model/store-correction", json=body, headers=auth_headers)
     assert again.json() == fitted
+
+
+async def test_income_scale_over_http_from_the_customers_inputs(
+    client: httpx.AsyncClient, auth_headers: dict[str, str]
+) -> None:
+    """A store whose customers the served model reads as richer than they spend: the same customers
+    with incomes x 1.5 and the model's own answers at the real incomes as their observed scores."""
+    rng = np.random.default_rng(11)
+    customers = [
+        {
+            "gender": str(rng.choice(["male", "female"])),
+            "age": float(rng.integers(18, 70)),
+            "annual_income": float(rng.integers(15, 137)),
+        }
+        for _ in range(120)
+    ]
+    real = await client.post("/model/predict/batch", json={"items": customers}, headers=auth_headers)
+    recorded = [{**customer, "annual_income": customer["annual_income"] * 1.5} for customer in customers]
+    shown = await client.post("/model/predict/batch", json={"items": recorded}, headers=auth_headers)
+    pairs = [
+        {
+            "predicted": answer["spending_score"],
+            "observed": min(100.0, max(1.0, round(truth["spending_score"]))),
+            "interval_low": answer["interval"]["low"],
+            "interval_high": answer["interval"]["high"],
+            "customer": customer,
+        }
+        for answer, truth, customer in zip(
+            shown.json()["predictions"], real.json()["predictions"], recorded, strict=True
+        )
+    ]
+    response = await client.post("/model/store-correction", json={"pairs": pairs}, headers=auth_headers)
+    assert response.status_code == 200, response.text
+    fitted = response.json()
+    assert fitted["chosen"] and 0.6 < fitted["correction"]["income_scale"] < 0.75
+    assert fitted["held_out"]["store_mae"] < 0.5 * fitted["held_out"]["global_mae"]
+    partial = {"pairs": [pairs[0], {key: value for key, value in pairs[1].items() if key != "customer"}]}
+    refused = await client.post("/model/store-correction", json=partial, headers=auth_headers)
+    assert refused.status_code == 422 and "customer" in refused.text
 
 
 async def test_bad_pairs_are_422_naming_the_field(

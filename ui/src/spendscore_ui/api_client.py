@@ -476,14 +476,24 @@ class ApiClient:
         return self._request("customers", "GET", "/customers/import/template", params=params).content
 
     def export_customers(
-        self, *, semicolon: bool = False, excel: bool = False, sort: str | None = None, **filters: str | None
+        self,
+        *,
+        semicolon: bool = False,
+        excel: bool = False,
+        sort: str | None = None,
+        language: str | None = None,
+        time_zone: str | None = None,
+        **filters: str | None,
     ) -> bytes:
         """The customers with the latest score: CSV (``;`` and decimal commas if ``semicolon``) or .xlsx;
-        every one, or those of the list's ``q``, ``gender``, ``band``, ``segment`` in its ``sort``."""
+        every one, or those of the list's ``q``, ``gender``, ``band``, ``segment`` in its ``sort``. With
+        ``language`` (en, pt-BR) the file speaks it, its dates in ``time_zone`` (issue 23)."""
         params = {
             "delimiter": "semicolon" if semicolon else None,
             "format": "xlsx" if excel else None,
             "sort": sort,
+            "lang": language,
+            "tz": time_zone if language else None,
             **{key: filters.get(key) for key in ("q", "gender", "band", "segment")},
         }
         return self._request("customers", "GET", "/customers/export", params=params).content
@@ -518,9 +528,22 @@ class ApiClient:
         return result
 
     def bulk_export(
-        self, selection: JsonObject, *, semicolon: bool = False, sort: str | None = None
+        self,
+        selection: JsonObject,
+        *,
+        semicolon: bool = False,
+        sort: str | None = None,
+        language: str | None = None,
+        time_zone: str | None = None,
     ) -> bytes:
-        body = {**selection, "sort": sort, "delimiter": "semicolon" if semicolon else "comma"}
+        """The selected customers' file, as ``export_customers`` writes it."""
+        body = {
+            **selection,
+            "sort": sort,
+            "delimiter": "semicolon" if semicolon else "comma",
+            "lang": language,
+            "tz": time_zone if language else None,
+        }
         return self._request("customers", "POST", "/customers/bulk/export", json=body).content
 
     def deleted_customers(self, *, limit: int = 50, offset: int = 0) -> JsonObject:
@@ -563,6 +586,15 @@ class ApiClient:
 
     def store_drift(self) -> JsonObject:
         result: JsonObject = self._json("customers", "GET", "/store-model/drift")
+        return result
+
+    def store_settings(self) -> JsonObject:
+        """The store's income unit (issue 23)."""
+        result: JsonObject = self._json("customers", "GET", "/settings")
+        return result
+
+    def replace_store_settings(self, settings: JsonObject) -> JsonObject:
+        result: JsonObject = self._json("customers", "PUT", "/settings", json=settings)
         return result
 
     # --- inference ------------------------------------------------------------------------------

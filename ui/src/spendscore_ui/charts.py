@@ -237,10 +237,13 @@ def segment_color_scale(names: dict[str, str]) -> alt.Scale:
     )
 
 
-def segment_scatter(points: list[dict[str, Any]], names: dict[str, str]) -> alt.Chart:
+def segment_scatter(
+    points: list[dict[str, Any]], names: dict[str, str], *, income_title: str | None = None
+) -> alt.Chart:
     """Annual income × spending score, one colour per segment (``names``: every segment's id -> name);
     scores the owner entered are squares, predicted ones circles (the caption says so)."""
     observed, predicted = t("chart.scatter.observed"), t("chart.scatter.predicted")
+    income_title = income_title or t("field.annual_income")
     frame = pd.DataFrame(
         [
             {
@@ -256,7 +259,7 @@ def segment_scatter(points: list[dict[str, Any]], names: dict[str, str]) -> alt.
         alt.Chart(frame)
         .mark_point(size=50, filled=True, opacity=0.75)
         .encode(
-            x=alt.X("income:Q", title=t("field.annual_income")),
+            x=alt.X("income:Q", title=income_title),
             y=alt.Y("score:Q", title=t("chart.scatter.y"), scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("segment:N", scale=segment_color_scale(names), legend=COMPACT_LEGEND),
             # The shapes' legend on top: two legends side by side at the bottom do not fit on a phone.
@@ -267,7 +270,7 @@ def segment_scatter(points: list[dict[str, Any]], names: dict[str, str]) -> alt.
             ),
             tooltip=[
                 alt.Tooltip("segment:N", title=t("chart.scatter.segment")),
-                alt.Tooltip("income:Q", title=t("field.annual_income"), format=".0f"),
+                alt.Tooltip("income:Q", title=income_title, format=".0f"),
                 alt.Tooltip("score:Q", title=t("chart.scatter.y"), format=".0f"),
                 alt.Tooltip("source:N", title=t("chart.scatter.source")),
             ],

@@ -8,7 +8,7 @@ import streamlit as st
 
 from spendscore_ui import session
 from spendscore_ui.api_client import ApiClient, ApiError, JsonObject
-from spendscore_ui.i18n import current_locale, escape_markdown, format_integer, t, tn
+from spendscore_ui.i18n import browser_timezone, current_locale, escape_markdown, format_integer, t, tn
 
 SELECTED: Final = "customers_selected"  # id -> name of the rows ticked, across pages
 ALL_MATCHING: Final = "customers_all_matching"
@@ -91,6 +91,7 @@ def selection_panel(
             else {"ids": list(selected)}
         )
         st.markdown(tn("customers.select.selected", count))
+        locale, zone = current_locale(), browser_timezone().key
         predict_col, export_col, delete_col, clear_col = st.columns(4)
         for column, action, icon in ((predict_col, "predict", "refresh"), (delete_col, "delete", "delete")):
             column.button(
@@ -102,8 +103,11 @@ def selection_panel(
             )
         export_col.download_button(
             t("customers.bulk.export"),
-            # In the list's number format, like the export of the view.
-            data=lambda: api.bulk_export(picked, semicolon=current_locale() == "pt-BR", sort=sort),
+            # In the user's language, numbers and time zone, like the export of the view (read while the
+            # page runs: the download runs outside it).
+            data=lambda: api.bulk_export(
+                picked, semicolon=locale == "pt-BR", sort=sort, language=locale, time_zone=zone
+            ),
             file_name="customers-selected.csv",
             mime="text/csv",
             icon=":material/download:",

@@ -9,9 +9,16 @@ from typing import Final
 from urllib.parse import parse_qsl, urlencode
 
 from spendscore_ui.charts import band_cell_style
-from spendscore_ui.customer_view import JsonObject, prediction_warnings, score_and_band, segment_name
+from spendscore_ui.customer_view import (
+    JsonObject,
+    prediction_warnings,
+    score_and_band,
+    segment_name,
+    shown_segment,
+)
 from spendscore_ui.i18n import band_label, format_datetime, format_integer, format_number, gender_label, t
 from spendscore_ui.page_style import FOCUS_RING
+from spendscore_ui.store_money import StoreMoney
 
 ALL: Final = "all"
 # The list's view in the URL, with its defaults (left out of the URL).
@@ -62,7 +69,7 @@ def sort_href(view: dict[str, str], sort_key: str) -> str:
     return "/customers?" + urlencode(query) if query else "/customers"
 
 
-def list_columns() -> list[Column]:
+def list_columns(money: StoreMoney) -> list[Column]:
     return [
         Column("name", t("customers.column.name"), "name"),
         Column("external_id", t("customers.column.external_id"), "external_id"),
@@ -72,13 +79,18 @@ def list_columns() -> list[Column]:
         Column("segment", t("customers.column.segment"), "segment"),
         Column("gender", t("customers.column.gender"), "gender"),
         Column("age", t("customers.column.age"), "age", numeric=True),
-        Column("income", t("customers.column.income"), "annual_income", numeric=True),
+        Column(
+            "income",
+            t("customers.column.income") if money.is_model_unit else money.income_label(),
+            "annual_income",
+            numeric=True,
+        ),
         Column("added", t("customers.column.added"), "created_at"),
         Column("whatsapp", "WhatsApp"),
     ]
 
 
-def _cells(customer: JsonObject, view: dict[str, str]) -> dict[str, str]:
+def _cells(customer: JsonObject, view: dict[str, str], money: StoreMoney) -> dict[str, str]:
     """One row's cells as HTML, every text that came from a user escaped."""
     score, band = score_and_band(customer)
     warnings = escape(" ".join(prediction_warnings(customer.get("latest_prediction"))))
@@ -97,10 +109,11 @@ def _cells(customer: JsonObject, view: dict[str, str]) -> dict[str, str]:
         "warning": (
             f'<span role="img" aria-label="{warnings}" title="{warnings}">⚠</span>' if warnings else ""
         ),
-        "segment": escape(segment_name(customer.get("segment"))),
+        "segment": escape(segment_name(shown_segment(customer))),  # never against the band (issue 23)
         "gender": escape(gender_label(customer["gender"])),
         "age": format_integer(customer["age"]),
-        "income": format_number(customer["annual_income"]),  # "120,5" in Portuguese
+        # "120,5" in Portuguese; in the store's own unit when it has one (issue 23)
+        "income": format_number(money.amount_of(customer), decimals=1 if money.is_model_unit else 2),
         "added": escape(format_datetime(customer.get("created_at"))),
         "whatsapp": (
             f'<a href="{escape(str(whatsapp))}" target="_blank" rel="noopener noreferrer">'
@@ -147,13 +160,15 @@ TABLE_STYLE: Final = f"""<style>
 </style>"""
 
 
-def customers_table_html(customers: list[JsonObject], view: dict[str, str], caption: str) -> str:
+def customers_table_html(
+    customers: list[JsonObject], view: dict[str, str], caption: str, money: StoreMoney
+) -> str:
     """The page of customers as a table; the columns no customer of the page fills are left out."""
-    rows = [_cells(customer, view) for customer in customers]
+    rows = [_cells(customer, view, money) for customer in customers]
     optional = {"external_id", "segment", "warning", "whatsapp"}
     columns = [
         column
-        for column in list_columns()
+        for column in list_columns(money)
         if column.key not in optional or any(row[column.key] for row in rows)
     ]
     head = "".join(_header(column, view) for column in columns)

@@ -78,11 +78,17 @@ def segment_description(segment: JsonObject | None) -> str:
 
 
 def interval_sentence(prediction: JsonObject) -> str:
-    """What the interval (or the two peaks) means, in one sentence."""
-    modes = prediction.get("modes")
-    if isinstance(modes, list) and len(modes) == 2:
-        low, high = sorted(float(mode) for mode in modes)
-        return t("view.modes", low=format_integer(low), high=format_integer(high))
+    """What the interval (or the two peaks) means, in one sentence; with two peaks it says where the
+    score stands between them, so "around 21 or around 82" never sits unexplained beside a 49."""
+    modes = two_modes(prediction)
+    if modes is not None:
+        low, high = modes
+        return t(
+            "view.modes",
+            low=format_integer(low),
+            high=format_integer(high),
+            score=format_integer(float(prediction["spending_score"])),
+        )
     interval = prediction.get("interval") or {}
     within = t(
         "view.interval",
@@ -90,3 +96,47 @@ def interval_sentence(prediction: JsonObject) -> str:
         high=format_integer(float(interval["high"])),
     )
     return f"{within} {t('view.interval_outside')}"
+
+
+# --- one story per customer (issue 23 item 5) -------------------------------------------------------
+# Band, segment and the two-peaks sentence speak of the same score. The band is the word for the score
+# (low < 25, medium 25-75, high > 75, as the model gives it); a segment named by the model's classifier
+# is shown as the customer's only when its spending word is that band, or the band of one of the two
+# peaks similar customers have; otherwise the page says the group is not clear instead of naming one.
+_SEGMENT_ID = re.compile(r"^(?:low|average|high)-income-(?P<spending>low|average|high)-spending$")
+_BAND_OF_SPENDING = {"low": "low", "average": "medium", "high": "high"}
+
+
+def band_of_score(score: float) -> str:
+    """The model's band of a score (inference_service.predictor.band_of)."""
+    rounded = round(score)
+    return "low" if rounded < 25 else "high" if rounded > 75 else "medium"
+
+
+def two_modes(prediction: JsonObject | None) -> tuple[float, float] | None:
+    modes = (prediction or {}).get("modes")
+    if isinstance(modes, list) and len(modes) == 2:
+        low, high = sorted(float(mode) for mode in modes)
+        return low, high
+    return None
+
+
+def segment_agrees(segment: JsonObject, prediction: JsonObject | None) -> bool:
+    """Whether a predicted segment's spending word tells the same story as the score's band (or as one
+    of the two peaks'). A segment not named by spending level has nothing to contradict."""
+    match = _SEGMENT_ID.match(str(segment.get("id", "")))
+    if match is None or not prediction or prediction.get("status") != "done":
+        return True
+    bands = {prediction.get("band")} | {band_of_score(mode) for mode in two_modes(prediction) or ()}
+    return _BAND_OF_SPENDING[match["spending"]] in bands
+
+
+def shown_segment(customer: JsonObject) -> JsonObject | None:
+    """The segment the pages name for this customer: the observed one (from the real score the owner
+    entered) always; a predicted one only when it agrees with the band (``segment_agrees``)."""
+    segment = customer.get("segment")
+    if not segment:
+        return None
+    if customer.get("segment_source") == "observed":
+        return dict(segment)
+    return dict(segment) if segment_agrees(segment, customer.get("latest_prediction")) else None

@@ -30,6 +30,8 @@ from spendscore_ui.catalogues import (
     explained_pt_br,
     list_en,
     list_pt_br,
+    money_en,
+    money_pt_br,
     pages_en,
     pages_pt_br,
     streamlit_en,
@@ -56,6 +58,7 @@ CATALOGUES: Final[dict[str, dict[str, str]]] = {
         **pages_en.MESSAGES,
         **list_en.MESSAGES,
         **explained_en.MESSAGES,
+        **money_en.MESSAGES,
         **streamlit_en.MESSAGES,
     },
     "pt-BR": {
@@ -63,6 +66,7 @@ CATALOGUES: Final[dict[str, dict[str, str]]] = {
         **pages_pt_br.MESSAGES,
         **list_pt_br.MESSAGES,
         **explained_pt_br.MESSAGES,
+        **money_pt_br.MESSAGES,
         **streamlit_pt_br.MESSAGES,
     },
 }

@@ -98,6 +98,9 @@ def store_model_panel(api: ApiClient) -> None:
         return
     reason = str(model.get("reason") or "")
     st.markdown(t(f"store.reason.{reason}") if reason else "")
+    income_scale = float((model.get("correction") or {}).get("income_scale", 1.0))
+    if model.get("chosen") and income_scale != 1.0:
+        st.markdown(t("store.income_scale", share=format_percent(income_scale)))
     held_out = model.get("held_out")
     if isinstance(held_out, dict):
         count = int(held_out.get("count", 0))

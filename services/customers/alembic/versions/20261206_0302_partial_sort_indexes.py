@@ -1,7 +1,7 @@
 """customer: the list's sort indexes cover only the rows outside the recycle bin
 
 Revision ID: 20261206_0302
-Revises: 20261206_0214
+Revises: 20261206_0301
 Create Date: 2026-12-06
 
 Every list query says ``deleted_at IS NULL``, so the fourteen sort indexes become partial on it: the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261206_0302"
-down_revision: str | None = "20261206_0214"
+down_revision: str | None = "20261206_0301"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

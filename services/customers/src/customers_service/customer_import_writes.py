@@ -22,6 +22,7 @@ from customers_service.models import (
 from customers_service.schemas import CustomerCreate
 from customers_service.search_text import search_text
 from customers_service.segment_catalogue import Segments
+from customers_service.store_settings import ENTERED_INCOME_COLUMNS
 
 _CUSTOMER_COPY_COLUMNS = (
     "id",
@@ -45,6 +46,9 @@ _CUSTOMER_COPY_COLUMNS = (
     "prior_score",
     "prior_interval_low",
     "prior_interval_high",
+    *ENTERED_INCOME_COLUMNS,
+    "phone",
+    "email",
 )
 _OBSERVED_COPY_COLUMNS = ("id", "owner_id", "customer_id", "score", "observed_at")
 _PREDICTION_COPY_COLUMNS = (
@@ -178,6 +182,9 @@ def import_records(
                 outcome.spending_score if outcome and observed is not None else None,
                 outcome.interval_low if outcome and observed is not None else None,
                 outcome.interval_high if outcome and observed is not None else None,
+                *(getattr(values, column) for column in ENTERED_INCOME_COLUMNS),
+                values.phone,
+                values.email,
             )
         )
         records.predictions.append(
@@ -218,6 +225,9 @@ def import_records(
                 "result_band": update_.outcome.band if update_.outcome else None,
                 "segment": update_.outcome.segment_id if update_.outcome else None,
                 "probability": update_.outcome.segment_probability if update_.outcome else None,
+                **{column: getattr(update_.values, column) for column in ENTERED_INCOME_COLUMNS},
+                "phone": update_.values.phone,
+                "email": update_.values.email,
             }
         )
     return records
@@ -227,7 +237,10 @@ def import_records(
 # aggregates' statement trigger then runs once per import, not once per row.
 _IMPORT_UPDATE = text(
     "UPDATE customer SET name = u.name, search_name = u.search_name, gender = u.gender, age = u.age, "
-    "annual_income = u.annual_income, updated_at = :now, "
+    "annual_income = u.annual_income, updated_at = :now, income_amount = u.income_amount, "
+    "income_currency = u.income_currency, income_period = u.income_period, "
+    "income_in_thousands = u.income_in_thousands, "
+    "income_units_per_model_unit = u.income_units_per_model_unit, "
     "latest_prediction_id = COALESCE(u.prediction_id, customer.latest_prediction_id), "
     "latest_spending_score = CASE WHEN u.prediction_id IS NULL THEN customer.latest_spending_score "
     "ELSE u.score END, "
@@ -239,14 +252,21 @@ _IMPORT_UPDATE = text(
     "OR customer.segment_source = 'observed' THEN customer.latest_segment_probability "
     "ELSE u.probability END, "
     "segment_source = CASE WHEN u.prediction_id IS NULL OR customer.segment_source = 'observed' "
-    "THEN customer.segment_source WHEN u.segment IS NULL THEN NULL ELSE 'predicted' END "
+    "THEN customer.segment_source WHEN u.segment IS NULL THEN NULL ELSE 'predicted' END, "
+    # A file without a contact column keeps the stored contact; with it, an empty cell clears it.
+    "phone = CASE WHEN :set_phone THEN u.phone ELSE customer.phone END, "
+    "email = CASE WHEN :set_email THEN u.email ELSE customer.email END "
     "FROM unnest(CAST(:customer_ids AS uuid[]), CAST(:names AS varchar[]), "
     "CAST(:search_names AS varchar[]), CAST(:genders AS varchar[]), CAST(:ages AS smallint[]), "
     "CAST(:incomes AS double precision[]), CAST(:prediction_ids AS uuid[]), "
     "CAST(:scores AS double precision[]), CAST(:bands AS varchar[]), CAST(:segments AS varchar[]), "
-    "CAST(:probabilities AS double precision[])) "
+    "CAST(:probabilities AS double precision[]), CAST(:income_amounts AS double precision[]), "
+    "CAST(:income_currencies AS varchar[]), CAST(:income_periods AS varchar[]), "
+    "CAST(:income_in_thousands AS boolean[]), CAST(:income_factors AS double precision[]), "
+    "CAST(:phones AS varchar[]), CAST(:emails AS varchar[])) "
     "AS u(customer_id, name, search_name, gender, age, annual_income, prediction_id, score, result_band, "
-    "segment, probability) "
+    "segment, probability, income_amount, income_currency, income_period, income_in_thousands, "
+    "income_units_per_model_unit, phone, email) "
     "WHERE customer.id = u.customer_id AND customer.owner_id = :owner_id"
 )
 _IMPORT_UPDATE_ARRAYS = {
@@ -261,19 +281,37 @@ _IMPORT_UPDATE_ARRAYS = {
     "bands": "result_band",
     "segments": "segment",
     "probabilities": "probability",
+    "income_amounts": "income_amount",
+    "income_currencies": "income_currency",
+    "income_periods": "income_period",
+    "income_in_thousands": "income_in_thousands",
+    "income_factors": "income_units_per_model_unit",
+    "phones": "phone",
+    "emails": "email",
 }
 
 
-def _import_update_parameters(updates: list[dict[str, Any]]) -> dict[str, Any]:
+def _import_update_parameters(
+    updates: list[dict[str, Any]], contact_columns: frozenset[str]
+) -> dict[str, Any]:
     parameters = {
         array: [update_[key] for update_ in updates] for array, key in _IMPORT_UPDATE_ARRAYS.items()
     }
     # import_records gives every update of one import the same owner and time.
-    return {**parameters, "owner_id": updates[0]["owner_id"], "now": updates[0]["now"]}
+    return {
+        **parameters,
+        "owner_id": updates[0]["owner_id"],
+        "now": updates[0]["now"],
+        "set_phone": "phone" in contact_columns,
+        "set_email": "email" in contact_columns,
+    }
 
 
-async def store_import(*, session: AsyncSession, records: ImportRecords) -> None:
-    """COPY the new rows in and apply the updates, all in the session's transaction."""
+async def store_import(
+    *, session: AsyncSession, records: ImportRecords, contact_columns: frozenset[str] = frozenset()
+) -> None:
+    """COPY the new rows in and apply the updates, all in the session's transaction; the updates
+    change the contacts of ``contact_columns`` only (the file's), keeping the others."""
     connection = await session.connection()
     raw_connection = await connection.get_raw_connection()
     driver = raw_connection.driver_connection
@@ -290,7 +328,7 @@ async def store_import(*, session: AsyncSession, records: ImportRecords) -> None
             "customer", records=records.customers, columns=_CUSTOMER_COPY_COLUMNS
         )
     if records.updates:
-        await session.execute(_IMPORT_UPDATE, _import_update_parameters(records.updates))
+        await session.execute(_IMPORT_UPDATE, _import_update_parameters(records.updates, contact_columns))
     if records.predictions:
         await driver.copy_records_to_table(
             "prediction", records=records.predictions, columns=_PREDICTION_COPY_COLUMNS

@@ -264,7 +264,7 @@ async def stream_for_export(
     """The owner's customers that the list's search and filters give (all without them; among ``ids``
     when given), with their latest prediction, in the list's ``sort`` (by name then id without one),
     chunk by chunk: external_id, name, gender, age, annual_income, score, band, interval low, high,
-    model version, predicted at (None while pending), segment, observed score."""
+    model version, predicted at (None while pending), segment, observed score, phone, e-mail."""
     order = _order_by(sort) if sort is not None else (col(Customer.name), col(Customer.id))
     statement = (
         select(
@@ -281,6 +281,8 @@ async def stream_for_export(
             col(Prediction.completed_at),
             col(Customer.latest_segment),
             col(Customer.observed_score),
+            col(Customer.phone),
+            col(Customer.email),
         )
         .outerjoin(Prediction, col(Prediction.id) == col(Customer.latest_prediction_id))
         .where(*_conditions(owner_id=owner_id, filters=filters or CustomerFilters(), ids=ids))

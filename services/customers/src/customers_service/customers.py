@@ -22,6 +22,7 @@ from customers_service import (
     prediction_repository,
     recycle_bin,
     store_models,
+    store_settings_repository,
 )
 from customers_service.customer_reads import CustomerWithLatest
 from customers_service.customer_writes import model_input_of, new_prediction, utc_now
@@ -36,8 +37,15 @@ from customers_service.inference_client import (
 )
 from customers_service.messages import Language
 from customers_service.models import PREDICTION_DONE, Customer, Prediction
-from customers_service.schemas import CustomerCreate, CustomerUpdate, ImportResult
+from customers_service.schemas import (
+    CustomerCreate,
+    CustomerCreateRequest,
+    CustomerUpdate,
+    ImportResult,
+    model_income_of,
+)
 from customers_service.segment_catalogue import SegmentCatalogue
+from customers_service.store_settings import MODEL_UNIT, IncomeUnit, entered_income_columns
 
 _MODEL_FIELDS = frozenset({"gender", "age", "annual_income"})
 _EXTERNAL_ID_INDEX = "uq_customer_owner_external_id"
@@ -50,14 +58,17 @@ async def create_customer(
     inference: InferenceClient,
     owner_id: uuid.UUID,
     token: str,
-    values: CustomerCreate,
+    request: CustomerCreateRequest,
     max_customers: int,
     catalogue: SegmentCatalogue,
 ) -> CustomerWithLatest:
-    """Store the customer and its first prediction (``pending`` when inference cannot answer).
+    """Store the customer and its first prediction (``pending`` when inference cannot answer); an
+    ``income_amount`` is converted with the owner's store settings, and kept as entered.
 
     CustomerLimitReached when the owner already has ``max_customers``; ExternalIdTaken when another
     of the owner's customers has the external id."""
+    unit = await _unit_for(session, owner_id, request.income_amount)
+    values = request.resolved(unit)
     await customer_cap.refuse_when_full(session=session, owner_id=owner_id, max_customers=max_customers)
     outcome = await inference.predict_or_none(
         ModelInput(values.gender, values.age, values.annual_income), token=token
@@ -117,6 +128,12 @@ async def update_customer(
     observed score (null clears it) is kept with its time in the customer's observed-score history."""
     customer = found.customer
     sent = values.model_dump(exclude_unset=True)
+    if "income_amount" in sent:
+        unit = await _unit_for(session, customer.owner_id, values.income_amount)
+        sent["annual_income"] = model_income_of(sent["income_amount"], unit)
+        sent.update(entered_income_columns(sent.pop("income_amount"), unit))
+    elif "annual_income" in sent:  # entered in the model's unit: no amount of the store's is kept
+        sent.update(entered_income_columns(None, MODEL_UNIT))
     observed_sent = "observed_score" in sent
     observed = sent.pop("observed_score", None)
     observed_changed = observed_sent and observed != customer.observed_score
@@ -159,6 +176,16 @@ async def update_customer(
             await _refuse_when_binned(session, customer.id)
             await session.commit()
     return CustomerWithLatest(customer, latest)
+
+
+async def _unit_for(session: AsyncSession, owner_id: uuid.UUID, amount: float | None) -> IncomeUnit:
+    """The owner's income unit when an amount in it was sent (no query otherwise), read in a
+    transaction that is over on return: inference may be called next."""
+    if amount is None:
+        return MODEL_UNIT
+    unit = await store_settings_repository.unit_of(session=session, owner_id=owner_id)
+    await session.commit()
+    return unit
 
 
 async def _refuse_when_binned(session: AsyncSession, customer_id: uuid.UUID) -> None:
@@ -204,6 +231,7 @@ async def delete_owner_customers(*, session: AsyncSession, owner_id: uuid.UUID) 
     await customer_writes.delete_all_of_owner(session=session, owner_id=owner_id)
     await import_repository.forget_owner_uploads(session=session, owner_id=owner_id)
     await store_models.forget_owner(session=session, owner_id=owner_id)
+    await store_settings_repository.forget_owner(session=session, owner_id=owner_id)
     await session.commit()
 
 
@@ -234,12 +262,17 @@ async def import_customers(
     upload commit in one transaction, so a crash leaves all of it or nothing. The same upload again
     within a day is answered with the first one's result.
     """
-    digest = hashlib.sha256(mode.encode() + b"\n" + raw).hexdigest()
+    unit = await store_settings_repository.unit_of(session=session, owner_id=owner_id)
+    # The same bytes read in another income unit are another import.
+    unit_key = b"" if unit.is_model_unit else repr(unit).encode() + b"\n"
+    digest = hashlib.sha256(mode.encode() + b"\n" + unit_key + raw).hexdigest()
     repeated = await import_repository.result_of_recent(session=session, owner_id=owner_id, digest=digest)
     await session.commit()
     if repeated is not None:
-        return await _replayed(ImportResult.model_validate_json(repeated), raw, filename, language)
-    parsed = await run_in_threadpool(read_customers_file, raw, filename=filename, language=language)
+        return await _replayed(ImportResult.model_validate_json(repeated), raw, filename, language, unit)
+    parsed = await run_in_threadpool(
+        read_customers_file, raw, filename=filename, language=language, unit=unit
+    )
     if parsed.problems and mode == "all":
         raise ImportRejected(parsed.problems)
     if not parsed.rows:
@@ -318,18 +351,22 @@ async def import_customers(
             await customer_cap.make_room(
                 session=session, owner_id=owner_id, adding=len(records.customers), max_customers=max_customers
             )
-        await customer_import_writes.store_import(session=session, records=records)
+        await customer_import_writes.store_import(
+            session=session, records=records, contact_columns=parsed.contact_columns
+        )
         await session.commit()
     return result
 
 
 async def _replayed(
-    result: ImportResult, raw: bytes, filename: str | None, language: Language
+    result: ImportResult, raw: bytes, filename: str | None, language: Language, unit: IncomeUnit
 ) -> ImportResult:
     """The first upload's result for the same file, its rejected rows told in this caller's language."""
     if not result.rejected:
         return result
-    parsed = await run_in_threadpool(read_customers_file, raw, filename=filename, language=language)
+    parsed = await run_in_threadpool(
+        read_customers_file, raw, filename=filename, language=language, unit=unit
+    )
     return result.model_copy(update={"rejected": parsed.problems})
 
 

@@ -213,7 +213,7 @@ class InferenceClient:
             raise InferenceUnavailable("inference answered a batch of the wrong size")
         return [ModelOutput.from_json(prediction) for prediction in predictions]
 
-    async def fit_store_correction(self, pairs: list[dict[str, float]], *, token: str) -> dict[str, Any]:
+    async def fit_store_correction(self, pairs: list[dict[str, Any]], *, token: str) -> dict[str, Any]:
         """POST /model/store-correction (issue 25): a store's correction from its observed pairs."""
         return await self._post(
             "/model/store-correction", {"pairs": pairs}, token=token, timeout=self._batch_timeout

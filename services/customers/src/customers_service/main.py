@@ -28,6 +28,7 @@ from customers_service.routes import (
 from customers_service.routes import recycle_bin as recycle_bin_routes
 from customers_service.routes import sales as sales_routes
 from customers_service.routes import store_model as store_model_routes
+from customers_service.routes import store_settings as store_settings_routes
 from customers_service.segment_catalogue import SegmentCatalogue
 from customers_service.service_token import ServiceTokens
 from customers_service.store_models import StoreRescorer
@@ -106,7 +107,10 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         app.state.segment_catalogue = segment_catalogue
         app.state.completer = completer
         rescorer = StoreRescorer(
-            sessionmaker=sessionmaker, interval_seconds=settings.store_rescore_interval_seconds
+            sessionmaker=sessionmaker,
+            interval_seconds=settings.store_rescore_interval_seconds,
+            inference=inference,
+            service_tokens=service_tokens,
         )
         app.state.store_rescorer = rescorer
         app.state.readiness_checks = [
@@ -181,4 +185,5 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(sales_routes.router)
     app.include_router(store_model_routes.router)
+    app.include_router(store_settings_routes.router)
     return app

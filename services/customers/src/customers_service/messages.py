@@ -122,9 +122,23 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "en": '"{value}" is not an annual income: use a number of thousands from 0 to {max_income}.',
         "pt": '"{value}" não é uma renda anual: use um número (em milhares) de 0 a {max_income}.',
     },
+    "income_amount_invalid": {
+        "en": '"{value}" is not an income in {unit}: use a number from 0 to {max_amount}.',
+        "pt": '"{value}" não é uma renda em {unit}: use um número de 0 a {max_amount}.',
+    },
     "score_invalid": {
         "en": '"{value}" is not a spending score: use a whole number from 1 to 100, or leave it empty.',
         "pt": '"{value}" não é uma pontuação: use um número inteiro de 1 a 100, ou deixe em branco.',
+    },
+    "phone_invalid": {
+        "en": "The phone is not a number we can store: write the area code and the number, e.g. "
+        "(11) 98765-4321, or an international number with +, or leave it empty.",
+        "pt": "O telefone não é um número válido: escreva o DDD e o número, como (11) 98765-4321, "
+        "ou um número internacional com +, ou deixe em branco.",
+    },
+    "email_invalid": {
+        "en": "The e-mail is not an address we can store, e.g. maria@example.com, or leave it empty.",
+        "pt": "O e-mail não é um endereço válido, como maria@example.com, ou deixe em branco.",
     },
     "external_id_repeated": {
         "en": "This external id is already used on line {first_line} of the file.",
@@ -168,10 +182,13 @@ FIELD_LABELS: dict[str, dict[Language, str]] = {
     "gender": {"en": "gender", "pt": "gênero"},
     "age": {"en": "age", "pt": "idade"},
     "annual_income": {"en": "annual income", "pt": "renda anual"},
+    "income_amount": {"en": "income", "pt": "renda"},
     "external_id": {"en": "external id", "pt": "código"},
     "observed_score": {"en": "spending score", "pt": "pontuação"},
     "date": {"en": "date", "pt": "data"},
     "amount": {"en": "amount", "pt": "valor"},
+    "phone": {"en": "phone", "pt": "telefone"},
+    "email": {"en": "e-mail", "pt": "e-mail"},
 }
 
 

@@ -129,6 +129,13 @@ class Customer(CustomersTable, table=True):
     # Contacts (issue 24): E.164 phone, e-mail. Never logged.
     phone: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
     email: str | None = Field(default=None, sa_column=Column(String(254), nullable=True))
+    # The income as the owner entered it in the store's unit (issue 23), ``annual_income`` being its
+    # conversion; all None when it was entered in the model's unit (k$ per year).
+    income_amount: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    income_currency: str | None = Field(default=None, sa_column=Column(String(3), nullable=True))
+    income_period: str | None = Field(default=None, sa_column=Column(String(5), nullable=True))
+    income_in_thousands: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
+    income_units_per_model_unit: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
 
     def set_latest(self, prediction: "Prediction") -> None:
         """Point at ``prediction`` as the newest one, with its score, band and segment copied alongside
@@ -344,6 +351,27 @@ class StoreModel(CustomersTable, table=True):
     score_offset: float = Field(sa_column=Column(Float, nullable=False))
     score_slope: float = Field(sa_column=Column(Float, nullable=False))
     interval_scale: float = Field(sa_column=Column(Float, nullable=False))
+    income_scale: float = Field(default=1.0, sa_column=Column(Float, nullable=False, server_default="1"))
     held_out: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
     fitted_at: datetime | None = Field(default=None, sa_column=_timestamp())
     rescore_total: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+
+
+class StoreSettings(CustomersTable, table=True):
+    """An owner's own money (issue 23): the unit incomes are typed, imported and read in. No row: the
+    model's unit (k$ per year, factor 1)."""
+
+    __tablename__ = "store_settings"
+    __table_args__ = (
+        CheckConstraint("period IN ('month', 'year')", name="period"),
+        CheckConstraint("units_per_model_unit > 0", name="units_per_model_unit"),
+    )
+
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, primary_key=True))
+    currency: str = Field(sa_column=Column(String(3), nullable=False))
+    period: str = Field(sa_column=Column(String(5), nullable=False))
+    in_thousands: bool = Field(sa_column=Column(Boolean, nullable=False))
+    units_per_model_unit: float = Field(sa_column=Column(Float, nullable=False))
+    # When the owner last changed the factor (not the currency's or period's words).
+    units_set_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    updated_at: datetime | None = Field(default=None, sa_column=_timestamp())

@@ -114,12 +114,19 @@ class PendingPredictionCompleter:
         return assigned
 
     async def _predict_batch(self, tokens: ServiceTokens, inputs: list[ModelInput]) -> list[ModelOutput]:
-        token = await tokens.token()
-        try:
-            return await self._inference.predict_batch(inputs, token=token)
-        except InferenceRejected as exc:
-            if exc.status_code != 401:
-                raise
-        # Refused although cached as valid (e.g. auth rotated its key): once more with a fresh token.
-        tokens.discard(token)
-        return await self._inference.predict_batch(inputs, token=await tokens.token())
+        return await predict_batch_as_service(self._inference, tokens, inputs)
+
+
+async def predict_batch_as_service(
+    inference: InferenceClient, tokens: ServiceTokens, inputs: list[ModelInput]
+) -> list[ModelOutput]:
+    """A batch prediction with this service's own token (background work has no caller's token)."""
+    token = await tokens.token()
+    try:
+        return await inference.predict_batch(inputs, token=token)
+    except InferenceRejected as exc:
+        if exc.status_code != 401:
+            raise
+    # Refused although cached as valid (e.g. auth rotated its key): once more with a fresh token.
+    tokens.discard(token)
+    return await inference.predict_batch(inputs, token=await tokens.token())

@@ -12,14 +12,13 @@ from decimal import Decimal, InvalidOperation
 from customers_service.errors import ImportRejected
 from customers_service.file_import import (
     COLUMN_ALIASES,
-    _csv_table,
-    _file_rejected,
-    _shown,
-    _Table,
-    _xlsx_table,
+    Table,
+    file_rejected,
     from_spreadsheet_safe,
     header_key,
+    open_table,
     problem,
+    shown,
 )
 from customers_service.messages import FIELD_LABELS, Language, message
 from customers_service.schemas import MAX_EXTERNAL_ID_LENGTH, MAX_NAME_LENGTH, ImportProblem
@@ -73,49 +72,26 @@ class ParsedSales:
 def read_sales_file(raw: bytes, *, filename: str | None, language: Language, today: date) -> ParsedSales:
     """The good rows and the problems of the bad ones. Raises ImportRejected when the file as a whole
     cannot be read. CPU work: call it in a worker thread."""
-    if len(raw) > MAX_BYTES:
-        raise _file_rejected(message("file_too_large", language, mb=MAX_BYTES // (1024 * 1024)))
-    if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _file_rejected(message("file_old_excel", language))
-    is_xlsx = raw.startswith(b"PK\x03\x04") or (filename or "").lower().endswith(".xlsx")
-    table = _xlsx_table(raw, language) if is_xlsx else _csv_table(raw, language)
-    return _read(table, language, today, defused_names=not is_xlsx)
+    table = open_table(raw, filename=filename, language=language, max_bytes=MAX_BYTES)
+    return _read(table, language, today)
 
 
-def _read(table: _Table, language: Language, today: date, *, defused_names: bool) -> ParsedSales:
-    header_line, header = next(
-        ((line, row) for line, row in table.lines if row is None or any(cell.strip() for cell in row)),
-        (1, []),
-    )
-    if header is None:
-        raise ImportRejected([problem(header_line, "header", message("row_unreadable", language))])
+def _read(table: Table, language: Language, today: date) -> ParsedSales:
+    header_line, header = table.header(language)
     positions = _positions(header, header_line, language)
     rows: list[SaleRow] = []
     problems: list[ImportProblem] = []
-    count = 0
-    for line, cells in table.lines:
-        if cells is None:
-            problems.append(problem(line, "row", message("row_unreadable", language)))
-            break
-        if not any(cell.strip() for cell in cells):
-            continue
-        count += 1
-        if count > MAX_SALE_ROWS:
-            raise _file_rejected(message("sales_too_many_rows", language, max_rows=MAX_SALE_ROWS))
-        if table.short_rows_padded:
-            cells = cells + [""] * (len(header) - len(cells))
-        if len(cells) < max(positions.values()) + 1 or any(cell.strip() for cell in cells[len(header) :]):
-            problems.append(
-                problem(line, "row", message("row_width", language, found=len(cells), expected=len(header)))
-            )
-            continue
+    lines = table.rows(
+        header, positions, language, problems, max_rows=MAX_SALE_ROWS, too_many_rows="sales_too_many_rows"
+    )
+    for line, cells in lines:
         texts = {field: cells[index].strip() for field, index in positions.items()}
-        row, row_problems = _row(line, texts, language, today, table.decimal_comma, defused_names)
+        row, row_problems = _row(line, texts, language, today, table.decimal_comma, table.defused)
         problems.extend(row_problems)
         if row is not None:
             rows.append(row)
     if not rows and not problems:
-        raise _file_rejected(message("sales_no_rows", language))
+        raise file_rejected(message("sales_no_rows", language))
     return ParsedSales(rows, problems)
 
 
@@ -184,7 +160,7 @@ def _row(
     sold_on = parse_date(texts["date"], language)
     if sold_on is None or not EARLIEST <= sold_on <= today:
         problems.append(
-            problem(line, "date", message("sales_date_invalid", language, value=_shown(texts["date"])))
+            problem(line, "date", message("sales_date_invalid", language, value=shown(texts["date"])))
         )
     amount = parse_amount(texts["amount"], decimal_comma)
     if amount is None or not 0 <= amount <= MAX_AMOUNT:
@@ -193,7 +169,7 @@ def _row(
                 line,
                 "amount",
                 message(
-                    "sales_amount_invalid", language, value=_shown(texts["amount"]), max_amount=MAX_AMOUNT
+                    "sales_amount_invalid", language, value=shown(texts["amount"]), max_amount=MAX_AMOUNT
                 ),
             )
         )

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from customers_service import customer_reads, import_repository, sales_repository
 from customers_service.errors import ImportRejected
-from customers_service.file_import import _shown, problem
+from customers_service.file_import import problem, shown
 from customers_service.messages import FIELD_LABELS, Language, message
 from customers_service.sales_file import read_sales_file
 from customers_service.schemas import ImportProblem
@@ -98,7 +98,7 @@ def _customer_of(
         customer = by_id.get(external_id)
         if customer is None:
             column = FIELD_LABELS["external_id"][language]
-            text = message("sales_customer_unknown", language, column=column, value=_shown(external_id))
+            text = message("sales_customer_unknown", language, column=column, value=shown(external_id))
             return None, problem(line, "external_id", text)
         return customer.id, None  # type: ignore[attr-defined]
     assert name is not None
@@ -107,8 +107,8 @@ def _customer_of(
         return matches[0], None
     if not matches:
         text = message(
-            "sales_customer_unknown", language, column=FIELD_LABELS["name"][language], value=_shown(name)
+            "sales_customer_unknown", language, column=FIELD_LABELS["name"][language], value=shown(name)
         )
     else:
-        text = message("sales_customer_ambiguous", language, count=len(matches), value=_shown(name))
+        text = message("sales_customer_ambiguous", language, count=len(matches), value=shown(name))
     return None, problem(line, "name", text)

@@ -3,9 +3,11 @@
 import math
 import unicodedata
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi.exceptions import RequestValidationError
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -18,10 +20,13 @@ from pydantic import (
 )
 
 from customers_service import contacts
+from customers_service.export_labels import ExportLocale, TimeZoneName
 from customers_service.models import Customer as CustomerRow
 from customers_service.models import Prediction as PredictionRow
 from customers_service.search_text import search_words
 from customers_service.segment_catalogue import Segments
+from customers_service.store_settings import MODEL_UNIT, IncomeUnit, entered_income_columns, to_model_income
+from customers_service.store_settings_schemas import EnteredIncome, IncomeAmount
 
 GENDER_VOCABULARY = {
     "male": "male",
@@ -130,17 +135,79 @@ Phone = Annotated[
 Email = Annotated[str, StringConstraints(max_length=contacts.MAX_EMAIL_LENGTH), AfterValidator(_email)]
 
 
-class CustomerCreate(BaseModel):
+class _CustomerFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
     gender: Gender
     age: Age
-    annual_income: AnnualIncome
     observed_score: ObservedScore | None = None
     external_id: ExternalId | None = None
     phone: Phone | None = None
     email: Email | None = None
+
+
+class CustomerCreate(_CustomerFields):
+    """A new customer's values, the income in the model's unit (and, when it was entered in the
+    store's unit, that amount too)."""
+
+    annual_income: AnnualIncome
+    # The amount as entered in the store's unit, and that unit (store_settings.entered_income_columns).
+    income_amount: float | None = None
+    income_currency: str | None = None
+    income_period: str | None = None
+    income_in_thousands: bool | None = None
+    income_units_per_model_unit: float | None = None
+
+
+class CustomerCreateRequest(_CustomerFields):
+    """``annual_income`` (k$ per year, the model's unit) or ``income_amount`` (the store's unit, GET
+    /settings), not both."""
+
+    annual_income: AnnualIncome | None = None
+    income_amount: IncomeAmount | None = None
+
+    @model_validator(mode="after")
+    def _one_income(self) -> "CustomerCreateRequest":
+        _check_one_income(self.annual_income, self.income_amount, required=True)
+        return self
+
+    def resolved(self, unit: IncomeUnit) -> CustomerCreate:
+        """The values with the income converted to the model's unit."""
+        values = self.model_dump(exclude={"annual_income", "income_amount"})
+        if self.income_amount is None:
+            assert self.annual_income is not None  # _one_income
+            return CustomerCreate(**values, annual_income=self.annual_income)
+        return CustomerCreate(
+            **values,
+            annual_income=model_income_of(self.income_amount, unit),
+            **entered_income_columns(self.income_amount, unit),
+        )
+
+
+def _check_one_income(annual_income: float | None, income_amount: float | None, *, required: bool) -> None:
+    if annual_income is not None and income_amount is not None:
+        raise ValueError("give annual_income (k$ per year) or income_amount (the store's unit), not both")
+    if required and annual_income is None and income_amount is None:
+        raise ValueError("annual_income (k$ per year) or income_amount (the store's unit) is required")
+
+
+def model_income_of(amount: float, unit: IncomeUnit) -> float:
+    """``amount`` in the model's unit; a 422 naming ``income_amount`` when that is past MAX_INCOME."""
+    income = to_model_income(amount, unit)
+    if income > MAX_INCOME:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "less_than_equal",
+                    "loc": ("body", "income_amount"),
+                    "msg": f"is more than {MAX_INCOME} k$ a year for the model at the store's "
+                    f"{unit.units_per_model_unit:g} per model unit",
+                    "input": amount,
+                }
+            ]
+        )
+    return income
 
 
 class CustomerUpdate(BaseModel):
@@ -153,17 +220,23 @@ class CustomerUpdate(BaseModel):
     gender: Gender | None = None
     age: Age | None = None
     annual_income: AnnualIncome | None = None
+    income_amount: IncomeAmount | None = Field(None, description="The income in the store's unit")
     observed_score: ObservedScore | None = None
     external_id: ExternalId | None = None
     phone: Phone | None = None
     email: Email | None = None
 
-    @field_validator("name", "gender", "age", "annual_income", mode="before")
+    @field_validator("name", "gender", "age", "annual_income", "income_amount", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:
             raise ValueError("may be left out but not set to null")
         return value
+
+    @model_validator(mode="after")
+    def _one_income(self) -> "CustomerUpdate":
+        _check_one_income(self.annual_income, self.income_amount, required=False)
+        return self
 
 
 class Interval(BaseModel):
@@ -242,7 +315,10 @@ class CustomerRead(BaseModel):
     name: str
     gender: Literal["male", "female"]
     age: int
-    annual_income: float
+    annual_income: float = Field(description="k$ per year, the model's unit")
+    income: EnteredIncome = Field(
+        description="The income as entered, with its unit (the model's unit when entered as annual_income)"
+    )
     observed_score: int | None = None
     observed_at: datetime | None = None
     created_at: datetime
@@ -427,6 +503,7 @@ def customer_read_of(
         gender=customer.gender,
         age=customer.age,
         annual_income=customer.annual_income,
+        income=entered_income_of(customer),
         observed_score=customer.observed_score,
         observed_at=customer.observed_at,
         created_at=customer.created_at,
@@ -441,6 +518,20 @@ def customer_read_of(
         email=customer.email,
         whatsapp_url=contacts.whatsapp_url(customer.phone),
     )
+
+
+def entered_income_of(customer: CustomerRow) -> EnteredIncome:
+    if customer.income_amount is None:
+        unit, amount = MODEL_UNIT, customer.annual_income
+    else:
+        unit = IncomeUnit(
+            currency=customer.income_currency or MODEL_UNIT.currency,
+            period="month" if customer.income_period == "month" else "year",
+            in_thousands=bool(customer.income_in_thousands),
+            units_per_model_unit=customer.income_units_per_model_unit or 1.0,
+        )
+        amount = customer.income_amount
+    return EnteredIncome(amount=amount, **asdict(unit))
 
 
 def segment_of(
@@ -561,7 +652,11 @@ class BulkSelection(BaseModel):
 class BulkExport(BulkSelection):
     sort: SortKey | None = None
     format: Literal["csv", "xlsx"] = "csv"
-    delimiter: Literal["comma", "semicolon"] = "comma"
+    delimiter: Literal["comma", "semicolon"] = Field(
+        default="comma", description="Left out: semicolon with lang=pt-BR, else comma"
+    )
+    lang: ExportLocale | None = Field(default=None, description="As GET /customers/export's lang")
+    tz: TimeZoneName | None = Field(default=None, description="As GET /customers/export's tz")
 
 
 class RestoreRequest(BaseModel):

@@ -14,6 +14,11 @@ class CorrectionRead(BaseModel):
     offset: float = Field(description="Points added to the global score (at a score of 50)")
     slope: float = Field(description="The score's scale is 1 + slope around 50")
     interval_scale: float = Field(description="The global interval's half-widths are multiplied by it")
+    income_scale: float = Field(
+        default=1.0,
+        description="The global model reads each income multiplied by it before the offset and the "
+        "slope apply (1: no income correction)",
+    )
 
 
 class CoverageRead(BaseModel):
@@ -24,7 +29,10 @@ class CoverageRead(BaseModel):
 
 
 class HeldOutRead(BaseModel):
-    count: int = Field(description="Observed scores, each predicted by a correction fitted without it")
+    count: int = Field(
+        description="Observed scores after the oldest sixth, each predicted by a correction fitted on "
+        "the scores dated before it"
+    )
     global_mae: float
     store_mae: float
     global_coverage: CoverageRead

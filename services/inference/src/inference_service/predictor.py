@@ -154,6 +154,17 @@ class SpendingScorePredictor:
             warnings=warnings,
         )
 
+    def scores_and_intervals(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Only the score and the interval ends of each row (clipped, not rounded): what a store
+        correction's fit asks of many rows at once."""
+        raw = self._regressor(features)
+        offset_low, offset_high = self.model.interval.offsets(features)
+        return (
+            np.clip(raw, SCORE_MIN, SCORE_MAX),
+            np.clip(raw + offset_low, SCORE_MIN, SCORE_MAX),
+            np.clip(raw + offset_high, SCORE_MIN, SCORE_MAX),
+        )
+
     def segment_id(self, segment: int) -> str:
         return str(self._segments[segment]["id"])
 

@@ -1,5 +1,6 @@
 """The UI's message catalogues: one module per language and section, merged by ``spendscore_ui.i18n``.
 
+``money_*``: the store's own money (issue 23).
 ``core_*``: sign-in, session, menu, account, admin, model, errors, shared words (genders, bands, fields).
 ``pages_*``: the store pages (customers, customer, dashboard, import/export) and their charts.
 ``list_*``: the customers list's table, selection, bulk actions, recycle bin and saved views.

@@ -43,4 +43,10 @@ MESSAGES: dict[str, str] = {
     "session.ended.revoked": (
         "Your session ended because your password or your access changed. Please sign in again."
     ),
+    # --- one story per customer: band, segment and the two kinds agree (customer_view.shown_segment) ---
+    "story.segment.two_kinds": "the likelier of the two kinds, as the model sees it",
+    "story.segment.unclear": (
+        "**Segment: not clear.** Customers with this profile fall in groups that spend differently; the "
+        "score and its band above are the model's best single answer."
+    ),
 }

@@ -45,4 +45,10 @@ MESSAGES: dict[str, str] = {
         "Um administrador redefiniu sua senha: entre com a senha temporária que você recebeu."
     ),
     "session.ended.revoked": ("Sua sessão terminou porque sua senha ou seu acesso mudou. Entre novamente."),
+    # --- uma história por cliente: faixa, segmento e os dois tipos concordam ---
+    "story.segment.two_kinds": "o mais provável dos dois tipos, segundo o modelo",
+    "story.segment.unclear": (
+        "**Segmento: indefinido.** Clientes com este perfil se dividem em grupos que gastam de jeitos "
+        "diferentes; a pontuação e a faixa acima são a melhor resposta única do modelo."
+    ),
 }

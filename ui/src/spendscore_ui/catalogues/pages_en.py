@@ -14,6 +14,14 @@ MESSAGES: dict[str, str] = {
         "The score you measured yourself, if you have one. The customer's segment then follows it, and "
         "the dashboard shows how close the model came."
     ),
+    "form.phone": "Phone (optional)",
+    "form.phone_placeholder": "(11) 98765-4321",
+    "form.email": "E-mail (optional)",
+    "form.email_placeholder": "maria@example.com",
+    "form.error.phone": (
+        "Enter the area code and the number, e.g. (11) 98765-4321, or an international number with +."
+    ),
+    "form.error.email": "Enter an e-mail address such as maria@example.com.",
     "form.required_note": "Fields marked \\* are required.",
     "form.error.name_missing": "Enter the customer's name.",
     "form.error.name_too_long": "Use at most {max} characters.",
@@ -26,7 +34,10 @@ MESSAGES: dict[str, str] = {
     "form.error.observed_range": "A spending score is a whole number from {min} to {max}.",
     # --- what a prediction means ---
     "view.interval": "80% of customers like this one score between {low} and {high}.",
-    "view.modes": "Customers like this one tend to score around {low} or around {high}.",
+    "view.modes": (
+        "Customers like this one are of two kinds: some score around {low}, others around {high}; "
+        "{score} is the average of both, not a typical score."
+    ),
     "view.warning.age": (
         "Age {value} lies outside the ages the model learned from ({low} to {high}): "
         "treat this score as a rough guess."
@@ -279,6 +290,17 @@ MESSAGES: dict[str, str] = {
     "sales.scored.one": "{count} customer's observed score now comes from your sales.",
     "sales.scored.other": "{count} customers' observed scores now come from your sales.",
     "sales.source.sales": "Observed score derived from your sales.",
+    "model.store_title": "Your store's own correction",
+    "model.store": (
+        "Each store also gets its own correction of this model, learned from the scores observed there "
+        "(typed, or the percentile of the customer's spend over the 12 months up to the store's latest "
+        "sale). It reads the store's incomes on a scale of its own (from 30 scores on), then adds an "
+        "offset and a scale to the score; each part is pulled towards no correction the less evidence "
+        "there is, and the range widens or narrows with the store's own errors. It answers only when it "
+        "beats this model on the store's later scores: the scores, oldest first, are cut into six blocks "
+        "and each of the last five is predicted from the blocks before it (forward chaining, not shuffled "
+        "cross-validation), the test that matters for the next customers."
+    ),
     "sales.source.typed": "Observed score typed by you.",
     "sales.of_customer.one": "{count} sale",
     "sales.of_customer.other": "{count} sales",
@@ -288,12 +310,12 @@ MESSAGES: dict[str, str] = {
     "store.fit": "Fit your store's model again",
     "store.not_fitted": "Not fitted yet: import sales or enter observed scores, then fit your store's model.",
     "store.reason.better_on_held_out": (
-        "Your store's correction made smaller errors on scores it had not seen: it now answers for your "
-        "customers."
+        "Learned from your earlier scores, your store's correction made smaller errors on the later ones: "
+        "it now answers for your customers."
     ),
     "store.reason.not_better_on_held_out": (
-        "Your store's correction did not make smaller errors on scores it had not seen: the global model "
-        "keeps answering."
+        "Learned from your earlier scores, your store's correction did not make smaller errors on the "
+        "later ones: the global model keeps answering."
     ),
     "store.reason.too_few_scores": (
         "Too few observed scores to learn your store (at least 20): the global model keeps answering."
@@ -303,8 +325,17 @@ MESSAGES: dict[str, str] = {
     "store.column.coverage": "Real scores inside the 80% interval",
     "store.global": "Global model",
     "store.yours": "Your store's model",
-    "store.held_out.one": "Measured on {count} observed score, each predicted without it.",
-    "store.held_out.other": "Measured on {count} observed scores, each predicted without them.",
+    "store.held_out.one": (
+        "Measured on your {count} latest observed score, predicted only from the scores dated before it."
+    ),
+    "store.held_out.other": (
+        "Measured on your {count} latest observed scores, each predicted only from the scores dated "
+        "before it."
+    ),
+    "store.income_scale": (
+        "Your store's model reads your customers' incomes as {share} of what you recorded: at those "
+        "incomes, the customers the model learned from spend as yours do."
+    ),
     "store.coverage": (
         "with {count} scores, {share} observed inside the interval is compatible with {low} to {high}."
     ),

@@ -14,6 +14,12 @@ MESSAGES: dict[str, str] = {
         "A pontuação que você mesmo mediu, se tiver uma. O segmento do cliente passa a segui-la, e o "
         "painel mostra o quanto o modelo acertou."
     ),
+    "form.phone": "Telefone (opcional)",
+    "form.phone_placeholder": "(11) 98765-4321",
+    "form.email": "E-mail (opcional)",
+    "form.email_placeholder": "maria@exemplo.com.br",
+    "form.error.phone": "Informe o DDD e o número, como (11) 98765-4321, ou um número internacional com +.",
+    "form.error.email": "Informe um e-mail como maria@exemplo.com.br.",
     "form.required_note": "Os campos marcados com \\* são obrigatórios.",
     "form.error.name_missing": "Informe o nome do cliente.",
     "form.error.name_too_long": "Use no máximo {max} caracteres.",
@@ -26,7 +32,10 @@ MESSAGES: dict[str, str] = {
     "form.error.observed_range": "A pontuação de gastos é um número inteiro de {min} a {max}.",
     # --- o que a previsão quer dizer ---
     "view.interval": "80% dos clientes como este têm pontuação entre {low} e {high}.",
-    "view.modes": "Clientes como este costumam ter pontuação por volta de {low} ou por volta de {high}.",
+    "view.modes": (
+        "Clientes como este são de dois tipos: uns têm pontuação por volta de {low}, outros por volta de "
+        "{high}; {score} é a média dos dois, não uma pontuação típica."
+    ),
     "view.warning.age": (
         "A idade {value} está fora das idades com que o modelo aprendeu ({low} a {high}): "
         "considere esta pontuação uma estimativa grosseira."
@@ -287,6 +296,18 @@ MESSAGES: dict[str, str] = {
     "sales.scored.one": "A pontuação observada de {count} cliente agora vem das suas vendas.",
     "sales.scored.other": "As pontuações observadas de {count} clientes agora vêm das suas vendas.",
     "sales.source.sales": "Pontuação observada calculada a partir das suas vendas.",
+    "model.store_title": "A correção própria da sua loja",
+    "model.store": (
+        "Cada loja também recebe uma correção própria deste modelo, aprendida com as pontuações "
+        "observadas nela (digitadas, ou o percentil do que o cliente gastou nos 12 meses até a venda mais "
+        "recente da loja). Ela lê a renda da loja numa escala própria (a partir de 30 pontuações) e depois "
+        "soma um deslocamento e uma escala à pontuação; cada parte é puxada para nenhuma correção quanto "
+        "menos evidência houver, e a faixa se alarga ou se estreita conforme os erros da própria loja. Ela "
+        "só responde quando erra menos que este modelo nas pontuações mais recentes da loja: as "
+        "pontuações, das mais antigas às mais novas, são divididas em seis blocos e cada um dos cinco "
+        "últimos é previsto a partir dos blocos anteriores (encadeamento para a frente, não validação "
+        "cruzada embaralhada), o teste que importa para os próximos clientes."
+    ),
     "sales.source.typed": "Pontuação observada digitada por você.",
     "sales.of_customer.one": "{count} venda",
     "sales.of_customer.other": "{count} vendas",
@@ -298,12 +319,12 @@ MESSAGES: dict[str, str] = {
         "Ainda não ajustado: importe vendas ou informe pontuações observadas e ajuste o modelo da sua loja."
     ),
     "store.reason.better_on_held_out": (
-        "A correção da sua loja errou menos em pontuações que não tinha visto: agora ela responde pelos "
-        "seus clientes."
+        "Aprendida com as suas pontuações mais antigas, a correção da sua loja errou menos nas mais "
+        "recentes: agora ela responde pelos seus clientes."
     ),
     "store.reason.not_better_on_held_out": (
-        "A correção da sua loja não errou menos em pontuações que não tinha visto: o modelo global "
-        "continua respondendo."
+        "Aprendida com as suas pontuações mais antigas, a correção da sua loja não errou menos nas mais "
+        "recentes: o modelo global continua respondendo."
     ),
     "store.reason.too_few_scores": (
         "Poucas pontuações observadas para aprender a sua loja (pelo menos 20): o modelo global continua "
@@ -314,8 +335,18 @@ MESSAGES: dict[str, str] = {
     "store.column.coverage": "Pontuações reais dentro do intervalo de 80%",
     "store.global": "Modelo global",
     "store.yours": "Modelo da sua loja",
-    "store.held_out.one": "Medido em {count} pontuação observada, prevista sem ela.",
-    "store.held_out.other": "Medido em {count} pontuações observadas, cada uma prevista sem ela.",
+    "store.held_out.one": (
+        "Medido na sua {count} pontuação observada mais recente, prevista só com as pontuações de datas "
+        "anteriores."
+    ),
+    "store.held_out.other": (
+        "Medido nas suas {count} pontuações observadas mais recentes, cada uma prevista só com as "
+        "pontuações de datas anteriores."
+    ),
+    "store.income_scale": (
+        "O modelo da sua loja lê a renda dos seus clientes como {share} do que você registrou: com essa "
+        "renda, os clientes com que o modelo aprendeu gastam como os seus."
+    ),
     "store.coverage": "com {count} pontuações, {share} observados é compatível com {low} a {high}.",
     "store.no_claim": (
         "Abaixo de {min} pontuações, essas coberturas são incertas demais para dizer como os intervalos "

@@ -8,8 +8,14 @@ from fastapi import APIRouter, Request, Response
 from customers_service import bulk_actions
 from customers_service.customer_reads import CustomerFilters
 from customers_service.db import SessionDep
-from customers_service.deps import ExpensiveCall, InferenceDep, OwnerDep
-from customers_service.routes.transfer import XLSX_MEDIA_TYPE, ExportSelection, export_response
+from customers_service.deps import CatalogueDep, ExpensiveCall, InferenceDep, OwnerDep
+from customers_service.routes.transfer import (
+    XLSX_MEDIA_TYPE,
+    ExportSelection,
+    default_delimiter,
+    export_response,
+    localized_export,
+)
 from customers_service.schemas import BulkExport, BulkResult, BulkSelection
 
 router = APIRouter(prefix="/customers/bulk", tags=["bulk actions"])
@@ -51,11 +57,18 @@ async def bulk_predict(
     responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}, **_NOT_FOUND},
     dependencies=[ExpensiveCall],
 )
-async def bulk_export(request: Request, body: BulkExport, owner: OwnerDep, session: SessionDep) -> Response:
-    """The selected customers as the export writes them (CSV or .xlsx), in ``sort`` (by name without)."""
+async def bulk_export(
+    request: Request, body: BulkExport, owner: OwnerDep, session: SessionDep, catalogue: CatalogueDep
+) -> Response:
+    """The selected customers as the export writes them (CSV or .xlsx), in ``sort`` (by name without),
+    in ``lang`` as GET /customers/export writes it."""
     ids = await bulk_actions.selected_ids(session=session, owner_id=owner.id, selection=body)
     await session.commit()
     selection = ExportSelection(sort=body.sort, filters=CustomerFilters(), ids=ids)
+    delimiter = body.delimiter if "delimiter" in body.model_fields_set else default_delimiter(body.lang)
+    language = await localized_export(
+        session=session, catalogue=catalogue, owner=owner, locale=body.lang, zone_name=body.tz
+    )
     return await export_response(
-        request.app.state.sessionmaker, owner.id, selection, body.format, body.delimiter
+        request.app.state.sessionmaker, owner.id, selection, body.format, delimiter, language
     )

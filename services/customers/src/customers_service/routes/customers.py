@@ -17,7 +17,7 @@ from customers_service.deps import (
     ValidCustomer,
 )
 from customers_service.schemas import (
-    CustomerCreate,
+    CustomerCreateRequest,
     CustomerPage,
     CustomerRead,
     CustomerUpdate,
@@ -32,7 +32,7 @@ router = APIRouter(prefix="/customers", tags=["customers"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CustomerRead)
 async def create_customer(
-    values: CustomerCreate,
+    values: CustomerCreateRequest,
     owner: OwnerDep,
     session: SessionDep,
     inference: InferenceDep,
@@ -46,7 +46,7 @@ async def create_customer(
         inference=inference,
         owner_id=owner.id,
         token=owner.token,
-        values=values,
+        request=values,
         max_customers=settings.max_customers_per_owner,
         catalogue=catalogue,
     )

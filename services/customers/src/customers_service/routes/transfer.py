@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from customers_service import customer_reads, customers
+from customers_service import customer_reads, customers, store_settings_repository
 from customers_service.customer_reads import CustomerFilters
 from customers_service.customers import ImportMode
 from customers_service.db import SessionDep
@@ -22,21 +22,31 @@ from customers_service.deps import (
     FiltersDep,
     ImportWork,
     InferenceDep,
+    Owner,
     OwnerDep,
     SettingsDep,
 )
+from customers_service.export_labels import (
+    DATE_FORMATS,
+    SHEET_NAMES,
+    XLSX_DATE_FORMATS,
+    ExportLanguage,
+    ExportLocale,
+    TimeZoneName,
+    export_language,
+)
 from customers_service.file_export import (
     EXPORT_COLUMNS,
-    TEMPLATE_HEADERS,
-    TEMPLATE_ROWS,
     XLSX_MEDIA_TYPE,
     CsvWriter,
     Delimiter,
     XlsxWriter,
+    template,
 )
 from customers_service.file_import import MAX_BYTES
 from customers_service.messages import LanguageDep
 from customers_service.schemas import ImportResult, SortKey
+from customers_service.segment_catalogue import SegmentCatalogue
 
 router = APIRouter(prefix="/customers", tags=["import and export"])
 FileFormat = Literal["csv", "xlsx"]
@@ -93,12 +103,14 @@ async def import_customers(
 async def import_template(
     language: LanguageDep,
     owner: OwnerDep,
+    session: SessionDep,
     format: Annotated[FileFormat, Query()] = "csv",  # noqa: A002 - the query parameter's name
     delimiter: Annotated[Delimiter, Query()] = "comma",
 ) -> Response:
-    """The header and two example rows, in the caller's language (`Accept-Language`)."""
-    del owner  # signed-in callers only, like every customers endpoint
-    header, rows = TEMPLATE_HEADERS[language], TEMPLATE_ROWS[language]
+    """The header and two example rows, in the caller's language (`Accept-Language`) and the
+    store's income unit (GET /settings)."""
+    unit = await store_settings_repository.unit_of(session=session, owner_id=owner.id)
+    header, rows = template(language, unit)
     if format == "xlsx":
         writer = XlsxWriter(header)
         writer.append(rows)
@@ -119,19 +131,68 @@ async def import_template(
 async def export_customers(
     request: Request,
     owner: OwnerDep,
+    session: SessionDep,
     filters: FiltersDep,
+    catalogue: CatalogueDep,
     format: Annotated[FileFormat, Query()] = "csv",  # noqa: A002 - the query parameter's name
     delimiter: Annotated[
-        Delimiter, Query(description="semicolon: `;` between cells and decimal commas (pt-BR Excel)")
-    ] = "comma",
+        Delimiter | None,
+        Query(
+            description="semicolon: `;` between cells and decimal commas (pt-BR Excel); by default "
+            "semicolon with lang=pt-BR, else comma"
+        ),
+    ] = None,
     sort: Annotated[
         SortKey | None, Query(description="The list's order; by name then id without one")
     ] = None,
+    lang: Annotated[
+        ExportLocale | None,
+        Query(
+            description="The file's language: headers, genders, bands, segment names, the sheet's name "
+            "and local dates in it. Without it, the machine-readable file (English column names, "
+            "ISO 8601 UTC times)"
+        ),
+    ] = None,
+    tz: Annotated[
+        TimeZoneName | None,
+        Query(description="With lang: the dates' IANA time zone (America/Sao_Paulo for pt-BR, else UTC)"),
+    ] = None,
 ) -> Response:
     """The customers the list shows with the same search, filters and sort (every customer without
-    them), with their latest prediction: CSV (UTF-8 with BOM) streamed, or .xlsx."""
+    them), with their latest prediction and contacts: CSV (UTF-8 with BOM) streamed, or .xlsx."""
     selection = ExportSelection(sort=sort, filters=filters)
-    return await export_response(request.app.state.sessionmaker, owner.id, selection, format, delimiter)
+    language = await localized_export(
+        session=session, catalogue=catalogue, owner=owner, locale=lang, zone_name=tz
+    )
+    return await export_response(
+        request.app.state.sessionmaker,
+        owner.id,
+        selection,
+        format,
+        delimiter or default_delimiter(lang),
+        language,
+    )
+
+
+def default_delimiter(locale: ExportLocale | None) -> Delimiter:
+    return "semicolon" if locale == "pt-BR" else "comma"
+
+
+async def localized_export(
+    *,
+    session: AsyncSession,
+    catalogue: SegmentCatalogue,
+    owner: Owner,
+    locale: ExportLocale | None,
+    zone_name: str | None,
+) -> ExportLanguage | None:
+    """The export's language with the model's segment names (their ids when inference never answered)
+    and the store's income unit."""
+    if locale is None:
+        return None
+    unit = await store_settings_repository.unit_of(session=session, owner_id=owner.id)
+    await session.commit()
+    return export_language(locale, zone_name, await catalogue.segments(owner.token), unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,15 +210,17 @@ async def export_response(
     selection: ExportSelection,
     file_format: FileFormat,
     delimiter: Delimiter,
+    language: ExportLanguage | None = None,
 ) -> Response:
     if file_format == "xlsx":
         return StreamingResponse(
-            _streamed(await _xlsx_export(sessionmaker, owner_id, selection)),
+            _streamed(await _xlsx_export(sessionmaker, owner_id, selection, language)),
             media_type=XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": 'attachment; filename="customers.xlsx"'},
         )
+    writer = CsvWriter(delimiter, date_format=DATE_FORMATS[language.language] if language else None)
     return StreamingResponse(
-        _csv_export(sessionmaker, owner_id, selection, CsvWriter(delimiter)),
+        _csv_export(sessionmaker, owner_id, selection, writer, language),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="customers.csv"'},
     )
@@ -169,10 +232,14 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
     )
 
 
-def _rows(session: AsyncSession, owner_id: uuid.UUID, selection: ExportSelection) -> AsyncIterator[Any]:
-    return customer_reads.stream_for_export(
+async def _rows(
+    session: AsyncSession, owner_id: uuid.UUID, selection: ExportSelection, language: ExportLanguage | None
+) -> AsyncIterator[Sequence[Any]]:
+    chunks = customer_reads.stream_for_export(
         session=session, owner_id=owner_id, sort=selection.sort, filters=selection.filters, ids=selection.ids
     )
+    async for chunk in chunks:
+        yield chunk if language is None else [language.row(EXPORT_COLUMNS, row) for row in chunk]
 
 
 async def _csv_export(
@@ -180,22 +247,34 @@ async def _csv_export(
     owner_id: uuid.UUID,
     selection: ExportSelection,
     writer: CsvWriter,
+    language: ExportLanguage | None,
 ) -> AsyncIterator[str]:
     # Its own session: the response is streamed after the request's dependencies have closed theirs.
-    yield writer.start()
+    yield writer.start(language.header(EXPORT_COLUMNS) if language else None)
     async with sessionmaker() as session:
-        async for chunk in _rows(session, owner_id, selection):
+        async for chunk in _rows(session, owner_id, selection, language):
             yield writer.lines(chunk)
 
 
 async def _xlsx_export(
-    sessionmaker: async_sessionmaker[AsyncSession], owner_id: uuid.UUID, selection: ExportSelection
+    sessionmaker: async_sessionmaker[AsyncSession],
+    owner_id: uuid.UUID,
+    selection: ExportSelection,
+    language: ExportLanguage | None,
 ) -> IO[bytes]:
     """The workbook in a temporary file (a million rows make tens of MB: not kept in memory), built
     whole before the answer starts, so that a failure is still a proper error status."""
-    writer = XlsxWriter()
+    writer = (
+        XlsxWriter(
+            language.header(EXPORT_COLUMNS),
+            sheet_name=SHEET_NAMES[language.language],
+            date_format=XLSX_DATE_FORMATS[language.language],
+        )
+        if language
+        else XlsxWriter()
+    )
     async with sessionmaker() as session:
-        async for chunk in _rows(session, owner_id, selection):
+        async for chunk in _rows(session, owner_id, selection, language):
             await run_in_threadpool(writer.append, chunk)
     workbook = tempfile.TemporaryFile()
     try:
