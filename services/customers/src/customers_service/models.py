@@ -69,7 +69,9 @@ class Customer(CustomersTable, table=True):
         Index("ix_customer_owner_gender", "owner_id", "gender", "id", postgresql_where=_LISTED),
         Index("ix_customer_owner_updated", "owner_id", "updated_at", "id", postgresql_where=_LISTED),
         Index("ix_customer_owner_external", "owner_id", "external_id", "id", postgresql_where=_LISTED),
-        Index("ix_customer_owner_observed_score", "owner_id", "observed_score", "id", postgresql_where=_LISTED),
+        Index(
+            "ix_customer_owner_observed_score", "owner_id", "observed_score", "id", postgresql_where=_LISTED
+        ),
         Index(
             "ix_customer_deleted",
             "owner_id",
