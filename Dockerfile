@@ -34,7 +34,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     test -n "${PACKAGE}" && test -f "${MEMBER}/pyproject.toml" \
     && uv sync --frozen --no-install-workspace --no-dev --package ${PACKAGE}
 # Sources (alembic.ini and alembic/, the inference data set; tests are kept out by .dockerignore), and the
-# shared library every member uses (the UI its settings files and JSON logs).
+# shared library every member uses (the UI its settings files, JSON logs and bounded HTTP protocol).
 COPY services/common/ services/common/
 COPY ${MEMBER}/ ${MEMBER}/
 RUN --mount=type=cache,target=/root/.cache/uv \
@@ -101,8 +101,9 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
 CMD ["python", "-m", "inference_service"]
 
 # Streamlit options as STREAMLIT_* variables: it reads .streamlit/ from the working directory (/app), not
-# ui/. The port is UI_PORT (the command passes it on), as with `make run`. No welcome banner: every line
-# the UI writes is JSON (spendscore_ui.json_logs).
+# ui/. The port is UI_PORT (the command passes it on), as with `make run`; spendscore_ui.serve is
+# `streamlit run` with the services' bounds on slow clients (HEAD_TIMEOUT_SECONDS, MAX_CONNECTIONS). No
+# welcome banner: every line the UI writes is JSON (spendscore_ui.json_logs).
 FROM runtime AS ui
 ENV UI_PORT=8501 \
     STREAMLIT_SERVER_ADDRESS=0.0.0.0 \
@@ -115,4 +116,4 @@ ENV UI_PORT=8501 \
 EXPOSE 8501
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/_stcore/health' % os.environ.get('UI_PORT', '8501'), timeout=4)"]
-CMD ["sh", "-c", "exec python -m streamlit run ui/streamlit_app.py --server.port \"${UI_PORT}\""]
+CMD ["sh", "-c", "exec python -m spendscore_ui.serve ui/streamlit_app.py --server.port \"${UI_PORT}\""]

@@ -297,7 +297,8 @@ def service_programs(config: StackConfig) -> list[Program]:
         Program(name, [python, "-m", f"{name}_service"], cwd=REPO_ROOT, priority=200, autostart=False)
         for name in SERVICES
     ]
-    ui_command = [python, "-m", "streamlit", "run", "ui/streamlit_app.py"]
+    # `streamlit run` with the services' bounds on slow clients (HEAD_TIMEOUT_SECONDS, MAX_CONNECTIONS).
+    ui_command = [python, "-m", "spendscore_ui.serve", "ui/streamlit_app.py"]
     ui_command += ["--server.port", str(config.ports["ui"]), "--server.address", "127.0.0.1"]
     ui_command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
     ui_command += ["--logger.hideWelcomeMessage", "true"]  # JSON lines only; the URLs are printed above

@@ -27,6 +27,10 @@ CHROMIUM_ARGS = [
 WAIT_MS = 60_000
 SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"  # the README shows them
 SESSION_COOKIE = "spendscore_session"
+# The UI's slow-client bounds (issue 30). The head timeout is the production default: every browser test
+# shares this UI, and on a loaded machine a shorter one could cut a real browser's request.
+UI_HEAD_TIMEOUT_SECONDS = 5
+UI_MAX_CONNECTIONS = 50
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,11 @@ def start_ui(service_urls: dict[str, str], log_dir: Path) -> Iterator[RunningUI]
         "INFERENCE_URL": service_urls["inference"],
         "UI_COOKIE_SECRET": cookie_secret,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "HEAD_TIMEOUT_SECONDS": str(UI_HEAD_TIMEOUT_SECONDS),
+        "MAX_CONNECTIONS": str(UI_MAX_CONNECTIONS),
     }
-    args = ["-m", "streamlit", "run", "ui/streamlit_app.py", "--server.port", str(port)]
+    # The launcher: `streamlit run` with the slow-client bounds (spendscore_ui.serve).
+    args = ["-m", "spendscore_ui.serve", "ui/streamlit_app.py", "--server.port", str(port)]
     args += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     process = ServiceProcess("ui", args, env, port, log_dir)
     process.start(ready_path="/_stcore/health", timeout=120)

@@ -176,7 +176,7 @@ class ReplicatedStack:
         env = {**shared, "DATA_DIR": str(data_dir), f"{service.upper()}_PORT": str(port)}
         python = sys.executable
         if service == "ui":
-            command = [python, "-m", "streamlit", "run", "ui/streamlit_app.py", "--server.port", str(port)]
+            command = [python, "-m", "spendscore_ui.serve", "ui/streamlit_app.py", "--server.port", str(port)]
             command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
         elif service in self.database_urls:
             script = f"{python} -m {service}_service.migrate && exec {python} -m {service}_service"

@@ -142,9 +142,11 @@ def test_ui_command_runs_the_streamlit_app_on_ui_port(repo_root: Path) -> None:
     command = command_of(repo_root, "ui")
     assert command[:2] == ["sh", "-c"]  # a shell, to expand UI_PORT
     words = command[2].split()
-    assert words[:5] == ["exec", "python", "-m", "streamlit", "run"]
-    assert (repo_root / words[5]).is_file()
-    assert words[6:] == ["--server.port", '"${UI_PORT}"']
+    # The launcher: `streamlit run` with the slow-client bounds (ui/src/spendscore_ui/serve.py).
+    assert words[:4] == ["exec", "python", "-m", "spendscore_ui.serve"]
+    assert (repo_root / "ui" / "src" / "spendscore_ui" / "serve.py").is_file()
+    assert (repo_root / words[4]).is_file()
+    assert words[5:] == ["--server.port", '"${UI_PORT}"']
     steps = image_steps(repo_root, "ui")
     assert not any("STREAMLIT_SERVER_PORT" in arguments for _, arguments in steps), "it would hide UI_PORT"
     healthcheck = next(arguments for keyword, arguments in steps if keyword == "HEALTHCHECK")

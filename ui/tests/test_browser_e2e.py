@@ -4,19 +4,25 @@ Streamlit draws over a websocket, so every step waits for the element it needs (
 chart's canvas/svg), never for the page load. Screenshots of each page go to docs/screenshots/.
 """
 
+import contextlib
 import os
 import re
+import selectors
+import socket
 import statistics
 import time
 import uuid
+from collections.abc import Iterator
 
 import httpx
 import pytest
+import websockets.sync.client
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from websockets.typing import Subprotocol
 
 from spendscore_ui.session_cookie import SessionCookieSealer
-from testkit.browser import WAIT_MS, open_menu_page, shot, wait_for_session_cookie
+from testkit.browser import UI_MAX_CONNECTIONS, WAIT_MS, open_menu_page, shot, wait_for_session_cookie
 from testkit.processes import REPO_ROOT
 
 pytestmark = [
@@ -360,6 +366,61 @@ def document_loads(page: Page) -> list[str]:
     loads: list[str] = []
     page.on("load", lambda: loads.append(page.url))
     return loads
+
+
+def ui_socket(ui_url: str, first_bytes: bytes) -> socket.socket:
+    host, port = ui_url.removeprefix("http://").split(":")
+    connection = socket.create_connection((host, int(port)), timeout=30)
+    connection.sendall(first_bytes)
+    return connection
+
+
+@contextlib.contextmanager
+def slow_clients(ui_url: str, count: int) -> Iterator[list[socket.socket]]:
+    """``count`` connections that began a request head and never finish it (slowloris)."""
+    connections: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            connections.append(ui_socket(ui_url, b"G"))
+        yield connections
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_slow_headers_are_cut_off_and_the_ui_keeps_answering(ui_url):
+    """Issue 30: Streamlit's server is bounded like the services' (spendscore_ui.serve), and a
+    websocket (the app's stream) is neither a head to time out nor a connection counted or closed
+    for room."""
+    stream_url = ui_url.replace("http://", "ws://") + "/_stcore/stream"
+    with contextlib.ExitStack() as streams:
+        # More open streams than the cap: upgraded connections leave the HTTP count, so they neither
+        # shut HTTP out nor are closed to make room.
+        stream, *_ = [
+            streams.enter_context(
+                websockets.sync.client.connect(stream_url, subprotocols=[Subprotocol("streamlit")])
+            )
+            for _ in range(UI_MAX_CONNECTIONS + 10)
+        ]
+        with slow_clients(ui_url, 3 * UI_MAX_CONNECTIONS) as crowd:
+            half_sent = ui_socket(ui_url, b"GET /_stcore/health HTTP/1.1\r\nHo")
+            with half_sent:
+                health = [httpx.get(ui_url + "/_stcore/health").status_code for _ in range(5)]
+                sign_in_route = httpx.post(ui_url + "/session/start", data={"code": "x"}).status_code
+                # Past the cap the longest-waiting heads were closed (or timed out): their reads end.
+                with selectors.DefaultSelector() as selector:
+                    for connection in crowd:
+                        selector.register(connection, selectors.EVENT_READ)
+                    closed = selector.select(timeout=1)
+                # The server answers 408 and closes once the head's time is up (no client timeout).
+                answer = half_sent.recv(4096)
+        # Older than every slow client and past the head timeout, the stream still answers a ping.
+        stream_alive = stream.ping().wait(timeout=10)
+    assert health == [200] * 5
+    assert sign_in_route < 500
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert len(closed) >= len(crowd) - UI_MAX_CONNECTIONS
+    assert stream_alive
 
 
 def test_sign_in_in_portuguese_is_one_page_load(ui_url, browser, stack):

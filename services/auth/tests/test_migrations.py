@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from auth_service.email_skeleton import email_skeleton
 from auth_service.migrate import downgrade, upgrade
 from auth_service.models import AuthTable
 from spendscore_common.database import asyncpg_url
@@ -76,9 +77,12 @@ async def test_upgrading_folds_the_emails_already_stored(test_postgres):
                     email,
                 )
             pool.submit(upgrade, url).result()
-            stored = {row["email"] for row in await connection.fetch("SELECT email FROM users")}
+            rows = await connection.fetch("SELECT email, email_skeleton FROM users")
+            stored = {row["email"] for row in rows}
         finally:
             await connection.close()
 
     # Two accounts that fold to one address: the later keeps its form (an admin merges them by hand).
     assert stored == {"bob@example.com", "strasse@example.com", "straße@example.com"}
+    # Issue 30: every stored address gets its confusables skeleton (0005).
+    assert all(row["email_skeleton"] == email_skeleton(row["email"]) for row in rows)

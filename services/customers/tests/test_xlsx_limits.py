@@ -3,6 +3,7 @@ rows, columns, cells, shared strings, decompressed bytes and ratio are bounded w
 the service bounds its concurrent imports across owners."""
 
 import io
+import random
 import tracemalloc
 import zipfile
 
@@ -116,6 +117,37 @@ async def test_a_million_shared_strings_are_refused_in_the_callers_language(api,
     assert "se expande mais de 100 vezes" in _file_problem(response)
 
 
+def _junk_elements(count: int) -> str:
+    """Empty elements with random attributes: they compress a few times, well within the ratio limit."""
+    rng = random.Random(30)
+    return "".join(f'<{rng.choice("xyz")} v="{rng.randrange(10**6)}"/>' for _ in range(count))
+
+
+async def test_a_sheet_of_junk_elements_is_refused_before_it_is_parsed(api, owner):
+    bomb = _workbook(_inline_row(1, HEADER) + _junk_elements(60_000))
+    # Far below the ratio and element limits: without the markup allowance it would be parsed whole.
+    assert len(bomb) < 300_000
+
+    response = await api.client.post(
+        "/customers/import", files=_upload(bomb), headers={**owner.headers, "Accept-Language": "pt-BR"}
+    )
+
+    assert "outros elementos do que valores (mais de 16 por valor)" in _file_problem(response)
+
+
+def test_markup_is_allowed_in_proportion_to_the_values_read():
+    # Each value earns its cell a few formatted runs: 3,000 such cells pass the free allowance.
+    limits = XlsxLimits(free_elements=10_000, elements_per_value=16)
+    rich_cell = '<c r="A{n}" t="inlineStr"><is>' + '<r><rPr><b/><sz val="11"/></rPr><t>x</t></r>' * 2
+    rows = "".join(f'<row r="{n}">' + rich_cell.format(n=n) + "</is></c></row>" for n in range(1, 3001))
+    assert len(read_first_sheet(_workbook(rows), limits)) == 3000
+
+    with pytest.raises(XlsxLimitExceeded) as refused:
+        # Junk after a few values, far below max_elements: refused once it outgrows what they earned.
+        read_first_sheet(_workbook(_inline_row(1, HEADER) + _junk_elements(30_000)), limits)
+    assert refused.value.limit == "elements_per_value"
+
+
 @pytest.mark.parametrize(
     ("sheet_data", "shared", "limits", "limit"),
     [
@@ -176,6 +208,14 @@ def test_empty_styled_cells_past_the_last_column_are_ignored():
         ('<row r="1"><c r="1A"><v>1</v></c></row>', ""),  # not a cell reference
         ('<row r="1"><c t="s"><v>3</v></c></row>', ""),  # a shared string that does not exist
         ("<row><c><v>1</v></row>", ""),  # malformed XML
+        # A million distinct names would each cost expat and pyexpat a table entry: a few hundred at most.
+        pytest.param("".join(f"<n{number}/>" for number in range(600)), "", id="600 distinct names"),
+        # One element with a huge dict of attributes.
+        pytest.param(
+            '<row r="1" ' + " ".join(f'a{number}=""' for number in range(20_000)) + "/>",
+            "",
+            id="20,000 attributes",
+        ),
     ],
 )
 def test_broken_or_hostile_sheets_are_unreadable(sheet_data, prolog):

@@ -5,9 +5,10 @@ import secrets
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from spendscore_common.http_protocol import HEAD_TIMEOUT_SECONDS, MAX_CONNECTIONS
 from spendscore_common.settings import FileVariableSettings
 
 # Used when UI_COOKIE_SECRET is unset outside production: sessions then survive a browser refresh
@@ -43,6 +44,12 @@ class UISettings(FileVariableSettings):
     default_language: Literal["en", "pt-BR"] = Field(
         "en", validation_alias=AliasChoices("UI_DEFAULT_LANGUAGE")
     )
+    # The same slow-client bounds as the services (spendscore_common.http_protocol), applied by the
+    # launcher (spendscore_ui.serve) to the server Streamlit runs on.
+    head_timeout_seconds: float = Field(
+        HEAD_TIMEOUT_SECONDS, gt=0, validation_alias=AliasChoices("HEAD_TIMEOUT_SECONDS")
+    )
+    max_connections: int = Field(MAX_CONNECTIONS, ge=1, validation_alias=AliasChoices("MAX_CONNECTIONS"))
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> "UISettings":
@@ -67,3 +74,14 @@ ServiceName = Literal["auth", "customers", "inference"]
 def get_settings() -> UISettings:
     """The process's settings, built once (the launcher and every script run share them)."""
     return UISettings()
+
+
+def settings_or_exit() -> UISettings:
+    """The settings, or one clear line instead of a traceback (e.g. production without a secret)."""
+    try:
+        return get_settings()
+    except ValueError as error:
+        # A validation error names its first problem; an unreadable UI_COOKIE_SECRET_FILE is its own message.
+        text = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
+        message = text.removeprefix("Value error, ")
+        raise SystemExit(f"spendscore-ui: bad configuration: {message}") from None

@@ -327,10 +327,11 @@ _KNOWN_DETAILS: Final[Mapping[str, str]] = {
     "new_password must differ from the current password": "error.password_same",
 }
 
-# The ``code`` some answers carry (auth's 403s), mapped to a key.
+# The ``code`` some answers carry (auth's 403s, a look-alike address's 409), mapped to a key.
 _KNOWN_CODES: Final[Mapping[str, str]] = {
     "account_deactivated": "error.account_deactivated",
     "password_change_required": "error.password_change_required",
+    "email_look_alike": "error.email_look_alike",
 }
 
 _STATUS_KEYS: Final[Mapping[int, str]] = {

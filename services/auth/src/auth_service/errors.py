@@ -36,6 +36,15 @@ class EmailAlreadyUsedError(AuthServiceError):
     detail = "A user with this email already exists"
 
 
+class EmailLookAlikeError(EmailAlreadyUsedError):
+    # The same confusables skeleton as another account's address (auth_service.email_skeleton).
+    detail = (
+        "This email looks like another account's (letters that read alike, such as a Cyrillic а or "
+        "a small capital ʟ): use another address"
+    )
+    code = "email_look_alike"
+
+
 class EmailChangeRefusedError(AuthServiceError):
     # One answer for a wrong password and for an address another account has: a user's own email
     # change must not tell which addresses have accounts (each attempt is throttled like a guess).

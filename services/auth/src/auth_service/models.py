@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Uuid
+from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -27,9 +27,14 @@ class User(AuthTable, table=True):
     ``schemas.normalise_email``), so uniqueness ignores case and look-alike forms."""
 
     __tablename__ = "users"
+    __table_args__ = (Index("ix_users_email_skeleton", "email_skeleton"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     email: str = Field(sa_column=Column(String(320), nullable=False, unique=True))
+    # The address's confusables skeleton (auth_service.email_skeleton), kept by user_repository.save:
+    # an address whose skeleton another account has is refused (issue 30). Not unique: accounts made
+    # before it may share one.
+    email_skeleton: str = Field(default="", sa_column=Column(Text, nullable=False))
     name: str = Field(sa_column=Column(String(200), nullable=False))
     password_hash: str = Field(sa_column=Column(String(100), nullable=False))
     roles: list[str] = Field(

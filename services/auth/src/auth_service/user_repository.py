@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth_service.errors import EmailAlreadyUsedError
+from auth_service.email_skeleton import email_skeleton
+from auth_service.errors import EmailAlreadyUsedError, EmailLookAlikeError
 from auth_service.models import User
 from auth_service.schemas import fold_email
 
@@ -57,7 +58,16 @@ async def create(
 
 
 async def save(*, db_session: AsyncSession, user: User) -> None:
-    """Write the user's pending changes; an email that another user has raises EmailAlreadyUsedError."""
+    """Write the user's pending changes; an email that another user has raises EmailAlreadyUsedError,
+    one that looks like another user's (the same confusables skeleton) EmailLookAlikeError."""
+    skeleton = email_skeleton(user.email)
+    if skeleton != user.email_skeleton:  # a new user or a new address
+        look_alike = select(User.id).where(User.email_skeleton == skeleton, User.email != user.email)
+        with db_session.no_autoflush:  # the pending change is written below, where its conflict is caught
+            found = (await db_session.exec(look_alike.limit(1))).first()
+        if found is not None:
+            raise EmailLookAlikeError()
+        user.email_skeleton = skeleton
     try:
         async with db_session.begin_nested():
             db_session.add(user)

@@ -7,10 +7,11 @@
 - Time (slow headers): uvicorn has no timeout while a head is incomplete, so a client sending one
   byte every 10 s holds a connection for ever. Here a head (and a new connection's silence) has
   ``head_timeout_seconds`` to complete; then 408 and the connection is closed.
-- Count: at most ``max_connections`` per process. Past it, the connection that has waited longest
-  for a head (a new silent one, a slow one or an idle keep-alive one) is closed to make room, so that
-  thousands of slow connections cannot keep a fresh request (``/healthz``) out; only when every
-  connection is busy with a request is the new one closed instead.
+- Count: at most ``max_connections`` HTTP connections per process. Past it, the connection that has
+  waited longest for a head (a new silent one, a slow one or an idle keep-alive one) is closed to make
+  room, so that thousands of slow connections cannot keep a fresh request (``/healthz``) out; only when
+  every connection is busy with a request is the new one closed instead. A connection upgraded to a
+  WebSocket (the UI's stream) leaves the count: a client holding many cannot shut HTTP out.
 """
 
 import asyncio
@@ -63,6 +64,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         }
         return type(cls.__name__, (cls,), limits)
 
+    def _http_connections(self) -> set["BoundedHttpToolsProtocol"]:
+        """This server's connections still speaking HTTP (not upgraded to a WebSocket)."""
+        connections: set[BoundedHttpToolsProtocol] | None = getattr(
+            self.server_state, "http_connections", None
+        )
+        if connections is None:
+            connections = set()
+            self.server_state.http_connections = connections  # type: ignore[attr-defined]
+        return connections
+
     def _waiting(self) -> dict["BoundedHttpToolsProtocol", None]:
         """This server's connections waiting for a head, the longest-waiting first."""
         waiting: dict[BoundedHttpToolsProtocol, None] | None = getattr(
@@ -75,9 +86,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._http_connections().add(self)
         self._waiting()[self] = None
         self._arm_head_timer()
-        if len(self.connections) > self.max_connections:
+        if len(self._http_connections()) > self.max_connections:
             victim = next((other for other in self._waiting() if other is not self), self)
             logger.warning("too many connections: closed the one waiting longest for a request head")
             victim._close()
@@ -85,11 +97,18 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_head_timer()
         self._waiting().pop(self, None)
+        self._http_connections().discard(self)
         super().connection_lost(exc)
+
+    def handle_websocket_upgrade(self) -> None:
+        # The transport now belongs to the WebSocket protocol: this one never hears of it again.
+        self._http_connections().discard(self)
+        super().handle_websocket_upgrade()
 
     def _close(self) -> None:
         self._disarm_head_timer()
         self._waiting().pop(self, None)
+        self._http_connections().discard(self)
         self.transport.close()
 
     def _arm_head_timer(self) -> None:

@@ -61,6 +61,12 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "pt": "A planilha tem mais de {value} células e outros elementos: deixe só as linhas e colunas "
         "dos clientes.",
     },
+    "xlsx_elements_per_value": {
+        "en": "The sheet holds far more empty cells and other elements than values (over {value} per "
+        "value): delete the empty rows and columns around the customers and save it again.",
+        "pt": "A planilha tem muito mais células vazias e outros elementos do que valores (mais de "
+        "{value} por valor): apague as linhas e colunas vazias em volta dos clientes e salve-a de novo.",
+    },
     "xlsx_max_shared_strings": {
         "en": "The workbook holds more than {value} texts: keep only the customers' sheet.",
         "pt": "A planilha tem mais de {value} textos: deixe só a folha dos clientes.",

@@ -6,6 +6,12 @@ trusts nothing the file says about itself: it streams each part through expat co
 actually decompressed (and their ratio to the compressed size), counts rows, columns, cells and
 shared strings as they arrive, ignores ``<dimension>``, keeps only the cells that hold a value, and
 stops at the first limit passed. It refuses any DTD, so no entity can be declared or expanded.
+
+Markup must pay for itself: before expat sees a chunk, its tags are counted at C speed (every ``<``
+opens one) against an allowance that grows with the values read so far. A sheet of a million junk or
+empty elements is refused after a few tens of thousands, in milliseconds, instead of being parsed
+(expat alone spends seconds on a million distinct element names). Distinct names (a few hundred) and
+attributes per tag (by the ``=`` signs) are bounded too.
 """
 
 import io
@@ -34,6 +40,12 @@ class XlsxLimits:
     # XML elements of the sheet and the shared strings, all counted: 10,000 rows of 13 inline texts.
     max_elements: int = 600_000
     max_shared_strings: int = 300_000
+    # Elements allowed besides those that hold values (a template's 10,000 rows of 4 bordered empty
+    # cells), and per value read (a rich-text cell with a few formatted runs has about a dozen).
+    free_elements: int = 50_000
+    elements_per_value: int = 16
+    # A sheet's vocabulary is a few dozen names; each new one costs expat and pyexpat a table entry.
+    max_names: int = 500
 
 
 class XlsxLimitExceeded(Exception):
@@ -88,6 +100,9 @@ class _PartReader:
         self.limits = limits
         self.total_bytes = 0
         self.elements = 0
+        self.start_tags = 0
+        self.equals_signs = 0  # attributes and a few texts' "="
+        self.values_read = 0  # values (cells, shared strings, relationships) of the parts already read
         infos = archive.infolist()
         if len(infos) > limits.max_parts:
             raise XlsxLimitExceeded("max_parts", limits.max_parts)
@@ -99,8 +114,10 @@ class _PartReader:
         start: Callable[[str, dict[str, str]], None],
         end: Callable[[str], None] | None = None,
         text: Callable[[str], None] | None = None,
+        values: Callable[[], int] = lambda: 0,
     ) -> None:
-        """Stream one part through expat, stopping at the first limit its bytes pass."""
+        """Stream one part through expat, stopping at the first limit its bytes pass. ``values``
+        counts what the part has yielded so far: the markup allowance grows with it."""
         info = self.infos.get(path)
         if info is None:
             raise XlsxUnreadable(f"no part {path}")
@@ -145,11 +162,28 @@ class _PartReader:
                         info.compress_size, 1
                     ):
                         raise XlsxLimitExceeded("max_ratio", limits.max_ratio)
+                    self._count_tags(chunk, self.values_read + values())
                     parser.Parse(chunk, False)
+                    # pyexpat interns every element and attribute name: a table of distinct names.
+                    if parser.intern is not None and len(parser.intern) > limits.max_names:
+                        raise XlsxUnreadable(f"{path}: more than {limits.max_names} distinct names")
                 parser.Parse(b"", True)
+            self.values_read += values()
         except (expat.ExpatError, zipfile.BadZipFile, RuntimeError, OSError, EOFError) as exc:
             # RuntimeError: an encrypted part; BadZipFile: a CRC or size that does not match.
             raise XlsxUnreadable(f"{path}: {exc}") from exc
+
+    def _count_tags(self, chunk: bytes, values: int) -> None:
+        """Refuse a chunk whose elements would pass the allowance earned by the values read so far.
+        Every ``<`` opens a tag (text holds ``&lt;``); those of ``</`` close one."""
+        self.start_tags += chunk.count(b"<") - chunk.count(b"</")
+        limits = self.limits
+        if self.start_tags > limits.free_elements + limits.elements_per_value * values:
+            raise XlsxLimitExceeded("elements_per_value", limits.elements_per_value)
+        # An element has a handful of attributes; one with a million would be a million-entry dict.
+        self.equals_signs += chunk.count(b"=")
+        if self.equals_signs > 16 * (self.start_tags + 1024):
+            raise XlsxUnreadable("far more attributes than elements")
 
     def relationships(self, path: str) -> list[dict[str, str]]:
         found: list[dict[str, str]] = []
@@ -160,7 +194,7 @@ class _PartReader:
                     raise XlsxLimitExceeded("max_parts", self.limits.max_parts)
                 found.append(attributes)
 
-        self.parse(path, start)
+        self.parse(path, start, values=found.__len__)
         return found
 
     def office_document_path(self) -> str:
@@ -221,12 +255,12 @@ class _PartReader:
             if state["in_text"]:
                 parts.append(content)
 
-        self.parse(path, start, end, text)
+        self.parse(path, start, end, text, values=strings.__len__)
         return strings
 
     def sheet_rows(self, path: str, shared: list[str]) -> list[SheetRow]:
         sheet = _SheetBuilder(self.limits, shared)
-        self.parse(path, sheet.start, sheet.end, sheet.text)
+        self.parse(path, sheet.start, sheet.end, sheet.text, values=lambda: sheet.values)
         return sheet.rows
 
 
@@ -269,6 +303,7 @@ class _SheetBuilder:
         self.limits = limits
         self.shared = shared
         self.rows: list[SheetRow] = []
+        self.values = 0
         self.row_number = 0
         self.row: dict[int, str] = {}
         self.column = -1
@@ -314,6 +349,7 @@ class _SheetBuilder:
                 if self.column >= self.limits.max_columns:
                     raise XlsxLimitExceeded("max_columns", self.limits.max_columns)
                 self.row[self.column] = value
+                self.values += 1
         elif name == "row" and self.row:
             if len(self.rows) >= self.limits.max_rows:
                 raise XlsxLimitExceeded("max_rows", self.limits.max_rows)

@@ -200,6 +200,8 @@ MESSAGES: dict[str, str] = {
     "error.password_change_required": "Choose a new password before you continue.",
     "error.wrong_current_password": "The current password is wrong.",
     "error.email_taken": "An account with this email already exists.",
+    "error.email_look_alike": "This email looks like another account's (letters that read alike, such as a "
+    "Cyrillic а or a small capital ʟ): use another address.",
     "error.last_admin": "This is the last active administrator: make another account an active admin first.",
     "error.admin_only": "This needs the admin role.",
     "error.user_not_found": "That account does not exist (any more).",

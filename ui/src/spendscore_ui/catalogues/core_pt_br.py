@@ -202,6 +202,8 @@ MESSAGES: dict[str, str] = {
     "error.password_change_required": "Escolha uma nova senha antes de continuar.",
     "error.wrong_current_password": "A senha atual está incorreta.",
     "error.email_taken": "Já existe uma conta com este e-mail.",
+    "error.email_look_alike": "Este e-mail se parece com o de outra conta (letras que se leem iguais, como "
+    "um а cirílico ou um ʟ versalete): use outro endereço.",
     "error.last_admin": (
         "Este é o último administrador ativo: torne outra conta administradora ativa primeiro."
     ),
