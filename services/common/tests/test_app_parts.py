@@ -102,3 +102,33 @@ async def test_docs_offer_the_password_login_on_every_protected_operation(app):
     assert password_flow["tokenUrl"] == "http://auth.example/auth/token"
     assert schema["paths"]["/me"]["get"]["security"] == [{"OAuth2PasswordBearer": []}, {"HTTPBearer": []}]
     assert "security" not in schema["paths"]["/search"]["get"]
+
+
+async def test_objects_alive_once_the_app_started_are_frozen_and_its_own_lifespan_still_runs():
+    import gc
+    from contextlib import asynccontextmanager
+
+    from asgi_lifespan import LifespanManager
+    from fastapi import FastAPI
+
+    from spendscore_common.server import frozen_after_startup
+
+    events = []
+
+    @asynccontextmanager
+    async def lifespan(app):
+        events.append("started")
+        app.state.model = [[number] for number in range(1000)]  # lists: always tracked
+        yield
+        events.append("stopped")
+
+    app = frozen_after_startup(FastAPI(lifespan=lifespan))
+    gc.freeze()  # the test process's own objects first, so that the app's collection has little to walk
+    frozen_before = gc.get_freeze_count()
+    try:
+        async with LifespanManager(app):
+            assert events == ["started"]
+            assert gc.get_freeze_count() >= frozen_before + 1000  # the model's objects among them
+    finally:
+        gc.unfreeze()  # the rest of the test process as it was
+    assert events == ["started", "stopped"]

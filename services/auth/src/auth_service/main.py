@@ -22,7 +22,7 @@ from auth_service.passwords import PasswordHasher
 from auth_service.routes import admin, jwks, login, revocations, ui_nonces, users
 from auth_service.service_clients import ServiceClients
 from auth_service.tokens import TokenIssuer, local_token_verifier
-from spendscore_common.app import docs_options, install_common_parts
+from spendscore_common.app import app_options, install_common_parts
 from spendscore_common.circuit_breaker import BreakerCollector, CircuitBreaker
 from spendscore_common.database import answer_503_when_database_is_down, database_is_reachable
 from spendscore_common.health import ReadinessCheck
@@ -118,7 +118,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         summary="Users, roles and the 2-hour tokens every SpendScore service accepts.",
         version="0.1.0",
         lifespan=lifespan,
-        **docs_options(settings),
+        **app_options(settings),
     )
     app.state.settings = settings
     # Made with the app, not in the lifespan: its metric is registered once, and its state is the app's.

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.telemetry import TelemetryConfig
 
 from spendscore_common.health import health_router
 from spendscore_common.input_checks import validation_error_response
@@ -24,6 +25,17 @@ def docs_options(settings: ServiceSettings) -> dict[str, Any]:
     if settings.docs_are_enabled:
         return {}
     return {"openapi_url": None, "docs_url": None, "redoc_url": None}
+
+
+# FastAPI's own OpenTelemetry support stays off: tracing is ours, on only with OTEL_EXPORTER_OTLP_ENDPOINT
+# (``tracing.py``), and left on it asks the global providers whether they are set on every request.
+NATIVE_TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
+def app_options(settings: ServiceSettings) -> dict[str, Any]:
+    """``FastAPI(...)`` keyword arguments every service's app is made with: ``docs_options`` and
+    FastAPI's native telemetry off."""
+    return {**docs_options(settings), "telemetry": NATIVE_TELEMETRY_OFF}
 
 
 def install_common_parts(

@@ -13,15 +13,14 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.types import Scope
 
-from spendscore_common.security import current_principal, principal_even_if_password_change_is_due
+from spendscore_common.security import PRINCIPAL_DEPENDENCIES, principal_even_if_password_change_is_due
 
 _FLAG = "_spendscore_needs_token"  # cached on the route object itself
-_PRINCIPAL_DEPENDENCIES = (current_principal, principal_even_if_password_change_is_due)
 
 
 def _depends_on_principal(dependant: Dependant) -> bool:
     return any(
-        sub.call in _PRINCIPAL_DEPENDENCIES or _depends_on_principal(sub) for sub in dependant.dependencies
+        sub.call in PRINCIPAL_DEPENDENCIES or _depends_on_principal(sub) for sub in dependant.dependencies
     )
 
 

@@ -105,6 +105,8 @@ PrincipalEvenIfPasswordChangeIsDue = Annotated[Principal, Depends(principal_even
 # ``password_change_required`` while the caller must choose a new password.
 current_principal = _BearerPrincipal(password_change_allowed=False)
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+# The dependencies above: a route that has one of them checks a bearer token.
+PRINCIPAL_DEPENDENCIES = (current_principal, principal_even_if_password_change_is_due)
 
 
 async def require_auth_service(principal: CurrentPrincipal) -> Principal:

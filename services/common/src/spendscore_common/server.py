@@ -1,11 +1,12 @@
 """Starting a service process: check the configuration, then run uvicorn; one clear line on failure."""
 
 import errno
-import functools
+import gc
 import socket
 import sys
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -42,6 +43,24 @@ def describe_settings_error(exc: ValidationError) -> str:
     return "invalid configuration: " + "; ".join(parts)
 
 
+def frozen_after_startup(app: FastAPI) -> FastAPI:
+    """The app, whose lifespan hands every object alive once it has started (the libraries, a model,
+    pools: a few hundred thousand, there for the life of the process) to ``gc.freeze``. A full
+    collection, which a request making thousands of objects (a 1,000-row batch) sets off every few
+    requests, then no longer walks them all: about 4 of a batch's 9 ms went to that."""
+    startup = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(running: Any) -> AsyncIterator[Any]:
+        async with startup(running) as state:
+            gc.collect()
+            gc.freeze()
+            yield state
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
 def run_service(
     name: str,
     load_settings: Callable[[], SettingsT],
@@ -67,7 +86,7 @@ def run_service(
     except StartupError as exc:
         sys.exit(f"{name}: {exc}")
     uvicorn.run(
-        functools.partial(create_app, settings),
+        lambda: frozen_after_startup(create_app(settings)),
         factory=True,
         host=settings.host,
         port=settings.port,

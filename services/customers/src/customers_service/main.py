@@ -32,7 +32,7 @@ from customers_service.routes import store_settings as store_settings_routes
 from customers_service.segment_catalogue import SegmentCatalogue
 from customers_service.service_token import ServiceTokens
 from customers_service.store_models import StoreRescorer
-from spendscore_common.app import docs_options, install_common_parts
+from spendscore_common.app import app_options, install_common_parts
 from spendscore_common.circuit_breaker import BreakerCollector, CircuitBreaker
 from spendscore_common.database import answer_503_when_database_is_down, database_is_reachable, make_engine
 from spendscore_common.health import ReadinessCheck
@@ -149,7 +149,7 @@ def create_app(settings: CustomersSettings | None = None) -> FastAPI:
         version="1.0.0",
         description="Store owners' customers, their spending-score predictions and history, dashboard, CSV.",
         lifespan=lifespan,
-        **docs_options(settings),
+        **app_options(settings),
     )
     app.state.settings = settings
     install_common_parts(

@@ -18,7 +18,7 @@ from inference_service.routes import open_inference as open_inference_routes
 from inference_service.routes import predict as predict_routes
 from inference_service.routes import store_correction as store_correction_routes
 from inference_service.schemas import MAX_BATCH_ITEMS
-from spendscore_common.app import docs_options, install_common_parts
+from spendscore_common.app import app_options, install_common_parts
 from spendscore_common.health import ReadinessCheck
 from spendscore_common.http_client import make_http_client
 from spendscore_common.input_checks import safe_validation_errors
@@ -81,7 +81,7 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": False},
-        **docs_options(settings),
+        **app_options(settings),
     )
     app.state.settings = settings
     app.state.readiness_checks = [ReadinessCheck("model", model_loaded)]

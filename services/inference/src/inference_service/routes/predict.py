@@ -2,10 +2,12 @@
 
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 
+from inference_service.batch_items import plain_batch_features
 from inference_service.columnar import (
     ColumnError,
     FeatureColumns,
@@ -18,10 +20,11 @@ from inference_service.explanations import FEATURES, ShapleyExplainer
 from inference_service.predictor import SpendingScorePredictor
 from inference_service.request_bodies import documented_body, validated_body
 from inference_service.schemas import BatchRequest, BatchResponse, CustomerFeatures, Prediction
+from spendscore_common.plain_routes import PlainAPIRoute
 from spendscore_common.responses import PrebuiltJSONResponse
 from spendscore_common.security import CurrentPrincipal
 
-router = APIRouter(prefix="/model", tags=["predictions"])
+router = APIRouter(prefix="/model", tags=["predictions"], route_class=PlainAPIRoute)
 # Below this many rows the work takes well under a millisecond: a thread hop would cost more.
 THREAD_FROM_ROWS = 200
 
@@ -51,14 +54,9 @@ def _explainer(request: Request) -> ShapleyExplainer:
     return explainer
 
 
-def _predict(predictor: SpendingScorePredictor, items: list[CustomerFeatures]) -> list[dict[str, Any]]:
-    return predictor.predict(predictor.to_matrix(items))
-
-
 def _predict_and_explain(
-    predictor: SpendingScorePredictor, explainer: ShapleyExplainer, items: list[CustomerFeatures]
+    predictor: SpendingScorePredictor, explainer: ShapleyExplainer, features: np.ndarray
 ) -> list[dict[str, Any]]:
-    features = predictor.to_matrix(items)
     return [
         {**prediction, "explanation": explanation}
         for prediction, explanation in zip(
@@ -80,7 +78,8 @@ async def predict_one(
     predictor = _predictor(request)
     if explain:
         # A few hundred model evaluations even for one row: in a thread, off the event loop.
-        explained = await run_in_threadpool(_predict_and_explain, predictor, _explainer(request), [features])
+        matrix = predictor.to_matrix([features])
+        explained = await run_in_threadpool(_predict_and_explain, predictor, _explainer(request), matrix)
         return PrebuiltJSONResponse(explained[0])
     # The predictor builds exactly the Prediction shape: serialised once, not validated again.
     return PrebuiltJSONResponse(predictor.predict_one(features))
@@ -96,15 +95,17 @@ async def predict_one(
 async def predict_batch(
     request: Request, _: CurrentPrincipal, explain: Explain = False
 ) -> PrebuiltJSONResponse:
-    batch = await validated_body(request, BatchRequest)
     predictor = _predictor(request)
+    features = plain_batch_features(await request.body())
+    if features is None:  # anything but plainly valid items: BatchRequest's own checks and errors
+        features = predictor.to_matrix((await validated_body(request, BatchRequest)).items)
     if explain:
         explainer = _explainer(request)
-        predictions = await run_in_threadpool(_predict_and_explain, predictor, explainer, batch.items)
+        predictions = await run_in_threadpool(_predict_and_explain, predictor, explainer, features)
         return PrebuiltJSONResponse({"predictions": predictions})
-    if len(batch.items) < THREAD_FROM_ROWS:
-        return PrebuiltJSONResponse({"predictions": _predict(predictor, batch.items)})
-    return PrebuiltJSONResponse({"predictions": await run_in_threadpool(_predict, predictor, batch.items)})
+    if len(features) < THREAD_FROM_ROWS:
+        return PrebuiltJSONResponse({"predictions": predictor.predict(features)})
+    return PrebuiltJSONResponse({"predictions": await run_in_threadpool(predictor.predict, features)})
 
 
 @router.post(

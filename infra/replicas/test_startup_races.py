@@ -1,5 +1,6 @@
 """Replicas starting at the same moment: N migration runs at once on one database all succeed, the
-first migrates and the others find nothing to do; a failing run says why in one line."""
+first migrates and the others find nothing to do; a failing run says why in one line. Run by
+`make test-replicas` (with the other replica checks), not by `make test`."""
 
 import asyncio
 import os
