@@ -8,6 +8,7 @@ from spendscore_ui import session, store_panels
 from spendscore_ui.api_client import ApiError, JsonObject
 from spendscore_ui.charts import band_cell_style, history_chart
 from spendscore_ui.customer_form import customer_form, server_errors, show_field_errors
+from spendscore_ui.customer_table import BACK_PARAM, back_view
 from spendscore_ui.customer_view import (
     interval_sentence,
     prediction_warnings,
@@ -37,12 +38,18 @@ api = session.client()
 money = store_money(api)
 
 
+def list_view() -> dict[str, str]:
+    """The list's view this customer was opened from: carried by the URL when it was opened by its link
+    (a new page load), else the one this session last showed."""
+    return back_view(st.query_params.get(BACK_PARAM)) or st.session_state.get("customers_view") or {}
+
+
 def back_to_list() -> None:
     st.page_link(
         session.PAGE_FILES["customers"],
         label=t("customer.back"),
         icon=":material/arrow_back:",
-        query_params=st.session_state.get("customers_view") or {},
+        query_params=list_view(),
     )
 
 
@@ -177,9 +184,7 @@ if st.session_state.get("customer_confirm_delete") == customer_id:
         else:
             st.session_state.pop("customer_confirm_delete", None)
             session.toast_next(t_md("customers.deleted", name=customer["name"]))
-            st.switch_page(
-                session.PAGE_FILES["customers"], query_params=st.session_state.get("customers_view")
-            )
+            st.switch_page(session.PAGE_FILES["customers"], query_params=list_view())
     if cancel_col.button(t("customer.delete_cancel"), key="cancel_delete_customer"):
         st.session_state.pop("customer_confirm_delete", None)
         st.rerun()

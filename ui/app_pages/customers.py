@@ -1,29 +1,29 @@
-"""Customers: the way in. Search, filters, sort and page live in the URL; a row click opens the customer."""
+"""Customers: the way in. Search, filters, sort and page live in the URL; each name links to its customer."""
 
 import math
 
-import pandas as pd
 import streamlit as st
 
 from spendscore_ui import session
 from spendscore_ui.api_client import ApiClient, ApiError, JsonObject
-from spendscore_ui.charts import band_cell_style
 from spendscore_ui.config import get_settings
 from spendscore_ui.customer_form import customer_form, server_errors, show_field_errors
-from spendscore_ui.customer_view import prediction_warnings, score_and_band, segment_name, shown_segment
+from spendscore_ui.customer_selection import selection_panel, show_report
+from spendscore_ui.customer_table import ALL, customers_table_html, view_query
+from spendscore_ui.customer_table import VIEW_DEFAULTS as URL_DEFAULTS
+from spendscore_ui.customer_view import prediction_warnings, score_and_band, segment_name
 from spendscore_ui.i18n import (
     band_label,
     browser_timezone,
     current_locale,
-    format_datetime,
     format_integer,
-    format_number,
     gender_label,
     t,
     t_md,
     tn,
 )
 from spendscore_ui.plausibility import training_ranges
+from spendscore_ui.saved_views_panel import saved_views_panel
 from spendscore_ui.store_money import StoreMoney
 from spendscore_ui.store_money import current as store_money
 
@@ -32,7 +32,6 @@ api = session.client()
 money: StoreMoney = store_money(api)
 
 PAGE_SIZE = 25
-ROW_HEIGHT = 35
 SORTS = (
     "-created_at",
     "created_at",
@@ -57,24 +56,7 @@ SORTS = (
     "-observed_score",
     "observed_score",
 )
-# A click on a column header asks the service to sort by it, over every page: the grid's own sort
-# would order only the 25 rows on screen, so it is off (column selection replaces it). The sorted
-# column's header carries an arrow.
-HEADER_SORTS = {
-    "name": "name",
-    "external_id": "external_id",
-    "score": "spending_score",
-    "band": "band",
-    "segment": "segment",
-    "gender": "gender",
-    "age": "age",
-    "income": "annual_income",
-    "added": "created_at",
-}
-ALL = "all"
 ADDING = "customers_adding"  # the Add customer dialog is open
-# The list's view in the URL (also the widgets' keys); the customer page links back with it.
-URL_DEFAULTS = {"q": "", "gender": ALL, "band": ALL, "segment": ALL, "sort": "-created_at", "page": "1"}
 
 
 def sort_labels() -> dict[str, str]:
@@ -233,13 +215,6 @@ created = st.session_state.pop("customers_created", None)
 if created:
     show_created(created)
 
-# A header click chose a sort on the last run: apply it before the sort widget is drawn.
-header_sort = st.session_state.pop("customers_header_sort", None)
-if header_sort:
-    current_sort = st.session_state.get("sort") or st.query_params.get("sort") or URL_DEFAULTS["sort"]
-    st.session_state["sort"] = f"-{header_sort}" if current_sort == header_sort else header_sort
-    reset_page()
-
 segments = model_segments(session.token())
 choices = {
     "gender": (ALL, "female", "male"),
@@ -299,38 +274,7 @@ with st.expander(filters_label, icon=":material/tune:"):
         on_change=reset_page,
     )
 
-# Saved views (issue 24): kept by the customers service per owner, so they follow the owner anywhere.
-try:
-    saved = api.saved_views()
-except ApiError:
-    saved = []
-if saved:
-    st.sidebar.caption(t("customers.saved_views"))
-    for saved_view in saved:
-        st.sidebar.page_link(
-            session.PAGE_FILES["customers"],
-            label=saved_view["name"],
-            query_params={key: saved_view[key] for key in URL_DEFAULTS if saved_view.get(key)},
-            icon=":material/bookmark:",
-        )
-with st.popover(t("customers.save_view"), icon=":material/bookmark_add:"):
-    with st.form("save_view", clear_on_submit=True, border=False):
-        view_name = st.text_input(t("customers.save_view.name"), max_chars=80)
-        if st.form_submit_button(t("customers.save_view.submit")) and view_name.strip():
-            try:
-                api.save_view(
-                    view_name.strip(),
-                    q=(st.session_state.get("q") or "").strip() or None,
-                    **{
-                        key: None if st.session_state.get(key) in (None, ALL) else st.session_state.get(key)
-                        for key in ("gender", "band", "segment")
-                    },
-                    sort=st.session_state.get("sort") or None,
-                )
-            except ApiError as error:
-                session.show_error(error, context=t("customers.save_view.failed"))
-            else:
-                st.rerun()
+saved_views_panel(api, session.PAGE_FILES["customers"])
 
 page_number = max(1, int(st.session_state.get("page") or 1))
 filters = {
@@ -359,7 +303,8 @@ view = {
     "page": str(page_number),
 }
 write_url_view(view)
-st.session_state["customers_view"] = {key: value for key, value in view.items() if value != URL_DEFAULTS[key]}
+st.session_state["customers_view"] = view_query(view)
+show_report()
 
 if not customers and not any(filters.values()):
     with st.container(border=True):
@@ -395,7 +340,8 @@ def export_view() -> bytes:
     )
 
 
-st.download_button(
+actions = st.container(horizontal=True, vertical_alignment="center")  # wraps on a phone
+actions.download_button(
     t("customers.export_view"),
     data=export_view,
     file_name="customers.csv",
@@ -405,90 +351,13 @@ st.download_button(
     on_click="ignore",
     key="customers_export_view",
 )
-
-columns = {
-    "name": t("customers.column.name"),
-    "external_id": t("customers.column.external_id"),
-    "score": t("customers.column.score"),
-    "band": t("customers.column.band"),
-    "warning": "⚠",
-    "segment": t("customers.column.segment"),
-    "gender": t("customers.column.gender"),
-    "age": t("customers.column.age"),
-    "income": t("customers.column.income") if money.is_model_unit else money.income_label(),
-    "added": t("customers.column.added"),
-    "whatsapp": "WhatsApp",
-}
-# The sorted column's header says so, with the direction.
-for column_key, sort_key in HEADER_SORTS.items():
-    if sort.lstrip("-") == sort_key:
-        columns[column_key] += " ↓" if sort.startswith("-") else " ↑"
-rows = []
-for customer in customers:
-    score, band_name = score_and_band(customer)
-    rows.append(
-        {
-            "name": customer["name"],
-            "external_id": customer.get("external_id") or "",
-            "score": None if score is None else round(score),
-            "band": band_label(band_name) if band_name else t("customers.pending"),
-            "warning": "⚠" if prediction_warnings(customer.get("latest_prediction")) else "",
-            "segment": segment_name(shown_segment(customer)),  # never against the band (issue 23)
-            "gender": gender_label(customer["gender"]),
-            "age": customer["age"],
-            # "120,5" in Portuguese; in the store's own unit when it has one (issue 23)
-            "income": format_number(money.amount_of(customer), decimals=1 if money.is_model_unit else 2),
-            "added": format_datetime(customer.get("created_at")),
-            "whatsapp": customer.get("whatsapp_url") or None,
-        }
-    )
-frame = pd.DataFrame(rows)
-if not frame["external_id"].any():
-    frame = frame.drop(columns=["external_id"])
-if not frame["segment"].any():
-    frame = frame.drop(columns=["segment"])
-if not frame["warning"].any():
-    frame = frame.drop(columns=["warning"])
-if not frame["whatsapp"].notna().any():
-    frame = frame.drop(columns=["whatsapp"])
-band_colours = {band_label(band): band for band in ("low", "medium", "high")}
-frame = frame.rename(columns=columns)
-table = frame.style.map(
-    lambda value: band_cell_style(band_colours.get(str(value))), subset=[columns["band"]]
-).format(precision=1, na_rep=t("customers.pending"))
-selection = st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    height=ROW_HEIGHT * (len(frame) + 1) + 3,  # every row of the page, no inner scroll
-    row_height=ROW_HEIGHT,
-    on_select="rerun",
-    # A click on any cell opens its row's customer; a click on a header sorts (see HEADER_SORTS).
-    selection_mode=["single-cell", "single-column"],
-    key=f"customers_table_{st.session_state.get('customers_table_round', 0)}",
-    column_config={
-        columns["name"]: st.column_config.TextColumn(pinned=True),
-        columns["score"]: st.column_config.NumberColumn(format="%d", help=t("customers.column.score_help")),
-        columns["income"]: st.column_config.TextColumn(alignment="right"),
-        "⚠": st.column_config.TextColumn(width=32, help=t("customers.column.warning_help")),
-        "WhatsApp": st.column_config.LinkColumn(display_text=t("customers.whatsapp_open")),
-    },
+actions.page_link(
+    session.PAGE_FILES["deleted"], label=t("customers.recently_deleted"), icon=":material/restore_from_trash:"
 )
-picked_cells = list(selection.selection.cells) if selection else []
-picked_columns = list(selection.selection.columns) if selection else []
-if picked_cells:
-    st.session_state["customers_table_round"] = st.session_state.get("customers_table_round", 0) + 1
-    picked = customers[int(picked_cells[0][0])]
-    st.switch_page(session.PAGE_FILES["customer"], query_params={"id": picked["id"]})
-if picked_columns:
-    # Clear the column selection (a new key) and sort by that column instead.
-    st.session_state["customers_table_round"] = st.session_state.get("customers_table_round", 0) + 1
-    by_label = {label: key for key, label in columns.items()}
-    header_sort = HEADER_SORTS.get(by_label.get(picked_columns[0], ""))
-    if header_sort:
-        st.session_state["customers_header_sort"] = header_sort
-    st.rerun()
+if st.toggle(t("customers.select.toggle"), key="customers_selecting"):
+    selection_panel(api, customers, total, filters, sort)
 
+st.html(customers_table_html(customers, view, t("customers.table.caption", sort=sort_labels()[sort]), money))
 first_row = (page_number - 1) * PAGE_SIZE + 1
 st.caption(
     tn(

@@ -10,7 +10,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -32,17 +34,22 @@ from customers_service.sales_import import SalesImportResult
 from customers_service.schemas import (
     AgeGroup,
     BandCounts,
+    BulkResult,
+    BulkSelection,
     CustomerCreate,
     CustomerCreateRequest,
     CustomerPage,
     CustomerRead,
     CustomerUpdate,
     Dashboard,
+    DeletedCustomerPage,
+    DeletedCustomerRead,
     GenderCounts,
     HistogramBucket,
     ImportResult,
     Interval,
     PredictionRead,
+    RestoreRequest,
     SortKey,
     entered_income_of,
     model_income_of,
@@ -133,6 +140,7 @@ class FakeServices:
         self.dashboard_extra: dict[str, Any] = {}
         self.downloads: list[dict[str, Any]] = []
         self.saved_views: list[dict[str, Any]] = []  # issue 24  # by_segment, scatter, accuracy
+        self.deleted: dict[str, str] = {}  # issue 24: id -> deleted_at, the recycle bin
         self.model_extra: dict[str, Any] = {}  # segments
         # Issue 25: the owner's store model (GET /store-model) and sales per customer id.
         self.store_model: dict[str, Any] = {
@@ -282,6 +290,41 @@ class FakeServices:
         }
         self.store_prediction(customer_id)
         return customer_id
+
+    def listed(self, owner_id: str, **filters: str | None) -> list[CustomerRead]:
+        """The owner's customers outside the recycle bin that match the list's filters."""
+        q, gender, band, segment = (filters.get(key) for key in ("q", "gender", "band", "segment"))
+        items = [
+            self._customer_out(customer_id)
+            for customer_id, customer in self.customers.items()
+            if customer["owner_id"] == owner_id and customer_id not in self.deleted
+        ]
+        return [
+            item
+            for item in items
+            if (not q or q.lower() in item.name.lower())
+            and (not gender or item.gender == gender)
+            and (not band or (item.latest_prediction and item.latest_prediction.band) == band)
+            and (
+                not segment
+                or str((self.customer_extra.get(str(item.id), {}).get("segment") or {}).get("id")) == segment
+            )
+        ]
+
+    def _bulk_ids(self, owner_id: str, body: dict[str, Any]) -> list[str]:
+        """The customers a bulk action applies to, validated as the service does (all or nothing)."""
+        try:
+            selection = BulkSelection.model_validate(body)
+        except ValidationError as error:
+            raise HTTPException(422, _body_errors(error)) from None
+        if selection.filters is not None:
+            return [str(item.id) for item in self.listed(owner_id, **selection.filters.model_dump())]
+        ids = [str(customer_id) for customer_id in selection.ids or []]
+        for customer_id in ids:
+            customer = self.customers.get(customer_id)
+            if customer is None or customer["owner_id"] != owner_id or customer_id in self.deleted:
+                raise HTTPException(404, "Customer not found")
+        return ids
 
     # --- contract extras ---------------------------------------------------------------------
 
@@ -455,23 +498,7 @@ class FakeServices:
             authorization: str | None = Header(None),
         ) -> CustomerPage:
             owner = fake._owner(authorization)
-            items = [
-                fake._customer_out(customer_id)
-                for customer_id, customer in fake.customers.items()
-                if customer["owner_id"] == owner["id"]
-            ]
-            items = [
-                item
-                for item in items
-                if (not q or q.lower() in item.name.lower())
-                and (not gender or item.gender == gender)
-                and (not band or (item.latest_prediction and item.latest_prediction.band) == band)
-                and (
-                    not segment
-                    or str((fake.customer_extra.get(str(item.id), {}).get("segment") or {}).get("id"))
-                    == segment
-                )
-            ]
+            items = fake.listed(owner["id"], q=q, gender=gender, band=band, segment=segment)
             key = sort.lstrip("-")
 
             def sort_value(item: CustomerRead) -> Any:
@@ -502,7 +529,7 @@ class FakeServices:
 
         def owned(customer_id: str, owner: dict[str, Any]) -> dict[str, Any]:
             customer = fake.customers.get(customer_id)
-            if customer is None or customer["owner_id"] != owner["id"]:
+            if customer is None or customer["owner_id"] != owner["id"] or customer_id in fake.deleted:
                 raise HTTPException(404, "Customer not found")
             return customer
 
@@ -520,6 +547,85 @@ class FakeServices:
             view = {"id": str(uuid.uuid4()), "owner_id": owner["id"], **body}
             fake.saved_views.append(view)
             return view
+
+        @app.patch("/saved-views/{view_id}")
+        def rename_saved_view(
+            view_id: str, body: dict[str, Any], authorization: str | None = Header(None)
+        ) -> dict[str, Any]:
+            owner = fake._owner(authorization)
+            for view in fake.saved_views:
+                if view["id"] == view_id and view["owner_id"] == owner["id"]:
+                    view.update(body)
+                    return view
+            raise HTTPException(404, "Saved view not found")
+
+        @app.delete("/saved-views/{view_id}", status_code=204)
+        def delete_saved_view(view_id: str, authorization: str | None = Header(None)) -> Response:
+            owner = fake._owner(authorization)
+            kept = [v for v in fake.saved_views if not (v["id"] == view_id and v["owner_id"] == owner["id"])]
+            if len(kept) == len(fake.saved_views):
+                raise HTTPException(404, "Saved view not found")
+            fake.saved_views[:] = kept
+            return Response(status_code=204)
+
+        @app.post("/customers/bulk/delete")
+        def bulk_delete(body: dict[str, Any], authorization: str | None = Header(None)) -> BulkResult:
+            ids = fake._bulk_ids(fake._owner(authorization)["id"], body)
+            for customer_id in ids:
+                fake.deleted[customer_id] = _now()
+            return BulkResult(action="deleted", count=len(ids), ids=[uuid.UUID(i) for i in ids])
+
+        @app.post("/customers/bulk/predict")
+        def bulk_predict(body: dict[str, Any], authorization: str | None = Header(None)) -> BulkResult:
+            ids = fake._bulk_ids(fake._owner(authorization)["id"], body)
+            for customer_id in ids:
+                fake.store_prediction(customer_id)
+            return BulkResult(action="predicted", count=len(ids), ids=[uuid.UUID(i) for i in ids])
+
+        @app.post("/customers/bulk/export")
+        def bulk_export(body: dict[str, Any], authorization: str | None = Header(None)) -> Response:
+            owner = fake._owner(authorization)
+            selection = {key: body.pop(key) for key in ("sort", "delimiter") if key in body}
+            ids = fake._bulk_ids(owner["id"], body)
+            fake.downloads.append({"path": "bulk_export", "ids": ids, **selection})
+            names = "\n".join(fake.customers[customer_id]["name"] for customer_id in ids)
+            return Response(f"name\n{names}\n", media_type="text/csv")
+
+        @app.get("/customers/deleted")
+        def list_deleted(
+            limit: int = 50, offset: int = 0, authorization: str | None = Header(None)
+        ) -> DeletedCustomerPage:
+            owner = fake._owner(authorization)
+            binned = sorted(
+                (
+                    (deleted_at, customer_id)
+                    for customer_id, deleted_at in fake.deleted.items()
+                    if fake.customers[customer_id]["owner_id"] == owner["id"]
+                ),
+                reverse=True,
+            )
+            items = [
+                DeletedCustomerRead(
+                    **fake._customer_out(customer_id).model_dump(),
+                    deleted_at=datetime.fromisoformat(deleted_at),
+                    purge_after=datetime.fromisoformat(deleted_at) + timedelta(days=30),
+                )
+                for deleted_at, customer_id in binned[offset : offset + limit]
+            ]
+            return DeletedCustomerPage(items=items, total=len(binned))
+
+        @app.post("/customers/deleted/restore")
+        def restore(body: dict[str, Any], authorization: str | None = Header(None)) -> BulkResult:
+            owner = fake._owner(authorization)
+            ids = [str(customer_id) for customer_id in RestoreRequest.model_validate(body).ids]
+            if any(
+                customer_id not in fake.deleted or fake.customers[customer_id]["owner_id"] != owner["id"]
+                for customer_id in ids
+            ):
+                raise HTTPException(404, "Not in the recycle bin")
+            for customer_id in ids:
+                del fake.deleted[customer_id]
+            return BulkResult(action="restored", count=len(ids), ids=[uuid.UUID(i) for i in ids])
 
         @app.get("/customers/export")
         def export(
@@ -877,6 +983,78 @@ def _cookie_decodings(value: str) -> list[bytes]:
 def cookie_decodings() -> Callable[[str], list[bytes]]:
     """Check a session cookie for a token in plain sight: ``token.encode() not in form`` for each form."""
     return _cookie_decodings
+
+
+@dataclass
+class ListTable:
+    """The customers list's HTML table as a person reads it: headers (with any sort arrow), the cells'
+    texts by header, the customers' links and each sortable header's link."""
+
+    headers: list[str] = field(default_factory=list)
+    rows: list[dict[str, str]] = field(default_factory=list)
+    customer_links: list[str] = field(default_factory=list)
+    sort_links: dict[str, str] = field(default_factory=dict)
+    sorted_as: dict[str, str] = field(default_factory=dict)  # header -> aria-sort
+
+    def column(self, header: str) -> list[str]:
+        return [row[header] for row in self.rows]
+
+
+class _ListTableParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.table = ListTable()
+        self._in: str | None = None  # "head" or "body"
+        self._cell: list[str] | None = None
+        self._row: list[str] = []
+        self._href: str | None = None
+        self._aria_sort: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag in ("thead", "tbody"):
+            self._in = tag[1:]
+        elif tag in ("th", "td") and self._in:
+            self._cell, self._href, self._aria_sort = [], None, attributes.get("aria-sort")
+        elif tag == "a" and self._cell is not None:
+            self._href = attributes.get("href")
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("th", "td") and self._cell is not None:
+            text = "".join(self._cell).strip()
+            if self._in == "head":
+                self.table.headers.append(text)
+                if self._href:
+                    self.table.sort_links[text] = self._href
+                if self._aria_sort:
+                    self.table.sorted_as[text] = self._aria_sort
+            else:
+                self._row.append(text)
+                if tag == "th" and self._href:
+                    self.table.customer_links.append(self._href)
+            self._cell = None
+        elif tag == "tr" and self._in == "body":
+            self.table.rows.append(dict(zip(self.table.headers, self._row, strict=True)))
+            self._row = []
+
+
+def _read_list_table(at: AppTest) -> ListTable:
+    [body] = [
+        element.proto.body for element in at.html if 'data-testid="customers-table"' in element.proto.body
+    ]
+    parser = _ListTableParser()
+    parser.feed(body)
+    return parser.table
+
+
+@pytest.fixture
+def read_list_table() -> Callable[[AppTest], ListTable]:
+    """The customers list's table on the page (exactly one)."""
+    return _read_list_table
 
 
 @pytest.fixture(scope="session")

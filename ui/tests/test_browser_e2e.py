@@ -136,14 +136,6 @@ DESKTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
 
 
-def click_first_row(page: Page) -> None:
-    """Click the first data row of the customers table (the grid draws on a canvas: by position)."""
-    grid = page.get_by_test_id("stDataFrame").first
-    box = grid.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + min(120, box["width"] / 3), box["y"] + 35 + 17)
-
-
 def choose(page: Page, label: str, option: str) -> None:
     """Pick an option of a Streamlit selectbox by its label (again if a rerun closed the list)."""
     for _ in range(3):
@@ -165,7 +157,7 @@ def measure_page_times(page: Page, ui_url: str, email: str, password: str, runs:
     navigations, for sign-in and each page; written to docs/ui-page-times.md. Only when
     SPENDSCORE_UI_TIMES=1 (a measurement, not a check: nothing is asserted on the figures)."""
     ready = {
-        "customers": lambda: expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=WAIT_MS),
+        "customers": lambda: expect(page.get_by_test_id("customers-table")).to_be_visible(timeout=WAIT_MS),
         "dashboard": lambda: expect(page.locator(CHART).nth(3)).to_be_visible(timeout=WAIT_MS),
         "import": lambda: expect(page.get_by_test_id("stFileUploader")).to_be_visible(timeout=WAIT_MS),
         "model": lambda: expect(page.get_by_test_id("stTable").first).to_be_visible(timeout=WAIT_MS),
@@ -188,15 +180,9 @@ def measure_page_times(page: Page, ui_url: str, email: str, password: str, runs:
             ready[name]()
             times[name].append(time.perf_counter() - started)
             if name == "customers":
-                page.wait_for_timeout(1_000)  # the grid takes clicks once it has painted its rows
-                for _attempt in range(3):
-                    started = time.perf_counter()
-                    click_first_row(page)
-                    try:
-                        expect(page).to_have_url(re.compile(r"/customer\?id="), timeout=5_000)
-                        break
-                    except AssertionError:
-                        continue
+                started = time.perf_counter()
+                page.get_by_test_id("customers-table").locator("tbody a").first.click()
+                expect(page).to_have_url(re.compile(r"/customer\?id="), timeout=WAIT_MS)
                 expect(page.locator(CHART).first).to_be_visible(timeout=WAIT_MS)
                 times["customer"].append(time.perf_counter() - started)
                 page.go_back()
@@ -285,7 +271,7 @@ def test_owner_journey(ui_url, running_ui, browser, stack, cookie_decodings, loc
 
     # The list's view lives in the URL: sort and search survive a refresh.
     open_menu_page(page, words["customers"])
-    expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_test_id("customers-table")).to_be_visible(timeout=WAIT_MS)
     shot(page, "customers" + suffix)
     page.get_by_text(words["filters"]).click()
     choose(page, words["sort"], words["highest"])
@@ -297,8 +283,8 @@ def test_owner_journey(ui_url, running_ui, browser, stack, cookie_decodings, loc
     expect(page).to_have_url(re.compile(r"sort=-spending_score"))
     expect(page.get_by_text(re.compile(r"1–1"))).to_be_visible(timeout=WAIT_MS)
 
-    # A click on the row opens that customer; an edit of the age adds a second point; predict again.
-    click_first_row(page)
+    # The name is a link to the customer; an edit of the age adds a second point; predict again.
+    page.get_by_role("link", name=name, exact=True).click()
     expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=WAIT_MS)
     expect(page).to_have_url(re.compile(r"/customer\?id="))
     expect(page.locator(CHART).first).to_be_visible(timeout=WAIT_MS)
@@ -314,8 +300,10 @@ def test_owner_journey(ui_url, running_ui, browser, stack, cookie_decodings, loc
     expect(page.get_by_text(re.compile(words["predicted"] + r" \d+"))).to_be_visible(timeout=WAIT_MS)
     expect(page.locator(CHART).first).to_be_visible()
     shot(page, "customer" + suffix)
-    page.get_by_role("link", name=words["back"], exact=True).click()
+    # The browser's Back returns to this very view (the page's own link back is in the AppTests).
+    page.go_back()
     expect(page.get_by_role("searchbox")).to_have_value(name, timeout=WAIT_MS)
+    expect(page).to_have_url(re.compile(r"/customers\?.*sort=-spending_score"))
 
     # The dashboard counts them all.
     open_menu_page(page, words["dashboard"])
@@ -333,16 +321,16 @@ def test_owner_journey(ui_url, running_ui, browser, stack, cookie_decodings, loc
     phone = context.new_page()
     phone.set_viewport_size(PHONE)
     phone.goto(ui_url + "/customers?sort=-spending_score")
-    grid = phone.get_by_test_id("stDataFrame")
-    expect(grid).to_be_visible(timeout=WAIT_MS)
+    table = phone.get_by_test_id("customers-table")
+    expect(table).to_be_visible(timeout=WAIT_MS)
     expect(phone.get_by_test_id("stExpander").filter(has_text=words["filters"])).to_be_visible()
     expect(phone.get_by_role("combobox", name=words["sort"], exact=True)).to_be_hidden()  # folded away
-    headers = phone.locator('[role="columnheader"]')
+    headers = table.locator("thead th")
     expect(headers.nth(1)).to_have_text(
         re.compile("^" + re.escape(words["score"])), timeout=WAIT_MS
     )  # and its arrow
-    box = grid.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    band = headers.nth(2).bounding_box()
+    assert band is not None and band["x"] + band["width"] <= PHONE["width"]
     shot(phone, "phone-customers" + suffix)
     phone.close()
     if locale == "en" and os.environ.get("SPENDSCORE_UI_TIMES") == "1":

@@ -24,7 +24,7 @@ MISREAD = {"en": "45,5", "pt-BR": "45.5"}
 
 
 @pytest.mark.parametrize("owner", LOCALES, indirect=True)
-def test_a_decimal_is_read_the_locales_way_and_never_dropped(owner, fake):
+def test_a_decimal_is_read_the_locales_way_and_never_dropped(owner, fake, read_list_table):
     at, words = owner, WORDS[owner.context["locale"]]
     locale = owner.context["locale"]
     add_customer(at, words, "Ana Lima", 30, None)
@@ -37,7 +37,7 @@ def test_a_decimal_is_read_the_locales_way_and_never_dropped(owner, fake):
     button(at, words["create"]).click().run()
     [stored] = fake.customers.values()
     assert stored["annual_income"] == 45.5
-    assert DECIMAL[locale] in list(at.dataframe[0].value.astype(str).iloc[0])
+    assert DECIMAL[locale] in read_list_table(at).rows[0].values()
 
 
 @pytest.mark.parametrize("owner", LOCALES, indirect=True)

@@ -60,27 +60,24 @@ def test_every_sort_of_the_service_is_offered_in_both_languages(owner):
             assert catalogue[f"customers.sort.{key}"]
 
 
-def test_a_header_click_sorts_by_that_column_on_the_service_with_an_arrow(owner):
+def test_every_sortable_header_links_to_the_service_sort_with_an_arrow(owner, read_list_table):
     at = owner
-    at.session_state["customers_table_0"] = {
-        "selection": {"rows": [], "columns": ["Income (k$)"], "cells": []}
-    }
+    assert read_list_table(at).sort_links["Income (k$)"] == "/customers?sort=annual_income"
+    at.query_params["sort"] = "annual_income"
     at.run()
-    assert param(at, "sort") == "annual_income"
-    assert "Income (k$) ↑" in at.dataframe[0].value.columns
-    table_key = f"customers_table_{at.session_state['customers_table_round']}"
-    at.session_state[table_key] = {"selection": {"rows": [], "columns": ["Income (k$) ↑"], "cells": []}}
-    at.run()
-    assert param(at, "sort") == "-annual_income"
-    assert "Income (k$) ↓" in at.dataframe[0].value.columns
+    table = read_list_table(at)
+    assert table.sorted_as == {"Income (k$) ↑": "ascending"}
+    assert table.sort_links["Income (k$) ↑"] == "/customers?sort=-annual_income"
+    assert set(table.sort_links) == set(table.headers) - {"WhatsApp", "⚠"}
 
 
-def test_choosing_a_sort_reaches_the_service(owner):
+def test_choosing_a_sort_reaches_the_service(owner, read_list_table):
     at = owner
     [sort] = [box for box in at.selectbox if box.key == "sort"]
     sort.set_value("-age").run()
-    assert list(at.dataframe[0].value["Name"]) == ["Customer 02", "Customer 01", "Customer 00"]
-    assert "Age ↓" in at.dataframe[0].value.columns
+    table = read_list_table(at)
+    assert table.column("Name") == ["Customer 02", "Customer 01", "Customer 00"]
+    assert "Age ↓" in table.headers
 
 
 def test_the_export_of_the_view_sends_its_search_filters_and_sort(owner, fake):
@@ -123,20 +120,25 @@ def test_each_segment_on_the_dashboard_links_to_the_filtered_list(owner, fake):
 
 
 def test_a_customer_with_a_phone_shows_its_whatsapp_link_in_the_list_and_on_its_page(
-    app_test, fake, submit_login
+    app_test, fake, submit_login, read_list_table
 ):
     seed(fake, 2)
+    typed = '<img src=x onerror=alert(1)> "Ana" & <b>Bia</b>'  # what an owner may type: shown, never run
+    fake.customers["00000000-0000-0000-0000-000000000000"]["name"] = typed
     fake.customer_extra["00000000-0000-0000-0000-000000000001"] = {
         "phone": "+5511987654321",
         "whatsapp_url": "https://wa.me/5511987654321",
     }
     app_test.run()
     at = submit_login(app_test, "owner@example.com", "owner-password")
-    table = at.dataframe[0].value
-    assert table["WhatsApp"].iloc[0] == "https://wa.me/5511987654321"  # newest first
-    assert table["WhatsApp"].isna().iloc[1]
-    at.session_state["customers_table_0"] = {"selection": {"rows": [], "columns": [], "cells": [[0, "Name"]]}}
-    at.run()
+    table = read_list_table(at)
+    assert table.column("WhatsApp") == ["Open chat", ""]  # newest first
+    assert table.column("Name") == ["Customer 01", typed]
+    [html] = [element.proto.body for element in at.html if "customers-table" in element.proto.body]
+    assert 'href="https://wa.me/5511987654321"' in html
+    assert "<img" not in html and "<b>" not in html and "&lt;img src=x" in html
+    at.query_params["id"] = "00000000-0000-0000-0000-000000000001"
+    at.switch_page("app_pages/customer.py").run()
     assert at.title[0].value == "Customer 01"
     buttons = [element for element in at.get("link_button") if element.proto.label == "WhatsApp"]
     assert [button.proto.url for button in buttons] == ["https://wa.me/5511987654321"]
@@ -158,3 +160,64 @@ def test_a_saved_view_is_kept_by_the_service_and_listed_in_the_sidebar(owner, fa
     links = [link for link in at.sidebar.get("page_link") if link.proto.label == "Richest first"]
     assert len(links) == 1
     assert "-annual_income" in str(links[0].proto)
+    # Renamed, then deleted, from the list's page.
+    [new_name] = [field for field in at.text_input if field.label == "New name"]
+    new_name.input("Top spenders")
+    [rename] = [button for button in at.button if button.label == "Rename"]
+    rename.click().run()
+    assert [view["name"] for view in fake.saved_views] == ["Top spenders"]
+    assert [link.proto.label for link in at.sidebar.get("page_link")][-1] == "Top spenders"
+    [delete] = [button for button in at.button if button.label == "Delete the view"]
+    delete.click().run()
+    assert fake.saved_views == []
+    assert all(link.proto.label != "Top spenders" for link in at.sidebar.get("page_link"))
+
+
+def _pick(at: AppTest, name: str) -> None:
+    [box] = [box for box in at.checkbox if box.label == name]
+    box.check().run()
+
+
+def test_ticked_customers_are_deleted_in_bulk_and_restored_from_recently_deleted(
+    owner, fake, read_list_table
+):
+    at = owner
+    at.toggle(key="customers_selecting").set_value(True).run()
+    _pick(at, "Customer 00")
+    _pick(at, "Customer 02")
+    assert any("2 customers selected." in element.value for element in at.markdown)
+    at.button(key="bulk_delete").click().run()
+    assert "Delete 2 customers?" in at.warning[0].value and not fake.deleted  # asked first
+    at.button(key="bulk_confirm").click().run()
+    assert sorted(fake.deleted) == [
+        "00000000-0000-0000-0000-000000000000",
+        "00000000-0000-0000-0000-000000000002",
+    ]
+    assert at.success[0].value == "Moved 2 customers to Recently deleted."
+    assert read_list_table(at).column("Name") == ["Customer 01"]
+    at.switch_page("app_pages/deleted.py").run()
+    assert {box.label for box in at.checkbox} == {"Customer 00", "Customer 02"}
+    at.button(key="deleted_restore_00000000-0000-0000-0000-000000000002").click().run()
+    assert list(fake.deleted) == ["00000000-0000-0000-0000-000000000000"]
+    assert at.success[0].value == "Restored 1 customer."
+    at.checkbox(key="deleted_pick_00000000-0000-0000-0000-000000000000").check().run()
+    at.button(key="deleted_restore_selected").click().run()
+    assert fake.deleted == {} and any("Nothing here" in info.value for info in at.info)
+
+
+def test_all_customers_of_the_view_are_predicted_again_in_one_request(owner, fake):
+    at = owner
+    at.query_params["gender"] = "female"
+    at.run()
+    at.toggle(key="customers_selecting").set_value(True).run()
+    at.checkbox(key="customers_all_matching").check().run()
+    before = {customer_id: len(history) for customer_id, history in fake.history.items()}
+    at.button(key="bulk_predict").click().run()
+    at.button(key="bulk_confirm").click().run()
+    assert at.success[0].value == "Predicted 1 customer again."
+    grown = [
+        customer_id for customer_id, history in fake.history.items() if len(history) > before[customer_id]
+    ]
+    assert grown == ["00000000-0000-0000-0000-000000000001"]  # the one woman of three
+    predicted = [request for request in fake.requests if request.get("path") == "/customers/bulk/predict"]
+    assert len(predicted) == 1

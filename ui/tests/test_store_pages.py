@@ -1,6 +1,8 @@
 """The store pages (customers list, customer, dashboard, import/export) against the fake services, in
 English and in Portuguese: the list as the way in, the URL as its state, field checks, warnings, segments."""
 
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -120,7 +122,7 @@ def seed(fake, count: int) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("owner", LOCALES, indirect=True)
-def test_welcome_then_the_dialog_checks_each_field_then_creates(owner, fake):
+def test_welcome_then_the_dialog_checks_each_field_then_creates(owner, fake, read_list_table):
     at, words = owner, WORDS[owner.context["locale"]]
     assert words["welcome"] in texts(at)
     button(at, words["add"]).click().run()
@@ -135,9 +137,9 @@ def test_welcome_then_the_dialog_checks_each_field_then_creates(owner, fake):
     assert not fake.customers  # refused before anything was sent
     fill_customer(at, words, name="Ana Lima", age=30, income=60.0)
     assert at.success[0].value.startswith(words["created"])
-    table = at.dataframe[0].value
-    assert list(table.iloc[:, 0]) == ["Ana Lima"]
-    assert words["female"] in list(table.iloc[0])
+    table = read_list_table(at)
+    assert table.column(table.headers[0]) == ["Ana Lima"]
+    assert words["female"] in table.rows[0].values()
     stored = next(iter(fake.customers.values()))
     assert (stored["age"], stored["annual_income"]) == (30, 60.0)
 
@@ -168,7 +170,7 @@ def test_phone_and_email_in_the_add_dialog_and_the_edit_form(owner, fake):
 
 
 @pytest.mark.parametrize("owner", LOCALES, indirect=True)
-def test_extrapolation_warned_on_create_on_the_page_and_in_the_list(owner, fake):
+def test_extrapolation_warned_on_create_on_the_page_and_in_the_list(owner, fake, read_list_table):
     at, words = owner, WORDS[owner.context["locale"]]
     add_customer(at, words, "Ana Lima", 3, 5000.0)
     assert not fake.customers  # outside the training data: asked first (issue 23)
@@ -176,20 +178,21 @@ def test_extrapolation_warned_on_create_on_the_page_and_in_the_list(owner, fake)
     confirm.check()
     button(at, words["create"]).click().run()
     assert any(words["warning"] in warning.value for warning in at.warning)
-    assert list(at.dataframe[0].value["⚠"]) == ["⚠"]
+    assert read_list_table(at).column("⚠") == ["⚠"]
     at.query_params["id"] = next(iter(fake.customers))
     at.switch_page("app_pages/customer.py").run()
     assert any(words["warning"] in warning.value for warning in at.warning)
     assert len(at.warning) == 2  # age and income
 
 
-def test_the_view_comes_from_the_url_and_goes_back_into_it(app_test, fake, submit_login):
+def test_the_view_comes_from_the_url_and_goes_back_into_it(app_test, fake, submit_login, read_list_table):
     seed(fake, 30)
     app_test.run()
     at = submit_login(app_test, "owner@example.com", "owner-password")
     at.query_params.update({"sort": "age", "page": "2", "gender": "female"})
     at.switch_page("app_pages/customers.py").run()
-    assert list(at.dataframe[0].value["Name"]) == [f"Customer {number:02d}" for number in range(1, 30, 2)]
+    names = read_list_table(at).column("Name")
+    assert names == [f"Customer {number:02d}" for number in range(1, 30, 2)]
     assert at.selectbox(key="sort").value == "age" and at.selectbox(key="gender").value == "female"
     # 15 women: one page only, so page 2 falls back to page 1
     assert at.session_state["page"] == 1 and param(at, "page") is None
@@ -202,37 +205,46 @@ def test_the_view_comes_from_the_url_and_goes_back_into_it(app_test, fake, submi
     assert at.selectbox(key="sort").value == "-created_at" and not at.exception
 
 
-def test_pages_of_25_and_a_search_that_shrinks_the_list(app_test, fake, submit_login):
+def test_pages_of_25_and_a_search_that_shrinks_the_list(app_test, fake, submit_login, read_list_table):
     seed(fake, 30)
     app_test.run()
     at = submit_login(app_test, "owner@example.com", "owner-password")
     at.selectbox(key="sort").select("age").run()
-    assert len(at.dataframe[0].value) == 25
+    assert len(read_list_table(at).rows) == 25
     at.session_state["page"] = 2
     at.run()
-    assert list(at.dataframe[0].value["Name"]) == [f"Customer {n}" for n in range(25, 30)]
+    assert read_list_table(at).column("Name") == [f"Customer {n}" for n in range(25, 30)]
     assert param(at, "page") == "2"
     assert any("Showing 26–30 of 30 customers." in caption.value for caption in at.caption)
     at.text_input(key="q").input("Customer 1").run()
     assert not at.exception
-    assert len(at.dataframe[0].value) == 10 and at.session_state["page"] == 1
+    assert len(read_list_table(at).rows) == 10 and at.session_state["page"] == 1
 
 
-def test_a_cell_click_opens_that_customer_and_a_header_click_sorts_on_the_server(
-    app_test, fake, submit_login
+def test_a_name_links_to_its_customer_and_back_and_a_header_links_to_the_server_sort(
+    app_test, fake, submit_login, read_list_table
 ):
     seed(fake, 3)
     app_test.run()
     at = submit_login(app_test, "owner@example.com", "owner-password")
-    at.session_state["customers_table_0"] = {"selection": {"rows": [], "columns": ["Age"], "cells": []}}
+    table = read_list_table(at)
+    assert table.sort_links["Age"] == "/customers?sort=age" and table.sorted_as == {"Added ↓": "descending"}
+    at.query_params["sort"] = "age"  # the header's link followed
     at.run()
-    assert param(at, "sort") == "age"
-    assert list(at.dataframe[0].value["Name"]) == ["Customer 00", "Customer 01", "Customer 02"]
-    table_key = f"customers_table_{at.session_state['customers_table_round']}"
-    at.session_state[table_key] = {"selection": {"rows": [], "columns": [], "cells": [[1, "Age"]]}}
-    at.run()
+    table = read_list_table(at)
+    assert param(at, "sort") == "age" and table.sorted_as == {"Age ↑": "ascending"}
+    assert table.column("Name") == ["Customer 00", "Customer 01", "Customer 02"]
+    assert table.sort_links["Age ↑"] == "/customers?sort=-age"
+    link = table.customer_links[1]
+    assert link == "/customer?id=00000000-0000-0000-0000-000000000001&back=sort%3Dage"
+    # The link opens a new page load: nothing of this session's list state but what the URL carries.
+    del at.session_state["customers_view"]
+    at.query_params.clear()
+    at.query_params.update(dict(parse_qsl(urlsplit(link).query)))
+    at.switch_page("app_pages/customer.py").run()
     assert at.title[0].value == "Customer 01"
-    assert param(at, "id") == "00000000-0000-0000-0000-000000000001"
+    [back] = [element for element in at.get("page_link") if element.proto.label == "All customers"]
+    assert "sort" in str(back.proto) and "age" in str(back.proto)
 
 
 @pytest.mark.parametrize("owner", LOCALES, indirect=True)
@@ -270,7 +282,7 @@ def test_delete_asks_first_then_returns_to_the_list(owner, fake):
     owner.query_params["id"] = next(iter(fake.customers))
     owner.switch_page("app_pages/customer.py").run()
     owner.button(key="delete_customer").click().run()
-    assert "cannot be undone" in owner.warning[0].value
+    assert "goes to Recently deleted" in owner.warning[0].value
     assert len(fake.customers) == 1
     owner.button(key="confirm_delete_customer").click().run()
     assert fake.customers == {}
@@ -332,7 +344,7 @@ def test_dashboard_empty_state_then_charts_segments_and_accuracy(owner, fake):
     assert any(sentence[at.context["locale"]] in text and "81%" in text for text in texts(at))
 
 
-def test_the_segment_filter_reaches_the_service(app_test, fake, submit_login):
+def test_the_segment_filter_reaches_the_service(app_test, fake, submit_login, read_list_table):
     fake.model_extra["segments"] = [SEGMENT]  # the model's segments are read once per sign-in (cached)
     seed(fake, 2)
     fake.customer_extra["00000000-0000-0000-0000-000000000001"] = {"segment": SEGMENT}
@@ -344,8 +356,8 @@ def test_the_segment_filter_reaches_the_service(app_test, fake, submit_login):
         "segment=savers"
         in next(call for call in reversed(fake.requests) if call["path"] == "/customers")["query"]
     )
-    table = at.dataframe[0].value
-    assert list(table["Name"]) == ["Customer 01"] and list(table["Segment"]) == ["Savers"]
+    table = read_list_table(at)
+    assert table.column("Name") == ["Customer 01"] and table.column("Segment") == ["Savers"]
 
 
 @pytest.mark.parametrize("owner", LOCALES, indirect=True)

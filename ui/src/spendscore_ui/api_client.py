@@ -508,6 +508,56 @@ class ApiClient:
         result: JsonObject = self._json("customers", "POST", "/saved-views", json={"name": name, **view})
         return result
 
+    def rename_view(self, view_id: str, name: str) -> JsonObject:
+        result: JsonObject = self._json("customers", "PATCH", f"/saved-views/{view_id}", json={"name": name})
+        return result
+
+    def delete_view(self, view_id: str) -> None:
+        self._request("customers", "DELETE", f"/saved-views/{view_id}")
+
+    # Bulk actions (issue 24): on ``ids`` (the rows ticked, at most 1,000) or on every customer matching
+    # ``filters`` (the list's q, gender, band, segment; at most 10,000). All or nothing.
+
+    def bulk_delete(self, selection: JsonObject) -> JsonObject:
+        """Into the recycle bin; answers ``{"action", "count", "ids"}``."""
+        result: JsonObject = self._json("customers", "POST", "/customers/bulk/delete", json=selection)
+        return result
+
+    def bulk_predict(self, selection: JsonObject) -> JsonObject:
+        result: JsonObject = self._json("customers", "POST", "/customers/bulk/predict", json=selection)
+        return result
+
+    def bulk_export(
+        self,
+        selection: JsonObject,
+        *,
+        semicolon: bool = False,
+        sort: str | None = None,
+        language: str | None = None,
+        time_zone: str | None = None,
+    ) -> bytes:
+        """The selected customers' file, as ``export_customers`` writes it."""
+        body = {
+            **selection,
+            "sort": sort,
+            "delimiter": "semicolon" if semicolon else "comma",
+            "lang": language,
+            "tz": time_zone if language else None,
+        }
+        return self._request("customers", "POST", "/customers/bulk/export", json=body).content
+
+    def deleted_customers(self, *, limit: int = 50, offset: int = 0) -> JsonObject:
+        """The recycle bin, the most recent first: ``items`` (each with ``deleted_at``, ``purge_after``)
+        and ``total``."""
+        params = {"limit": limit, "offset": offset}
+        result: JsonObject = self._json("customers", "GET", "/customers/deleted", params=params)
+        return result
+
+    def restore_customers(self, ids: list[str]) -> JsonObject:
+        body = {"ids": ids}
+        result: JsonObject = self._json("customers", "POST", "/customers/deleted/restore", json=body)
+        return result
+
     def customer_data(self, customer_id: str) -> bytes:
         """Everything stored about one customer as JSON (issue 24: a data-protection request)."""
         return self._request("customers", "GET", f"/customers/{customer_id}/data").content

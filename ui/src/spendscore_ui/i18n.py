@@ -28,6 +28,8 @@ from spendscore_ui.catalogues import (
     core_pt_br,
     explained_en,
     explained_pt_br,
+    list_en,
+    list_pt_br,
     money_en,
     money_pt_br,
     pages_en,
@@ -54,6 +56,7 @@ CATALOGUES: Final[dict[str, dict[str, str]]] = {
     "en": {
         **core_en.MESSAGES,
         **pages_en.MESSAGES,
+        **list_en.MESSAGES,
         **explained_en.MESSAGES,
         **money_en.MESSAGES,
         **streamlit_en.MESSAGES,
@@ -61,6 +64,7 @@ CATALOGUES: Final[dict[str, dict[str, str]]] = {
     "pt-BR": {
         **core_pt_br.MESSAGES,
         **pages_pt_br.MESSAGES,
+        **list_pt_br.MESSAGES,
         **explained_pt_br.MESSAGES,
         **money_pt_br.MESSAGES,
         **streamlit_pt_br.MESSAGES,

@@ -34,6 +34,7 @@ NEW_PASSWORD_PAGE = "app_pages/new_password.py"
 PAGE_FILES = {
     "customers": "app_pages/customers.py",
     "customer": "app_pages/customer.py",
+    "deleted": "app_pages/deleted.py",
     "dashboard": "app_pages/dashboard.py",
     "import": "app_pages/import_export.py",
     "model": "app_pages/model.py",

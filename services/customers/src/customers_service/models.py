@@ -37,6 +37,8 @@ PREDICTION_DONE = "done"
 PREDICTION_PENDING = "pending"
 SEGMENT_OBSERVED = "observed"
 SEGMENT_PREDICTED = "predicted"
+# The list reads only the rows outside the recycle bin: its sort indexes hold only those.
+_LISTED = text("deleted_at IS NULL")
 
 
 def _timestamp() -> Column[datetime]:
@@ -58,16 +60,18 @@ class Customer(CustomersTable, table=True):
 
     __tablename__ = "customer"
     __table_args__ = (
-        Index("ix_customer_owner_created", "owner_id", "created_at", "id"),
-        Index("ix_customer_owner_name", "owner_id", "name", "id"),
-        Index("ix_customer_owner_age", "owner_id", "age", "id"),
-        Index("ix_customer_owner_score", "owner_id", "latest_spending_score", "id"),
-        Index("ix_customer_owner_segment", "owner_id", "latest_segment", "id"),
-        Index("ix_customer_owner_income", "owner_id", "annual_income", "id"),
-        Index("ix_customer_owner_gender", "owner_id", "gender", "id"),
-        Index("ix_customer_owner_updated", "owner_id", "updated_at", "id"),
-        Index("ix_customer_owner_external", "owner_id", "external_id", "id"),
-        Index("ix_customer_owner_observed_score", "owner_id", "observed_score", "id"),
+        Index("ix_customer_owner_created", "owner_id", "created_at", "id", postgresql_where=_LISTED),
+        Index("ix_customer_owner_name", "owner_id", "name", "id", postgresql_where=_LISTED),
+        Index("ix_customer_owner_age", "owner_id", "age", "id", postgresql_where=_LISTED),
+        Index("ix_customer_owner_score", "owner_id", "latest_spending_score", "id", postgresql_where=_LISTED),
+        Index("ix_customer_owner_segment", "owner_id", "latest_segment", "id", postgresql_where=_LISTED),
+        Index("ix_customer_owner_income", "owner_id", "annual_income", "id", postgresql_where=_LISTED),
+        Index("ix_customer_owner_gender", "owner_id", "gender", "id", postgresql_where=_LISTED),
+        Index("ix_customer_owner_updated", "owner_id", "updated_at", "id", postgresql_where=_LISTED),
+        Index("ix_customer_owner_external", "owner_id", "external_id", "id", postgresql_where=_LISTED),
+        Index(
+            "ix_customer_owner_observed_score", "owner_id", "observed_score", "id", postgresql_where=_LISTED
+        ),
         Index(
             "ix_customer_deleted",
             "owner_id",
@@ -159,13 +163,20 @@ Index(
     col(Customer.owner_id),
     col(Customer.latest_spending_score).desc().nulls_last(),
     col(Customer.id).desc(),
+    postgresql_where=_LISTED,
 )
 for _name, _column in (
     ("ix_customer_owner_segment_desc", Customer.latest_segment),
     ("ix_customer_owner_external_desc", Customer.external_id),
     ("ix_customer_owner_observed_score_desc", Customer.observed_score),
 ):
-    Index(_name, col(Customer.owner_id), col(_column).desc().nulls_last(), col(Customer.id).desc())
+    Index(
+        _name,
+        col(Customer.owner_id),
+        col(_column).desc().nulls_last(),
+        col(Customer.id).desc(),
+        postgresql_where=_LISTED,
+    )
 
 
 class Prediction(CustomersTable, table=True):

@@ -108,7 +108,7 @@ MESSAGES: dict[str, str] = {
     "customers.column.added": "Added",
     "customers.showing.one": "Showing {first}–{last} of {count} customer.",
     "customers.showing.other": "Showing {first}–{last} of {count} customers.",
-    "customers.click_hint": "Click a row to open the customer; click Name, Score, Age or Added to sort.",
+    "customers.click_hint": "Open a customer with its name (a link); sort with a column's header.",
     # --- one customer ---
     "customer.title": "Customer",
     "customer.back": "All customers",
@@ -133,7 +133,10 @@ MESSAGES: dict[str, str] = {
     "customer.predicted": "New prediction: score {score}",
     "customer.predicted_pending": "The new prediction is pending",
     "customer.delete": "Delete",
-    "customer.delete_confirm": "Delete **{name}** and the whole prediction history? This cannot be undone.",
+    "customer.delete_confirm": (
+        "Delete **{name}**? It goes to Recently deleted with its whole history, and can be restored from "
+        "there until it is removed for good."
+    ),
     "customer.delete_yes": "Yes, delete",
     "customer.delete_cancel": "Cancel",
     "customer.delete_failed": "Could not delete",

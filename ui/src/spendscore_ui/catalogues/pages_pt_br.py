@@ -109,10 +109,7 @@ MESSAGES: dict[str, str] = {
     "customers.column.added": "Adicionado em",
     "customers.showing.one": "Mostrando {first}–{last} de {count} cliente.",
     "customers.showing.other": "Mostrando {first}–{last} de {count} clientes.",
-    "customers.click_hint": (
-        "Clique em uma linha para abrir o cliente; clique em Nome, Pontuação, Idade ou Adicionado em "
-        "para ordenar."
-    ),
+    "customers.click_hint": "Abra um cliente pelo nome (um link); ordene pelo cabeçalho de uma coluna.",
     # --- um cliente ---
     "customer.title": "Cliente",
     "customer.back": "Todos os clientes",
@@ -138,7 +135,8 @@ MESSAGES: dict[str, str] = {
     "customer.predicted_pending": "A nova previsão está pendente",
     "customer.delete": "Excluir",
     "customer.delete_confirm": (
-        "Excluir **{name}** e todo o histórico de previsões? Isso não pode ser desfeito."
+        "Excluir **{name}**? O cliente vai para Excluídos recentemente com todo o histórico e pode ser "
+        "restaurado de lá até ser removido definitivamente."
     ),
     "customer.delete_yes": "Sim, excluir",
     "customer.delete_cancel": "Cancelar",
