@@ -221,29 +221,6 @@ async def test_pending_scores_come_last_in_both_directions(api, owner, customers
     assert await names("spending_score") == ["Low", "High", "Pending"]
 
 
-@pytest.mark.parametrize(
-    ("order", "index"),
-    [
-        ("latest_spending_score DESC NULLS LAST, id DESC", "ix_customer_owner_score_desc"),
-        ("latest_spending_score ASC NULLS LAST, id ASC", "ix_customer_owner_score"),
-    ],
-)
-async def test_each_score_order_is_read_from_an_index_without_sorting(customers_database_url, order, index):
-    connection = await asyncpg.connect(customers_database_url)
-    try:
-        await connection.execute("SET enable_seqscan = off")
-        plan = "\n".join(
-            row[0]
-            for row in await connection.fetch(
-                f"EXPLAIN SELECT * FROM customer WHERE owner_id = $1 ORDER BY {order} LIMIT 50", uuid.uuid4()
-            )
-        )
-    finally:
-        await connection.close()
-    assert index in plan
-    assert "Sort" not in plan
-
-
 async def test_list_filters_by_name_words_and_gender(api, owner):
     await api.create_customer(owner, name="Maria Silva", gender="f")
     await api.create_customer(owner, name="Mario Souza", gender="m")
