@@ -4,10 +4,10 @@ model learnt from, and stay out of the way where it does not?
 Stores are built from the Mall data with known shifts: an unshifted control, every real score + 15
 (clipped to 100), every income x 1.5 (the scores unchanged: richer customers who spend the same), and the
 age effect reversed (each customer's age mirrored within 18-70, the score unchanged). For each seed the
-200 customers are split in half at random: the store's owner observes n customers drawn (with
-replacement) from the first half, in the order drawn (the order of time the correction's choice respects:
-it is judged on each later block of them by a fit on the ones before), and the model is judged on the
-other half, which it never saw.
+200 customers are split in half at random: the store's owner observes n customers drawn from the first
+half (distinct up to 100; at 200 scores drawn with replacement, so many repeat), in the order drawn (the
+order of time the correction's choice respects: it is judged on each later block of them by a fit on the
+ones before), and the model is judged on the other half, which it never saw.
 Every prediction is out of sample: the global model (the served kind, a random forest averaged with
 10 nearest neighbours) is fitted by 5-fold CV, each fold predicting its held-out rows under each store's
 inputs; its 80% interval is the 10%-90% quantiles of the other folds' residuals (one width for everyone:
@@ -41,8 +41,8 @@ from inference_service.store_models import (
 from inference_service.training import AGE, INCOME, _forest, _neighbours
 
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "store-models.md"
-SEEDS = int(os.environ.get("BENCH_STORE_SEEDS", "20"))
-SIZES = (20, 50, 200)
+SEEDS = int(os.environ.get("BENCH_STORE_SEEDS", "50"))
+SIZES = (20, 50, 100, 200)
 STORES = ("control", "scores +15", "incomes x1.5", "age effect reversed")
 
 
@@ -154,7 +154,8 @@ def run(seeds: int = SEEDS) -> dict[tuple[str, int], Outcome]:
         order = rng.permutation(len(stores["control"].actual))
         first, second = order[: len(order) // 2], order[len(order) // 2 :]
         for size in SIZES:
-            observed = rng.choice(first, size=size, replace=True)
+            # Distinct customers while the half holds enough; 200 scores must repeat some of its 100.
+            observed = rng.choice(first, size=size, replace=size > len(first))
             for store in STORES:
                 _evaluate(stores[store], observed, second, outcomes[(store, size)])
     return outcomes

@@ -309,10 +309,11 @@ MESSAGES: dict[str, str] = {
         "(typed, or the percentile of the customer's spend over the 12 months up to the store's latest "
         "sale). It reads the store's incomes on a scale of its own (from 30 scores on), then adds an "
         "offset and a scale to the score; each part is pulled towards no correction the less evidence "
-        "there is, and the range widens or narrows with the store's own errors. It answers only when it "
-        "beats this model on the store's later scores: the scores, oldest first, are cut into six blocks "
-        "and each of the last five is predicted from the blocks before it (forward chaining, not shuffled "
-        "cross-validation), the test that matters for the next customers."
+        "there is. It answers only when it beats this model on the store's later scores: the scores, "
+        "oldest first, are cut into six blocks and each of the last five is predicted from the blocks "
+        "before it (forward chaining, not shuffled cross-validation), the test that matters for the next "
+        "customers. Its range widens or narrows with the errors it made on those later scores, not on the "
+        "ones it learned from."
     ),
     "sales.source.typed": "Observed score typed by you.",
     "sales.of_customer.one": "{count} sale",

@@ -315,11 +315,12 @@ MESSAGES: dict[str, str] = {
         "observadas nela (digitadas, ou o percentil do que o cliente gastou nos 12 meses até a venda mais "
         "recente da loja). Ela lê a renda da loja numa escala própria (a partir de 30 pontuações) e depois "
         "soma um deslocamento e uma escala à pontuação; cada parte é puxada para nenhuma correção quanto "
-        "menos evidência houver, e a faixa se alarga ou se estreita conforme os erros da própria loja. Ela "
-        "só responde quando erra menos que este modelo nas pontuações mais recentes da loja: as "
-        "pontuações, das mais antigas às mais novas, são divididas em seis blocos e cada um dos cinco "
-        "últimos é previsto a partir dos blocos anteriores (encadeamento para a frente, não validação "
-        "cruzada embaralhada), o teste que importa para os próximos clientes."
+        "menos evidência houver. Ela só responde quando erra menos que este modelo nas pontuações mais "
+        "recentes da loja: as pontuações, das mais antigas às mais novas, são divididas em seis blocos e "
+        "cada um dos cinco últimos é previsto a partir dos blocos anteriores (encadeamento para a frente, "
+        "não validação cruzada embaralhada), o teste que importa para os próximos clientes. A faixa se "
+        "alarga ou se estreita conforme os erros que ela cometeu nessas pontuações mais recentes, não nas "
+        "que usou para aprender."
     ),
     "sales.source.typed": "Pontuação observada digitada por você.",
     "sales.of_customer.one": "{count} venda",
