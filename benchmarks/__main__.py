@@ -70,7 +70,7 @@ def auth_rows() -> list[Row]:
 
 
 def inference_rows() -> list[Row]:
-    in_process = inference_bench.run_all(in_process_rounds=ROUNDS, http=False)["in_process"]
+    in_process = inference_bench.run_all(in_process_rounds=ROUNDS)["in_process"]
     return [
         Row(
             "inference",

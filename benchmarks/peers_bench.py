@@ -21,26 +21,20 @@ import functools
 import json
 import os
 import random
-import re
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from benchmarks.http_bench import Run, jwks_server, rotating_rounds, rss_mb, started_server, wrk_run
 from benchmarks.peers.environments import ensure_environment
 from inference_service.dataset import DATA_PATH
 from inference_service.training import save_artifact, train
-from testkit.processes import REPO_ROOT, free_port
+from testkit.processes import free_port
 from testkit.tokens import make_test_issuer
 
-SERVER_CORE, CLIENT_CORE = "1", "0"
-SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
 SINGLE_CONNECTIONS, BATCH_CONNECTIONS = 16, 4
 BATCH_ROWS = 1000
 PEERS_DIR = Path(__file__).resolve().parent / "peers"
@@ -53,135 +47,6 @@ ANSWERS = {
     "BentoML": "the score only, no token",
     "MLServer": "the score only (an Open Inference Protocol tensor), no token",
 }
-
-
-@dataclass(frozen=True)
-class Run:
-    requests_per_second: float
-    requests_per_cpu_second: float
-    p50_ms: float
-    p99_ms: float
-    rows_per_request: int
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.requests_per_second * self.rows_per_request
-
-
-def _tree(pid: int) -> list[int]:
-    """``pid`` and every process below it."""
-    found, queue = [], [pid]
-    while queue:
-        current = queue.pop()
-        found.append(current)
-        with contextlib.suppress(OSError):
-            for task in os.listdir(f"/proc/{current}/task"):
-                children = Path(f"/proc/{current}/task/{task}/children").read_text().split()
-                queue += [int(child) for child in children]
-    return found
-
-
-def _cpu_seconds(pid: int) -> float:
-    total = 0.0
-    for member in _tree(pid):
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{member}/stat").read_text().rpartition(")")[2].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float:
-    total = 0
-    for member in _tree(pid):
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-    return round(total / 1024, 1)
-
-
-def _milliseconds(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def wrk_run(url: str, pid: int, body: str, *, headers: list[str], connections: int, rows: int) -> Run:
-    """wrk for SECONDS s; raises unless every answer was a 2xx."""
-    command = [
-        "taskset",
-        "-c",
-        CLIENT_CORE,
-        "wrk",
-        "-t1",
-        f"-c{connections}",
-        f"-d{SECONDS}s",
-        "--latency",
-        "--timeout",
-        "10s",
-    ]
-    for header in headers:
-        command += ["-H", header]
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(f"wrk.method = 'POST'\nwrk.body = '{body}'\n")
-        script.write("wrk.headers['Content-Type'] = 'application/json'\n")
-    try:
-        cpu_before = _cpu_seconds(pid)
-        output = subprocess.run(
-            [*command, "-s", script.name, url], capture_output=True, text=True, check=True
-        ).stdout
-        cpu = _cpu_seconds(pid) - cpu_before
-    finally:
-        os.unlink(script.name)
-    if "Non-2xx" in output or "Socket errors" in output:
-        raise RuntimeError(f"{url} (pid {pid}): not every answer was a 2xx:\n{output}")
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    count = re.search(r"(\d+) requests in", output)
-    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", output)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
-    if rate is None or count is None or p50 is None or p99 is None:
-        raise RuntimeError(f"no request figures in wrk's output:\n{output}")
-    return Run(
-        float(rate.group(1)),
-        int(count.group(1)) / max(cpu, 1e-9),
-        _milliseconds(*p50.groups()),
-        _milliseconds(*p99.groups()),
-        rows,
-    )
-
-
-@contextlib.contextmanager
-def _server(command: list[str], env: dict[str, str], ready_url: str, log: Path, cwd: Path) -> Iterator[int]:
-    """A server started on the server core (its children inherit the pinning); yields its pid."""
-    if (os.cpu_count() or 1) > 1:
-        command = ["taskset", "-c", SERVER_CORE, *command]
-    with log.open("ab") as log_file:
-        process = subprocess.Popen(
-            command,
-            env={**os.environ, **env},
-            cwd=cwd,
-            stdout=log_file,
-            stderr=log_file,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 180
-            while True:
-                try:
-                    if httpx.get(ready_url, timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{command} did not start; see {log}:\n{log.read_text()[-2000:]}")
-                time.sleep(0.2)
-            yield process.pid
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, 15)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, 9)
-                process.wait(5)
 
 
 def _uvicorn(app: str, port: int) -> list[str]:
@@ -230,18 +95,7 @@ class Results:
     answers: dict[str, str]
 
 
-def _rounds(turns: dict[str, Callable[[], Run]], rounds: int) -> dict[str, list[Run]]:
-    names = list(turns)
-    results: dict[str, list[Run]] = {name: [] for name in names}
-    for number in range(rounds):
-        for name in names[number % len(names) :] + names[: number % len(names)]:
-            results[name].append(turns[name]())
-    return results
-
-
 def run_all(rounds: int) -> Results:
-    from benchmarks.inference_bench import _jwks_server
-
     bentoml_python = ensure_environment("bentoml")
     mlserver_python = ensure_environment("mlserver")
     bodies = {name: json.dumps(body) for name, body in _bodies(random.Random(29)).items()}
@@ -289,7 +143,7 @@ def run_all(rounds: int) -> Results:
         token = issuer.issue(subject="bench", roles=["user"])
         auth = [f"Authorization: Bearer {token}"]
         url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-        with _jwks_server(issuer.jwks()) as jwks_url, contextlib.ExitStack() as servers:
+        with jwks_server(issuer.jwks()) as jwks_url, contextlib.ExitStack() as servers:
             ours_env = {
                 "APP_ENV": "test",
                 "LOG_LEVEL": "INFO",
@@ -301,49 +155,46 @@ def run_all(rounds: int) -> Results:
             }
             pids = {
                 "ours": servers.enter_context(
-                    _server(
+                    started_server(
                         [sys.executable, "-m", "inference_service"],
                         ours_env,
                         url["ours"] + "/readyz",
                         workdir / "ours.log",
-                        REPO_ROOT,
                     )
                 ),
                 "ours, plain score": servers.enter_context(
-                    _server(
+                    started_server(
                         _uvicorn("benchmarks.plain_score.app:app", ports["plain"]),
                         {"INFERENCE_MODEL_PATH": str(model_path)},
                         url["plain"] + "/docs",
                         workdir / "plain.log",
-                        REPO_ROOT,
                     )
                 ),
                 "bare stack": servers.enter_context(
-                    _server(
+                    started_server(
                         _uvicorn("benchmarks.bare_stack.app:app", ports["bare"]),
                         {},
                         url["bare"] + "/docs",
                         workdir / "bare.log",
-                        REPO_ROOT,
                     )
                 ),
                 "BentoML": servers.enter_context(
-                    _server(
+                    started_server(
                         [str(bentoml_python.parent / "bentoml"), "serve", "bentoml_service:SpendScore"]
                         + ["--port", str(ports["bentoml"]), "--host", "127.0.0.1"],
                         {"PEER_MODEL_PATH": str(peer_models["bentoml"]), "BENTOML_DO_NOT_TRACK": "True"},
                         url["bentoml"] + "/readyz",
                         workdir / "bentoml.log",
-                        PEERS_DIR,
+                        cwd=PEERS_DIR,
                     )
                 ),
                 "MLServer": servers.enter_context(
-                    _server(
+                    started_server(
                         [str(mlserver_python.parent / "mlserver"), "start", str(mlserver_dir)],
                         {},
                         url["mlserver"] + "/v2/models/spendscore/ready",
                         workdir / "mlserver.log",
-                        mlserver_dir,
+                        cwd=mlserver_dir,
                     )
                 ),
             }
@@ -355,7 +206,7 @@ def run_all(rounds: int) -> Results:
                     wrk_run,
                     path,
                     pids[server],
-                    bodies[body],
+                    body=bodies[body],
                     headers=headers or [],
                     connections=BATCH_CONNECTIONS if batch else SINGLE_CONNECTIONS,
                     rows=BATCH_ROWS if batch else 1,
@@ -400,7 +251,7 @@ def run_all(rounds: int) -> Results:
                     "MLServer", url["mlserver"] + "/v2/models/spendscore/infer", "v2_batch", batch=True
                 ),
             }
-            runs = _rounds({**single, **batches}, rounds)
+            runs = rotating_rounds({**single, **batches}, rounds)
             memory = {server: rss_mb(pid) for server, pid in pids.items()}
     return Results(runs, memory, ANSWERS)
 

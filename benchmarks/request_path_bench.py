@@ -22,18 +22,24 @@ on what else runs, while the CPU a request costs hardly does.
 import contextlib
 import functools
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from benchmarks.http_bench import (
+    Run,
+    jwks_server,
+    pin_to_server_core,
+    rotating_rounds,
+    started_server,
+    wrk_run,
+)
+from benchmarks.http_bench import rss_mb as process_rss_mb
 from inference_service.dataset import DATA_PATH
 from inference_service.training import save_artifact, train
 from testkit.postgres import TestPostgres
@@ -44,88 +50,19 @@ from testkit.tokens import make_test_issuer
 CONNECTIONS = 16
 # The reads go to PostgreSQL: fewer connections than the pool has, so that none waits for one.
 READ_CONNECTIONS = 8
-SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
 PREDICT_BODY = '{"gender": "Female", "age": 31, "annual_income": 70}'
-SERVER_CORE, CLIENT_CORE = "1", "0"
 
 
-def _pin(pid: int) -> None:
-    """Every thread of ``pid`` onto the server core (nothing to pin on a one-core machine)."""
-    if (os.cpu_count() or 1) > 1 and shutil.which("taskset"):
-        subprocess.run(["taskset", "-a", "-p", "-c", SERVER_CORE, str(pid)], check=True, capture_output=True)
-
-
-@dataclass(frozen=True)
-class Run:
-    requests_per_second: float
-    requests_per_cpu_second: float
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
-def wrk_run(
-    url: str, pid: int, *, headers: list[str], body: str | None = None, connections: int = CONNECTIONS
-) -> Run:
-    """wrk for ``SECONDS`` s against the server process ``pid``; raises unless every answer was a 2xx."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{SECONDS}s"]
-    if (os.cpu_count() or 1) > 1:
-        command = ["taskset", "-c", CLIENT_CORE, *command]
-    for header in headers:
-        command += ["-H", header]
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        if body is not None:
-            script.write(f"wrk.method = 'POST'\nwrk.body = '{body}'\n")
-            script.write("wrk.headers['Content-Type'] = 'application/json'\n")
-    try:
-        cpu_before = _cpu_seconds(pid)
-        output = subprocess.run(
-            [*command, "-s", script.name, url], capture_output=True, text=True, check=True
-        ).stdout
-        cpu = _cpu_seconds(pid) - cpu_before
-    finally:
-        os.unlink(script.name)
-    if "Non-2xx" in output or "Socket errors" in output:
-        raise RuntimeError(f"{url} (pid {pid}): not every answer was a 200:\n{output}")
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    count = re.search(r"(\d+) requests in", output)
-    if rate is None or count is None:
-        raise RuntimeError(f"no request figures in wrk's output:\n{output}")
-    return Run(float(rate.group(1)), int(count.group(1)) / max(cpu, 1e-9))
-
-
-@contextlib.contextmanager
-def _server(args: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[int]:
-    with log.open("ab") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, *args],
-            env={**os.environ, **env},
-            cwd=REPO_ROOT,
-            stdout=log_file,
-            stderr=log_file,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code in (200, 404):
-                        break
-                except httpx.HTTPError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{args} did not start; see {log}")
-                time.sleep(0.1)
-            _pin(process.pid)
-            yield process.pid
-        finally:
-            process.terminate()
-            process.wait(15)
+def _server(
+    command: list[str], env: dict[str, str], port: int, log: Path
+) -> contextlib.AbstractContextManager[int]:
+    """A server whose readiness is its /healthz (404 for the bare and naive apps, which have none)."""
+    return started_server(command, env, f"http://127.0.0.1:{port}/healthz", log, ready_statuses=(200, 404))
 
 
 def _uvicorn(app: str, port: int) -> list[str]:
     return [
+        sys.executable,
         "-m",
         "uvicorn",
         app,
@@ -152,28 +89,10 @@ def _before_env() -> dict[str, str] | None:
     return {"PYTHONPATH": os.pathsep.join(paths)}
 
 
-def _rounds(turns: dict[str, Callable[[], Run]], rounds: int) -> dict[str, list[Run]]:
-    """``turns`` maps a name to a no-argument measurement; each round runs them all, the order rotated."""
-    names = list(turns)
-    results: dict[str, list[Run]] = {name: [] for name in names}
-    for number in range(rounds):
-        for name in names[number % len(names) :] + names[: number % len(names)]:
-            results[name].append(turns[name]())
-    return results
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def inference_comparison(
     workdir: Path, rounds: int, rss_mb: list[float] | None = None
 ) -> dict[str, list[Run]]:
     """req/s per round of POST /model/predict: ours, the bare stack, the original's way (and ours before)."""
-    from benchmarks.inference_bench import _jwks_server
     from benchmarks.naive_inference.train import train_baseline
 
     model_path = workdir / "spendscore-model.joblib"
@@ -183,7 +102,7 @@ def inference_comparison(
     issuer = make_test_issuer()
     token = issuer.issue(subject="bench", roles=["user"])
     ports = {name: free_port() for name in ("ours", "bare", "naive", "before")}
-    with _jwks_server(issuer.jwks()) as jwks_url, contextlib.ExitStack() as servers:
+    with jwks_server(issuer.jwks()) as jwks_url, contextlib.ExitStack() as servers:
 
         def ours_env(port: int) -> dict[str, str]:
             return {
@@ -198,7 +117,12 @@ def inference_comparison(
 
         pids: dict[str, int] = {}
         pids["ours"] = servers.enter_context(
-            _server(["-m", "inference_service"], ours_env(ports["ours"]), ports["ours"], workdir / "ours.log")
+            _server(
+                [sys.executable, "-m", "inference_service"],
+                ours_env(ports["ours"]),
+                ports["ours"],
+                workdir / "ours.log",
+            )
         )
         pids["bare"] = servers.enter_context(
             _server(
@@ -236,7 +160,7 @@ def inference_comparison(
             )
             pids["before"] = servers.enter_context(
                 _server(
-                    ["-m", "inference_service"],
+                    [sys.executable, "-m", "inference_service"],
                     {**ours_env(ports["before"]), **before, "INFERENCE_MODEL_PATH": str(before_model)},
                     ports["before"],
                     workdir / "before.log",
@@ -246,7 +170,9 @@ def inference_comparison(
 
         def load(name: str, path: str, headers: list[str]) -> Callable[[], Run]:
             url = f"http://127.0.0.1:{ports[name]}{path}"
-            return functools.partial(wrk_run, url, pids[name], headers=headers, body=PREDICT_BODY)
+            return functools.partial(
+                wrk_run, url, pids[name], headers=headers, body=PREDICT_BODY, connections=CONNECTIONS
+            )
 
         turns = {
             "ours": load("ours", "/model/predict", auth),
@@ -255,9 +181,9 @@ def inference_comparison(
         }
         if before is not None:
             turns["before"] = load("before", "/model/predict", auth)
-        results = _rounds(turns, rounds)
+        results = rotating_rounds(turns, rounds)
         if rss_mb is not None:
-            rss_mb.append(round(_rss_mb(pids["ours"]), 1))
+            rss_mb.append(process_rss_mb(pids["ours"]))
         return results
 
 
@@ -298,7 +224,7 @@ def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]
             for name, process in stack.processes.items():
                 assert process._process is not None
                 pids[name] = process._process.pid
-                _pin(pids[name])
+                pin_to_server_core(pids[name])
             owner = stack.create_user()
             created = httpx.post(
                 stack.urls["customers"] + "/customers",
@@ -315,7 +241,7 @@ def read_endpoints_comparison(workdir: Path, rounds: int) -> dict[str, list[Run]
             turns[f"users/me {label}"] = functools.partial(
                 wrk_run, me_url, pids["auth"], headers=headers, connections=READ_CONNECTIONS
             )
-        return _rounds(turns, rounds)
+        return rotating_rounds(turns, rounds)
     finally:
         for running in started:
             running.close()

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator
 from io import BytesIO
 from pathlib import Path
 
-from benchmarks.inference_bench import _jwks_server
-from benchmarks.request_path_bench import PREDICT_BODY, Run, _rounds, _server, wrk_run
+from benchmarks.http_bench import Run, jwks_server, rotating_rounds, wrk_run
+from benchmarks.request_path_bench import CONNECTIONS, PREDICT_BODY, _server
 from inference_service.training import save_artifact, train
 from testkit.otlp_receiver import OtlpReceiver
 from testkit.processes import REPO_ROOT, free_port
@@ -71,7 +71,7 @@ def tracing_comparison(rounds: int) -> dict[str, list[Run]]:
         token = issuer.issue(subject="bench", roles=["user"])
         before = sources_before_tracing(workdir / "before")
         with (
-            _jwks_server(issuer.jwks()) as jwks_url,
+            jwks_server(issuer.jwks()) as jwks_url,
             _receiver() as receiver,
             contextlib.ExitStack() as servers,
         ):
@@ -96,7 +96,7 @@ def tracing_comparison(rounds: int) -> dict[str, list[Run]]:
                     **extra,
                 }
                 pid = servers.enter_context(
-                    _server(["-m", "inference_service"], env, port, workdir / f"{name}.log")
+                    _server([sys.executable, "-m", "inference_service"], env, port, workdir / f"{name}.log")
                 )
                 turns[name] = functools.partial(
                     wrk_run,
@@ -104,8 +104,9 @@ def tracing_comparison(rounds: int) -> dict[str, list[Run]]:
                     pid,
                     headers=[f"Authorization: Bearer {token}"],
                     body=PREDICT_BODY,
+                    connections=CONNECTIONS,
                 )
-            results = _rounds(turns, rounds)
+            results = rotating_rounds(turns, rounds)
             if not receiver.spans:
                 raise RuntimeError("tracing on exported no span: the 'on' figures would not measure tracing")
             return results
