@@ -309,3 +309,44 @@ async def test_the_file_field_is_required(api, owner):
     response = await api.client.post("/customers/import", headers=owner.headers)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "file"]
+
+
+async def test_an_upload_cut_off_mid_body_imports_nothing(api, owner):
+    # What the server's pace rule (spendscore_common.http_protocol) leaves the app: half the file,
+    # then http.disconnect. The same body whole imports its rows, so the test can tell.
+    csv = (HEADER + "".join(f"Cut {index},female,30,50\n" for index in range(50))).encode()
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="customers.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + csv + b"\r\n--b--\r\n"
+    )
+
+    async def post(messages: list[dict]) -> list[dict]:
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+            "scheme": "http", "path": "/customers/import", "raw_path": b"/customers/import",
+            "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1), "server": ("customers", 80),
+            "headers": [
+                (b"host", b"customers"),
+                (b"authorization", owner.headers["Authorization"].encode()),
+                (b"content-type", b"multipart/form-data; boundary=b"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }  # fmt: skip
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await api.app(scope, receive, send)
+        return sent
+
+    half = len(body) // 2
+    cut = [{"type": "http.request", "body": body[:half], "more_body": True}, {"type": "http.disconnect"}]
+    await post(cut)
+    assert await _listed(api, owner) == []
+    answer = await post([{"type": "http.request", "body": body, "more_body": False}])
+    assert answer[0]["status"] == 201
+    assert len(await _listed(api, owner)) == 50

@@ -8,7 +8,13 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from spendscore_common.http_protocol import HEAD_TIMEOUT_SECONDS, MAX_CONNECTIONS
+from spendscore_common.http_protocol import (
+    BODY_GRACE_SECONDS,
+    BODY_IDLE_TIMEOUT_SECONDS,
+    BODY_MIN_BYTES_PER_SECOND,
+    HEAD_TIMEOUT_SECONDS,
+    MAX_CONNECTIONS,
+)
 from spendscore_common.settings import FileVariableSettings
 
 # Used when UI_COOKIE_SECRET is unset outside production: sessions then survive a browser refresh
@@ -50,6 +56,15 @@ class UISettings(FileVariableSettings):
         HEAD_TIMEOUT_SECONDS, gt=0, validation_alias=AliasChoices("HEAD_TIMEOUT_SECONDS")
     )
     max_connections: int = Field(MAX_CONNECTIONS, ge=1, validation_alias=AliasChoices("MAX_CONNECTIONS"))
+    body_idle_timeout_seconds: float = Field(
+        BODY_IDLE_TIMEOUT_SECONDS, gt=0, validation_alias=AliasChoices("BODY_IDLE_TIMEOUT_SECONDS")
+    )
+    body_min_bytes_per_second: float = Field(
+        BODY_MIN_BYTES_PER_SECOND, gt=0, validation_alias=AliasChoices("BODY_MIN_BYTES_PER_SECOND")
+    )
+    body_grace_seconds: float = Field(
+        BODY_GRACE_SECONDS, ge=0, validation_alias=AliasChoices("BODY_GRACE_SECONDS")
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> "UISettings":

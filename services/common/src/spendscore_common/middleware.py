@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spendscore_common import early_auth, input_checks
@@ -191,6 +192,10 @@ class RequestGuardMiddleware:
                 await self.app(scope, checked_receive if has_body else receive, send_with_request_id)
         except _Refused:
             pass
+        except ClientDisconnect:
+            # The client went, or its body was cut for its pace (http_protocol): nobody to answer, and
+            # not a server error. 499 as nginx logs it.
+            status = 499
         except Exception:
             logger.exception("unhandled error", extra={"method": scope["method"], "path": path})
             await answer(500, "Internal server error")

@@ -94,7 +94,11 @@ def run_service(
         access_log=False,
         proxy_headers=proxy_headers,
         http=BoundedHttpToolsProtocol.with_limits(
-            head_timeout_seconds=settings.head_timeout_seconds, max_connections=settings.max_connections
+            head_timeout_seconds=settings.head_timeout_seconds,
+            max_connections=settings.max_connections,
+            body_idle_timeout_seconds=settings.body_idle_timeout_seconds,
+            body_min_bytes_per_second=settings.body_min_bytes_per_second,
+            body_grace_seconds=settings.body_grace_seconds,
         ),
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         timeout_graceful_shutdown=10,

@@ -127,6 +127,24 @@ class ServiceSettings(FileVariableSettings):
         validation_alias=AliasChoices("MAX_CONNECTIONS"),
         description="Open connections per process; past it the one waiting longest for a head is closed.",
     )
+    body_idle_timeout_seconds: float = Field(
+        60.0,
+        gt=0,
+        validation_alias=AliasChoices("BODY_IDLE_TIMEOUT_SECONDS"),
+        description="Longest silence while a request body is incomplete: 408 and closed.",
+    )
+    body_min_bytes_per_second: float = Field(
+        500.0,
+        gt=0,
+        validation_alias=AliasChoices("BODY_MIN_BYTES_PER_SECOND"),
+        description="After BODY_GRACE_SECONDS a body must keep up this average pace: 408 and closed.",
+    )
+    body_grace_seconds: float = Field(
+        20.0,
+        ge=0,
+        validation_alias=AliasChoices("BODY_GRACE_SECONDS"),
+        description="Time a body has before BODY_MIN_BYTES_PER_SECOND counts.",
+    )
     docs_enabled: bool | None = Field(
         None,
         validation_alias=AliasChoices("DOCS_ENABLED"),
