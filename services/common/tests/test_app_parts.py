@@ -40,6 +40,45 @@ async def test_crash_is_a_generic_500_without_exception_text(client, caplog):
     assert any(record.exc_info for record in caplog.records)
 
 
+async def test_a_client_gone_mid_body_is_a_499_not_a_logged_500(app, token_issuer, caplog):
+    """The body stops with ``http.disconnect`` (the client left, or its pace got it cut): nothing is
+    answered, the access record says 499, and no traceback is logged."""
+    caplog.set_level("INFO")
+    messages = iter(
+        [{"type": "http.request", "body": b"first half", "more_body": True}, {"type": "http.disconnect"}]
+    )
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return next(messages)
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/upload",
+        "raw_path": b"/upload",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"authorization", f"Bearer {token_issuer.issue(subject='user-1', roles=['user'])}".encode()),
+            (b"content-length", b"20"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("test", 80),
+    }
+    await app(scope, receive, send)
+    assert sent == []
+    [record] = [record for record in caplog.records if record.name == "spendscore.access"]
+    assert (record.path, record.status) == ("/upload", 499)
+    assert not any(record.exc_info for record in caplog.records)
+
+
 async def test_readyz_without_checks_is_ready_and_metrics_are_exposed(client):
     assert (await client.get("/readyz")).json()["status"] == "ready"
     await client.get("/healthz")
