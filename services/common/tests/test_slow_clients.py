@@ -251,18 +251,27 @@ def test_trickled_bodies_at_the_cap_neither_keep_healthz_out_nor_close_a_faster_
             open_connections = len(running.server_state.connections)
             upload.sendall(b"x" * 100_000)
             upload_answer = _read_until_closed(upload)
-            cut = 0
-            for connection in trickling:
-                connection.settimeout(0.05)
-                with contextlib.suppress(TimeoutError):
-                    cut += connection.recv(4096).startswith(b"HTTP/1.1 408 ")
+            # The tricklers whose app saw the disconnect were cut: each must have had its 408.
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                cut = [
+                    connection
+                    for index, connection in enumerate(trickling)
+                    if OUTCOMES.get(f"trickle-{index}") == "disconnect"
+                ]
+                if len(cut) >= 4 * MAX_CONNECTIONS:
+                    break
+                time.sleep(0.1)
+            answered_408 = 0
+            for connection in cut:
+                connection.settimeout(5)
+                answered_408 += connection.recv(4096).startswith(b"HTTP/1.1 408 ")
         finally:
             upload.close()
             for connection in trickling:
                 connection.close()
-        disconnects = sum(OUTCOMES.get(f"trickle-{index}") == "disconnect" for index in range(len(trickling)))
     assert all(answer.startswith(b"HTTP/1.1 200 ") for answer in answers)
     assert open_connections <= MAX_CONNECTIONS
     assert _status_and_json(upload_answer) == (200, {"received": 200_000})
-    # Every trickler past the cap was closed, those whose body had begun with a 408 their app saw.
-    assert cut > 0 and disconnects == cut
+    # Past the cap the slowest bodies were closed, each with a 408, and their apps saw the disconnect.
+    assert len(cut) >= 4 * MAX_CONNECTIONS and answered_408 == len(cut)
