@@ -99,8 +99,8 @@ for point in scatter:
     if isinstance(point.get("segment"), dict):
         names.setdefault(str(point["segment"].get("id")), segment_name(point["segment"]))
         point["segment"] = point["segment"].get("id")
+money = store_money(session.client())  # issue 23: incomes in the store's own unit
 if scatter:
-    money = store_money(session.client())  # issue 23: incomes on the axis in the store's own unit
     for point in scatter:
         point["annual_income"] = money.from_model(float(point["annual_income"]))
     st.header(t("dashboard.scatter"))
@@ -174,4 +174,4 @@ with right:
 
 # Issue 25: how the global model and the store's own do on the store's held-out scores, and drift.
 store_panels.store_model_panel(session.client())
-store_panels.drift_panel(session.client())
+store_panels.drift_panel(session.client(), money)

@@ -7,6 +7,7 @@ import altair as alt
 import pandas as pd
 
 from spendscore_ui.i18n import band_label, format_datetime, format_integer, format_percent, gender_label, t
+from spendscore_ui.store_money import StoreMoney
 
 BAND_ORDER = ["low", "medium", "high"]
 # Bands keep the original's meaning (low red, medium grey, high green), dark enough for white text on
@@ -54,8 +55,9 @@ def _band_scale() -> alt.Scale:
     )
 
 
-def history_chart(history: pd.DataFrame) -> alt.LayerChart:
-    """Score over the predictions with the 80% interval as a shaded band and the 25/75 guide lines.
+def history_chart(history: pd.DataFrame, money: StoreMoney | None = None) -> alt.LayerChart:
+    """Score over the predictions with the 80% interval as a shaded band and the 25/75 guide lines;
+    incomes in the tooltips in the store's ``money``.
 
     Needs ``created_at``, ``spending_score``, ``low``, ``high``, ``band``, ``gender``, ``age``,
     ``annual_income``, ``model_version`` (pending rows left out by the caller). The x axis is one step per
@@ -73,7 +75,8 @@ def history_chart(history: pd.DataFrame) -> alt.LayerChart:
         f"{format_integer(low)}–{format_integer(high)}"
         for low, high in zip(frame["low"], frame["high"], strict=True)
     ]
-    frame["income_text"] = [f"{format_integer(value)} k$" for value in frame["annual_income"]]
+    money = money or StoreMoney()
+    frame["income_text"] = [money.table_number(value, decimals=0) for value in frame["annual_income"]]
     x = alt.X(
         "when:O",
         sort=labels,
@@ -87,7 +90,7 @@ def history_chart(history: pd.DataFrame) -> alt.LayerChart:
         alt.Tooltip("interval_text:N", title=t("chart.history.interval")),
         alt.Tooltip("band_name:N", title=t("chart.history.band")),
         alt.Tooltip("age:Q", title=t("field.age")),
-        alt.Tooltip("income_text:N", title=t("field.annual_income")),
+        alt.Tooltip("income_text:N", title=money.income_label()),
         alt.Tooltip("gender:N", title=t("field.gender")),
         alt.Tooltip("model_version:N", title=t("chart.history.model")),
     ]

@@ -8,6 +8,7 @@ import pandas as pd
 
 from spendscore_ui.charts import described
 from spendscore_ui.i18n import format_number, gender_label, t
+from spendscore_ui.store_money import StoreMoney
 
 JsonObject = dict[str, Any]
 INPUTS = ("annual_income", "age", "gender")
@@ -24,16 +25,16 @@ def signed_points(value: float) -> str:
     return ("+" if rounded > 0 else "\u2212") + format_number(abs(rounded), decimals=0)
 
 
-def _what(name: str, customer: JsonObject) -> str:
+def _what(name: str, customer: JsonObject, money: StoreMoney) -> str:
     if name == "annual_income":
-        return t("explain.what.annual_income", value=format_number(customer["annual_income"], decimals=2))
+        return t("explain.what.annual_income", value=money.customer_income_text(customer))
     if name == "age":
         return t("explain.what.age", value=format_number(customer["age"], decimals=0))
     return t("explain.what.gender", value=gender_label(customer["gender"]).lower())
 
 
-def _part(name: str, value: float, customer: JsonObject) -> str:
-    what = _what(name, customer)
+def _part(name: str, value: float, customer: JsonObject, money: StoreMoney) -> str:
+    what = _what(name, customer, money)
     if abs(value) < NO_DIFFERENCE_BELOW:
         return t("explain.none", what=what)
     if value > 0:
@@ -41,27 +42,34 @@ def _part(name: str, value: float, customer: JsonObject) -> str:
     return t("explain.down", what=what, points=signed_points(value))
 
 
-def explanation_sentence(explanation: JsonObject | None, customer: JsonObject) -> str | None:
-    """ "Starting from the average of 50, the income of 70 k$ pulls the score up (+18); …", biggest first;
-    None when the prediction has no explanation (pending, or made before explanations existed)."""
+def explanation_sentence(
+    explanation: JsonObject | None, customer: JsonObject, money: StoreMoney | None = None
+) -> str | None:
+    """ "Starting from the average of 50, the income of 70 k$ pulls the score up (+18); …", biggest first,
+    the income in the store's ``money``; None when the prediction has no explanation (pending, or made
+    before explanations existed)."""
+    money = money or StoreMoney()
     if not explanation:
         return None
     contributions = explanation.get("contributions") or {}
     if set(contributions) != set(INPUTS):
         return None
     ordered = sorted(INPUTS, key=lambda name: -abs(float(contributions[name])))
-    parts = [_part(name, float(contributions[name]), customer) for name in ordered]
+    parts = [_part(name, float(contributions[name]), customer, money) for name in ordered]
     return t(
         "explain.sentence", base=format_number(float(explanation["base"]), decimals=0), parts="; ".join(parts)
     )
 
 
-def contributions_chart(explanation: JsonObject, customer: JsonObject) -> alt.Chart:
+def contributions_chart(
+    explanation: JsonObject, customer: JsonObject, money: StoreMoney | None = None
+) -> alt.Chart:
     """One horizontal bar per input: up (green) or down (red), in points of score."""
+    money = money or StoreMoney()
     contributions = explanation["contributions"]
     frame = pd.DataFrame(
         {
-            "input": [_what(name, customer) for name in INPUTS],
+            "input": [_what(name, customer, money) for name in INPUTS],
             "points": [float(contributions[name]) for name in INPUTS],
             "label": [signed_points(float(contributions[name])) for name in INPUTS],
             "direction": [

@@ -43,7 +43,7 @@ MESSAGES: dict[str, str] = {
         "treat this score as a rough guess."
     ),
     "view.warning.income": (
-        "An income of {value} k$ lies outside the incomes the model learned from ({low} to {high} k$): "
+        "An income of {value} lies outside the incomes the model learned from ({low} to {high}): "
         "treat this score as a rough guess."
     ),
     "view.warning.other": (

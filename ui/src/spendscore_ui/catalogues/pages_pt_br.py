@@ -41,7 +41,7 @@ MESSAGES: dict[str, str] = {
         "considere esta pontuação uma estimativa grosseira."
     ),
     "view.warning.income": (
-        "Uma renda de {value} mil $ está fora das rendas com que o modelo aprendeu ({low} a {high} mil $): "
+        "Uma renda de {value} está fora das rendas com que o modelo aprendeu ({low} a {high}): "
         "considere esta pontuação uma estimativa grosseira."
     ),
     "view.warning.other": (
