@@ -12,9 +12,11 @@ from spendscore_ui.charts import (
     BAND_ORDER,
     age_group_chart,
     band_counts_chart,
+    band_picked,
     gender_chart,
     score_histogram,
     segment_counts_chart,
+    segment_picked,
     segment_scatter,
 )
 from spendscore_ui.config import get_settings
@@ -51,11 +53,10 @@ def segment_counts(by_segment: Any, segments: dict[str, JsonObject]) -> list[tup
     return counts
 
 
-def open_picked(picked: Any, selection: str, field: str, query: str) -> None:
+def open_picked(query: str, value: str | None) -> None:
     """A click on a bar (band or segment): open the customers list filtered by it."""
-    chosen = (picked.selection.get(selection) or []) if picked else []
-    if chosen and isinstance(chosen, list) and isinstance(chosen[0], dict) and chosen[0].get(field):
-        st.switch_page(session.PAGE_FILES["customers"], query_params={query: str(chosen[0][field])})
+    if value:
+        st.switch_page(session.PAGE_FILES["customers"], query_params={query: value})
 
 
 st.title(t("dashboard.title"))
@@ -120,7 +121,9 @@ if counts or isinstance(accuracy, dict):
                 key="dashboard_segment_pick",
             )
             st.caption(t("dashboard.band_hint"))
-            open_picked(picked_segment, "segment_pick", "segment_id", "segment")
+            open_picked(
+                "segment", segment_picked(picked_segment.selection, counts) if picked_segment else None
+            )
             # Each segment opens the list filtered by it (real links: keyboard, new tab, copy link).
             for segment_id, name, count in counts:
                 st.page_link(
@@ -151,7 +154,7 @@ with left:
         band_counts_chart(by_band), width="stretch", on_select="rerun", key="dashboard_band_pick"
     )
     st.caption(t("dashboard.band_hint"))
-    open_picked(picked, "band_pick", "band", "band")
+    open_picked("band", band_picked(picked.selection) if picked else None)
     # A bar is for the mouse only: each band also opens the list as a real link (keyboard, new tab).
     for band in BAND_ORDER:
         if int(by_band.get(band) or 0):

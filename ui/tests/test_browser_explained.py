@@ -101,6 +101,18 @@ def test_numbers_plausibility_explanation_and_deactivation_in_portuguese(ui_url,
     )
     expect(page.get_by_role("gridcell", name="8.000", exact=True, include_hidden=True)).to_be_attached()
     expect(page.get_by_role("columnheader", name="Renda anual (mil $)", include_hidden=True)).to_have_count(0)
+    # The history chart's "Show data" table is headed in Portuguese, not by the code's column names.
+    # (the history chart is the page's last, after the explanation's)
+    page.get_by_role("img", name=re.compile("^Gráfico da pontuação de gastos deste cliente")).hover()
+    page.get_by_role("button", name="Mostrar os dados").last.click()
+    for header in ("Quando", "Início do intervalo", "Fim do intervalo"):  # (the others head the history too)
+        expect(page.get_by_role("columnheader", name=header, exact=True, include_hidden=True)).to_have_count(
+            1, timeout=WAIT_MS
+        )
+    for identifier in ("spending_score", "low", "income_text", "band_name"):
+        expect(page.get_by_role("columnheader", name=identifier, include_hidden=True)).to_have_count(0)
+    page.screenshot(path=str(tmp_path / "history-data-pt-BR.png"))
+    page.keyboard.press("Escape")
     page.goto(ui_url + "/dashboard")
     drift = page.get_by_role("heading", name="Seus clientes vs os clientes de treino do modelo")
     expect(drift).to_be_visible(timeout=WAIT_MS)

@@ -70,11 +70,9 @@ def test_drift_history_and_warnings_read_incomes_in_the_stores_unit(monkeypatch)
     )
     chart = history_chart(history, REAIS_A_MONTH).to_dict()
     [points] = [layer for layer in chart["layer"] if "tooltip" in layer.get("encoding", {})]
-    assert {"field": "income_text", "type": "nominal", "title": "Renda (R$ por mês)"} in points["encoding"][
-        "tooltip"
-    ]
-    [rows_data] = [values for values in chart["datasets"].values() if values and "income_text" in values[0]]
-    assert rows_data[0]["income_text"] == "8.000"
+    assert {"field": "Renda (R$ por mês)", "type": "nominal"} in points["encoding"]["tooltip"]
+    [rows_data] = [rows for rows in chart["datasets"].values() if rows and "Renda (R$ por mês)" in rows[0]]
+    assert rows_data[0]["Renda (R$ por mês)"] == "8.000"
 
     warning = {"warnings": ["annual_income 400.0 is outside the training range 15.0-137.0 k$"]}
     [sentence] = prediction_warnings(warning, REAIS_A_MONTH)

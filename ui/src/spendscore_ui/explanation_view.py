@@ -6,7 +6,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from spendscore_ui.charts import described
+from spendscore_ui.charts import described, field
 from spendscore_ui.i18n import format_number, gender_label, t
 from spendscore_ui.store_money import StoreMoney
 
@@ -67,12 +67,19 @@ def contributions_chart(
     """One horizontal bar per input: up (green) or down (red), in points of score."""
     money = money or StoreMoney()
     contributions = explanation["contributions"]
+    # Named in the user's language: the names head the table of the chart's "Show data" button.
+    what, points, effect, direction = (
+        t("explain.chart.input"),
+        t("explain.chart.x"),
+        t("explain.chart.effect"),
+        t("explain.chart.direction"),
+    )
     frame = pd.DataFrame(
         {
-            "input": [_what(name, customer, money) for name in INPUTS],
-            "points": [float(contributions[name]) for name in INPUTS],
-            "label": [signed_points(float(contributions[name])) for name in INPUTS],
-            "direction": [
+            what: [_what(name, customer, money) for name in INPUTS],
+            points: [float(contributions[name]) for name in INPUTS],
+            effect: [signed_points(float(contributions[name])) for name in INPUTS],
+            direction: [
                 t("explain.chart.up") if contributions[name] >= 0 else t("explain.chart.down")
                 for name in INPUTS
             ],
@@ -83,18 +90,19 @@ def contributions_chart(
         alt.Chart(frame, height=alt.Step(32))
         .mark_bar()
         .encode(
-            x=alt.X("points:Q", title=t("explain.chart.x")),
-            y=alt.Y("input:N", sort=None, title=None, axis=alt.Axis(labelLimit=180)),
+            x=alt.X(field=field(points), type="quantitative", title=points),
+            y=alt.Y(field=field(what), type="nominal", sort=None, title=None, axis=alt.Axis(labelLimit=180)),
             color=alt.Color(
-                "direction:N",
+                field=field(direction),
+                type="nominal",
                 scale=alt.Scale(
                     domain=[t("explain.chart.up"), t("explain.chart.down")], range=[UP_COLOUR, DOWN_COLOUR]
                 ),
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("input:N", title=t("explain.chart.input")),
-                alt.Tooltip("label:N", title=t("explain.chart.x")),
+                alt.Tooltip(field=field(what), type="nominal"),
+                alt.Tooltip(field=field(effect), type="nominal", title=points),
             ],
         )
     )

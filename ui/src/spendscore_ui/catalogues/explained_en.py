@@ -31,6 +31,8 @@ MESSAGES: dict[str, str] = {
     "explain.what.gender": "being {value}",
     "explain.chart.x": "Points of score",
     "explain.chart.input": "Input",
+    "explain.chart.effect": "Effect",
+    "explain.chart.direction": "Direction",
     "explain.chart.up": "up",
     "explain.chart.down": "down",
     "explain.chart.description": (

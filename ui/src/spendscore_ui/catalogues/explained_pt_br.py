@@ -33,6 +33,8 @@ MESSAGES: dict[str, str] = {
     "explain.what.gender": "o gênero {value}",
     "explain.chart.x": "Pontos de pontuação",
     "explain.chart.input": "Dado",
+    "explain.chart.effect": "Efeito",
+    "explain.chart.direction": "Sentido",
     "explain.chart.up": "para cima",
     "explain.chart.down": "para baixo",
     "explain.chart.description": (

@@ -204,6 +204,13 @@ MESSAGES: dict[str, str] = {
     "chart.customers": "Customers",
     "chart.band": "Band",
     "chart.count_share": "{count} ({share})",
+    # Column names of the data behind the charts (the "Show data" table's headers).
+    "chart.data.count_share": "Customers (share)",
+    "chart.data.low": "Interval start",
+    "chart.data.high": "Interval end",
+    "chart.data.threshold": "Band limit",
+    "chart.data.from": "Scores from",
+    "chart.data.to": "Scores to",
     "chart.history.x": "Prediction (local time)",
     "chart.history.y": "Spending score",
     "chart.history.when": "When",
