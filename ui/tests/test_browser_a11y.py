@@ -223,7 +223,15 @@ def test_every_page_is_accessible_local_and_in_the_ui_language(ui_url, browser, 
     expect(dialog).to_be_hidden(timeout=WAIT_MS)
     if locale == "pt-BR":  # one language is enough for the journey; both pages' words are in the AppTests
         delete_three_and_restore_them(page, words, locale, problems)
-    for key in ("dashboard", "import", "model", "account"):
+    # An owner's menu: Recently deleted right under Customers (the admin's page is only an admin's).
+    menu = page.get_by_test_id("stSidebarNav").get_by_role("link")
+    expect(menu).to_have_text(  # (each link's text starts with its icon's name)
+        [
+            re.compile(re.escape(words[key]) + "$")
+            for key in ("customers", "recently_deleted", "dashboard", "import", "model", "account")
+        ]
+    )
+    for key in ("recently_deleted", "dashboard", "import", "model", "account"):
         open_menu_page(page, words[key])
         check_page(page, key, locale, problems)
     # A toast carried to the next run (session.toast_next), here after saving the store's money as it is:
@@ -271,7 +279,7 @@ def delete_three_and_restore_them(
     page.get_by_role("button", name=words["delete"], exact=True).click()
     page.get_by_role("button", name=words["yes"]).click()
     expect(page.get_by_text(words["moved_three"])).to_be_visible(timeout=WAIT_MS)
-    page.get_by_role("link", name=words["recently_deleted"]).first.click()
+    page.get_by_role("main").get_by_role("link", name=words["recently_deleted"]).first.click()
     expect(page.get_by_role("heading", name=words["recently_deleted"])).to_be_visible(timeout=WAIT_MS)
     check_page(page, "deleted", locale, problems)
     for name in three:
