@@ -283,3 +283,26 @@ def test_the_data_behind_every_chart_is_named_in_the_users_language(locale, monk
         assert not [column for column in columns if identifiers.match(column)]
         assert _fields(spec) <= columns, f"encoded but not in the data: {_fields(spec) - columns}"
         assert spec["description"] and spec["config"]["aria"] is False  # the a11y description stays
+
+
+def test_a_clicked_bar_is_read_back_by_the_field_its_selection_names(monkeypatch):
+    """The band and segment bars select by their names in the user's language (Streamlit returns the
+    selection's fields): the dashboard gets back the band and the segment's id."""
+    from spendscore_ui import charts
+
+    _in("pt-BR", monkeypatch)
+
+    def selection_field(chart: object) -> str:
+        spec = chart.to_dict()  # type: ignore[attr-defined]
+        params = spec.get("params", []) + [
+            param for layer in spec["layer"] for param in layer.get("params", [])
+        ]
+        [name] = [field for param in params if "select" in param for field in param["select"]["fields"]]
+        return str(name)
+
+    band_field = selection_field(charts.band_counts_chart({"low": 1, "medium": 2, "high": 3}))
+    assert charts.band_picked({"band_pick": [{band_field: "alta"}]}) == "high"
+    counts = [("savers", "Poupadores", 2)]
+    segment_field = selection_field(charts.segment_counts_chart(counts, {"savers": "Poupadores"}))
+    assert charts.segment_picked({"segment_pick": [{segment_field: "Poupadores"}]}, counts) == "savers"
+    assert charts.band_picked({}) is None and charts.segment_picked({"segment_pick": []}, counts) is None
