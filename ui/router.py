@@ -21,7 +21,7 @@ PROTECTED_PAGES = {
     # url path (file: session.PAGE_FILES): (title, icon, shown in the menu)
     "customers": (t("nav.customers"), ":material/group:", True),
     "customer": (t("nav.customer"), ":material/person:", False),
-    "deleted": (t("nav.deleted"), ":material/restore_from_trash:", False),
+    "deleted": (t("nav.deleted"), ":material/restore_from_trash:", True),
     "dashboard": (t("nav.dashboard"), ":material/monitoring:", True),
     "import": (t("nav.import"), ":material/swap_vert:", True),
     "model": (t("nav.model"), ":material/model_training:", True),

@@ -94,13 +94,13 @@ else:
     st.markdown(interval_sentence(latest))
     with st.container(border=True):
         st.markdown("**" + t("explain.title") + "**")
-        sentence = explanation_sentence(latest.get("explanation"), customer)
+        sentence = explanation_sentence(latest.get("explanation"), customer, money)
         if sentence is None:
             st.caption(t("explain.missing"))
         else:
             st.markdown(sentence)
-            st.altair_chart(contributions_chart(latest["explanation"], customer), width="stretch")
-for warning in prediction_warnings(latest):
+            st.altair_chart(contributions_chart(latest["explanation"], customer, money), width="stretch")
+for warning in prediction_warnings(latest, money):
     st.warning(warning, icon=":material/warning:")
 # Contacts (issue 24): a segment becomes a campaign.
 if customer.get("phone") or customer.get("email"):
@@ -246,7 +246,7 @@ scored = frame[frame["band"] != "pending"].reset_index(drop=True) if not frame.e
 if scored.empty:
     st.info(t("customer.no_scores"), icon=":material/hourglass_top:")
 else:
-    st.altair_chart(history_chart(scored), width="stretch")
+    st.altair_chart(history_chart(scored, money), width="stretch")
     st.caption(tn("customer.history_caption", len(scored)))
 if not frame.empty:
     table = pd.DataFrame(
@@ -267,7 +267,10 @@ if not frame.empty:
             ],
             t("field.gender"): frame["gender"],
             t("field.age"): frame["age"],
-            t("field.annual_income"): [format_number(value) for value in frame["annual_income"]],
+            money.income_label(): [
+                money.table_number(value, decimals=1 if money.is_model_unit else 2)
+                for value in frame["annual_income"]
+            ],
             t("customer.column.model"): frame["model_version"],
         }
     ).iloc[::-1]

@@ -187,7 +187,7 @@ def show_created(created: JsonObject) -> None:
             ),
             icon=":material/check_circle:",
         )
-    for warning in prediction_warnings(created.get("latest_prediction")):
+    for warning in prediction_warnings(created.get("latest_prediction"), money):
         st.warning(warning, icon=":material/warning:")
     st.page_link(
         session.PAGE_FILES["customer"],

@@ -12,9 +12,11 @@ from spendscore_ui.charts import (
     BAND_ORDER,
     age_group_chart,
     band_counts_chart,
+    band_picked,
     gender_chart,
     score_histogram,
     segment_counts_chart,
+    segment_picked,
     segment_scatter,
 )
 from spendscore_ui.config import get_settings
@@ -51,11 +53,10 @@ def segment_counts(by_segment: Any, segments: dict[str, JsonObject]) -> list[tup
     return counts
 
 
-def open_picked(picked: Any, selection: str, field: str, query: str) -> None:
+def open_picked(query: str, value: str | None) -> None:
     """A click on a bar (band or segment): open the customers list filtered by it."""
-    chosen = (picked.selection.get(selection) or []) if picked else []
-    if chosen and isinstance(chosen, list) and isinstance(chosen[0], dict) and chosen[0].get(field):
-        st.switch_page(session.PAGE_FILES["customers"], query_params={query: str(chosen[0][field])})
+    if value:
+        st.switch_page(session.PAGE_FILES["customers"], query_params={query: value})
 
 
 st.title(t("dashboard.title"))
@@ -99,8 +100,8 @@ for point in scatter:
     if isinstance(point.get("segment"), dict):
         names.setdefault(str(point["segment"].get("id")), segment_name(point["segment"]))
         point["segment"] = point["segment"].get("id")
+money = store_money(session.client())  # issue 23: incomes in the store's own unit
 if scatter:
-    money = store_money(session.client())  # issue 23: incomes on the axis in the store's own unit
     for point in scatter:
         point["annual_income"] = money.from_model(float(point["annual_income"]))
     st.header(t("dashboard.scatter"))
@@ -120,7 +121,9 @@ if counts or isinstance(accuracy, dict):
                 key="dashboard_segment_pick",
             )
             st.caption(t("dashboard.band_hint"))
-            open_picked(picked_segment, "segment_pick", "segment_id", "segment")
+            open_picked(
+                "segment", segment_picked(picked_segment.selection, counts) if picked_segment else None
+            )
             # Each segment opens the list filtered by it (real links: keyboard, new tab, copy link).
             for segment_id, name, count in counts:
                 st.page_link(
@@ -151,7 +154,7 @@ with left:
         band_counts_chart(by_band), width="stretch", on_select="rerun", key="dashboard_band_pick"
     )
     st.caption(t("dashboard.band_hint"))
-    open_picked(picked, "band_pick", "band", "band")
+    open_picked("band", band_picked(picked.selection) if picked else None)
     # A bar is for the mouse only: each band also opens the list as a real link (keyboard, new tab).
     for band in BAND_ORDER:
         if int(by_band.get(band) or 0):
@@ -174,4 +177,4 @@ with right:
 
 # Issue 25: how the global model and the store's own do on the store's held-out scores, and drift.
 store_panels.store_model_panel(session.client())
-store_panels.drift_panel(session.client())
+store_panels.drift_panel(session.client(), money)

@@ -4,12 +4,13 @@ score is what it is, a store in R$ a month types R$ and sees the model's value, 
 account is deactivated is told so without clicking."""
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from testkit.browser import WAIT_MS, sign_in
+from testkit.browser import WAIT_MS, settle, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set")]
 
@@ -33,8 +34,17 @@ def customers_of(stack, owner) -> list[dict]:  # type: ignore[no-untyped-def, ty
     return items
 
 
+def phone_shot(page: Page, heading: Locator, path: Path) -> None:
+    """A picture of the page at a phone's width from ``heading`` down (kept with the test's files)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    settle(page)
+    heading.scroll_into_view_if_needed()
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1280, "height": 1500})
+
+
 @pytest.mark.timeout(900)
-def test_numbers_plausibility_explanation_and_deactivation_in_portuguese(ui_url, browser, stack):
+def test_numbers_plausibility_explanation_and_deactivation_in_portuguese(ui_url, browser, stack, tmp_path):
     owner = stack.create_user()
     context = browser.new_context(viewport={"width": 1280, "height": 1500}, locale="pt-BR")
     page = context.new_page()
@@ -83,6 +93,50 @@ def test_numbers_plausibility_explanation_and_deactivation_in_portuguese(ui_url,
     assert reais_customer["income"]["amount"] == 8000
     page.goto(ui_url + f"/customer?id={reais_customer['id']}")
     expect(page.get_by_text("R$ 8.000/mês ≈ 19,2 mil $/ano para o modelo")).to_be_visible(timeout=WAIT_MS)
+    # The explanation, the history and the dashboard's drift panel read incomes in R$ too (the tables'
+    # cells are in the grid's hidden accessible copy; the canvas draws them).
+    expect(page.locator("p").filter(has_text="a renda de R$ 8.000/mês")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Renda (R$ por mês)", include_hidden=True)).to_be_attached(
+        timeout=WAIT_MS
+    )
+    expect(page.get_by_role("gridcell", name="8.000", exact=True, include_hidden=True)).to_be_attached()
+    expect(page.get_by_role("columnheader", name="Renda anual (mil $)", include_hidden=True)).to_have_count(0)
+    # The history chart's "Show data" table is headed in Portuguese, not by the code's column names.
+    # (the history chart is the page's last, after the explanation's)
+    page.get_by_role("img", name=re.compile("^Gráfico da pontuação de gastos deste cliente")).hover()
+    page.get_by_role("button", name="Mostrar os dados").last.click()
+    for header in ("Quando", "Início do intervalo", "Fim do intervalo"):  # (the others head the history too)
+        expect(page.get_by_role("columnheader", name=header, exact=True, include_hidden=True)).to_have_count(
+            1, timeout=WAIT_MS
+        )
+    for identifier in ("spending_score", "low", "income_text", "band_name"):
+        expect(page.get_by_role("columnheader", name=identifier, include_hidden=True)).to_have_count(0)
+    page.screenshot(path=str(tmp_path / "history-data-pt-BR.png"))
+    page.keyboard.press("Escape")
+    page.goto(ui_url + "/dashboard")
+    drift = page.get_by_role("heading", name="Seus clientes vs os clientes de treino do modelo")
+    expect(drift).to_be_visible(timeout=WAIT_MS)
+    # Store and training rows; the store's median income 45,5 mil $ a year is R$ 18.958 a month.
+    expect(
+        page.get_by_role("gridcell", name="Renda (R$ por mês)", exact=True, include_hidden=True)
+    ).to_have_count(2)
+    expect(page.get_by_role("gridcell", name="18.958", exact=True, include_hidden=True)).to_be_attached()
+    expect(page.get_by_role("gridcell", name=re.compile(r"mil \$"), include_hidden=True)).to_have_count(0)
+    phone_shot(page, drift, tmp_path / "drift-pt-BR.png")
+    page.get_by_test_id("stSidebar").get_by_role("combobox").first.click()
+    page.get_by_role("option", name="English").click()
+    drift = page.get_by_role("heading", name="Your customers vs the model's training customers")
+    expect(drift).to_be_visible(timeout=WAIT_MS)
+    expect(
+        page.get_by_role("gridcell", name="Income (R$ per month)", exact=True, include_hidden=True)
+    ).to_have_count(2)
+    expect(page.get_by_role("gridcell", name="18,958", exact=True, include_hidden=True)).to_be_attached()
+    phone_shot(page, drift, tmp_path / "drift-en.png")
+    page.get_by_test_id("stSidebar").get_by_role("combobox").first.click()
+    page.get_by_role("option", name="Português (Brasil)").click()
+    expect(
+        page.get_by_role("heading", name="Seus clientes vs os clientes de treino do modelo")
+    ).to_be_visible(timeout=WAIT_MS)
 
     # Deactivated while the page sits idle: the page ends the session and says why, with no click.
     deactivated = httpx.patch(

@@ -216,3 +216,93 @@ def test_escaped_names_render_as_their_own_characters(name):
     assert "<a " not in html and "<img" not in html and "<strong>" not in html and "<em>" not in html
     assert "<h1>" not in html and "<li>" not in html and "<code>" not in html
     assert "[" not in i18n.escape_markdown(name).replace("\\[", "")
+
+
+def _fields(spec: object) -> set[str]:
+    """Every field an Altair spec's encodings and selections name (unescaped)."""
+    found: set[str] = set()
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "field" and isinstance(value, str):
+                found.add(re.sub(r"\\(.)", r"\1", value))
+            elif key == "fields" and isinstance(value, list):
+                found.update(re.sub(r"\\(.)", r"\1", str(item)) for item in value)
+            else:
+                found |= _fields(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            found |= _fields(item)
+    return found
+
+
+@pytest.mark.parametrize("locale", ["pt-BR", "en"])
+def test_the_data_behind_every_chart_is_named_in_the_users_language(locale, monkeypatch):
+    """Streamlit's "Show data" table is headed by the chart's column names: the catalogue's words, never
+    the code's identifiers; and every field the encodings name is one of those columns."""
+    import pandas as pd
+
+    from spendscore_ui import charts, explanation_view
+
+    _in(locale, monkeypatch)
+    history = pd.DataFrame(
+        [
+            {
+                "created_at": pd.Timestamp("2026-12-06T10:00:00Z"),
+                "spending_score": 50.0,
+                "low": 30.0,
+                "high": 70.0,
+                "band": "medium",
+                "gender": "Feminino",
+                "age": 40,
+                "annual_income": 45.5,
+                "model_version": "m1",
+            }
+        ]
+    )
+    names = {"savers": "Savers"}
+    customer = {"annual_income": 45.5, "age": 40, "gender": "female"}
+    explanation = {"contributions": {"annual_income": 10.0, "age": -5.0, "gender": 0.1}}
+    built = [
+        charts.history_chart(history),
+        charts.gender_chart({"female": 3, "male": 2}),
+        charts.band_counts_chart({"low": 1, "medium": 2, "high": 3}),
+        charts.score_histogram([{"from": 0, "to": 10, "count": 2}]),
+        charts.age_group_chart([{"group": "18-29", "average_score": 61.2, "count": 4}]),
+        charts.segment_scatter(
+            [{"annual_income": 45.5, "spending_score": 50.0, "segment": "savers", "observed": True}], names
+        ),
+        charts.segment_counts_chart([("savers", "Savers", 2)], names),
+        explanation_view.contributions_chart(explanation, customer),
+    ]
+    words = set(i18n.CATALOGUES[locale].values())
+    identifiers = re.compile(r"^[a-z]+(_[a-z]+)*$")  # score, count, band_name, spending_score ...
+    for chart in built:
+        spec = chart.to_dict()
+        columns = {column for rows in spec["datasets"].values() for row in rows for column in row}
+        assert columns <= words, f"not from the catalogue: {columns - words}"
+        assert not [column for column in columns if identifiers.match(column)]
+        assert _fields(spec) <= columns, f"encoded but not in the data: {_fields(spec) - columns}"
+        assert spec["description"] and spec["config"]["aria"] is False  # the a11y description stays
+
+
+def test_a_clicked_bar_is_read_back_by_the_field_its_selection_names(monkeypatch):
+    """The band and segment bars select by their names in the user's language (Streamlit returns the
+    selection's fields): the dashboard gets back the band and the segment's id."""
+    from spendscore_ui import charts
+
+    _in("pt-BR", monkeypatch)
+
+    def selection_field(chart: object) -> str:
+        spec = chart.to_dict()  # type: ignore[attr-defined]
+        params = spec.get("params", []) + [
+            param for layer in spec["layer"] for param in layer.get("params", [])
+        ]
+        [name] = [field for param in params if "select" in param for field in param["select"]["fields"]]
+        return str(name)
+
+    band_field = selection_field(charts.band_counts_chart({"low": 1, "medium": 2, "high": 3}))
+    assert charts.band_picked({"band_pick": [{band_field: "alta"}]}) == "high"
+    counts = [("savers", "Poupadores", 2)]
+    segment_field = selection_field(charts.segment_counts_chart(counts, {"savers": "Poupadores"}))
+    assert charts.segment_picked({"segment_pick": [{segment_field: "Poupadores"}]}, counts) == "savers"
+    assert charts.band_picked({}) is None and charts.segment_picked({"segment_pick": []}, counts) is None

@@ -13,6 +13,10 @@ SEGMENT = {
     "name": {"en": "Savers", "pt-BR": "Poupadores"},
     "description": {"en": "High income, low spending.", "pt-BR": "Renda alta, gasto baixo."},
     "probability": 0.8,
+    # The model card's fields: without them the fake's GET /model answers 500.
+    "centroid": {"annual_income": 88.0, "spending_score": 17.0},
+    "size": 35,
+    "share": 0.175,
 }
 
 

@@ -2,12 +2,15 @@
 fake services: a store in R$ a month types R$ and sees the model's value; band, segment and the two
 kinds never contradict each other."""
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from spendscore_ui import i18n
-from spendscore_ui.customer_view import interval_sentence, shown_segment
+from spendscore_ui.charts import history_chart
+from spendscore_ui.customer_view import interval_sentence, prediction_warnings, shown_segment
 from spendscore_ui.store_money import StoreMoney
+from spendscore_ui.store_panels import drift_rows
 
 REAIS_A_MONTH = StoreMoney(currency="BRL", period="month", in_thousands=False, units_per_model_unit=416.67)
 
@@ -27,6 +30,59 @@ def test_amounts_read_in_the_stores_unit_with_the_models_value_beside(monkeypatc
     _in("en", monkeypatch)
     assert StoreMoney().with_model_value({"annual_income": 45.5, "income": None}) == "45.5"
     assert StoreMoney().income_label() == "Annual income (k$)"
+
+
+DRIFT = {
+    "age": {"store": {"count": 3, "p25": 30.0, "median": 40.0, "p75": 52.0}, "training": None},
+    "annual_income": {
+        "store": {"count": 3, "p25": 19.2, "median": 45.5, "p75": 60.0},
+        "training": {"count": 200, "p25": 41.5, "median": 61.5, "p75": 78.0},
+    },
+}
+
+
+def test_drift_history_and_warnings_read_incomes_in_the_stores_unit(monkeypatch):
+    _in("pt-BR", monkeypatch)
+    rows = drift_rows(DRIFT, REAIS_A_MONTH)
+    incomes = [row for row in rows if row["O quê"] == "Renda (R$ por mês)"]
+    assert [(row["De quem"], row["Mediana"], row["Metade do meio"]) for row in incomes] == [
+        ("Sua loja", "18.958", "8.000 a 25.000"),
+        ("Dados de treino", "25.625", "17.292 a 32.500"),
+    ]
+    assert not any("mil $" in str(value) for row in rows for value in row.values())
+    model_unit = drift_rows(DRIFT, StoreMoney())
+    assert [row["Mediana"] for row in model_unit if row["O quê"] == "Renda anual (mil $)"] == ["46", "62"]
+
+    history = pd.DataFrame(
+        [
+            {
+                "created_at": pd.Timestamp("2026-12-06T10:00:00Z"),
+                "spending_score": 50.0,
+                "low": 30.0,
+                "high": 70.0,
+                "band": "medium",
+                "gender": "Feminino",
+                "age": 40,
+                "annual_income": 8000 / 416.67,
+                "model_version": "m1",
+            }
+        ]
+    )
+    chart = history_chart(history, REAIS_A_MONTH).to_dict()
+    [points] = [layer for layer in chart["layer"] if "tooltip" in layer.get("encoding", {})]
+    assert {"field": "Renda (R$ por mês)", "type": "nominal"} in points["encoding"]["tooltip"]
+    [rows_data] = [rows for rows in chart["datasets"].values() if rows and "Renda (R$ por mês)" in rows[0]]
+    assert rows_data[0]["Renda (R$ por mês)"] == "8.000"
+
+    warning = {"warnings": ["annual_income 400.0 is outside the training range 15.0-137.0 k$"]}
+    [sentence] = prediction_warnings(warning, REAIS_A_MONTH)
+    assert "R$ 166.668/mês" in sentence and "(R$ 6.250/mês a R$ 57.084/mês)" in sentence
+    assert "mil $" not in sentence
+    _in("en", monkeypatch)
+    [sentence] = prediction_warnings(warning)
+    assert "An income of 400 k$ lies outside" in sentence and "(15 to 137 k$)" not in sentence
+    assert "(15 k$ to 137 k$)" in sentence
+    assert drift_rows(DRIFT, REAIS_A_MONTH)[2]["What"] == "Income (R$ per month)"
 
 
 def _customer(score: float, segment_id: str, *, modes=None, source="predicted"):  # type: ignore[no-untyped-def]

@@ -1,12 +1,15 @@
 """Altair charts of the store pages: prediction history with its interval, the dashboard's counts and the
-income × score scatter. One palette; every title, label and tooltip in the user's language."""
+income × score scatter. One palette; every title, label and tooltip in the user's language, and so is
+every column of the data behind a chart (Streamlit's "Show data" table is headed by the column names)."""
 
+import re
 from typing import Any, TypeVar
 
 import altair as alt
 import pandas as pd
 
 from spendscore_ui.i18n import band_label, format_datetime, format_integer, format_percent, gender_label, t
+from spendscore_ui.store_money import StoreMoney
 
 BAND_ORDER = ["low", "medium", "high"]
 # Bands keep the original's meaning (low red, medium grey, high green), dark enough for white text on
@@ -43,6 +46,11 @@ def described(chart: AnyChart, description: str) -> AnyChart:
     return chart.properties(description=description).configure(aria=False)
 
 
+def field(column: str) -> str:
+    """A column's name as a Vega-Lite field: a dot or a bracket in it would read as a nested field."""
+    return re.sub(r"([.\[\]\\])", r"\\\1", column)
+
+
 def _count_scale(counts: list[int]) -> alt.Scale:
     """A count axis from 0 that leaves room for the label at the end of the longest bar (else clipped)."""
     return alt.Scale(domain=[0, max([*counts, 1]) * LABEL_ROOM])
@@ -54,173 +62,225 @@ def _band_scale() -> alt.Scale:
     )
 
 
-def history_chart(history: pd.DataFrame) -> alt.LayerChart:
-    """Score over the predictions with the 80% interval as a shaded band and the 25/75 guide lines.
+def history_chart(history: pd.DataFrame, money: StoreMoney | None = None) -> alt.LayerChart:
+    """Score over the predictions with the 80% interval as a shaded band and the 25/75 guide lines;
+    incomes in the tooltips in the store's ``money``.
 
     Needs ``created_at``, ``spending_score``, ``low``, ``high``, ``band``, ``gender``, ``age``,
     ``annual_income``, ``model_version`` (pending rows left out by the caller). The x axis is one step per
     prediction labelled with its local time, so that predictions made seconds apart stay readable."""
-    frame = history.reset_index(drop=True).copy()
+    money = money or StoreMoney()
+    history = history.reset_index(drop=True)
     labels: list[str] = []
-    for moment in frame["created_at"]:
+    for moment in history["created_at"]:
         label = format_datetime(moment, seconds=True)
         while label in labels:  # two predictions in the same second: keep both points apart
             label += " "
         labels.append(label)
-    frame["when"] = labels
-    frame["band_name"] = [band_label(band) for band in frame["band"]]
-    frame["interval_text"] = [
-        f"{format_integer(low)}–{format_integer(high)}"
-        for low, high in zip(frame["low"], frame["high"], strict=True)
-    ]
-    frame["income_text"] = [f"{format_integer(value)} k$" for value in frame["annual_income"]]
+    when, score, low, high = (
+        t("chart.history.when"),
+        t("chart.history.score"),
+        t("chart.data.low"),
+        t("chart.data.high"),
+    )
+    band, interval, income, model = (
+        t("chart.history.band"),
+        t("chart.history.interval"),
+        money.income_label(),
+        t("chart.history.model"),
+    )
+    frame = pd.DataFrame(
+        {
+            when: labels,
+            score: history["spending_score"],
+            low: history["low"],
+            high: history["high"],
+            interval: [
+                f"{format_integer(bottom)}–{format_integer(top)}"
+                for bottom, top in zip(history["low"], history["high"], strict=True)
+            ],
+            band: [band_label(name) for name in history["band"]],
+            t("field.age"): history["age"],
+            income: [money.table_number(value, decimals=0) for value in history["annual_income"]],
+            t("field.gender"): history["gender"],
+            model: history["model_version"],
+        }
+    )
     x = alt.X(
-        "when:O",
+        field=field(when),
+        type="ordinal",
         sort=labels,
         title=t("chart.history.x"),
         axis=alt.Axis(labelAngle=0, labelOverlap="greedy", labelLimit=140),
     )
     y_scale = alt.Scale(domain=[0, 100])
     tooltip = [
-        alt.Tooltip("when:N", title=t("chart.history.when")),
-        alt.Tooltip("spending_score:Q", title=t("chart.history.score"), format=".0f"),
-        alt.Tooltip("interval_text:N", title=t("chart.history.interval")),
-        alt.Tooltip("band_name:N", title=t("chart.history.band")),
-        alt.Tooltip("age:Q", title=t("field.age")),
-        alt.Tooltip("income_text:N", title=t("field.annual_income")),
-        alt.Tooltip("gender:N", title=t("field.gender")),
-        alt.Tooltip("model_version:N", title=t("chart.history.model")),
+        alt.Tooltip(field=field(when), type="nominal"),
+        alt.Tooltip(field=field(score), type="quantitative", format=".0f"),
+        alt.Tooltip(field=field(interval), type="nominal"),
+        alt.Tooltip(field=field(band), type="nominal"),
+        alt.Tooltip(field=field(t("field.age")), type="quantitative"),
+        alt.Tooltip(field=field(income), type="nominal"),
+        alt.Tooltip(field=field(t("field.gender")), type="nominal"),
+        alt.Tooltip(field=field(model), type="nominal"),
     ]
     base = alt.Chart(frame).encode(x=x)
-    band = base.mark_area(opacity=0.18, color=ACCENT).encode(
-        y=alt.Y("low:Q", scale=y_scale, title=t("chart.history.y")), y2="high:Q"
+    y_low = alt.Y(field=field(low), type="quantitative", scale=y_scale, title=t("chart.history.y"))
+    shaded = base.mark_area(opacity=0.18, color=ACCENT).encode(y=y_low, y2=alt.Y2(field=field(high)))
+    whiskers = base.mark_rule(color=ACCENT, opacity=0.5, strokeWidth=6).encode(
+        y=alt.Y(field=field(low), type="quantitative"), y2=alt.Y2(field=field(high))
     )
-    whiskers = base.mark_rule(color=ACCENT, opacity=0.5, strokeWidth=6).encode(y="low:Q", y2="high:Q")
-    line = base.mark_line(color=ACCENT).encode(y=alt.Y("spending_score:Q", scale=y_scale))
+    y_score = alt.Y(field=field(score), type="quantitative", scale=y_scale)
+    line = base.mark_line(color=ACCENT).encode(y=y_score)
     points = base.mark_circle(size=140, opacity=1).encode(
-        y=alt.Y("spending_score:Q", scale=y_scale),
+        y=y_score,
         color=alt.Color(
-            "band_name:N",
+            field=field(band),
+            type="nominal",
             scale=_band_scale(),
             legend=alt.Legend(orient="bottom", direction="horizontal", title=None),
         ),
         tooltip=tooltip,
     )
+    threshold = t("chart.data.threshold")
     guides = (
-        alt.Chart(pd.DataFrame({"threshold": [LOW_THRESHOLD, HIGH_THRESHOLD]}))
+        alt.Chart(pd.DataFrame({threshold: [LOW_THRESHOLD, HIGH_THRESHOLD]}))
         .mark_rule(strokeDash=[6, 4], color="#555555")
-        .encode(y="threshold:Q")
+        .encode(y=alt.Y(field=field(threshold), type="quantitative"))
     )
-    chart = alt.LayerChart(layer=[band, whiskers, guides, line, points], height=320)
+    chart = alt.LayerChart(layer=[shaded, whiskers, guides, line, points], height=320)
     return described(chart, t("chart.history.description"))
+
+
+def _counted(count: int, total: int) -> str:
+    """ "12 (40%)": a bar's label."""
+    return t("chart.count_share", count=format_integer(count), share=format_percent(count / total))
 
 
 def gender_chart(by_gender: dict[str, Any]) -> alt.LayerChart:
     """Customers by gender as bars labelled with the count and the share."""
     total = sum(int(count or 0) for count in by_gender.values()) or 1
+    gender, count, label = t("field.gender"), t("chart.customers"), t("chart.data.count_share")
     frame = pd.DataFrame(
         [
             {
-                "gender": gender_label(gender),
-                "count": int(by_gender.get(gender) or 0),
-                "label": t(
-                    "chart.count_share",
-                    count=format_integer(int(by_gender.get(gender) or 0)),
-                    share=format_percent(int(by_gender.get(gender) or 0) / total),
-                ),
+                gender: gender_label(name),
+                count: int(by_gender.get(name) or 0),
+                label: _counted(int(by_gender.get(name) or 0), total),
             }
-            for gender in ("female", "male")
+            for name in ("female", "male")
         ]
     )
     base = alt.Chart(frame).encode(
-        y=alt.Y("gender:N", title=None, sort=None),
+        y=alt.Y(field=field(gender), type="nominal", title=None, sort=None),
         x=alt.X(
-            "count:Q",
-            title=t("chart.customers"),
+            field=field(count),
+            type="quantitative",
+            title=count,
             axis=alt.Axis(tickMinStep=1),
-            scale=_count_scale(list(frame["count"])),
+            scale=_count_scale(list(frame[count])),
         ),
         tooltip=[
-            alt.Tooltip("gender:N", title=t("field.gender")),
-            alt.Tooltip("label:N", title=t("chart.customers")),
+            alt.Tooltip(field=field(gender), type="nominal"),
+            alt.Tooltip(field=field(label), type="nominal", title=count),
         ],
     )
     bars = base.mark_bar().encode(
-        color=alt.Color("gender:N", scale=alt.Scale(range=PALETTE[:2]), legend=None)
+        color=alt.Color(field=field(gender), type="nominal", scale=alt.Scale(range=PALETTE[:2]), legend=None)
     )
-    text = base.mark_text(align="left", dx=4).encode(text="label:N")
+    text = base.mark_text(align="left", dx=4).encode(text=alt.Text(field=field(label), type="nominal"))
     return described(alt.LayerChart(layer=[bars, text], height=140), t("chart.gender.description"))
 
 
 def band_counts_chart(by_band: dict[str, Any]) -> alt.LayerChart:
-    """Customers per band; a click on a bar selects the band (the page opens the list filtered by it)."""
-    total = sum(int(by_band.get(band) or 0) for band in BAND_ORDER) or 1
+    """Customers per band; a click on a bar selects the band by its name (``band_picked`` reads it; the
+    page opens the list filtered by it)."""
+    total = sum(int(by_band.get(name) or 0) for name in BAND_ORDER) or 1
+    band, count, label = t("chart.band"), t("chart.customers"), t("chart.data.count_share")
     frame = pd.DataFrame(
         [
             {
-                "band": band,
-                "band_name": band_label(band),
-                "count": int(by_band.get(band) or 0),
-                "label": t(
-                    "chart.count_share",
-                    count=format_integer(int(by_band.get(band) or 0)),
-                    share=format_percent(int(by_band.get(band) or 0) / total),
-                ),
+                band: band_label(name),
+                count: int(by_band.get(name) or 0),
+                label: _counted(int(by_band.get(name) or 0), total),
             }
-            for band in BAND_ORDER
+            for name in BAND_ORDER
         ]
     )
-    pick = alt.selection_point(name="band_pick", fields=["band"], on="click")
+    pick = alt.selection_point(name="band_pick", fields=[field(band)], on="click")
     base = alt.Chart(frame).encode(
         x=alt.X(
-            "band_name:N",
-            sort=[band_label(band) for band in BAND_ORDER],
+            field=field(band),
+            type="nominal",
+            sort=[band_label(name) for name in BAND_ORDER],
             title=None,
             axis=alt.Axis(labelAngle=0),
         ),
         y=alt.Y(
-            "count:Q",
-            title=t("chart.customers"),
+            field=field(count),
+            type="quantitative",
+            title=count,
             axis=alt.Axis(tickMinStep=1),
-            scale=_count_scale(list(frame["count"])),
+            scale=_count_scale(list(frame[count])),
         ),
         tooltip=[
-            alt.Tooltip("band_name:N", title=t("chart.band")),
-            alt.Tooltip("label:N", title=t("chart.customers")),
+            alt.Tooltip(field=field(band), type="nominal"),
+            alt.Tooltip(field=field(label), type="nominal", title=count),
         ],
     )
     bars = (
         base.mark_bar(cursor="pointer")
-        .encode(color=alt.Color("band_name:N", scale=_band_scale(), legend=None))
+        .encode(color=alt.Color(field=field(band), type="nominal", scale=_band_scale(), legend=None))
         .add_params(pick)
     )
-    text = base.mark_text(dy=-8).encode(text="label:N")
+    text = base.mark_text(dy=-8).encode(text=alt.Text(field=field(label), type="nominal"))
     return described(alt.LayerChart(layer=[bars, text], height=CHART_HEIGHT), t("chart.band.description"))
 
 
+def band_picked(selection: dict[str, Any]) -> str | None:
+    """The band ("low", "medium", "high") of the bar clicked on ``band_counts_chart``, if any."""
+    chosen = selection.get("band_pick") or []
+    if not (isinstance(chosen, list) and chosen and isinstance(chosen[0], dict)):
+        return None
+    by_label = {band_label(name): name for name in BAND_ORDER}
+    return by_label.get(str(chosen[0].get(t("chart.band"))))
+
+
 def score_histogram(buckets: list[dict[str, Any]]) -> alt.Chart:
+    low, high, count, scores = (
+        t("chart.data.from"),
+        t("chart.data.to"),
+        t("chart.customers"),
+        t("chart.histogram.x"),
+    )
     frame = pd.DataFrame(
         [
             {
-                "from": bucket["from"],
-                "to": bucket["to"],
-                "count": bucket["count"],
-                "range": t("chart.histogram.range", low=bucket["from"], high=bucket["to"]),
+                low: bucket["from"],
+                high: bucket["to"],
+                count: bucket["count"],
+                scores: t("chart.histogram.range", low=bucket["from"], high=bucket["to"]),
             }
             for bucket in buckets
         ]
-        or [{"from": 0, "to": 10, "count": 0, "range": ""}]
+        or [{low: 0, high: 10, count: 0, scores: ""}]
     )
     chart = (
         alt.Chart(frame)
         .mark_bar(color=ACCENT)
         .encode(
-            x=alt.X("from:Q", bin="binned", title=t("chart.histogram.x"), scale=alt.Scale(domain=[0, 100])),
-            x2="to:Q",
-            y=alt.Y("count:Q", title=t("chart.customers"), axis=alt.Axis(tickMinStep=1)),
+            x=alt.X(
+                field=field(low),
+                type="quantitative",
+                bin="binned",
+                title=scores,
+                scale=alt.Scale(domain=[0, 100]),
+            ),
+            x2=alt.X2(field=field(high)),
+            y=alt.Y(field=field(count), type="quantitative", title=count, axis=alt.Axis(tickMinStep=1)),
             tooltip=[
-                alt.Tooltip("range:N", title=t("chart.histogram.x")),
-                alt.Tooltip("count:Q", title=t("chart.customers")),
+                alt.Tooltip(field=field(scores), type="nominal"),
+                alt.Tooltip(field=field(count), type="quantitative"),
             ],
         )
         .properties(height=CHART_HEIGHT)
@@ -229,30 +289,30 @@ def score_histogram(buckets: list[dict[str, Any]]) -> alt.Chart:
 
 
 def age_group_chart(groups: list[dict[str, Any]]) -> alt.Chart:
+    group, average, count = t("chart.age.x"), t("chart.age.y"), t("chart.customers")
     frame = pd.DataFrame(
         [
             {
-                "group": group["group"],
-                "average_score": group.get("average_score"),
-                "count": group["count"],
-                "average_text": ""
-                if group.get("average_score") is None
-                else format_integer(group["average_score"]),
+                group: item["group"],
+                average: None if item.get("average_score") is None else round(float(item["average_score"])),
+                count: item["count"],
             }
-            for group in groups
+            for item in groups
         ]
-        or [{"group": "", "average_score": None, "count": 0, "average_text": ""}]
+        or [{group: "", average: None, count: 0}]
     )
     chart = (
         alt.Chart(frame)
         .mark_bar(color=ACCENT)
         .encode(
-            x=alt.X("group:N", title=t("chart.age.x"), sort=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("average_score:Q", title=t("chart.age.y"), scale=alt.Scale(domain=[0, 100])),
+            x=alt.X(field=field(group), type="nominal", title=group, sort=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(
+                field=field(average), type="quantitative", title=average, scale=alt.Scale(domain=[0, 100])
+            ),
             tooltip=[
-                alt.Tooltip("group:N", title=t("chart.age.x")),
-                alt.Tooltip("count:Q", title=t("chart.customers")),
-                alt.Tooltip("average_text:N", title=t("chart.age.y")),
+                alt.Tooltip(field=field(group), type="nominal"),
+                alt.Tooltip(field=field(count), type="quantitative"),
+                alt.Tooltip(field=field(average), type="quantitative"),
             ],
         )
         .properties(height=CHART_HEIGHT)
@@ -276,14 +336,15 @@ def segment_scatter(
     """Annual income × spending score, one colour per segment (``names``: every segment's id -> name);
     scores the owner entered are squares, predicted ones circles (the caption says so)."""
     observed, predicted = t("chart.scatter.observed"), t("chart.scatter.predicted")
-    income_title = income_title or t("field.annual_income")
+    income = income_title or t("field.annual_income")
+    score, segment, source = t("chart.scatter.y"), t("chart.scatter.segment"), t("chart.scatter.source")
     frame = pd.DataFrame(
         [
             {
-                "income": point["annual_income"],
-                "score": point["spending_score"],
-                "segment": names.get(str(point.get("segment")), str(point.get("segment") or "")),
-                "source": observed if point.get("observed") else predicted,
+                segment: names.get(str(point.get("segment")), str(point.get("segment") or "")),
+                income: point["annual_income"],
+                score: point["spending_score"],
+                source: observed if point.get("observed") else predicted,
             }
             for point in points
         ]
@@ -293,20 +354,23 @@ def segment_scatter(
         .mark_point(size=50, filled=True, opacity=0.75)
         .encode(
             # 8 px of padding: a point at the axis' end is drawn whole, not cut in half by the chart's edge.
-            x=alt.X("income:Q", title=income_title, scale=alt.Scale(padding=8)),
-            y=alt.Y("score:Q", title=t("chart.scatter.y"), scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color("segment:N", scale=segment_color_scale(names), legend=COMPACT_LEGEND),
+            x=alt.X(field=field(income), type="quantitative", title=income, scale=alt.Scale(padding=8)),
+            y=alt.Y(field=field(score), type="quantitative", title=score, scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color(
+                field=field(segment), type="nominal", scale=segment_color_scale(names), legend=COMPACT_LEGEND
+            ),
             # The shapes' legend on top: two legends side by side at the bottom do not fit on a phone.
             shape=alt.Shape(
-                "source:N",
+                field=field(source),
+                type="nominal",
                 scale=alt.Scale(domain=[observed, predicted], range=["square", "circle"]),
                 legend=alt.Legend(orient="top", direction="horizontal", labelLimit=200, title=None),
             ),
             tooltip=[
-                alt.Tooltip("segment:N", title=t("chart.scatter.segment")),
-                alt.Tooltip("income:Q", title=income_title, format=".0f"),
-                alt.Tooltip("score:Q", title=t("chart.scatter.y"), format=".0f"),
-                alt.Tooltip("source:N", title=t("chart.scatter.source")),
+                alt.Tooltip(field=field(segment), type="nominal"),
+                alt.Tooltip(field=field(income), type="quantitative", format=".0f"),
+                alt.Tooltip(field=field(score), type="quantitative", format=".0f"),
+                alt.Tooltip(field=field(source), type="nominal"),
             ],
         )
         # The height is the plot's: fitted to 360 px in all, the legend (five lines on a phone) squeezed it.
@@ -317,30 +381,49 @@ def segment_scatter(
 
 def segment_counts_chart(counts: list[tuple[str, str, int]], names: dict[str, str]) -> alt.LayerChart:
     """Customers per segment ((id, name, count); ``names``: every segment's id -> name) as horizontal bars
-    with the count, in the segment's colour; a click on a bar selects the segment (the page opens the
-    list filtered by it)."""
-    frame = pd.DataFrame(
-        [{"segment_id": key, "segment": name, "count": count} for key, name, count in counts]
-    )
-    pick = alt.selection_point(name="segment_pick", fields=["segment_id"], on="click")
+    with the count, in the segment's colour; a click on a bar selects the segment by its name
+    (``segment_picked`` reads it; the page opens the list filtered by it)."""
+    segment, count = t("chart.scatter.segment"), t("chart.customers")
+    frame = pd.DataFrame([{segment: name, count: number} for _key, name, number in counts])
+    pick = alt.selection_point(name="segment_pick", fields=[field(segment)], on="click")
     base = alt.Chart(frame).encode(
-        y=alt.Y("segment:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+        y=alt.Y(
+            field=field(segment),
+            type="nominal",
+            title=None,
+            sort="-x",
+            axis=alt.Axis(labelLimit=320, labelOverlap=False),
+        ),
         x=alt.X(
-            "count:Q",
-            title=t("chart.customers"),
+            field=field(count),
+            type="quantitative",
+            title=count,
             axis=alt.Axis(tickMinStep=1),
-            scale=_count_scale([count for _key, _name, count in counts]),
+            scale=_count_scale([number for _key, _name, number in counts]),
         ),
         tooltip=[
-            alt.Tooltip("segment:N", title=t("chart.scatter.segment")),
-            alt.Tooltip("count:Q", title=t("chart.customers")),
+            alt.Tooltip(field=field(segment), type="nominal"),
+            alt.Tooltip(field=field(count), type="quantitative"),
         ],
     )
     bars = (
         base.mark_bar(cursor="pointer")
-        .encode(color=alt.Color("segment:N", scale=segment_color_scale(names), legend=None))
+        .encode(
+            color=alt.Color(
+                field=field(segment), type="nominal", scale=segment_color_scale(names), legend=None
+            )
+        )
         .add_params(pick)
     )
-    text = base.mark_text(align="left", dx=4).encode(text="count:Q")
+    text = base.mark_text(align="left", dx=4).encode(text=alt.Text(field=field(count), type="quantitative"))
     chart = alt.LayerChart(layer=[bars, text], height=max(120, 40 * len(frame)))
     return described(chart, t("chart.segments.description"))
+
+
+def segment_picked(selection: dict[str, Any], counts: list[tuple[str, str, int]]) -> str | None:
+    """The id of the segment clicked on ``segment_counts_chart`` (``counts`` as given to it), if any."""
+    chosen = selection.get("segment_pick") or []
+    if not (isinstance(chosen, list) and chosen and isinstance(chosen[0], dict)):
+        return None
+    by_name = {name: key for key, name, _count in counts}
+    return by_name.get(str(chosen[0].get(t("chart.scatter.segment"))))

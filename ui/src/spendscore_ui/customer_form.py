@@ -256,7 +256,7 @@ def customer_form(
         )
     result.errors.update(unreadable)  # the reader's sentence says more than "enter a number"
     if not result.errors:
-        doubtful = outside_training(result.values, training_ranges or {})
+        doubtful = outside_training(result.values, training_ranges or {}, money)
         checked = {field_name: result.values.get(field_name) for field_name in doubtful}
         if doubtful and not (confirmed and asked and asked["values"] == checked):
             st.session_state[confirm_key + "_asked"] = {"values": checked, "messages": doubtful}

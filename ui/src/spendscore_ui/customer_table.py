@@ -93,7 +93,7 @@ def list_columns(money: StoreMoney) -> list[Column]:
 def _cells(customer: JsonObject, view: dict[str, str], money: StoreMoney) -> dict[str, str]:
     """One row's cells as HTML, every text that came from a user escaped."""
     score, band = score_and_band(customer)
-    warnings = escape(" ".join(prediction_warnings(customer.get("latest_prediction"))))
+    warnings = escape(" ".join(prediction_warnings(customer.get("latest_prediction"), money)))
     whatsapp = customer.get("whatsapp_url")
     pending = escape(t("customers.pending"))
     href = escape(customer_href(str(customer["id"]), view))

@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 from spendscore_ui.i18n import current_locale, format_integer, format_number, t
+from spendscore_ui.store_money import StoreMoney
 
 JsonObject = dict[str, Any]
 
@@ -23,8 +24,10 @@ def score_and_band(customer: JsonObject) -> tuple[float | None, str | None]:
     return float(prediction["spending_score"]), prediction.get("band")
 
 
-def prediction_warnings(prediction: JsonObject | None) -> list[str]:
-    """The prediction's warnings as sentences for the owner (the model extrapolates)."""
+def prediction_warnings(prediction: JsonObject | None, money: StoreMoney | None = None) -> list[str]:
+    """The prediction's warnings as sentences for the owner (the model extrapolates), incomes in the
+    store's ``money``."""
+    money = money or StoreMoney()
     if not prediction:
         return []
     sentences = []
@@ -48,9 +51,9 @@ def prediction_warnings(prediction: JsonObject | None) -> list[str]:
             sentences.append(
                 t(
                     "view.warning.income",
-                    value=format_number(value),
-                    low=format_number(low),
-                    high=format_number(high),
+                    value=money.income_text(value, decimals=1),
+                    low=money.income_text(low, decimals=0),
+                    high=money.income_text(high, decimals=0),
                 )
             )
     return sentences

@@ -6,8 +6,9 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from spendscore_ui.charts import described
+from spendscore_ui.charts import described, field
 from spendscore_ui.i18n import format_number, gender_label, t
+from spendscore_ui.store_money import StoreMoney
 
 JsonObject = dict[str, Any]
 INPUTS = ("annual_income", "age", "gender")
@@ -24,16 +25,16 @@ def signed_points(value: float) -> str:
     return ("+" if rounded > 0 else "\u2212") + format_number(abs(rounded), decimals=0)
 
 
-def _what(name: str, customer: JsonObject) -> str:
+def _what(name: str, customer: JsonObject, money: StoreMoney) -> str:
     if name == "annual_income":
-        return t("explain.what.annual_income", value=format_number(customer["annual_income"], decimals=2))
+        return t("explain.what.annual_income", value=money.customer_income_text(customer))
     if name == "age":
         return t("explain.what.age", value=format_number(customer["age"], decimals=0))
     return t("explain.what.gender", value=gender_label(customer["gender"]).lower())
 
 
-def _part(name: str, value: float, customer: JsonObject) -> str:
-    what = _what(name, customer)
+def _part(name: str, value: float, customer: JsonObject, money: StoreMoney) -> str:
+    what = _what(name, customer, money)
     if abs(value) < NO_DIFFERENCE_BELOW:
         return t("explain.none", what=what)
     if value > 0:
@@ -41,30 +42,44 @@ def _part(name: str, value: float, customer: JsonObject) -> str:
     return t("explain.down", what=what, points=signed_points(value))
 
 
-def explanation_sentence(explanation: JsonObject | None, customer: JsonObject) -> str | None:
-    """ "Starting from the average of 50, the income of 70 k$ pulls the score up (+18); …", biggest first;
-    None when the prediction has no explanation (pending, or made before explanations existed)."""
+def explanation_sentence(
+    explanation: JsonObject | None, customer: JsonObject, money: StoreMoney | None = None
+) -> str | None:
+    """ "Starting from the average of 50, the income of 70 k$ pulls the score up (+18); …", biggest first,
+    the income in the store's ``money``; None when the prediction has no explanation (pending, or made
+    before explanations existed)."""
+    money = money or StoreMoney()
     if not explanation:
         return None
     contributions = explanation.get("contributions") or {}
     if set(contributions) != set(INPUTS):
         return None
     ordered = sorted(INPUTS, key=lambda name: -abs(float(contributions[name])))
-    parts = [_part(name, float(contributions[name]), customer) for name in ordered]
+    parts = [_part(name, float(contributions[name]), customer, money) for name in ordered]
     return t(
         "explain.sentence", base=format_number(float(explanation["base"]), decimals=0), parts="; ".join(parts)
     )
 
 
-def contributions_chart(explanation: JsonObject, customer: JsonObject) -> alt.Chart:
+def contributions_chart(
+    explanation: JsonObject, customer: JsonObject, money: StoreMoney | None = None
+) -> alt.Chart:
     """One horizontal bar per input: up (green) or down (red), in points of score."""
+    money = money or StoreMoney()
     contributions = explanation["contributions"]
+    # Named in the user's language: the names head the table of the chart's "Show data" button.
+    what, points, effect, direction = (
+        t("explain.chart.input"),
+        t("explain.chart.x"),
+        t("explain.chart.effect"),
+        t("explain.chart.direction"),
+    )
     frame = pd.DataFrame(
         {
-            "input": [_what(name, customer) for name in INPUTS],
-            "points": [float(contributions[name]) for name in INPUTS],
-            "label": [signed_points(float(contributions[name])) for name in INPUTS],
-            "direction": [
+            what: [_what(name, customer, money) for name in INPUTS],
+            points: [float(contributions[name]) for name in INPUTS],
+            effect: [signed_points(float(contributions[name])) for name in INPUTS],
+            direction: [
                 t("explain.chart.up") if contributions[name] >= 0 else t("explain.chart.down")
                 for name in INPUTS
             ],
@@ -75,18 +90,19 @@ def contributions_chart(explanation: JsonObject, customer: JsonObject) -> alt.Ch
         alt.Chart(frame, height=alt.Step(32))
         .mark_bar()
         .encode(
-            x=alt.X("points:Q", title=t("explain.chart.x")),
-            y=alt.Y("input:N", sort=None, title=None, axis=alt.Axis(labelLimit=180)),
+            x=alt.X(field=field(points), type="quantitative", title=points),
+            y=alt.Y(field=field(what), type="nominal", sort=None, title=None, axis=alt.Axis(labelLimit=180)),
             color=alt.Color(
-                "direction:N",
+                field=field(direction),
+                type="nominal",
                 scale=alt.Scale(
                     domain=[t("explain.chart.up"), t("explain.chart.down")], range=[UP_COLOUR, DOWN_COLOUR]
                 ),
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("input:N", title=t("explain.chart.input")),
-                alt.Tooltip("label:N", title=t("explain.chart.x")),
+                alt.Tooltip(field=field(what), type="nominal"),
+                alt.Tooltip(field=field(effect), type="nominal", title=points),
             ],
         )
     )

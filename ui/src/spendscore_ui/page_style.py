@@ -42,8 +42,12 @@ label:has(input[type="radio"]:focus-visible), label:has(input[type="checkbox"]:f
 # tabindex, so browsers ignore the role (axe: presentation-role-conflict): a named group is what it is.
 # A chart is one picture named by its description (charts.described): an "img" whose drawing is hidden, so
 # that its marks (Vega's "graphics-symbol"s, nameless once its English descriptions are off) are not read.
-# Streamlit's portal for toasts and pop-ups sits outside every landmark (axe: region): it is the page's
-# notifications region (the page-language script names it in the UI's language).
+# Streamlit's portal for pop-ups sits outside every landmark (axe: region): it is the page's pop-ups region
+# (the page-language script names it in the UI's language), apart from the toasts' own "Notifications"
+# region (two landmarks of one name: axe's landmark-unique).
+# A toast is react-aria's alertdialog named by a title element Streamlit never draws (axe: aria-dialog-name),
+# and without the role="alert" content react-aria gives its own toasts (what screen readers announce): its
+# text names it and is that alert.
 # The router emits it at the end of the sidebar (a script in the page would push the title down).
 ROLE_REPAIRS_SCRIPT: Final = """<script>
 (() => {
@@ -52,6 +56,8 @@ ROLE_REPAIRS_SCRIPT: Final = """<script>
   const DROP_ZONE = '[data-testid="stFileUploaderDropzone"][role="presentation"]';
   const CHART = '[role="graphics-document"]';  // only Vega's charts have it
   const PORTAL = "#stFloatingOverlayPortal:not([role])";
+  const TOAST_TEXT = '[role="alertdialog"] [data-testid="stToastText"]';
+  let toasts = 0;
   const fix = () => {
     document.querySelectorAll(DROP_ZONE).forEach((zone) => zone.setAttribute("role", "group"));
     document.querySelectorAll(CHART).forEach((chart) => {
@@ -62,11 +68,20 @@ ROLE_REPAIRS_SCRIPT: Final = """<script>
     });
     document.querySelectorAll(PORTAL).forEach((portal) => {
       portal.setAttribute("role", "region");
-      portal.setAttribute("aria-label", "Notifications");
+      portal.setAttribute("aria-label", "Pop-ups");
+    });
+    document.querySelectorAll(TOAST_TEXT).forEach((text) => {
+      if (!text.id) text.id = `spendscore-toast-${++toasts}`;
+      if (text.getAttribute("role") !== "alert") {
+        text.setAttribute("role", "alert");
+        text.setAttribute("aria-atomic", "true");
+      }
+      const toast = text.closest('[role="alertdialog"]');
+      if (toast.getAttribute("aria-labelledby") !== text.id) toast.setAttribute("aria-labelledby", text.id);
     });
   };
   new MutationObserver(fix).observe(document.body, {
-    subtree: true, childList: true, attributes: true, attributeFilter: ["role"],
+    subtree: true, childList: true, attributes: true, attributeFilter: ["role", "aria-labelledby"],
   });
   fix();
 })();

@@ -8,6 +8,7 @@ import streamlit as st
 from spendscore_ui.api_client import ApiClient, ApiError
 from spendscore_ui.config import get_settings
 from spendscore_ui.i18n import format_number, t
+from spendscore_ui.store_money import StoreMoney
 
 JsonObject = dict[str, Any]
 FIELDS = ("age", "annual_income")
@@ -29,8 +30,12 @@ def training_ranges(token: str) -> dict[str, tuple[float, float]]:
     return found
 
 
-def outside_training(values: JsonObject, ranges: dict[str, tuple[float, float]]) -> dict[str, str]:
-    """For each of age and income outside what the model learned from, the sentence that asks to check it."""
+def outside_training(
+    values: JsonObject, ranges: dict[str, tuple[float, float]], money: StoreMoney | None = None
+) -> dict[str, str]:
+    """For each of age and income outside what the model learned from, the sentence that asks to check it
+    (incomes in the store's ``money``)."""
+    money = money or StoreMoney()
     sentences = {}
     for name in FIELDS:
         value = values.get(name)
@@ -38,14 +43,18 @@ def outside_training(values: JsonObject, ranges: dict[str, tuple[float, float]])
             continue
         low, high = ranges[name]
         if not low <= value <= high:
-            numbers = {
-                "value": format_number(value, decimals=2),
-                "low": format_number(low),
-                "high": format_number(high),
-            }
-            sentences[name] = (
-                t("plausibility.age", **numbers)
-                if name == "age"
-                else t("plausibility.annual_income", **numbers)
-            )
+            if name == "age":
+                sentences[name] = t(
+                    "plausibility.age",
+                    value=format_number(value, decimals=2),
+                    low=format_number(low),
+                    high=format_number(high),
+                )
+            else:
+                sentences[name] = t(
+                    "plausibility.annual_income",
+                    value=money.income_text(value),
+                    low=money.income_text(low, decimals=0),
+                    high=money.income_text(high, decimals=0),
+                )
     return sentences

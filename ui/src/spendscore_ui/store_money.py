@@ -82,7 +82,7 @@ class StoreMoney:
             return float(entered["amount"])
         return self.from_model(float(customer["annual_income"]))
 
-    def format_amount(self, amount: float) -> str:
+    def format_amount(self, amount: float, *, decimals: int = 2) -> str:
         """ "R$ 4.500/mês" ("45,5" in the model's unit, whose label says k$)."""
         if self.is_model_unit:
             return format_number(amount)
@@ -90,9 +90,27 @@ class StoreMoney:
         return t(
             thousands,
             symbol=self.symbol(),
-            value=format_number(amount, decimals=2),
+            value=format_number(amount, decimals=decimals),
             period=t(f"money.per.{self.period}"),
         )
+
+    def income_text(self, annual_income: float, *, decimals: int = 2) -> str:
+        """A model value (thousands of $ a year) as the owner reads it in a sentence or a tooltip:
+        "R$ 4.500/mês" in the store's unit, "45,5 mil $" / "45.5 k$" in the model's."""
+        if self.is_model_unit:
+            return t("money.model_amount", value=format_number(annual_income, decimals=decimals))
+        return self.format_amount(self.from_model(annual_income), decimals=decimals)
+
+    def customer_income_text(self, customer: JsonObject) -> str:
+        """The customer's income in a sentence, as entered when it was entered in this unit."""
+        if self.is_model_unit:
+            return self.income_text(float(customer["annual_income"]))
+        return self.format_amount(self.amount_of(customer))
+
+    def table_number(self, annual_income: float, *, decimals: int = 2) -> str:
+        """A model value as a bare number in this unit, for a column whose label (``income_label``)
+        names the unit."""
+        return format_number(self.from_model(annual_income), decimals=decimals)
 
     def model_value(self, annual_income: float) -> str:
         """ "≈ 10,8 mil $/ano para o modelo" (empty in the model's own unit: nothing to add)."""

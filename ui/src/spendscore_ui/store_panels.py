@@ -2,6 +2,7 @@
 (global model against the store's own, with n and a confidence range in plain words; drift)."""
 
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -9,6 +10,7 @@ import streamlit as st
 from spendscore_ui import session
 from spendscore_ui.api_client import ApiClient, ApiError, JsonObject
 from spendscore_ui.i18n import format_date, format_integer, format_number, format_percent, t, tn
+from spendscore_ui.store_money import StoreMoney
 
 MIN_COVERAGE_CLAIM = 100
 
@@ -133,7 +135,37 @@ def store_model_panel(api: ApiClient) -> None:
         )
 
 
-def drift_panel(api: ApiClient) -> None:
+def drift_rows(drift: JsonObject, money: StoreMoney) -> list[JsonObject]:
+    """The drift table's rows: median and middle half of ages and incomes, the store's and the training
+    customers', incomes in the store's ``money``."""
+    rows = []
+    for feature in ("age", "annual_income"):
+        figures = drift.get(feature) or {}
+        if feature == "age":
+            name, number = t("drift.feature.age"), partial(format_number, decimals=0)
+        elif money.is_model_unit:
+            name, number = t("drift.feature.annual_income"), partial(format_number, decimals=0)
+        else:  # in thousands a decimal says more than a rounded 4 or 5
+            decimals = 1 if money.in_thousands else 0
+            name, number = money.income_label(), partial(money.table_number, decimals=decimals)
+        for who, key in (("drift.store", "store"), ("drift.training", "training")):
+            quartiles = figures.get(key) or {}
+            if not quartiles.get("count"):
+                continue
+            rows.append(
+                {
+                    t("drift.column.feature"): name,
+                    t("drift.column.who"): t(who),
+                    t("drift.column.median"): number(quartiles["median"]),
+                    t("drift.column.middle"): t(
+                        "drift.middle", low=number(quartiles["p25"]), high=number(quartiles["p75"])
+                    ),
+                }
+            )
+    return rows
+
+
+def drift_panel(api: ApiClient, money: StoreMoney) -> None:
     """The store's ages and incomes against the training customers', and the average error by month."""
     st.header(t("drift.title"))
     try:
@@ -141,25 +173,7 @@ def drift_panel(api: ApiClient) -> None:
     except ApiError as error:
         session.show_error(error)
         return
-    rows = []
-    for feature in ("age", "annual_income"):
-        figures = drift.get(feature) or {}
-        for who, key in (("drift.store", "store"), ("drift.training", "training")):
-            quartiles = figures.get(key) or {}
-            if not quartiles.get("count"):
-                continue
-            rows.append(
-                {
-                    t("drift.column.feature"): t(f"drift.feature.{feature}"),
-                    t("drift.column.who"): t(who),
-                    t("drift.column.median"): format_number(quartiles.get("median"), decimals=0),
-                    t("drift.column.middle"): t(
-                        "drift.middle",
-                        low=format_number(quartiles.get("p25"), decimals=0),
-                        high=format_number(quartiles.get("p75"), decimals=0),
-                    ),
-                }
-            )
+    rows = drift_rows(drift, money)
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     months = drift.get("error_by_month") or []

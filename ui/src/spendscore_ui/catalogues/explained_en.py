@@ -16,7 +16,7 @@ MESSAGES: dict[str, str] = {
         "right, tick the box below and save again."
     ),
     "plausibility.annual_income": (
-        "An income of {value} k$ lies outside the incomes the model learned from ({low} to {high} k$): "
+        "An income of {value} lies outside the incomes the model learned from ({low} to {high}): "
         "check it. If it is right, tick the box below and save again."
     ),
     "plausibility.confirm": "These values are right: save them even though the score will be a rough guess",
@@ -26,11 +26,13 @@ MESSAGES: dict[str, str] = {
     "explain.up": "{what} pulls the score up ({points})",
     "explain.down": "{what} pulls it down ({points})",
     "explain.none": "{what} makes no difference",
-    "explain.what.annual_income": "the income of {value} k$",
+    "explain.what.annual_income": "the income of {value}",
     "explain.what.age": "the age of {value} years",
     "explain.what.gender": "being {value}",
     "explain.chart.x": "Points of score",
     "explain.chart.input": "Input",
+    "explain.chart.effect": "Effect",
+    "explain.chart.direction": "Direction",
     "explain.chart.up": "up",
     "explain.chart.down": "down",
     "explain.chart.description": (

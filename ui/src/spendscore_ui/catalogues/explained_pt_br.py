@@ -16,7 +16,7 @@ MESSAGES: dict[str, str] = {
         "estiver certa, marque a caixa abaixo e salve de novo."
     ),
     "plausibility.annual_income": (
-        "Uma renda de {value} mil $ está fora das rendas com que o modelo aprendeu ({low} a {high} mil $): "
+        "Uma renda de {value} está fora das rendas com que o modelo aprendeu ({low} a {high}): "
         "confira. Se estiver certa, marque a caixa abaixo e salve de novo."
     ),
     "plausibility.confirm": (
@@ -28,11 +28,13 @@ MESSAGES: dict[str, str] = {
     "explain.up": "{what} puxa a pontuação para cima ({points})",
     "explain.down": "{what} puxa para baixo ({points})",
     "explain.none": "{what} não faz diferença",
-    "explain.what.annual_income": "a renda de {value} mil $",
+    "explain.what.annual_income": "a renda de {value}",
     "explain.what.age": "a idade de {value} anos",
     "explain.what.gender": "o gênero {value}",
     "explain.chart.x": "Pontos de pontuação",
     "explain.chart.input": "Dado",
+    "explain.chart.effect": "Efeito",
+    "explain.chart.direction": "Sentido",
     "explain.chart.up": "para cima",
     "explain.chart.down": "para baixo",
     "explain.chart.description": (

@@ -10,6 +10,7 @@ MESSAGES: dict[str, str] = {
     "money.per.year": "/year",
     "money.amount": "{symbol} {value}{period}",
     "money.amount.thousands": "{symbol} {value} thousand{period}",
+    "money.model_amount": "{value} k$",
     "money.model_value": "≈ {value} thousand $/year for the model",
     "money.income_label": "Income ({unit})",
     "money.form_income": "Income ({unit}) *",

@@ -10,6 +10,7 @@ MESSAGES: dict[str, str] = {
     "money.per.year": "/ano",
     "money.amount": "{symbol} {value}{period}",
     "money.amount.thousands": "{symbol} {value} mil{period}",
+    "money.model_amount": "{value} mil $",
     "money.model_value": "≈ {value} mil $/ano para o modelo",
     "money.income_label": "Renda ({unit})",
     "money.form_income": "Renda ({unit}) *",

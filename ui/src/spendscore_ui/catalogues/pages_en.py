@@ -43,7 +43,7 @@ MESSAGES: dict[str, str] = {
         "treat this score as a rough guess."
     ),
     "view.warning.income": (
-        "An income of {value} k$ lies outside the incomes the model learned from ({low} to {high} k$): "
+        "An income of {value} lies outside the incomes the model learned from ({low} to {high}): "
         "treat this score as a rough guess."
     ),
     "view.warning.other": (
@@ -204,6 +204,13 @@ MESSAGES: dict[str, str] = {
     "chart.customers": "Customers",
     "chart.band": "Band",
     "chart.count_share": "{count} ({share})",
+    # Column names of the data behind the charts (the "Show data" table's headers).
+    "chart.data.count_share": "Customers (share)",
+    "chart.data.low": "Interval start",
+    "chart.data.high": "Interval end",
+    "chart.data.threshold": "Band limit",
+    "chart.data.from": "Scores from",
+    "chart.data.to": "Scores to",
     "chart.history.x": "Prediction (local time)",
     "chart.history.y": "Spending score",
     "chart.history.when": "When",

@@ -41,7 +41,7 @@ MESSAGES: dict[str, str] = {
         "considere esta pontuação uma estimativa grosseira."
     ),
     "view.warning.income": (
-        "Uma renda de {value} mil $ está fora das rendas com que o modelo aprendeu ({low} a {high} mil $): "
+        "Uma renda de {value} está fora das rendas com que o modelo aprendeu ({low} a {high}): "
         "considere esta pontuação uma estimativa grosseira."
     ),
     "view.warning.other": (
@@ -208,6 +208,13 @@ MESSAGES: dict[str, str] = {
     "chart.customers": "Clientes",
     "chart.band": "Faixa",
     "chart.count_share": "{count} ({share})",
+    # Nomes das colunas dos dados por trás dos gráficos (os títulos da tabela de "Mostrar os dados").
+    "chart.data.count_share": "Clientes (parcela)",
+    "chart.data.low": "Início do intervalo",
+    "chart.data.high": "Fim do intervalo",
+    "chart.data.threshold": "Limite entre faixas",
+    "chart.data.from": "Pontuações de",
+    "chart.data.to": "Pontuações até",
     "chart.history.x": "Previsão (horário local)",
     "chart.history.y": "Pontuação de gastos",
     "chart.history.when": "Quando",

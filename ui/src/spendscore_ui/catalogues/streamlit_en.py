@@ -45,6 +45,8 @@ MESSAGES: dict[str, str] = {
     "streamlit.app_pages": "App pages",
     "streamlit.main_menu": "Main menu",
     "streamlit.notifications": "Notifications",
+    # (not Streamlit's: the name page_style gives its portal, apart from the toasts' "Notifications")
+    "streamlit.overlays": "Pop-ups",
     "streamlit.running": "Running...",
     "streamlit.copy_to_clipboard": "Copy to clipboard",
     "streamlit.copied": "Copied",

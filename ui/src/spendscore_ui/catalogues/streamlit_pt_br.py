@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
     "streamlit.app_pages": "Páginas do app",
     "streamlit.main_menu": "Menu principal",
     "streamlit.notifications": "Notificações",
+    "streamlit.overlays": "Janelas flutuantes",
     "streamlit.running": "Executando...",
     "streamlit.copy_to_clipboard": "Copiar para a área de transferência",
     "streamlit.copied": "Copiado",
