@@ -38,27 +38,22 @@ from spendscore_common.middleware import MAX_HEADERS_BYTES
 logger = logging.getLogger("spendscore.access")
 # The request line and the header section together; the middleware then bounds each header.
 MAX_HEAD_BYTES = MAX_HEADERS_BYTES + 8 * 1024
-_TOO_LARGE_BODY = b'{"detail":"Request header fields too large"}'
-_TOO_LARGE = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-    b"content-type: application/json\r\n"
-    b"content-length: " + str(len(_TOO_LARGE_BODY)).encode() + b"\r\n"
-    b"connection: close\r\n\r\n" + _TOO_LARGE_BODY
-)
-_TIMED_OUT_BODY = b'{"detail":"Request head not received in time"}'
-_TIMED_OUT = (
-    b"HTTP/1.1 408 Request Timeout\r\n"
-    b"content-type: application/json\r\n"
-    b"content-length: " + str(len(_TIMED_OUT_BODY)).encode() + b"\r\n"
-    b"connection: close\r\n\r\n" + _TIMED_OUT_BODY
-)
-_BODY_TIMED_OUT_BODY = b'{"detail":"Request body not received in time"}'
-_BODY_TIMED_OUT = (
-    b"HTTP/1.1 408 Request Timeout\r\n"
-    b"content-type: application/json\r\n"
-    b"content-length: " + str(len(_BODY_TIMED_OUT_BODY)).encode() + b"\r\n"
-    b"connection: close\r\n\r\n" + _BODY_TIMED_OUT_BODY
-)
+
+
+def _closing_answer(status: bytes, detail: bytes) -> bytes:
+    """A whole HTTP/1.1 answer with a JSON ``detail``, closing the connection."""
+    body = b'{"detail":"' + detail + b'"}'
+    return (
+        b"HTTP/1.1 " + status + b"\r\n"
+        b"content-type: application/json\r\n"
+        b"content-length: " + str(len(body)).encode() + b"\r\n"
+        b"connection: close\r\n\r\n" + body
+    )
+
+
+_TOO_LARGE = _closing_answer(b"431 Request Header Fields Too Large", b"Request header fields too large")
+_TIMED_OUT = _closing_answer(b"408 Request Timeout", b"Request head not received in time")
+_BODY_TIMED_OUT = _closing_answer(b"408 Request Timeout", b"Request body not received in time")
 HEAD_TIMEOUT_SECONDS = 5.0
 MAX_CONNECTIONS = 1000
 # The largest body any service takes is the customers import's 6 MiB (CUSTOMERS_IMPORT_MAX_BODY_BYTES;
