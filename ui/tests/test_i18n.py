@@ -114,12 +114,15 @@ def test_numbers_and_dates_per_locale(monkeypatch):
     assert i18n.format_percent(0.8) == "80%"
     # 13:05 UTC is 10:05 in São Paulo (UTC-3)
     assert i18n.format_datetime("2026-12-01T13:05:00+00:00") == "1 de dez. de 2026 10:05"
+    assert i18n.format_month("2026-12") == "dez. de 2026"
     assert i18n.gender_label("female") == "Feminino"
     assert i18n.tn("admin.count", 1) == "1 conta"
     assert i18n.tn("admin.count", 1200) == "1.200 contas"
     _in("en", monkeypatch)
     assert i18n.format_number(1234.5) == "1,234.5"
     assert i18n.format_datetime("2026-12-01T13:05:00Z") == "Dec 1, 2026, 10:05\u202fAM"
+    assert i18n.format_month("2026-12") == "Dec 2026"
+    assert i18n.format_month("not a month") == "not a month"
     assert i18n.gender_label("male") == "Male"
 
 
@@ -306,3 +309,16 @@ def test_a_clicked_bar_is_read_back_by_the_field_its_selection_names(monkeypatch
     segment_field = selection_field(charts.segment_counts_chart(counts, {"savers": "Poupadores"}))
     assert charts.segment_picked({"segment_pick": [{segment_field: "Poupadores"}]}, counts) == "savers"
     assert charts.band_picked({}) is None and charts.segment_picked({"segment_pick": []}, counts) is None
+
+
+def test_scatter_income_axis_follows_the_incomes_not_zero(monkeypatch):
+    """A zero-based income axis, padded so that edge points are drawn whole, reached below zero (a
+    tick at -4 k$ on the dashboard): the axis follows the incomes instead."""
+    from spendscore_ui import charts
+
+    _in("en", monkeypatch)
+    chart = charts.segment_scatter(
+        [{"annual_income": 15, "spending_score": 50.0, "segment": "savers", "observed": False}],
+        {"savers": "Savers"},
+    )
+    assert chart.to_dict()["encoding"]["x"]["scale"] == {"padding": 8, "zero": False}

@@ -354,7 +354,10 @@ def segment_scatter(
         .mark_point(size=50, filled=True, opacity=0.75)
         .encode(
             # 8 px of padding: a point at the axis' end is drawn whole, not cut in half by the chart's edge.
-            x=alt.X(field=field(income), type="quantitative", title=income, scale=alt.Scale(padding=8)),
+            # Not from zero: with the padding, a zero-based axis reached below it (a tick at -4 k$).
+            x=alt.X(
+                field=field(income), type="quantitative", title=income, scale=alt.Scale(padding=8, zero=False)
+            ),
             y=alt.Y(field=field(score), type="quantitative", title=score, scale=alt.Scale(domain=[0, 100])),
             color=alt.Color(
                 field=field(segment), type="nominal", scale=segment_color_scale(names), legend=COMPACT_LEGEND

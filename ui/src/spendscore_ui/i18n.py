@@ -308,6 +308,16 @@ def format_date(value: object) -> str:
     return babel_dates.format_date(moment, format="medium", locale=babel_locale()) if moment else ""
 
 
+def format_month(value: object) -> str:
+    """A calendar month given as "2026-12", e.g. "Dec 2026" / "dez. de 2026" (the text as it came if it
+    is not one)."""
+    try:
+        year, month = (int(part) for part in str(value).split("-"))
+        return babel_dates.format_skeleton("yMMM", date(year, month, 1), locale=babel_locale())
+    except ValueError:
+        return str(value)
+
+
 # --- API errors as sentences ------------------------------------------------------------------------
 
 # The services' own sentences (auth, customers) and the catalogue key that says the same in every language.

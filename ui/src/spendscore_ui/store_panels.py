@@ -9,7 +9,7 @@ import streamlit as st
 
 from spendscore_ui import session
 from spendscore_ui.api_client import ApiClient, ApiError, JsonObject
-from spendscore_ui.i18n import format_date, format_integer, format_number, format_percent, t, tn
+from spendscore_ui.i18n import format_date, format_integer, format_month, format_number, format_percent, t, tn
 from spendscore_ui.store_money import StoreMoney
 
 MIN_COVERAGE_CLAIM = 100
@@ -183,7 +183,7 @@ def drift_panel(api: ApiClient, money: StoreMoney) -> None:
             pd.DataFrame(
                 [
                     {
-                        t("drift.column.month"): str(month.get("month")),
+                        t("drift.column.month"): format_month(month.get("month")),
                         t("drift.column.count"): format_integer(int(month.get("count", 0))),
                         t("drift.column.error"): format_number(month.get("mean_absolute_error"), decimals=1),
                     }
